@@ -1,0 +1,99 @@
+import type { GpuContext } from "../gpu/context.ts";
+import { getResamplePipeline, recordResample, type ResampleParams, type ResampleSample } from "../gpu/resample.ts";
+import { resampleReference } from "../reference/resample.ts";
+
+/**
+ * Where a CellMapArray keeps its chunk cache and runs its resampling: GPU
+ * buffers and the WGSL shader, or a CPU copy and the reference twin. Both
+ * share the slot layout of docs/architecture.md.
+ */
+export interface ResampleBackend {
+  readonly kind: "gpu" | "cpu";
+  upload(slot: number, words: Uint32Array): void;
+  /** Run one dispatch; results land in the backend's output at `outElementOffset` (f32 elements). */
+  run(params: ResampleParams, samples: ResampleSample[], table: Uint32Array, out: BackendOutput, outElementOffset: number): Promise<void>;
+  destroy(): void;
+}
+
+/** Output of a sample call: a CPU array, or a GPU buffer. */
+export type BackendOutput = { kind: "cpu"; data: Float32Array } | { kind: "gpu"; buffer: GPUBuffer; byteOffset: number };
+
+/** The CPU backend: cache in a Uint32Array, resampling by the reference twin. */
+export class CpuBackend implements ResampleBackend {
+  readonly kind = "cpu";
+  readonly #words: Uint32Array;
+  readonly #slotWords: number;
+
+  constructor(slotCount: number, slotWords: number) {
+    this.#slotWords = slotWords;
+    this.#words = new Uint32Array(slotCount * slotWords);
+  }
+
+  upload(slot: number, words: Uint32Array): void {
+    this.#words.set(words.subarray(0, this.#slotWords), slot * this.#slotWords);
+  }
+
+  run(params: ResampleParams, samples: ResampleSample[], table: Uint32Array, out: BackendOutput, outElementOffset: number): Promise<void> {
+    if (out.kind !== "cpu") throw new Error("the CPU backend writes CPU output only");
+    const r = resampleReference(params, samples, table, this.#words);
+    out.data.set(r, outElementOffset);
+    return Promise.resolve();
+  }
+
+  destroy(): void {}
+}
+
+/** The GPU backend: cache in one storage buffer, resampling by shaders/resample.wgsl. */
+export class GpuBackend implements ResampleBackend {
+  readonly kind = "gpu";
+  readonly context: GpuContext;
+  readonly cache: GPUBuffer;
+  readonly #slotBytes: number;
+
+  constructor(ctx: GpuContext, slotCount: number, slotWords: number, label: string) {
+    this.context = ctx;
+    this.#slotBytes = slotWords * 4;
+    this.cache = ctx.device.createBuffer({
+      label: `${label} chunk cache`,
+      size: Math.max(4, slotCount * slotWords * 4),
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+    });
+  }
+
+  upload(slot: number, words: Uint32Array): void {
+    this.context.assertAlive();
+    this.context.device.queue.writeBuffer(this.cache, slot * this.#slotBytes, words.buffer, words.byteOffset, Math.min(words.byteLength, this.#slotBytes));
+  }
+
+  async run(params: ResampleParams, samples: ResampleSample[], table: Uint32Array, out: BackendOutput, outElementOffset: number): Promise<void> {
+    if (out.kind !== "gpu") throw new Error("the GPU backend writes GPU output only");
+    const pipeline = await getResamplePipeline(this.context);
+    const device = this.context.device;
+    const encoder = device.createCommandEncoder({ label: "cellmap resample" });
+    const offset = out.byteOffset + outElementOffset * 4;
+    const bytes = params.batch * params.outShape[0] * params.outShape[1] * params.outShape[2] * 4;
+    // Storage bindings need aligned offsets; a sub-batch that starts mid-way goes through a copy.
+    const aligned = offset % device.limits.minStorageBufferOffsetAlignment === 0;
+    const target = aligned ? out.buffer : device.createBuffer({
+      label: "cellmap resample staging",
+      size: bytes,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
+    });
+    const d = recordResample(this.context, pipeline, encoder, {
+      cache: this.cache,
+      params,
+      samples,
+      table: table.length ? table : new Uint32Array(1),
+      out: target,
+      outOffset: aligned ? offset : 0,
+    });
+    if (!aligned) encoder.copyBufferToBuffer(target, 0, out.buffer, offset, bytes);
+    device.queue.submit([encoder.finish()]);
+    d.release();
+    if (!aligned) target.destroy();
+  }
+
+  destroy(): void {
+    this.cache.destroy();
+  }
+}

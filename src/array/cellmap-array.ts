@@ -1,0 +1,336 @@
+import { ArgumentError, BudgetError, GpuError, throwIfAborted } from "../errors.ts";
+import { CoordinateTransformer } from "../geometry/transformer.ts";
+import type { Interpolation, OutputSpec, Vec3 } from "../geometry/types.ts";
+import type { GpuContext } from "../gpu/context.ts";
+import type { ResampleSample } from "../gpu/resample.ts";
+import type { CellMapAnnotation, NgffMultiscale } from "../ngff/types.ts";
+import type { HttpStoreOptions } from "../store/http.ts";
+import { WorkerPool } from "../worker/pool.ts";
+import { CpuBackend, GpuBackend, type BackendOutput, type ResampleBackend } from "./backend.ts";
+import { chunkKey, chunksInBox } from "./chunk-grid.ts";
+import { openMultiscale, type LevelInfo } from "./open-multiscale.ts";
+import { SlotCache, type CacheStats } from "./slot-cache.ts";
+import { bytesPerElement, slotWords } from "./storage-kind.ts";
+
+/** Default chunk-cache budget: 64 MiB. */
+export const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
+
+/** Options of {@link CellMapArray.open}. */
+export interface CellMapArrayOptions {
+  /** GPU to resample on; required for `device: "gpu"` (the default when given). */
+  gpu?: GpuContext;
+  /** "gpu" (WGSL resampling, GPU chunk cache) or "cpu" (reference twin); default "gpu" if `gpu` is given. */
+  device?: "gpu" | "cpu";
+  /** Chunk-cache budget in bytes (default 64 MiB; capped by the GPU's storage binding limit). */
+  cacheBytes?: number;
+  /** Worker pool for fetching and decoding; one is created (and owned) if omitted. */
+  pool?: WorkerPool;
+  /** Workers of the pool created when `pool` is omitted (0 = read on the calling thread). */
+  workers?: number;
+  /** HTTP store options: retries, backoff, concurrency, headers. */
+  storeOptions?: HttpStoreOptions;
+  signal?: AbortSignal;
+}
+
+/** One sample to read: its world center and optional augmentation matrix A (row-major z, y, x). */
+export interface SampleSpec {
+  center: Readonly<Vec3>;
+  augment?: ArrayLike<number>;
+}
+
+/** How to read samples: the output grid, interpolation and pad value. */
+export interface ReadOptions extends OutputSpec {
+  /** "linear" for raw intensities (default), "nearest" for labels. */
+  interp?: Interpolation;
+  /** Value outside the volume (default 0; NaN allowed). */
+  pad?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * One OME-NGFF multiscale array, streamed chunk by chunk into a fixed-budget
+ * cache (GPU memory, or CPU memory with `device: "cpu"`) and resampled per
+ * sample by one affine: output index -> source voxel.
+ *
+ * @example
+ * ```ts
+ * const gpu = await GpuContext.create();
+ * const raw = await CellMapArray.open("https://host/jrc.zarr/recon-1/em/fibsem-uint8", { gpu });
+ * const out = await raw.sample([{ center: [5000, 8000, 8000] }], { shape: [64, 64, 64], scale: [8, 8, 8] });
+ * raw.destroy();
+ * ```
+ */
+export class CellMapArray {
+  readonly url: string;
+  readonly multiscale: NgffMultiscale;
+  readonly levels: readonly LevelInfo[];
+  readonly annotation: CellMapAnnotation | undefined;
+  readonly attributes: Readonly<Record<string, unknown>>;
+  readonly device: "gpu" | "cpu";
+  readonly #pool: WorkerPool;
+  readonly #ownsPool: boolean;
+  readonly #storeOptions: HttpStoreOptions | undefined;
+  readonly #backend: ResampleBackend;
+  readonly #cache: SlotCache;
+  readonly #slotWords: number;
+  readonly #transformers = new Map<string, CoordinateTransformer>();
+  #destroyed = false;
+
+  private constructor(
+    opened: Awaited<ReturnType<typeof openMultiscale>>,
+    device: "gpu" | "cpu",
+    pool: WorkerPool,
+    ownsPool: boolean,
+    backend: ResampleBackend,
+    slotCountWords: { slotCount: number; slotWords: number },
+    storeOptions: HttpStoreOptions | undefined,
+  ) {
+    this.url = opened.url;
+    this.multiscale = opened.multiscale;
+    this.levels = opened.levels;
+    this.annotation = opened.annotation;
+    this.attributes = opened.attributes;
+    this.device = device;
+    this.#pool = pool;
+    this.#ownsPool = ownsPool;
+    this.#backend = backend;
+    this.#storeOptions = storeOptions;
+    this.#slotWords = slotCountWords.slotWords;
+    this.#cache = new SlotCache({
+      slotCount: slotCountWords.slotCount,
+      slotBytes: slotCountWords.slotWords * 4,
+      load: (key, signal) => this.#loadChunk(key, signal),
+      upload: (slot, words) => backend.upload(slot, words),
+    });
+  }
+
+  /** Open a multiscale group (URL or local path) and set up its chunk cache. */
+  static async open(location: string, options: CellMapArrayOptions = {}): Promise<CellMapArray> {
+    const device = options.device ?? (options.gpu ? "gpu" : "cpu");
+    if (device === "gpu" && !options.gpu) {
+      throw new ArgumentError("gpu", 'is required for device "gpu": pass a GpuContext (GpuContext.create()) or use device "cpu"');
+    }
+    const openOpts: Parameters<typeof openMultiscale>[1] = {};
+    if (options.storeOptions) openOpts.storeOptions = options.storeOptions;
+    if (options.signal) openOpts.signal = options.signal;
+    const opened = await openMultiscale(location, openOpts);
+    const words = Math.max(...opened.levels.map((l) => slotWords(l.chunks, l.kind)));
+    let budget = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
+    if (!(budget > 0)) throw new ArgumentError("cacheBytes", "must be a positive number of bytes", options.cacheBytes);
+    if (device === "gpu") budget = Math.min(budget, options.gpu!.maxStorageBinding);
+    const slotCount = Math.floor(budget / (words * 4));
+    if (slotCount < 1) {
+      throw new BudgetError(
+        `cacheBytes ${budget} holds no chunk of ${words * 4} bytes (${opened.url}); raise cacheBytes to at least ${words * 4 * 8}`,
+        words * 4,
+        budget,
+      );
+    }
+    let backend: ResampleBackend;
+    if (device === "gpu") {
+      try {
+        backend = new GpuBackend(options.gpu!, slotCount, words, opened.url);
+      } catch (e) {
+        throw new GpuError(`could not allocate a ${slotCount * words * 4}-byte chunk cache for ${opened.url}`, { cause: e });
+      }
+    } else {
+      backend = new CpuBackend(slotCount, words);
+    }
+    const ownsPool = !options.pool;
+    const pool = options.pool ?? (await WorkerPool.create(options.workers === undefined ? {} : { size: options.workers }));
+    return new CellMapArray(opened, device, pool, ownsPool, backend, { slotCount, slotWords: words }, options.storeOptions);
+  }
+
+  /** Cache counters: hits, misses, bytes fetched and resident, budget, requests in flight. */
+  get stats(): CacheStats {
+    return this.#cache.stats;
+  }
+
+  /** The cache's slot count (chunks it can hold at once). */
+  get cacheSlots(): number {
+    return this.#cache.slotCount;
+  }
+
+  /** The GPU chunk-cache buffer (GPU device only), for consumers that read it directly. */
+  get gpuCache(): GPUBuffer | undefined {
+    return this.#backend instanceof GpuBackend ? this.#backend.cache : undefined;
+  }
+
+  /**
+   * The per-array part of the coordinate transform for an output grid; cached,
+   * so the level choice and NGFF transforms are worked out once per grid.
+   */
+  transformer(output: OutputSpec, interp: Interpolation = "linear"): CoordinateTransformer {
+    const key = `${output.shape.join(",")}|${output.scale.join(",")}|${interp}`;
+    let t = this.#transformers.get(key);
+    if (!t) {
+      t = new CoordinateTransformer(this.levels, output, interp);
+      this.#transformers.set(key, t);
+    }
+    return t;
+  }
+
+  /** Chunk-grid coordinates (z, y, x) of the chunks one sample reads. */
+  chunksForSample(spec: SampleSpec, options: OutputSpec & { interp?: Interpolation }): Vec3[] {
+    const t = this.transformer(options, options.interp ?? "linear");
+    const { box } = t.forSample(spec.center, spec.augment);
+    return box ? chunksInBox(box, this.levels[t.level]!.chunks).coords : [];
+  }
+
+  /**
+   * Resample a batch of samples into a new Float32Array `[batch, z, y, x]`
+   * (one readback for the whole batch on the GPU).
+   */
+  async sample(specs: readonly SampleSpec[], options: ReadOptions): Promise<Float32Array> {
+    const n = options.shape[0] * options.shape[1] * options.shape[2] * specs.length;
+    if (this.device === "cpu") {
+      const data = new Float32Array(n);
+      await this.#run(specs, options, { kind: "cpu", data });
+      return data;
+    }
+    const ctx = this.#gpu();
+    const buffer = ctx.device.createBuffer({
+      label: `${this.url} sample output`,
+      size: Math.max(4, n * 4),
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
+    });
+    try {
+      await this.#run(specs, options, { kind: "gpu", buffer, byteOffset: 0 });
+      const bytes = await ctx.track(ctx.readBuffer(buffer, 0, n * 4));
+      return new Float32Array(bytes);
+    } finally {
+      buffer.destroy();
+    }
+  }
+
+  /**
+   * Resample a batch straight into a GPU buffer (f32 `[batch, z, y, x]` at
+   * `byteOffset`), leaving it on the device for a WebGPU consumer. Resolves when
+   * the work is submitted.
+   */
+  async sampleInto(specs: readonly SampleSpec[], options: ReadOptions & { buffer: GPUBuffer; byteOffset?: number }): Promise<void> {
+    if (this.device !== "gpu") throw new ArgumentError("device", 'must be "gpu" to write GPU buffers', this.device);
+    await this.#run(specs, options, { kind: "gpu", buffer: options.buffer, byteOffset: options.byteOffset ?? 0 });
+  }
+
+  async #run(specs: readonly SampleSpec[], options: ReadOptions, out: BackendOutput): Promise<void> {
+    if (this.#destroyed) throw new ArgumentError("array", "was destroyed");
+    const interp = options.interp ?? "linear";
+    if (interp !== "linear" && interp !== "nearest") throw new ArgumentError("interp", 'must be "linear" or "nearest"', interp);
+    const t = this.transformer(options, interp);
+    const level = this.levels[t.level]!;
+    const per = options.shape[0] * options.shape[1] * options.shape[2];
+    // Compose each sample's affine and list its chunks.
+    const plans = specs.map((s, i) => {
+      for (const k of [0, 1, 2]) {
+        if (!Number.isFinite(s.center[k])) throw new ArgumentError(`specs[${i}].center`, "must be three finite numbers", s.center);
+      }
+      if (s.augment !== undefined && s.augment.length !== 9) throw new ArgumentError(`specs[${i}].augment`, "must have 9 numbers (3x3 row-major)", s.augment);
+      const st = t.forSample(s.center, s.augment);
+      const grid = st.box ? chunksInBox(st.box, level.chunks) : { lo: [0, 0, 0] as Vec3, dims: [0, 0, 0] as Vec3, coords: [] };
+      return { st, grid, keys: grid.coords.map((c) => chunkKey(t.level, c)) };
+    });
+    // Split into groups whose distinct chunks fit in the cache at once.
+    const groups: number[][] = [];
+    let current: number[] = [];
+    let distinct = new Set<string>();
+    plans.forEach((p, i) => {
+      if (p.keys.length > this.#cache.slotCount) {
+        throw new BudgetError(
+          `one sample of ${this.url} reads ${p.keys.length} chunks but the cache holds ${this.#cache.slotCount}; raise cacheBytes to at least ${p.keys.length * this.#slotWords * 4} bytes`,
+          p.keys.length * this.#slotWords * 4,
+          this.#cache.slotCount * this.#slotWords * 4,
+        );
+      }
+      const merged = new Set([...distinct, ...p.keys]);
+      if (merged.size > this.#cache.slotCount && current.length) {
+        groups.push(current);
+        current = [];
+        distinct = new Set(p.keys);
+      } else {
+        distinct = merged;
+      }
+      current.push(i);
+    });
+    if (current.length) groups.push(current);
+
+    for (const group of groups) {
+      throwIfAborted(options.signal, `sampling ${this.url}`);
+      const acquired = await this.#cache.acquire(group.flatMap((i) => plans[i]!.keys), options.signal);
+      try {
+        const tableParts: number[] = [];
+        const samples: ResampleSample[] = group.map((i) => {
+          const p = plans[i]!;
+          const tableOffset = tableParts.length;
+          for (const k of p.keys) tableParts.push(acquired.slots.get(k)!);
+          return {
+            matrix: p.st.localMatrix,
+            origin: p.st.box ? p.st.box.lo : [0, 0, 0],
+            chunkLo: p.grid.lo,
+            chunkDims: p.grid.dims,
+            tableOffset,
+          };
+        });
+        await this.#backend.run(
+          {
+            outShape: options.shape,
+            batch: group.length,
+            chunkShape: level.chunks,
+            kind: level.kind,
+            volShape: level.shape,
+            interp,
+            pad: options.pad ?? 0,
+            fill: level.fillValue,
+            slotWords: this.#slotWords,
+          },
+          samples,
+          Uint32Array.from(tableParts),
+          out,
+          group[0]! * per,
+        );
+      } finally {
+        acquired.release();
+      }
+    }
+  }
+
+  #gpu(): GpuContext {
+    const b = this.#backend;
+    if (!(b instanceof GpuBackend)) throw new ArgumentError("device", 'is not "gpu"', this.device);
+    return b.context;
+  }
+
+  async #loadChunk(key: string, signal: AbortSignal | undefined) {
+    const [lv, rest] = key.split(":") as [string, string];
+    const level = this.levels[Number(lv)]!;
+    const zyx = rest.split(",").map(Number) as Vec3;
+    const dims = this.multiscale.spatialDims;
+    const coords = new Array<number>(level.arrayShape.length).fill(0);
+    coords[dims[0]] = zyx[0];
+    coords[dims[1]] = zyx[1];
+    coords[dims[2]] = zyx[2];
+    const req = {
+      url: this.url,
+      path: `/${level.path}`,
+      coords,
+      spatialDims: dims,
+      kind: level.kind,
+      ...(this.#storeOptions ? { storeOptions: this.#storeOptions } : {}),
+    };
+    const r = await this.#pool.read(req, signal ? { signal } : {});
+    return { words: r.words, bytes: r.bytes };
+  }
+
+  /** Bytes per voxel of the cached data of a level. */
+  bytesPerVoxel(level = 0): number {
+    return bytesPerElement(this.levels[level]!.kind);
+  }
+
+  /** Free the cache (and the worker pool if this array created it). */
+  destroy(): void {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    this.#backend.destroy();
+    if (this.#ownsPool) this.#pool.terminate();
+  }
+}

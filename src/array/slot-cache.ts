@@ -1,0 +1,228 @@
+import { ArgumentError, throwIfAborted } from "../errors.ts";
+
+/** Table entry of a chunk that reads as the fill value (never uploaded). */
+export const FILL_SLOT = 0xffffffff;
+
+/** What loading one chunk yields: its packed words, or null for all-fill. */
+export interface LoadedChunk {
+  words: Uint32Array | null;
+  bytes: number;
+}
+
+/** Counters of a {@link SlotCache}. */
+export interface CacheStats {
+  /** Chunk requests served without a fetch (resident, or joined a fetch in flight). */
+  hits: number;
+  /** Chunk requests that started a fetch. */
+  misses: number;
+  /** Bytes received from the store. */
+  bytesFetched: number;
+  /** Bytes of occupied slots. */
+  bytesResident: number;
+  /** The fixed budget: slot count times slot size. */
+  budgetBytes: number;
+  /** Slots taken back from least-recently-used chunks. */
+  evictions: number;
+  /** Chunk fetches running now. */
+  requestsInFlight: number;
+}
+
+/** Options of {@link SlotCache}. */
+export interface SlotCacheOptions {
+  slotCount: number;
+  slotBytes: number;
+  /** Fetch and decode one chunk. */
+  load(key: string, signal: AbortSignal | undefined): Promise<LoadedChunk>;
+  /** Put a chunk's words into a slot (GPU buffer write, or a CPU copy). */
+  upload(slot: number, words: Uint32Array): void;
+}
+
+/** A pinned set of chunks: their slots, to be released once the work that reads them is submitted. */
+export interface Acquired {
+  slots: Map<string, number>;
+  release(): void;
+}
+
+interface Entry {
+  slot: number;
+  pins: number;
+}
+
+/**
+ * A fixed number of equal slots holding chunks, with a chunk-key -> slot table,
+ * least-recently-used eviction of unpinned slots and promise de-duplication:
+ * however many callers want a chunk at once, it is fetched once.
+ *
+ * Slots are assigned under a lock, all of a request's chunks at once, so two
+ * requests can never each hold half the slots and wait for the other.
+ */
+export class SlotCache {
+  readonly slotCount: number;
+  readonly slotBytes: number;
+  readonly #opts: SlotCacheOptions;
+  /** Insertion order is recency: touched entries are moved to the end. */
+  readonly #resident = new Map<string, Entry>();
+  readonly #loading = new Map<string, Promise<LoadedChunk>>();
+  readonly #free: number[] = [];
+  #lock: Promise<void> = Promise.resolve();
+  #released: Array<() => void> = [];
+  readonly #stats = { hits: 0, misses: 0, bytesFetched: 0, evictions: 0 };
+  #used = 0;
+  #fillEntries = 0;
+
+  constructor(options: SlotCacheOptions) {
+    if (!(options.slotCount >= 1)) throw new ArgumentError("cacheBytes", "leaves room for no chunk at all", options.slotCount);
+    this.slotCount = options.slotCount;
+    this.slotBytes = options.slotBytes;
+    this.#opts = options;
+    for (let i = options.slotCount - 1; i >= 0; i--) this.#free.push(i);
+  }
+
+  /** Current counters. */
+  get stats(): CacheStats {
+    return {
+      ...this.#stats,
+      bytesResident: this.#used * this.slotBytes,
+      budgetBytes: this.slotCount * this.slotBytes,
+      requestsInFlight: this.#loading.size,
+    };
+  }
+
+  /** Whether a chunk is resident now (for tests and inspection). */
+  has(key: string): boolean {
+    return this.#resident.has(key);
+  }
+
+  /**
+   * Make chunks resident and pin them. Resolves with each key's slot
+   * ({@link FILL_SLOT} for all-fill chunks). Call `release()` once the GPU work
+   * reading them has been submitted (queue order keeps later uploads after it).
+   */
+  async acquire(keys: readonly string[], signal?: AbortSignal): Promise<Acquired> {
+    const unique = [...new Set(keys)];
+    if (unique.length > this.slotCount) {
+      throw new ArgumentError("keys", `need ${unique.length} slots at once but the cache has ${this.slotCount}`);
+    }
+    // Start (or join) every fetch first, outside the lock, so fetches overlap.
+    const pending = new Map<string, Promise<LoadedChunk>>();
+    for (const k of unique) {
+      if (this.#resident.has(k)) continue;
+      pending.set(k, this.#load(k, signal));
+    }
+    const loaded = new Map<string, LoadedChunk>();
+    await Promise.all([...pending].map(async ([k, p]) => loaded.set(k, await p)));
+    return this.#withLock(async () => {
+      const slots = new Map<string, number>();
+      const pinned: Entry[] = [];
+      try {
+        for (const k of unique) {
+          let e = this.#resident.get(k);
+          if (e) {
+            if (!pending.has(k)) this.#stats.hits++;
+            this.#touch(k, e);
+          } else {
+            // Not resident: use what we loaded, or load again if it was evicted meanwhile.
+            const data = loaded.get(k) ?? (await this.#load(k, signal));
+            e = await this.#place(k, data, signal);
+          }
+          e.pins++;
+          pinned.push(e);
+          slots.set(k, e.slot);
+        }
+      } catch (err) {
+        for (const e of pinned) e.pins--;
+        this.#wake();
+        throw err;
+      }
+      let done = false;
+      return {
+        slots,
+        release: () => {
+          if (done) return;
+          done = true;
+          for (const e of pinned) e.pins--;
+          this.#wake();
+        },
+      };
+    });
+  }
+
+  #load(key: string, signal: AbortSignal | undefined): Promise<LoadedChunk> {
+    let p = this.#loading.get(key);
+    if (p) {
+      this.#stats.hits++;
+      return p;
+    }
+    this.#stats.misses++;
+    p = this.#opts.load(key, signal).then(
+      (r) => {
+        this.#stats.bytesFetched += r.bytes;
+        return r;
+      },
+    ).finally(() => {
+      if (this.#loading.get(key) === p) this.#loading.delete(key);
+    });
+    this.#loading.set(key, p);
+    return p;
+  }
+
+  async #place(key: string, data: LoadedChunk, signal: AbortSignal | undefined): Promise<Entry> {
+    if (data.words === null) {
+      const e = { slot: FILL_SLOT, pins: 0 };
+      this.#resident.set(key, e);
+      if (++this.#fillEntries > 65536) this.#dropOldestFill();
+      return e;
+    }
+    let slot = this.#free.pop();
+    while (slot === undefined) {
+      slot = this.#evictOne();
+      if (slot === undefined) {
+        throwIfAborted(signal, "waiting for a free cache slot");
+        await new Promise<void>((r) => this.#released.push(r));
+      }
+    }
+    this.#opts.upload(slot, data.words);
+    this.#used++;
+    const e = { slot, pins: 0 };
+    this.#resident.set(key, e);
+    return e;
+  }
+
+  #evictOne(): number | undefined {
+    for (const [k, e] of this.#resident) {
+      if (e.pins > 0 || e.slot === FILL_SLOT) continue;
+      this.#resident.delete(k);
+      this.#used--;
+      this.#stats.evictions++;
+      return e.slot;
+    }
+    return undefined;
+  }
+
+  #dropOldestFill(): void {
+    for (const [k, e] of this.#resident) {
+      if (e.slot === FILL_SLOT && e.pins === 0) {
+        this.#resident.delete(k);
+        this.#fillEntries--;
+        return;
+      }
+    }
+  }
+
+  #touch(key: string, e: Entry): void {
+    this.#resident.delete(key);
+    this.#resident.set(key, e);
+  }
+
+  #wake(): void {
+    const waiters = this.#released;
+    this.#released = [];
+    for (const w of waiters) w();
+  }
+
+  #withLock<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#lock.then(fn);
+    this.#lock = run.then(() => {}, () => {});
+    return run;
+  }
+}

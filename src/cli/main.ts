@@ -1,0 +1,149 @@
+import { CellMapArray } from "../array/cellmap-array.ts";
+import { openMultiscale, type OpenedMultiscale } from "../array/open-multiscale.ts";
+import { ArgumentError, CellMapError } from "../errors.ts";
+import type { Vec3 } from "../geometry/types.ts";
+import { GpuContext } from "../gpu/context.ts";
+import { encodeNpy } from "../io/npy.ts";
+import { numberList, padValue, parseArgs, rejectUnknown, stringOption, type ParsedArgs } from "./args.ts";
+
+/** What the command needs from its runtime: output streams and file writing. */
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  writeFile(path: string, bytes: Uint8Array): Promise<void>;
+}
+
+export const USAGE = `cellmap-data: sample training and inspection patches from OME-NGFF zarr
+
+Usage:
+  cellmap-data info <url-or-path> [--json]
+  cellmap-data sample <url-or-path> --center=z,y,x --shape=z,y,x --scale=z,y,x
+                      [--matrix=a00,...,a22] [--interp=linear|nearest] [--pad=VALUE]
+                      [--device=gpu|cpu] [--cache-mb=N] [--workers=N] --out=FILE.npy
+
+<url-or-path> is a multiscale group, e.g. https://host/data.zarr/recon-1/em/fibsem-uint8.
+Axes are z,y,x in world units (nanometers for CellMap data). --matrix is the
+augmentation matrix A, row-major; --pad takes a number or NaN.
+`;
+
+/** Run the command line; resolves with the exit code. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const args = parseArgs(argv);
+  const [command, target, ...extra] = args.positional;
+  try {
+    if (command === undefined || args.options.has("help") || command === "help") {
+      io.stdout(USAGE);
+      return command === undefined && !args.options.has("help") ? 2 : 0;
+    }
+    if (command !== "info" && command !== "sample") throw new ArgumentError("command", 'must be "info" or "sample"', command);
+    if (target === undefined) throw new ArgumentError("<url-or-path>", "is required");
+    if (extra.length) throw new ArgumentError("arguments", "has unexpected extra words", extra);
+    if (command === "info") return await info(target, args, io);
+    return await sample(target, args, io);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    io.stderr(`cellmap-data: error: ${msg.replace(/\s*\n\s*/g, " ")}\n`);
+    return e instanceof ArgumentError ? 2 : 1;
+  }
+}
+
+async function info(target: string, args: ParsedArgs, io: CliIo): Promise<number> {
+  rejectUnknown(args, ["json"]);
+  const ms = await openMultiscale(target);
+  const classes = await findLabelClasses(ms);
+  if (args.options.has("json")) {
+    io.stdout(JSON.stringify({
+      url: ms.url,
+      version: ms.multiscale.version,
+      axes: ms.multiscale.axes,
+      unit: ms.multiscale.unit ?? null,
+      levels: ms.levels.map((l) => ({
+        path: l.path,
+        shape: l.shape,
+        scale: l.scale,
+        translation: l.translation,
+        dtype: l.dtype,
+        chunks: l.chunks,
+        shards: l.shards ?? null,
+        codecs: l.codecs,
+        fillValue: l.fillValue,
+        zarrFormat: l.zarrFormat,
+      })),
+      annotation: ms.annotation ?? null,
+      classes,
+    }, null, 2) + "\n");
+    return 0;
+  }
+  const unit = ms.multiscale.unit ?? "units";
+  const lines = [`${ms.url}`, `OME-NGFF ${ms.multiscale.version}, axes ${ms.multiscale.axes.map((a) => a.name).join(",")}, ${unit}`];
+  const rows = [["level", "shape (z,y,x)", "voxel size", "translation", "dtype", "chunks", "codecs"]];
+  for (const l of ms.levels) {
+    rows.push([
+      l.path,
+      l.shape.join("x"),
+      l.scale.join(","),
+      l.translation.join(","),
+      l.dtype,
+      l.chunks.join("x") + (l.shards ? ` in shards ${l.shards.join("x")}` : ""),
+      l.codecs.join(" + ") || "none",
+    ]);
+  }
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  for (const r of rows) lines.push(r.map((s, c) => s.padEnd(widths[c]!)).join("  ").trimEnd());
+  if (ms.annotation) {
+    lines.push(`label class: ${ms.annotation.className} (${ms.annotation.annotationType ?? "annotation"})` +
+      (ms.annotation.complementCounts ? `, complement counts ${JSON.stringify(ms.annotation.complementCounts)}` : ""));
+  }
+  if (classes.length) lines.push(`label classes: ${classes.join(", ")}`);
+  io.stdout(lines.join("\n") + "\n");
+  return 0;
+}
+
+/** Label classes in a CellMap layout: groups below the sibling labels/groundtruth/crop* folders are not listable over HTTP, so only the annotation of this group is reported. */
+function findLabelClasses(ms: OpenedMultiscale): Promise<string[]> {
+  return Promise.resolve(ms.annotation ? [ms.annotation.className] : []);
+}
+
+async function sample(target: string, args: ParsedArgs, io: CliIo): Promise<number> {
+  rejectUnknown(args, ["center", "shape", "scale", "matrix", "interp", "pad", "device", "out", "cache-mb", "workers"]);
+  const center = numberList("center", stringOption(args, "center", true)!, 3) as Vec3;
+  const shape = numberList("shape", stringOption(args, "shape", true)!, 3) as Vec3;
+  if (!shape.every((n) => Number.isInteger(n) && n > 0)) throw new ArgumentError("--shape", "must be 3 positive integers", shape.join(","));
+  const scale = numberList("scale", stringOption(args, "scale", true)!, 3) as Vec3;
+  if (!scale.every((n) => n > 0)) throw new ArgumentError("--scale", "must be 3 positive numbers", scale.join(","));
+  const m = stringOption(args, "matrix", false);
+  const matrix = m === undefined ? undefined : numberList("matrix", m, 9);
+  const interp = stringOption(args, "interp", false) ?? "linear";
+  if (interp !== "linear" && interp !== "nearest") throw new ArgumentError("--interp", 'must be "linear" or "nearest"', interp);
+  const padText = stringOption(args, "pad", false);
+  const pad = padText === undefined ? 0 : padValue(padText);
+  const device = stringOption(args, "device", false) ?? "gpu";
+  if (device !== "gpu" && device !== "cpu") throw new ArgumentError("--device", 'must be "gpu" or "cpu"', device);
+  const out = stringOption(args, "out", true)!;
+  if (!out.endsWith(".npy")) throw new ArgumentError("--out", "must name a .npy file", out);
+  const cacheMb = stringOption(args, "cache-mb", false);
+  const workers = stringOption(args, "workers", false);
+
+  const gpu = device === "gpu" ? await GpuContext.create({ label: "cellmap-data cli" }) : undefined;
+  let array: CellMapArray | undefined;
+  try {
+    const opts: Parameters<typeof CellMapArray.open>[1] = { device };
+    if (gpu) opts.gpu = gpu;
+    if (cacheMb !== undefined) opts.cacheBytes = numberList("cache-mb", cacheMb, 1)[0]! * 1024 * 1024;
+    if (workers !== undefined) opts.workers = numberList("workers", workers, 1)[0]!;
+    array = await CellMapArray.open(target, opts);
+    const spec = matrix ? { center, augment: matrix } : { center };
+    const data = await array.sample([spec], { shape, scale, interp, pad });
+    await io.writeFile(out, encodeNpy(data, shape));
+    const t = array.transformer({ shape, scale }, interp);
+    const s = array.stats;
+    io.stderr(`wrote ${out}: ${shape.join("x")} float32 from level ${array.levels[t.level]!.path} ` +
+      `(${s.misses} chunks, ${s.bytesFetched} bytes fetched, ${device})\n`);
+    return 0;
+  } finally {
+    array?.destroy();
+    gpu?.destroy();
+  }
+}
+
+export { CellMapError };

@@ -1,0 +1,22 @@
+/**
+ * cellmap-data: WebGPU-first sampling of training and inspection patches from
+ * OME-NGFF zarr EM volumes and organelle labels, in the browser, Deno and Node.
+ *
+ * @example
+ * ```ts
+ * import { CellMapArray, GpuContext } from "cellmap-data";
+ * const gpu = await GpuContext.create();
+ * const raw = await CellMapArray.open("http://localhost:8000/sample_v3.zarr/recon-1/em/fibsem-uint8", { gpu });
+ * const batch = await raw.sample([{ center: [384, 384, 384] }], { shape: [64, 64, 64], scale: [8, 8, 8] });
+ * ```
+ * @module
+ */
+export * from "./errors.ts";
+export * from "./ngff/index.ts";
+export * from "./store/index.ts";
+export * from "./geometry/index.ts";
+export * from "./array/index.ts";
+export { GpuContext } from "./gpu/context.ts";
+export { WorkerPool, type WorkerPoolOptions, ChunkReader, type ChunkRequest, type ChunkResult, runtime } from "./worker/index.ts";
+export { resampleReference } from "./reference/resample.ts";
+export { decodeNpy, encodeNpy } from "./io/npy.ts";

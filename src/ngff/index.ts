@@ -1,0 +1,2 @@
+export type { CellMapAnnotation, NgffAxis, NgffLevel, NgffMultiscale } from "./types.ts";
+export { parseCellMapAnnotation, parseMultiscales } from "./parse.ts";
