@@ -239,7 +239,7 @@ describe("layout on disk", () => {
 
   it("writeChunk tile by tile (edge tiles clipped) equals writeArray", async () => {
     const shape = [40, 40, 40];
-    const data = volume("uint8", shape);
+    const data = volume("uint8", shape) as Uint8Array;
     const target = createFsTarget(dir);
     const arr = await createArray(target, "tiles.zarr", {
       shape,
