@@ -42,16 +42,17 @@ export class ChunkReader {
   readonly #arrays = new Map<string, Promise<AnyArray>>();
 
   #store(url: string, options: HttpStoreOptions | undefined): ShardAwareStore {
-    let s = this.#stores.get(url);
+    const id = options ? `${url}\u0000${JSON.stringify(options)}` : url;
+    let s = this.#stores.get(id);
     if (!s) {
       s = new ShardAwareStore(openStore(url, options));
-      this.#stores.set(url, s);
+      this.#stores.set(id, s);
     }
     return s;
   }
 
   #array(req: ChunkRequest): Promise<AnyArray> {
-    const id = `${req.url}\u0000${req.path}`;
+    const id = `${req.url}\u0000${req.path}\u0000${req.storeOptions ? JSON.stringify(req.storeOptions) : ""}`;
     let p = this.#arrays.get(id);
     if (!p) {
       p = this.#open(req).catch((e) => {

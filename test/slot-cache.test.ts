@@ -1,0 +1,96 @@
+import { describe, expect, test } from "vitest";
+import { FILL_SLOT, SlotCache } from "../src/index.ts";
+
+// Ownership and ordering of the cache, with an in-memory loader; the real
+// fetch path is covered by streaming.test.ts.
+function makeCache(slotCount: number, delay = 0) {
+  const loads: string[] = [];
+  const slotsContent = new Map<number, number>();
+  const cache = new SlotCache({
+    slotCount,
+    slotBytes: 4,
+    load: async (key) => {
+      loads.push(key);
+      if (delay) await new Promise((r) => setTimeout(r, delay));
+      if (key.startsWith("empty")) return { words: null, bytes: 10 };
+      return { words: Uint32Array.of(Number(key.replace(/\D/g, ""))), bytes: 100 };
+    },
+    upload: (slot, words) => slotsContent.set(slot, words[0]!),
+  });
+  return { cache, loads, slotsContent };
+}
+
+describe("SlotCache", () => {
+  test("fetches each chunk once however many callers want it at once", async () => {
+    const { cache, loads } = makeCache(8, 5);
+    const results = await Promise.all([cache.acquire(["c1", "c2"]), cache.acquire(["c2", "c3"]), cache.acquire(["c1", "c3"])]);
+    expect(loads.sort()).toEqual(["c1", "c2", "c3"]);
+    expect(cache.stats.misses).toBe(3);
+    expect(cache.stats.hits).toBe(3);
+    expect(results[0]!.slots.get("c2")).toBe(results[1]!.slots.get("c2"));
+    results.forEach((r) => r.release());
+  });
+
+  test("evicts the least recently used unpinned chunk and keeps pinned ones", async () => {
+    const { cache, loads, slotsContent } = makeCache(2);
+    const a = await cache.acquire(["c1"]);
+    const b = await cache.acquire(["c2"]);
+    b.release();
+    const c = await cache.acquire(["c3"]); // c1 pinned, so c2 goes
+    expect(cache.has("c1")).toBe(true);
+    expect(cache.has("c2")).toBe(false);
+    expect(slotsContent.get(c.slots.get("c3")!)).toBe(3);
+    expect(cache.stats.evictions).toBe(1);
+    a.release();
+    c.release();
+    await cache.acquire(["c2"]).then((r) => r.release());
+    expect(loads).toEqual(["c1", "c2", "c3", "c2"]);
+    expect(cache.stats.bytesResident).toBe(8);
+    expect(cache.stats.budgetBytes).toBe(8);
+  });
+
+  test("a request waits for pinned slots instead of deadlocking", async () => {
+    const { cache } = makeCache(2);
+    const first = await cache.acquire(["c1", "c2"]);
+    let done = false;
+    const second = cache.acquire(["c3", "c4"]).then((r) => {
+      done = true;
+      return r;
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(done).toBe(false);
+    first.release();
+    const r = await second;
+    expect(new Set(r.slots.values()).size).toBe(2);
+    r.release();
+  });
+
+  test("all-fill chunks take no slot", async () => {
+    const { cache } = makeCache(3);
+    const r = await cache.acquire(["empty1", "empty2", "c5"]);
+    expect(r.slots.get("empty1")).toBe(FILL_SLOT);
+    expect(r.slots.get("c5")).toBe(0);
+    expect(cache.stats.bytesResident).toBe(4);
+    r.release();
+  });
+
+  test("refuses a request larger than the whole cache, and drops failed loads", async () => {
+    const { cache } = makeCache(2);
+    await expect(cache.acquire(["c1", "c2", "c3"])).rejects.toThrow(/3 slots at once but the cache has 2/);
+    let fail = true;
+    const flaky = new SlotCache({
+      slotCount: 2,
+      slotBytes: 4,
+      load: async () => {
+        if (fail) throw new Error("boom");
+        return { words: Uint32Array.of(1), bytes: 4 };
+      },
+      upload: () => {},
+    });
+    await expect(flaky.acquire(["k"])).rejects.toThrow("boom");
+    fail = false;
+    const r = await flaky.acquire(["k"]);
+    expect(r.slots.get("k")).toBeTypeOf("number");
+    expect(flaky.stats.misses).toBe(2);
+  });
+});
