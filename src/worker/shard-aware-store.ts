@@ -1,5 +1,5 @@
 import { ChunkDecodeError } from "../errors.ts";
-import { crc32c } from "../store/crc32c.ts";
+import { crc32c } from "../zarr-write/crc32c.ts";
 import type { RangeQuery, ReadableStore } from "../store/types.ts";
 
 /** How a sharded array stores its shard index. */
