@@ -1,0 +1,52 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { GpuContext } from "../src/index.ts";
+import { serveStatic, type StaticServer } from "../src/serve/static-server.ts";
+import { gpuMatchesCpu, readsStoredVoxels } from "./setup/array-cases.ts";
+import { writeArrayFixture } from "./setup/array-fixture.ts";
+
+let dir: string;
+let server: StaticServer;
+let gpu: GpuContext;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "cellmap-array-"));
+  await writeArrayFixture(dir);
+  server = await serveStatic({ root: dir });
+  gpu = await GpuContext.create({ label: "cellmap-array test" });
+});
+afterAll(async () => {
+  gpu?.destroy();
+  await server?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("CellMapArray (Node: workers, Dawn on SwiftShader)", () => {
+  test("GPU resampling through the chunk cache equals the CPU twin (HTTP)", async () => {
+    console.log(`[node] ${await gpuMatchesCpu(server.url, gpu)}`);
+  });
+  test("reads stored voxels exactly from v3 shards, index at the end or the start (local files, GPU and CPU)", async () => {
+    await readsStoredVoxels(dir, gpu);
+    await readsStoredVoxels(dir, undefined);
+  });
+  test("a corrupt shard index fails its crc32c check with a typed error", async () => {
+    const { readFileSync, writeFileSync, readdirSync } = await import("node:fs");
+    const shard = join(dir, "raw_v3_start/s0/c/0/0/0");
+    const bytes = readFileSync(shard);
+    const copy = join(dir, "bad_index");
+    const { cpSync } = await import("node:fs");
+    cpSync(join(dir, "raw_v3_start"), copy, { recursive: true });
+    const corrupt = new Uint8Array(bytes);
+    corrupt[3] = corrupt[3]! ^ 0xff;
+    writeFileSync(join(copy, "s0/c/0/0/0"), corrupt);
+    expect(readdirSync(join(copy, "s0/c/0/0")).length).toBeGreaterThan(0);
+    const { CellMapArray, isCellMapError } = await import("../src/index.ts");
+    const arr = await CellMapArray.open(copy, { device: "cpu", workers: 0 });
+    const err = await arr.sample([{ center: [30, 0, 40] }], { shape: [2, 2, 2], scale: [6, 4, 4] }).catch((e) => e);
+    expect(isCellMapError(err, "chunk-decode")).toBe(true);
+    expect(err.message).toMatch(/checksum mismatch/);
+    arr.destroy();
+  });
+});

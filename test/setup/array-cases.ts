@@ -1,0 +1,114 @@
+// CellMapArray through the real path (workers fetch + decode, cache upload, WGSL resample) against
+// the CPU twin and against the stored voxels. Shared by the Node, Deno and Chromium suites: plain
+// async functions that throw on failure.
+import { CellMapArray, type SampleSpec } from "../../src/array/cellmap-array.ts";
+import type { GpuContext } from "../../src/gpu/context.ts";
+import { WorkerPool } from "../../src/worker/pool.ts";
+import { FIXTURE_SCALE, FIXTURE_SHAPE, FIXTURE_TRANSLATION, fixtureVolumes } from "./array-fixture.ts";
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A random rotation (Rodrigues, float64), row-major z,y,x, possibly with a mirror. */
+function randomMatrix(r: () => number): number[] {
+  const a = [r() - 0.5, r() - 0.5, r() - 0.5];
+  const n = Math.hypot(...a) || 1;
+  const [kz, ky, kx] = a.map((v) => v / n) as [number, number, number];
+  const th = r() * 2 * Math.PI, c = Math.cos(th), s = Math.sin(th), v = 1 - c;
+  const m = [
+    c + kz * kz * v, kz * ky * v - kx * s, kz * kx * v + ky * s,
+    ky * kz * v + kx * s, c + ky * ky * v, ky * kx * v - kz * s,
+    kx * kz * v - ky * s, kx * ky * v + kz * s, c + kx * kx * v,
+  ];
+  if (r() < 0.3) for (let i = 0; i < 3; i++) m[i * 3 + 2] = -m[i * 3 + 2]!;
+  return m;
+}
+
+function randomSpecs(seed: number, count: number): SampleSpec[] {
+  const r = rng(seed);
+  const ext = FIXTURE_SHAPE.map((n, k) => n * FIXTURE_SCALE[k]!);
+  return Array.from({ length: count }, () => ({
+    center: [0, 1, 2].map((k) => FIXTURE_TRANSLATION[k]! + (r() * 1.2 - 0.1) * ext[k]!) as [number, number, number],
+    augment: randomMatrix(r),
+  }));
+}
+
+function assert(cond: boolean, msg: string): void {
+  if (!cond) throw new Error(msg);
+}
+
+/** GPU output equals the CPU twin, linear on raw (v3 sharded) and nearest on labels (v2). */
+export async function gpuMatchesCpu(base: string, gpu: GpuContext): Promise<string> {
+  const pool = await WorkerPool.create({ size: 2 });
+  const report: string[] = [];
+  try {
+    for (const [group, interp, pad] of [["raw_v3", "linear", 0], ["labels_v2", "nearest", NaN]] as const) {
+      const g = await CellMapArray.open(`${base}/${group}`, { gpu, pool });
+      const c = await CellMapArray.open(`${base}/${group}`, { device: "cpu", pool });
+      const specs = randomSpecs(group.length * 7919, 6);
+      const opts = { shape: [9, 14, 11] as [number, number, number], scale: [5, 3.5, 4.5] as [number, number, number], interp, pad };
+      const [a, b] = await Promise.all([g.sample(specs, opts), c.sample(specs, opts)]);
+      assert(a.length === b.length, `length ${a.length} vs ${b.length}`);
+      let maxErr = 0, mismatches = 0, padded = 0;
+      for (let i = 0; i < a.length; i++) {
+        const x = a[i]!, y = b[i]!;
+        // Padded voxels: NaN for labels, 0 for raw (whose stored values are all far above 0).
+        const padX = interp === "linear" ? x === 0 : Number.isNaN(x);
+        const padY = interp === "linear" ? y === 0 : Number.isNaN(y);
+        if (padX || padY) {
+          if (padX && padY) padded++;
+          else mismatches++;
+          continue;
+        }
+        if (interp === "nearest") {
+          if (x !== y) mismatches++;
+        } else {
+          maxErr = Math.max(maxErr, Math.abs(x - y));
+        }
+      }
+      // Linear: f32 on the GPU vs f64 on the CPU, values up to ~52000.
+      assert(maxErr <= 0.1, `${group}: linear max |gpu-cpu| = ${maxErr}`);
+      // A handful of voxels may sit exactly on a rounding tie or the pad border in f32 vs f64.
+      assert(mismatches <= Math.ceil(a.length * 0.002), `${group}: ${mismatches} of ${a.length} voxels differ`);
+      assert(padded > 0 && padded < a.length, `${group}: expected some padded voxels, got ${padded}`);
+      report.push(`${group} ${interp}: max err ${maxErr.toFixed(4)}, ${mismatches} mismatches, ${padded} padded of ${a.length}`);
+      g.destroy();
+      c.destroy();
+    }
+  } finally {
+    pool.terminate();
+  }
+  return report.join("; ");
+}
+
+/** Identity samples read the stored voxels exactly, and a shard index at the start reads like one at the end. */
+export async function readsStoredVoxels(base: string, gpu: GpuContext | undefined): Promise<void> {
+  const pool = await WorkerPool.create({ size: 1 });
+  const { raw } = fixtureVolumes();
+  const [nz, ny, nx] = FIXTURE_SHAPE;
+  try {
+    for (const group of ["raw_v3", "raw_v3_start"]) {
+      const arr = await CellMapArray.open(`${base}/${group}`, gpu ? { gpu, pool } : { device: "cpu", pool });
+      const vox: [number, number, number] = [17, 22, 33];
+      const center = vox.map((v, k) => FIXTURE_TRANSLATION[k]! + v * FIXTURE_SCALE[k]!) as [number, number, number];
+      const out = await arr.sample([{ center }], { shape: [5, 7, 9], scale: [...FIXTURE_SCALE] as [number, number, number], interp: "nearest" });
+      let i = 0;
+      for (let z = -2; z <= 2; z++) for (let y = -3; y <= 3; y++) for (let x = -4; x <= 4; x++, i++) {
+        const want = raw[((vox[0] + z) * ny + vox[1] + y) * nx + vox[2] + x]!;
+        assert(out[i] === want, `${group}: voxel ${vox[0] + z},${vox[1] + y},${vox[2] + x} = ${out[i]}, stored ${want}`);
+      }
+      assert(nz > 0, "shape");
+      arr.destroy();
+    }
+  } finally {
+    pool.terminate();
+  }
+}
