@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Everything `npm test` checks, in order: types, generated shaders, build, fixtures, then the
+# Node, Deno and Chromium suites (real WebGPU in each; software adapters on machines without a
+# GPU, see docs/architecture.md and DESIGN section 5). Runs every step even after a failure and
+# exits non-zero if any failed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export DENO_NO_UPDATE_CHECK=1 DENO_NO_PROMPT=1
+# Vulkan's window-system code complains on every instance when this is unset (headless machines).
+if [ -z "${XDG_RUNTIME_DIR:-}" ]; then
+  XDG_RUNTIME_DIR="$(mktemp -d)"
+  export XDG_RUNTIME_DIR
+  trap 'rm -rf "$XDG_RUNTIME_DIR"' EXIT
+fi
+
+bin=node_modules/.bin
+# A hung step (a GPU process that never answers) fails after this many seconds instead of
+# blocking CI.
+step_limit="${TEST_STEP_TIMEOUT:-600}"
+failed=()
+summary=()
+
+step() {
+  local name="$1"
+  shift
+  printf '\n==== %s ====\n' "$name"
+  local start=$SECONDS status=0
+  if [ "$(type -t "$1")" != function ] && command -v timeout >/dev/null; then
+    timeout --foreground "$step_limit" "$@" || status=$?
+  else
+    "$@" || status=$?
+  fi
+  local took=$((SECONDS - start))
+  if [ "$status" -eq 0 ]; then
+    summary+=("ok    ${took}s  $name")
+  else
+    summary+=("FAIL  ${took}s  $name (exit $status)")
+    failed+=("$name")
+  fi
+}
+
+fixtures() {
+  if [ -f test/fixtures/make_fixtures.py ]; then
+    # Debian's python3 has scipy and zarr; a python3 earlier on PATH may not.
+    /usr/bin/python3 test/fixtures/make_fixtures.py
+  else
+    echo "no test/fixtures/make_fixtures.py"
+  fi
+}
+
+step "typecheck (tsc)" "$bin/tsc" -p tsconfig.json --noEmit
+step "generated shaders up to date" node scripts/gen-shaders.mjs --check
+step "build" npm run --silent build
+step "fixtures" fixtures
+step "node suite (vitest, Dawn)" "$bin/vitest" run --project node
+step "deno suite (deno test, built-in WebGPU)" "$bin/deno" test -A --no-lock --cached-only test/deno/
+step "browser suite (vitest, headless Chromium)" "$bin/vitest" run --project browser
+
+printf '\n==== summary ====\n'
+printf '%s\n' "${summary[@]}"
+if [ "${#failed[@]}" -gt 0 ]; then
+  printf '\n%d step(s) failed: %s\n' "${#failed[@]}" "$(IFS=,; echo "${failed[*]}")"
+  exit 1
+fi
+echo "all steps passed"
