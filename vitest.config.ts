@@ -38,10 +38,13 @@ export default defineConfig({
         },
       },
       {
+        // Pre-bundle the browser dependencies up front: discovering them mid-run makes Vite
+        // re-optimise and reload the test page.
+        optimizeDeps: { include: ["comlink", "zarrita"] },
         test: {
           name: "browser",
           include: ["test/**/*.browser.test.ts"],
-          globalSetup: ["test/setup/require-chromium.ts"],
+          globalSetup: ["test/setup/require-chromium.ts", "test/setup/browser-fixture-server.ts"],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           browser: {

@@ -4,7 +4,7 @@
 import { CellMapArray, type SampleSpec } from "../../src/array/cellmap-array.ts";
 import type { GpuContext } from "../../src/gpu/context.ts";
 import { WorkerPool } from "../../src/worker/pool.ts";
-import { FIXTURE_SCALE, FIXTURE_SHAPE, FIXTURE_TRANSLATION, fixtureVolumes } from "./array-fixture.ts";
+import { FIXTURE_SCALE, FIXTURE_SHAPE, FIXTURE_TRANSLATION, fixtureVolumes } from "./array-fixture-data.ts";
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
