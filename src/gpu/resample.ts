@@ -1,0 +1,304 @@
+/**
+ * Host side of `shaders/resample.wgsl`: encodes the `Params` uniform and the `Sample` structs,
+ * and records one resample dispatch (one batch of one array) out of the GPU chunk cache.
+ * Contract: docs/architecture.md, "The chunk cache layout" and "One resample dispatch". The CPU
+ * twin is `src/reference/resample.ts`.
+ *
+ * @example
+ * ```ts
+ * const encoder = ctx.device.createCommandEncoder({ label: "batch" });
+ * const dispatch = await dispatchResample(ctx, encoder, { cache, params, samples, table, out });
+ * ctx.device.queue.submit([encoder.finish()]);
+ * dispatch.release(); // after submit: frees the uniform, sample and table buffers
+ * ```
+ * @module
+ */
+
+import { ArgumentError, GpuError } from "../errors.ts";
+import { type StorageKind, storageKindCode } from "../array/storage-kind.ts";
+import type { GpuContext } from "./context.ts";
+import { resampleWgsl } from "./shaders.gen.ts";
+
+/** z, y, x. */
+export type Vec3 = readonly [number, number, number];
+
+/** How source voxels are read: trilinear (raw intensities) or nearest (labels). */
+export type Interpolation = "linear" | "nearest";
+
+/** Everything of `Params` but `rowWidth`, which the dispatch geometry decides. */
+export interface ResampleParams {
+  /** Output extent per sample (z, y, x). */
+  readonly outShape: Vec3;
+  /** Samples in the dispatch; equals `samples.length`. */
+  readonly batch: number;
+  /** Chunk extent of the level (z, y, x). */
+  readonly chunkShape: Vec3;
+  /** Storage kind of the cache slots. */
+  readonly kind: StorageKind;
+  /** Level extent in voxels (z, y, x). */
+  readonly volShape: Vec3;
+  readonly interp: Interpolation;
+  /** Value outside the volume (NaN allowed). */
+  readonly pad: number;
+  /** Value of chunks the store does not have (table entry 0xFFFFFFFF). */
+  readonly fill: number;
+  /** u32 words per cache slot (`slotWords(chunkShape, kind)`). */
+  readonly slotWords: number;
+}
+
+/** One batch item: its affine and where its slot table lies. */
+export interface ResampleSample {
+  /**
+   * 3x4 row-major affine, rows z, y, x: output index `j` -> source voxel position relative to
+   * `origin` (`v = origin + matrix · [jz, jy, jx, 1]`). Composed in float64, written as f32.
+   */
+  readonly matrix: Float64Array;
+  /** Integer source-box origin in voxels (z, y, x). */
+  readonly origin: Vec3;
+  /** Chunk-grid coordinate of the table's first entry (z, y, x). */
+  readonly chunkLo: Vec3;
+  /** Table extent in chunks (z, y, x); the table holds their product of slot indices, C-order. */
+  readonly chunkDims: Vec3;
+  /** Word offset of this sample's table in the concatenated table. */
+  readonly tableOffset: number;
+}
+
+/** Slot-table entry of a chunk the store does not have: it reads as the fill value. */
+export const ABSENT_SLOT = 0xffffffff;
+/** Threads per workgroup (`@workgroup_size` of the shader). */
+export const RESAMPLE_WORKGROUP_SIZE = 64;
+/** Byte size of the WGSL `Params` struct. */
+export const PARAMS_BYTES = 64;
+/** Byte size (and array stride) of the WGSL `Sample` struct. */
+export const SAMPLE_BYTES = 96;
+
+const USAGE_UNIFORM = 0x0040;
+const USAGE_STORAGE = 0x0080;
+const INTERP_CODE: Readonly<Record<Interpolation, number>> = { linear: 0, nearest: 1 };
+
+/**
+ * Encode the `Params` uniform.
+ *
+ * @param params dispatch parameters plus `rowWidth` (threads per dispatch row, from {@link resampleGrid})
+ * @returns {@link PARAMS_BYTES} bytes
+ */
+export function encodeParams(params: ResampleParams & { readonly rowWidth: number }): ArrayBuffer {
+  const buffer = new ArrayBuffer(PARAMS_BYTES);
+  const u = new Uint32Array(buffer);
+  const i = new Int32Array(buffer);
+  const f = new Float32Array(buffer);
+  u.set(params.outShape, 0);
+  u[3] = params.batch;
+  u.set(params.chunkShape, 4);
+  u[7] = storageKindCode(params.kind);
+  i.set(params.volShape, 8);
+  u[11] = INTERP_CODE[params.interp];
+  f[12] = params.pad;
+  f[13] = params.fill;
+  u[14] = params.slotWords;
+  u[15] = params.rowWidth;
+  return buffer;
+}
+
+/**
+ * Encode the `Sample` structs, one per batch item, {@link SAMPLE_BYTES} apart.
+ *
+ * @returns `samples.length * SAMPLE_BYTES` bytes
+ */
+export function encodeSampleStructs(samples: readonly ResampleSample[]): ArrayBuffer {
+  const buffer = new ArrayBuffer(samples.length * SAMPLE_BYTES);
+  const f = new Float32Array(buffer);
+  const i = new Int32Array(buffer);
+  const u = new Uint32Array(buffer);
+  samples.forEach((s, k) => {
+    if (s.matrix.length !== 12) throw new ArgumentError(`samples[${k}].matrix`, "must hold 12 numbers (3x4)", s.matrix.length);
+    const w = (k * SAMPLE_BYTES) / 4;
+    f.set(s.matrix, w); // m0, m1, m2: rows z, y, x
+    i.set(s.origin, w + 12);
+    i.set(s.chunkLo, w + 16);
+    u[w + 19] = s.tableOffset;
+    u.set(s.chunkDims, w + 20);
+  });
+  return buffer;
+}
+
+/** Dispatch geometry: workgroup counts and the `rowWidth` the shader's flat index uses. */
+export interface ResampleGrid {
+  readonly x: number;
+  readonly y: number;
+  /** Threads per row: `x * 64`. */
+  readonly rowWidth: number;
+}
+
+/**
+ * Workgroups for `total` output voxels: one row while it fits in `maxPerDimension`, else as many
+ * equal rows as needed (2D dispatch).
+ *
+ * @throws {GpuError} when even `maxPerDimension`² workgroups are not enough
+ */
+export function resampleGrid(total: number, maxPerDimension = 65535): ResampleGrid {
+  const groups = Math.max(1, Math.ceil(total / RESAMPLE_WORKGROUP_SIZE));
+  const y = Math.ceil(groups / maxPerDimension);
+  if (y > maxPerDimension || total > 0xffffffff) {
+    throw new GpuError(`a resample dispatch of ${total} voxels is too large; split the batch`);
+  }
+  const x = Math.ceil(groups / y);
+  return { x, y, rowWidth: x * RESAMPLE_WORKGROUP_SIZE };
+}
+
+/**
+ * The resample compute pipeline of the context's device, compiled once per device.
+ *
+ * @throws {GpuError} when the shader fails validation
+ */
+export function getResamplePipeline(ctx: GpuContext): Promise<GPUComputePipeline> {
+  return ctx.pipeline("cellmap/resample", () =>
+    ctx.createComputePipeline(`${ctx.label} resample`, resampleWgsl, "main"),
+  );
+}
+
+/** Inputs of one resample dispatch. */
+export interface ResampleDispatchOptions {
+  /** The chunk cache: `slotCount * params.slotWords` u32 words, STORAGE usage. */
+  readonly cache: GPUBuffer;
+  readonly params: ResampleParams;
+  /** One per batch item. */
+  readonly samples: readonly ResampleSample[];
+  /** The slot tables of all samples, concatenated. */
+  readonly table: Uint32Array;
+  /** Output buffer (STORAGE usage); receives `batch * prod(outShape)` f32 at `outOffset`. */
+  readonly out: GPUBuffer;
+  /** Byte offset into `out`, a multiple of the device's `minStorageBufferOffsetAlignment`. */
+  readonly outOffset?: number;
+}
+
+/** A recorded dispatch. Call `release()` once its command buffer is submitted. */
+export interface ResampleDispatch {
+  readonly grid: ResampleGrid;
+  /** Destroys the uniform, sample and table buffers made for this dispatch (valid after submit). */
+  release(): void;
+}
+
+/**
+ * Record one resample dispatch into `encoder`: creates and fills the `Params`, `Sample` and table
+ * buffers, binds them with the cache and the output, and dispatches (2D when the output needs more
+ * than 65535 workgroups). Call `release()` on the result after submitting the command buffer.
+ *
+ * @throws {ArgumentError} on inconsistent inputs (batch vs samples, tables out of range, misaligned offset)
+ * @throws {GpuError} when a binding exceeds the device's limits
+ */
+export async function dispatchResample(
+  ctx: GpuContext,
+  encoder: GPUCommandEncoder,
+  options: ResampleDispatchOptions,
+): Promise<ResampleDispatch> {
+  const pipeline = await getResamplePipeline(ctx);
+  return recordResample(ctx, pipeline, encoder, options);
+}
+
+/**
+ * Synchronous {@link dispatchResample} for callers that already hold the pipeline
+ * ({@link getResamplePipeline}).
+ */
+export function recordResample(
+  ctx: GpuContext,
+  pipeline: GPUComputePipeline,
+  encoder: GPUCommandEncoder,
+  options: ResampleDispatchOptions,
+): ResampleDispatch {
+  ctx.assertAlive();
+  const { params, samples, table, cache, out } = options;
+  const outOffset = options.outOffset ?? 0;
+  const device = ctx.device;
+  const limits = device.limits;
+  validate(params, samples, table);
+
+  const total = params.batch * params.outShape[0] * params.outShape[1] * params.outShape[2];
+  const outBytes = total * 4;
+  if (!Number.isInteger(outOffset) || outOffset < 0 || outOffset % limits.minStorageBufferOffsetAlignment !== 0) {
+    throw new ArgumentError("outOffset", `must be a multiple of ${limits.minStorageBufferOffsetAlignment}`, outOffset);
+  }
+  if (outOffset + outBytes > out.size) {
+    throw new ArgumentError("out", `holds ${out.size} bytes, the dispatch writes ${outBytes} at offset ${outOffset}`);
+  }
+  const maxBinding = limits.maxStorageBufferBindingSize;
+  checkBinding("output", outBytes, maxBinding, "use a smaller batch or output shape");
+  checkBinding("chunk cache", cache.size, maxBinding, "lower the cache budget");
+  checkBinding("slot table", table.byteLength, maxBinding, "use a smaller batch");
+
+  const grid = resampleGrid(total, limits.maxComputeWorkgroupsPerDimension);
+  const label = `${ctx.label} resample`;
+  const made = [
+    upload(device, `${label} params`, USAGE_UNIFORM, encodeParams({ ...params, rowWidth: grid.rowWidth })),
+    upload(device, `${label} samples`, USAGE_STORAGE, encodeSampleStructs(samples)),
+    upload(device, `${label} table`, USAGE_STORAGE, table),
+  ] as const;
+  const bindGroup = device.createBindGroup({
+    label: `${label} bind group`,
+    layout: pipeline.getBindGroupLayout(0),
+    entries: [
+      { binding: 0, resource: { buffer: made[0] } },
+      { binding: 1, resource: { buffer: made[1] } },
+      { binding: 2, resource: { buffer: made[2] } },
+      { binding: 3, resource: { buffer: cache } },
+      { binding: 4, resource: { buffer: out, offset: outOffset, size: outBytes } },
+    ],
+  });
+  const pass = encoder.beginComputePass({ label: `${label} pass` });
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(0, bindGroup);
+  pass.dispatchWorkgroups(grid.x, grid.y);
+  pass.end();
+
+  let released = false;
+  return {
+    grid,
+    release() {
+      if (released) return;
+      released = true;
+      for (const b of made) b.destroy();
+    },
+  };
+}
+
+function validate(params: ResampleParams, samples: readonly ResampleSample[], table: Uint32Array): void {
+  if (!Number.isInteger(params.batch) || params.batch < 1 || params.batch !== samples.length) {
+    throw new ArgumentError("params.batch", `must equal samples.length (${samples.length}) and be >= 1`, params.batch);
+  }
+  for (const [field, v] of [
+    ["params.outShape", params.outShape],
+    ["params.chunkShape", params.chunkShape],
+    ["params.volShape", params.volShape],
+  ] as const) {
+    if (!v.every((n) => Number.isInteger(n) && n >= 1)) throw new ArgumentError(field, "must hold positive integers", v);
+  }
+  samples.forEach((s, k) => {
+    const entries = s.chunkDims[0] * s.chunkDims[1] * s.chunkDims[2];
+    if (!Number.isInteger(s.tableOffset) || s.tableOffset < 0 || s.tableOffset + entries > table.length) {
+      throw new ArgumentError(
+        `samples[${k}].tableOffset`,
+        `plus ${entries} entries must lie within the table of ${table.length} words`,
+        s.tableOffset,
+      );
+    }
+  });
+}
+
+function checkBinding(what: string, bytes: number, max: number, fix: string): void {
+  if (bytes > max) {
+    throw new GpuError(
+      `the resample ${what} binding needs ${bytes} bytes, more than this device's ` +
+        `maxStorageBufferBindingSize of ${max}; ${fix}`,
+    );
+  }
+}
+
+/** A fresh buffer holding `data` (at least 16 bytes, so empty tables still bind). */
+function upload(device: GPUDevice, label: string, usage: number, data: ArrayBuffer | Uint32Array): GPUBuffer {
+  const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const size = Math.max(16, Math.ceil(bytes.byteLength / 4) * 4);
+  const buffer = device.createBuffer({ label, size, usage, mappedAtCreation: true });
+  new Uint8Array(buffer.getMappedRange()).set(bytes);
+  buffer.unmap();
+  return buffer;
+}

@@ -1,0 +1,13 @@
+/**
+ * CPU reference twins of the WGSL shaders: the same inputs give the same outputs, computed plainly
+ * in float64. Used by tests and by `--device cpu`.
+ *
+ * @example
+ * ```ts
+ * import { resampleReference } from "./reference/index.ts";
+ * const out = resampleReference(params, samples, table, cacheWords);
+ * ```
+ * @module
+ */
+
+export { resampleReference } from "./resample.ts";
