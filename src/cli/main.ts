@@ -36,6 +36,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       return command === undefined && !args.options.has("help") ? 2 : 0;
     }
     if (command !== "info" && command !== "sample") throw new ArgumentError("command", 'must be "info" or "sample"', command);
+    for (const [k, v] of args.options) {
+      if (v === true && k !== "json") stringOption(args, k, false);
+    }
     if (target === undefined) throw new ArgumentError("<url-or-path>", "is required");
     if (extra.length) throw new ArgumentError("arguments", "has unexpected extra words", extra);
     if (command === "info") return await info(target, args, io);
