@@ -54,12 +54,26 @@ const DTYPE_KINDS: Readonly<Record<string, StorageKind>> = {
   float64: "f32",
 };
 
-/** The `Params.kind` code of a storage kind. */
+/**
+ * The `Params.kind` code of a storage kind.
+ *
+ * @example
+ * ```ts
+ * storageKindCode("f32"); // 6
+ * ```
+ */
 export function storageKindCode(kind: StorageKind): number {
   return STORAGE_KINDS[kind].code;
 }
 
-/** Bytes per element of a storage kind in a cache slot. */
+/**
+ * Bytes per element of a storage kind in a cache slot.
+ *
+ * @example
+ * ```ts
+ * bytesPerElement("i16"); // 2
+ * ```
+ */
 export function bytesPerElement(kind: StorageKind): 1 | 2 | 4 {
   return STORAGE_KINDS[kind].bytes;
 }
@@ -70,6 +84,10 @@ export function bytesPerElement(kind: StorageKind): 1 | 2 | 4 {
  * is rounded to float32.
  *
  * @throws {ArgumentError} for data types the GPU path cannot hold (strings, float16, complex...).
+ * @example
+ * ```ts
+ * storageKindForDtype("uint64"); // "u32"
+ * ```
  */
 export function storageKindForDtype(zarrDtype: string): StorageKind {
   const kind = Object.hasOwn(DTYPE_KINDS, zarrDtype) ? DTYPE_KINDS[zarrDtype] : undefined;
@@ -83,7 +101,14 @@ export function storageKindForDtype(zarrDtype: string): StorageKind {
   return kind;
 }
 
-/** u32 words of one cache slot: `ceil(prod(chunkShape) * bytes / 4)`. */
+/**
+ * u32 words of one cache slot: `ceil(prod(chunkShape) * bytes / 4)`.
+ *
+ * @example
+ * ```ts
+ * slotWords([3, 5, 7], "u8"); // 27
+ * ```
+ */
 export function slotWords(chunkShape: readonly number[], kind: StorageKind): number {
   let n = 1;
   for (const c of chunkShape) {
@@ -162,7 +187,8 @@ function isBoolLike(data: ChunkData): data is ByteBackedBools {
 
 /**
  * Pack a decoded C-order (z, y, x) chunk into the u32 words of a cache slot: element `e` at byte
- * `e * bytes`, little-endian. float64 is rounded to float32; bool becomes 0/1 bytes; 64-bit and
+ * `e * bytes`, little-endian (typed arrays use the host's byte order, little-endian on every
+ * WebGPU platform). float64 is rounded to float32; bool becomes 0/1 bytes; 64-bit and
  * mismatched integer arrays are range-checked.
  *
  * @param data the decoded chunk (edge chunks full size, as zarr stores them)
@@ -171,6 +197,10 @@ function isBoolLike(data: ChunkData): data is ByteBackedBools {
  * @param url array URL, named in errors
  * @returns `ceil(data.length * bytes / 4)` words, trailing bytes zero
  * @throws {ValueRangeError} when a value does not fit `kind` (e.g. a uint64 above 2^32 - 1)
+ * @example
+ * ```ts
+ * packChunk(new Float64Array([0.1, 2]), "f32"); // 2 words, 0.1 rounded to float32
+ * ```
  */
 export function packChunk(data: ChunkData, kind: StorageKind, key = "?", url = "?"): Uint32Array<ArrayBuffer> {
   const n = data.length;
@@ -223,6 +253,10 @@ const scratch = new DataView(new ArrayBuffer(4));
  *
  * @param words packed words (a whole cache or one slot)
  * @param wordOffset first word of the slot within `words`
+ * @example
+ * ```ts
+ * readPacked(cacheWords, "i8", elementIndex, slot * slotWords(chunkShape, "i8"));
+ * ```
  */
 export function readPacked(words: Uint32Array, kind: StorageKind, elementIndex: number, wordOffset = 0): number {
   const bytes = bytesPerElement(kind);

@@ -81,6 +81,11 @@ const INTERP_CODE: Readonly<Record<Interpolation, number>> = { linear: 0, neares
  *
  * @param params dispatch parameters plus `rowWidth` (threads per dispatch row, from {@link resampleGrid})
  * @returns {@link PARAMS_BYTES} bytes
+ * @example
+ * ```ts
+ * const bytes = encodeParams({ ...params, rowWidth: resampleGrid(total).rowWidth });
+ * device.queue.writeBuffer(uniform, 0, bytes);
+ * ```
  */
 export function encodeParams(params: ResampleParams & { readonly rowWidth: number }): ArrayBuffer {
   const buffer = new ArrayBuffer(PARAMS_BYTES);
@@ -104,6 +109,11 @@ export function encodeParams(params: ResampleParams & { readonly rowWidth: numbe
  * Encode the `Sample` structs, one per batch item, {@link SAMPLE_BYTES} apart.
  *
  * @returns `samples.length * SAMPLE_BYTES` bytes
+ * @example
+ * ```ts
+ * const identity = new Float64Array([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0]);
+ * encodeSampleStructs([{ matrix: identity, origin: [10, 20, 30], chunkLo: [0, 0, 0], chunkDims: [1, 1, 1], tableOffset: 0 }]);
+ * ```
  */
 export function encodeSampleStructs(samples: readonly ResampleSample[]): ArrayBuffer {
   const buffer = new ArrayBuffer(samples.length * SAMPLE_BYTES);
@@ -135,6 +145,11 @@ export interface ResampleGrid {
  * equal rows as needed (2D dispatch).
  *
  * @throws {GpuError} when even `maxPerDimension`² workgroups are not enough
+ * @example
+ * ```ts
+ * resampleGrid(1000); // { x: 16, y: 1, rowWidth: 1024 }
+ * resampleGrid(65535 * 64 + 1); // { x: 32768, y: 2, rowWidth: 2097152 }
+ * ```
  */
 export function resampleGrid(total: number, maxPerDimension = 65535): ResampleGrid {
   const groups = Math.max(1, Math.ceil(total / RESAMPLE_WORKGROUP_SIZE));
@@ -150,6 +165,10 @@ export function resampleGrid(total: number, maxPerDimension = 65535): ResampleGr
  * The resample compute pipeline of the context's device, compiled once per device.
  *
  * @throws {GpuError} when the shader fails validation
+ * @example
+ * ```ts
+ * const pipeline = await getResamplePipeline(ctx); // then recordResample(ctx, pipeline, ...)
+ * ```
  */
 export function getResamplePipeline(ctx: GpuContext): Promise<GPUComputePipeline> {
   return ctx.pipeline("cellmap/resample", () =>
@@ -184,8 +203,18 @@ export interface ResampleDispatch {
  * buffers, binds them with the cache and the output, and dispatches (2D when the output needs more
  * than 65535 workgroups). Call `release()` on the result after submitting the command buffer.
  *
+ * A chunk coordinate outside a sample's table reads as the fill value, like an absent chunk.
+ *
  * @throws {ArgumentError} on inconsistent inputs (batch vs samples, tables out of range, misaligned offset)
  * @throws {GpuError} when a binding exceeds the device's limits
+ * @example
+ * ```ts
+ * const encoder = ctx.device.createCommandEncoder({ label: "batch" });
+ * const d = await dispatchResample(ctx, encoder, { cache, params, samples, table, out });
+ * ctx.device.queue.submit([encoder.finish()]);
+ * d.release();
+ * const values = new Float32Array(await ctx.readBuffer(out, 0, out.size));
+ * ```
  */
 export async function dispatchResample(
   ctx: GpuContext,
@@ -198,7 +227,15 @@ export async function dispatchResample(
 
 /**
  * Synchronous {@link dispatchResample} for callers that already hold the pipeline
- * ({@link getResamplePipeline}).
+ * ({@link getResamplePipeline}), e.g. to record several arrays into one encoder.
+ *
+ * @example
+ * ```ts
+ * const pipeline = await getResamplePipeline(ctx);
+ * const done = arrays.map((a) => recordResample(ctx, pipeline, encoder, a));
+ * ctx.device.queue.submit([encoder.finish()]);
+ * for (const d of done) d.release();
+ * ```
  */
 export function recordResample(
   ctx: GpuContext,
