@@ -63,6 +63,6 @@ export {
   ZYX_NANOMETER_AXES,
 } from "./ngff-meta.ts";
 export { type ArraySpec, type NormalizedSpec, normalizeSpec } from "./spec.ts";
-export { createMemoryTarget, joinKey, type MemoryTarget, type WriteTarget } from "./target.ts";
+export { type ByteRange, createMemoryTarget, joinKey, type MemoryTarget, type WriteTarget } from "./target.ts";
 export { v2ArrayMetadata, v2ChunkKey, v2GroupMetadata } from "./v2.ts";
 export { v3ArrayMetadata, v3ChunkKey, v3GroupMetadata } from "./v3.ts";

@@ -15,11 +15,18 @@ export interface WriteTarget {
   delete?(key: string): Promise<void>;
 }
 
-/** An in-memory {@link WriteTarget}; `get` also accepts zarrita's absolute keys (`"/a/b"`). */
+/** A byte range as zarrita asks for it: `offset` + `length`, or the last `suffixLength` bytes. */
+export type ByteRange = { readonly offset: number; readonly length: number } | { readonly suffixLength: number };
+
+/**
+ * An in-memory {@link WriteTarget} that is also a readable zarrita store: `get` and `getRange`
+ * accept zarrita's absolute keys (`"/a/b"`), so sharded arrays read back directly.
+ */
 export interface MemoryTarget extends WriteTarget {
   /** Every stored key (relative, no leading slash) and its bytes. */
   readonly map: Map<string, Uint8Array>;
   get(key: string): Promise<Uint8Array | undefined>;
+  getRange(key: string, range: ByteRange): Promise<Uint8Array | undefined>;
   delete(key: string): Promise<void>;
 }
 
@@ -31,6 +38,7 @@ export interface MemoryTarget extends WriteTarget {
  * const target = createMemoryTarget();
  * await writeArray(target, "a.zarr", { shape: [4], chunks: [2], dtype: "uint8", zarrFormat: 3 }, new Uint8Array(4));
  * const arr = await zarr.open(zarr.root(target).resolve("a.zarr"), { kind: "array" });
+ * const { data } = await zarr.get(arr);
  * ```
  */
 export function createMemoryTarget(map: Map<string, Uint8Array> = new Map()): MemoryTarget {
@@ -43,6 +51,12 @@ export function createMemoryTarget(map: Map<string, Uint8Array> = new Map()): Me
     },
     get(key) {
       return Promise.resolve(map.get(rel(key)));
+    },
+    getRange(key, range) {
+      const bytes = map.get(rel(key));
+      if (bytes === undefined) return Promise.resolve(undefined);
+      if ("suffixLength" in range) return Promise.resolve(bytes.subarray(Math.max(0, bytes.length - range.suffixLength)));
+      return Promise.resolve(bytes.subarray(range.offset, range.offset + range.length));
     },
     delete(key) {
       map.delete(rel(key));
