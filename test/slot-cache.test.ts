@@ -94,3 +94,51 @@ describe("SlotCache", () => {
     expect(flaky.stats.misses).toBe(2);
   });
 });
+
+describe("SlotCache aborts", () => {
+  test("one caller aborting does not fail another caller sharing the fetch", async () => {
+    const signals: AbortSignal[] = [];
+    const cache = new SlotCache({
+      slotCount: 4,
+      slotBytes: 4,
+      load: async (_key, signal) => {
+        signals.push(signal!);
+        await new Promise((r) => setTimeout(r, 30));
+        return { words: Uint32Array.of(9), bytes: 4 };
+      },
+      upload: () => {},
+    });
+    const ac = new AbortController();
+    const a = cache.acquire(["k"], ac.signal);
+    const b = cache.acquire(["k"]);
+    ac.abort();
+    await expect(a).rejects.toMatchObject({ tag: "aborted" });
+    const r = await b;
+    expect(r.slots.get("k")).toBe(0);
+    expect(signals).toHaveLength(1);
+    expect(signals[0]!.aborted).toBe(false);
+    r.release();
+  });
+
+  test("the fetch is cancelled once every caller has aborted", async () => {
+    let seen: AbortSignal | undefined;
+    const cache = new SlotCache({
+      slotCount: 4,
+      slotBytes: 4,
+      load: (_key, signal) => {
+        seen = signal;
+        return new Promise((_, reject) => signal!.addEventListener("abort", () => reject(new Error("cancelled"))));
+      },
+      upload: () => {},
+    });
+    const ac1 = new AbortController(), ac2 = new AbortController();
+    const a = cache.acquire(["k"], ac1.signal), b = cache.acquire(["k"], ac2.signal);
+    ac1.abort();
+    await expect(a).rejects.toMatchObject({ tag: "aborted" });
+    expect(seen!.aborted).toBe(false);
+    ac2.abort();
+    await expect(b).rejects.toMatchObject({ tag: "aborted" });
+    expect(seen!.aborted).toBe(true);
+    expect(cache.stats.requestsInFlight).toBe(0);
+  });
+});

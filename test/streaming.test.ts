@@ -158,6 +158,24 @@ describe("streaming over HTTP", () => {
     expect(isCellMapError(missing, "metadata")).toBe(true);
   });
 
+  test("aborting a sample rejects it with AbortedError and cancels the fetch in the worker", async () => {
+    // The server would hold these chunks for 30 s; only a cancelled fetch ends sooner.
+    decide = (p) => (p.includes("/raw/s0/2/") ? { delayMs: 30_000 } : undefined);
+    const arr = await CellMapArray.open(`${server.url}/raw`, { device: "cpu", pool });
+    const ac = new AbortController();
+    const started = arr.sample([{ center: [140, 20, 20] }], { shape: [3, 3, 3], scale: [4, 4, 4], signal: ac.signal });
+    setTimeout(() => ac.abort(), 100);
+    const err = await started.catch((e) => e);
+    expect(isCellMapError(err, "aborted")).toBe(true);
+    for (let i = 0; i < 100 && arr.stats.requestsInFlight > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(arr.stats.requestsInFlight).toBe(0);
+    decide = () => undefined;
+    // Nothing half-done stays behind: the same sample works afterwards.
+    const ok = await arr.sample([{ center: [140, 20, 20] }], { shape: [3, 3, 3], scale: [4, 4, 4] });
+    expect(Array.from(ok)).toEqual(Array.from(expectedIdentity([140, 20, 20], 3)));
+    arr.destroy();
+  });
+
   test("HttpStore answers range requests and aborts", async () => {
     const store = new HttpStore(`${server.url}/raw`);
     const whole = await store.get("/s0/.zarray");

@@ -1,4 +1,4 @@
-import { ArgumentError, throwIfAborted } from "../errors.ts";
+import { AbortedError, ArgumentError, throwIfAborted } from "../errors.ts";
 
 /** Table entry of a chunk that reads as the fill value (never uploaded). */
 export const FILL_SLOT = 0xffffffff;
@@ -62,7 +62,7 @@ export class SlotCache {
   readonly #opts: SlotCacheOptions;
   /** Insertion order is recency: touched entries are moved to the end. */
   readonly #resident = new Map<string, Entry>();
-  readonly #loading = new Map<string, Promise<LoadedChunk>>();
+  readonly #loading = new Map<string, { promise: Promise<LoadedChunk>; controller: AbortController; waiters: number }>();
   readonly #free: number[] = [];
   #lock: Promise<void> = Promise.resolve();
   #released: Array<() => void> = [];
@@ -147,23 +147,39 @@ export class SlotCache {
     });
   }
 
+  /**
+   * Start or join the fetch of a chunk. A fetch shared by several callers is
+   * cancelled only when every one of them has aborted; each caller still gets
+   * its own rejection as soon as its own signal aborts.
+   */
   #load(key: string, signal: AbortSignal | undefined): Promise<LoadedChunk> {
-    let p = this.#loading.get(key);
-    if (p) {
+    let entry = this.#loading.get(key);
+    if (entry) {
       this.#stats.hits++;
-      return p;
-    }
-    this.#stats.misses++;
-    p = this.#opts.load(key, signal).then(
-      (r) => {
+    } else {
+      this.#stats.misses++;
+      const controller = new AbortController();
+      const promise = this.#opts.load(key, controller.signal).then((r) => {
         this.#stats.bytesFetched += r.bytes;
         return r;
-      },
-    ).finally(() => {
-      if (this.#loading.get(key) === p) this.#loading.delete(key);
+      }).finally(() => {
+        if (this.#loading.get(key) === entry) this.#loading.delete(key);
+      });
+      entry = { promise, controller, waiters: 0 };
+      this.#loading.set(key, entry);
+    }
+    const e = entry;
+    e.waiters++;
+    if (!signal) return e.promise;
+    return new Promise<LoadedChunk>((resolve, reject) => {
+      const onAbort = () => {
+        if (--e.waiters === 0) e.controller.abort(signal.reason);
+        reject(new AbortedError(`loading chunk ${key}`, { cause: signal.reason }));
+      };
+      if (signal.aborted) return onAbort();
+      signal.addEventListener("abort", onAbort, { once: true });
+      e.promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
     });
-    this.#loading.set(key, p);
-    return p;
   }
 
   async #place(key: string, data: LoadedChunk, signal: AbortSignal | undefined): Promise<Entry> {

@@ -9,8 +9,8 @@ import { stat } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { resolve, sep } from "node:path";
 
-/** What `onRequest` may decide for a request: serve it, or answer with a status. */
-export type RequestDecision = { status: number } | undefined;
+/** What `onRequest` may decide for a request: serve it (after `delayMs`), or answer with a status. */
+export type RequestDecision = { status: number } | { delayMs: number } | undefined;
 
 /** Options of {@link serveStatic}. */
 export interface StaticServerOptions {
@@ -78,9 +78,13 @@ async function handle(root: string, options: StaticServerOptions, requests: Map<
   const path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
   requests.set(path, (requests.get(path) ?? 0) + 1);
   const decision = options.onRequest?.(path, req);
-  if (decision) {
+  if (decision && "status" in decision) {
     res.writeHead(decision.status).end();
     return;
+  }
+  if (decision && decision.delayMs > 0) {
+    await new Promise((r) => setTimeout(r, decision.delayMs));
+    if (req.destroyed || res.destroyed) return;
   }
   const file = resolve(root, "." + path);
   if (file !== root && !file.startsWith(root + sep)) {
