@@ -21,7 +21,8 @@ import {
   type SampleLayout,
   type WorldBox,
 } from "./layout.ts";
-import { buildScene, CLASS_ID } from "./scene.ts";
+import { buildScene } from "./place.ts";
+import { CLASS_ID } from "./scene.ts";
 import { countZeros, downsampleMajority, downsampleMean, maskOf, pyramid, renderClassIds, renderRaw, type Volume } from "./volumes.ts";
 
 /** Options of {@link generateSampleDataset}. */

@@ -40,7 +40,8 @@ export {
   type SampleLayout,
   type WorldBox,
 } from "./layout.ts";
-export { buildScene, CLASS_ID, type Hit, locate, type Scene } from "./scene.ts";
+export { buildScene } from "./place.ts";
+export { CLASS_ID, type Hit, locate, type Scene, type SceneObject } from "./scene.ts";
 export { addNoise, createShader, GRAY, NOISE_SIGMA, type Shader } from "./shade.ts";
 export {
   downsampleMajority,
