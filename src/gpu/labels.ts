@@ -1,0 +1,131 @@
+/**
+ * Host side of `shaders/labels.wgsl`: class relationships on a target buffer
+ * `[batch, classes, voxels]`, in place, in one dispatch per group of samples that fits the
+ * device's binding limit. Wherever class `c` is unknown (`== emptyValue`, or NaN when
+ * `emptyValue` is NaN) and a class `d` with `exclusive[c][d]` is present (`== 1`), `c` becomes 0,
+ * a true negative. The matrix is used as given: make it symmetric for mutually exclusive pairs.
+ * The CPU twin is `src/reference/labels.ts`.
+ *
+ * @example
+ * ```ts
+ * const encoder = ctx.device.createCommandEncoder();
+ * const work = encodeClassRelationships(ctx, encoder, {
+ *   buffer: targets, byteOffset: 0, batch: 4, classes: 2, voxels: 32 ** 3, emptyValue: NaN,
+ *   exclusive: [[false, true], [true, false]], // mito <-> er
+ * });
+ * ctx.device.queue.submit([encoder.finish()]);
+ * work.release();
+ * ```
+ * @module
+ */
+
+import { type ClassRelationshipsLayout, exclusionBits } from "../reference/labels.ts";
+import type { GpuContext } from "./context.ts";
+import {
+  bytesOf,
+  dispatchGrid,
+  sampleGroups,
+  syncPipeline,
+  uploadBuffer,
+  uploadUniforms,
+  USAGE,
+} from "./batch-dispatch.ts";
+import { labelsWgsl } from "./shaders.gen.ts";
+import type { EncodedWork } from "./value-transforms.ts";
+
+/** Inputs of {@link encodeClassRelationships}. */
+export interface ClassRelationshipsOptions extends ClassRelationshipsLayout {
+  /** f32 targets `[batch, classes, voxels]` at `byteOffset`; needs STORAGE usage. */
+  readonly buffer: GPUBuffer;
+  /** Byte offset of the first value, a multiple of 4. */
+  readonly byteOffset: number;
+}
+
+const PARAMS_BYTES = 32;
+const KEY = "cellmap/labels/class-relationships";
+
+/**
+ * Compile and validate the class-relationship pipeline (optional: it is compiled on first use).
+ *
+ * @throws {GpuError} when the pipeline fails validation
+ */
+export async function prepareClassRelationships(ctx: GpuContext): Promise<void> {
+  const made = await ctx.createComputePipeline(`${ctx.label} class relationships`, labelsWgsl, "main");
+  ctx.pipeline(KEY, () => made);
+}
+
+/**
+ * Record the class-relationship pass into `encoder`, in place on `buffer`.
+ *
+ * @param ctx the GPU context (its device owns `buffer`)
+ * @param encoder where the compute pass is recorded
+ * @param options buffer, layout, exclusion matrix and empty value
+ * @returns the recorded work; call `release()` after submitting
+ * @throws {ArgumentError} on a malformed matrix or layout, or a buffer too small
+ * @throws {GpuError} when one sample exceeds the device's binding limit
+ * @example
+ * ```ts
+ * encodeClassRelationships(ctx, encoder, { buffer, byteOffset: 0, batch: 1, classes: 3,
+ *   voxels: 512, emptyValue: NaN, exclusive: [[false, true, true], [true, false, false], [true, false, false]] });
+ * ```
+ */
+export function encodeClassRelationships(
+  ctx: GpuContext,
+  encoder: GPUCommandEncoder,
+  options: ClassRelationshipsOptions,
+): EncodedWork {
+  ctx.assertAlive();
+  const { words, bits } = exclusionBits(options);
+  const { buffer, classes, voxels } = options;
+  const device = ctx.device;
+  const groups = sampleGroups(
+    device,
+    buffer,
+    { byteOffset: options.byteOffset, batch: options.batch, sampleBytes: classes * voxels * 4 },
+    "class relationships",
+  );
+  if (bits.every((w) => w === 0)) return { release() {}, dispatches: 0 };
+
+  const label = `${ctx.label} class relationships`;
+  const pipeline = syncPipeline(ctx, KEY, label, labelsWgsl, "main");
+  const maxDim = device.limits.maxComputeWorkgroupsPerDimension;
+  const stride = Math.max(PARAMS_BYTES, device.limits.minUniformBufferOffsetAlignment);
+  const grids = groups.map((g) => dispatchGrid(g.count * voxels, maxDim));
+  const emptyIsNan = Number.isNaN(options.emptyValue);
+  const params = groups.map((g, i) => {
+    const p = new ArrayBuffer(PARAMS_BYTES);
+    const u = new Uint32Array(p);
+    u.set([voxels, g.count, classes, words, grids[i]!.rowWidth, g.elementOffset, emptyIsNan ? 1 : 0]);
+    new Float32Array(p)[7] = emptyIsNan ? 0 : options.emptyValue;
+    return p;
+  });
+  const made = [
+    uploadUniforms(device, `${label} params`, params, stride),
+    uploadBuffer(device, `${label} exclusion bits`, USAGE.STORAGE, bytesOf(bits)),
+  ] as const;
+  const pass = encoder.beginComputePass({ label: `${label} pass` });
+  pass.setPipeline(pipeline);
+  groups.forEach((g, i) => {
+    const bindGroup = device.createBindGroup({
+      label: `${label} bind group`,
+      layout: pipeline.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: { buffer: made[0], offset: i * stride, size: PARAMS_BYTES } },
+        { binding: 1, resource: { buffer, offset: g.bindOffset, size: g.bindSize } },
+        { binding: 2, resource: { buffer: made[1] } },
+      ],
+    });
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(grids[i]!.x, grids[i]!.y);
+  });
+  pass.end();
+  let released = false;
+  return {
+    dispatches: groups.length,
+    release() {
+      if (released) return;
+      released = true;
+      for (const b of made) b.destroy();
+    },
+  };
+}
