@@ -3,6 +3,7 @@ import { openMultiscale, type OpenedMultiscale } from "../array/open-multiscale.
 import { ArgumentError, CellMapError } from "../errors.ts";
 import type { Vec3 } from "../geometry/types.ts";
 import { GpuContext } from "../gpu/context.ts";
+import { isHttpUrl } from "../store/open.ts";
 import { encodeNpy } from "../io/npy.ts";
 import { numberList, padValue, parseArgs, rejectUnknown, stringOption, type ParsedArgs } from "./args.ts";
 
@@ -102,9 +103,36 @@ async function info(target: string, args: ParsedArgs, io: CliIo): Promise<number
   return 0;
 }
 
-/** Label classes in a CellMap layout: groups below the sibling labels/groundtruth/crop* folders are not listable over HTTP, so only the annotation of this group is reported. */
-function findLabelClasses(ms: OpenedMultiscale): Promise<string[]> {
-  return Promise.resolve(ms.annotation ? [ms.annotation.className] : []);
+/**
+ * Label classes of a CellMap layout. Over HTTP folders cannot be listed, so only this group's own
+ * annotation is reported; for a local `.../recon-N/em/<name>` group, the sibling
+ * `labels/groundtruth/crop*` folders are listed too, as `crop/class`.
+ */
+async function findLabelClasses(ms: OpenedMultiscale): Promise<string[]> {
+  const found = ms.annotation ? [ms.annotation.className] : [];
+  if (isHttpUrl(ms.url)) return found;
+  const m = /^(.*\/recon-[^/]+)\/em\/[^/]+$/.exec(ms.url.replace(/\/+$/, ""));
+  if (!m) return found;
+  const specifier = "node:fs/promises";
+  const fs = (await import(/* @vite-ignore */ specifier)) as typeof import("node:fs/promises");
+  const gt = `${m[1]}/labels/groundtruth`;
+  try {
+    for (const crop of (await fs.readdir(gt)).sort()) {
+      let entries: string[];
+      try {
+        entries = (await fs.readdir(`${gt}/${crop}`)).sort();
+      } catch {
+        continue;
+      }
+      for (const cls of entries) {
+        if (cls.startsWith(".") || cls === "zarr.json") continue;
+        found.push(`${crop}/${cls}`);
+      }
+    }
+  } catch {
+    // No ground truth next to this group.
+  }
+  return found;
 }
 
 async function sample(target: string, args: ParsedArgs, io: CliIo): Promise<number> {
