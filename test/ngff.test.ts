@@ -80,5 +80,6 @@ describe("parseCellMapAnnotation", () => {
   test("is undefined without cellmap attributes, and rejects a bad class name", () => {
     expect(parseCellMapAnnotation("u", { multiscales: [] })).toBeUndefined();
     expect(() => parseCellMapAnnotation("u", { cellmap: { annotation: { class_name: 3 } } })).toThrow(/cellmap.annotation.class_name/);
+    expect(parseCellMapAnnotation("u", { cellmap: { annotation: { class_names: ["mito", "er"] } } })).toBeUndefined();
   });
 });

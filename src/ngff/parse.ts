@@ -176,6 +176,8 @@ export function parseCellMapAnnotation(url: string, attrs: unknown): CellMapAnno
   if (ann === undefined) return undefined;
   if (!isObject(ann)) throw new MetadataError(url, "cellmap.annotation", "must be an object", ann);
   const className = ann["class_name"];
+  // A crop group's annotation lists `class_names` instead: it describes no single label array.
+  if (className === undefined && Array.isArray(ann["class_names"])) return undefined;
   if (typeof className !== "string") {
     throw new MetadataError(url, "cellmap.annotation.class_name", "must be a string", className);
   }
