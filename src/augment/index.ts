@@ -1,0 +1,23 @@
+/**
+ * Seeded augmentation parameters: the counter-based generator, spatial transforms (one matrix
+ * per sample) and value transforms (per-sample ops).
+ * @module
+ */
+export { hashKey, mix32, rngFor, type Rng, type RngKey } from "./rng.ts";
+export {
+  drawSpatialMatrix,
+  isIdentity3,
+  parseSpatialTransforms,
+  rotationMatrix,
+  type Axis,
+  type SpatialStep,
+  type SpatialTransforms,
+  type SpatialTransformsConfig,
+} from "./spatial.ts";
+export {
+  drawValueOps,
+  parseValueTransforms,
+  type ValueOp,
+  type ValueTransformEntry,
+  type ValueTransformSpec,
+} from "./value.ts";

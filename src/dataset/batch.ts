@@ -1,0 +1,239 @@
+/**
+ * Building one batch: for every array, ONE resample call per run of samples from the same
+ * dataset (so one GPU dispatch per (batch, array) when the batch comes from one dataset), then
+ * the value passes, the class-relationship pass and a single readback per array when the
+ * consumer wants CPU arrays.
+ *
+ * Layout (both outputs): one f32 array per output name, C-order, `[B, 1, z, y, x]` for inputs
+ * and `[B, C, z, y, x]` for targets (C in the order of `classes`). Targets are resampled class by
+ * class into a `[C, B, z, y, x]` scratch first, which keeps each class's samples contiguous for
+ * its single resample call and its value pass, and are then copied into place.
+ * @module
+ */
+
+import type { SampleSpec } from "../array/cellmap-array.ts";
+import type { Rng } from "../augment/rng.ts";
+import { ArgumentError, throwIfAborted } from "../errors.ts";
+import type { Vec3 } from "../geometry/types.ts";
+import type { GpuContext } from "../gpu/context.ts";
+import type { CellMapDataset, SamplePlan } from "./dataset.ts";
+import { applyClassRelationships, applyValueOps, type PassTarget, type PassWork } from "./transforms-adapter.ts";
+import type { ArrayData, ArraySpec, GpuArrayData } from "./types.ts";
+
+/** One sample to read: a dataset, its local index, and the generator its draws come from. */
+export interface BatchItem {
+  // deno-lint-ignore no-explicit-any
+  dataset: CellMapDataset<any>;
+  index: number;
+  rng: Rng;
+}
+
+/** Options of {@link readBatch}. */
+export interface ReadBatchOptions {
+  /** "cpu": Float32Arrays; "gpu": GPUBuffers left on the device (GPU datasets only). */
+  output: "cpu" | "gpu";
+  /** Seed of the value passes' noise (a u32). */
+  seed: number;
+  signal?: AbortSignal;
+}
+
+/** A batch as read: arrays by name, sample centers and plans. */
+export interface ReadBatchResult<A> {
+  arrays: Record<string, A>;
+  centers: Vec3[];
+}
+
+const voxels = (s: ArraySpec): number => s.shape[0] * s.shape[1] * s.shape[2];
+const USAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+
+/** Consecutive items from the same dataset: `[start, end)`. */
+function runsOf(items: readonly BatchItem[]): Array<{ start: number; end: number }> {
+  const runs: Array<{ start: number; end: number }> = [];
+  items.forEach((it, b) => {
+    const last = runs[runs.length - 1];
+    if (last && items[last.start]!.dataset === it.dataset) last.end = b + 1;
+    else runs.push({ start: b, end: b + 1 });
+  });
+  return runs;
+}
+
+function sameConfig(items: readonly BatchItem[]): void {
+  const a = items[0]!.dataset;
+  const key = (d: CellMapDataset) =>
+    JSON.stringify([d.classes, d.inputArrays, d.targetArrays, d.device, Number.isNaN(d.emptyValue) ? "NaN" : d.emptyValue]);
+  const k0 = key(a);
+  for (const it of items) {
+    if (it.dataset !== a && key(it.dataset) !== k0) {
+      throw new ArgumentError("datasets", "of one batch must share classes, array specs, device and emptyValue");
+    }
+    if (it.dataset.device === "gpu" && it.dataset.gpu?.device !== a.gpu?.device) {
+      throw new ArgumentError("datasets", "of one batch must sample on the same GPU device");
+    }
+  }
+}
+
+/**
+ * Read a batch. Items must come grouped by dataset (the loader sorts them); each run of one
+ * dataset is one resample call per array.
+ *
+ * @param items The samples, in batch order.
+ * @param options Output kind, noise seed, abort signal.
+ */
+export async function readBatch(
+  items: readonly BatchItem[],
+  options: ReadBatchOptions,
+): Promise<ReadBatchResult<ArrayData | GpuArrayData>> {
+  if (items.length === 0) throw new ArgumentError("batch", "must hold at least one sample");
+  sameConfig(items);
+  const first = items[0]!.dataset;
+  const B = items.length;
+  const plans: SamplePlan[] = items.map((it) => it.dataset.plan(it.index, it.rng));
+  const runs = runsOf(items);
+  const specsOf = (start: number, end: number): SampleSpec[] =>
+    plans.slice(start, end).map((p) => (p.augment ? { center: p.center, augment: p.augment } : { center: p.center }));
+  const signal = options.signal ? { signal: options.signal } : {};
+  throwIfAborted(options.signal, "reading a batch");
+  const classes = first.classes;
+  const C = classes.length;
+  if (first.device === "cpu") {
+    if (options.output === "gpu") throw new ArgumentError("output", 'must be "cpu" for datasets on device "cpu"', options.output);
+    return readCpu();
+  }
+  return readGpu(contextOf(first));
+
+  async function readCpu(): Promise<ReadBatchResult<ArrayData>> {
+    const arrays: Record<string, ArrayData> = {};
+    const work: Promise<void>[] = [];
+    for (const [name, spec] of Object.entries(first.inputArrays)) {
+      const V = voxels(spec);
+      const data = new Float32Array(B * V);
+      for (const r of runs) {
+        const ds = items[r.start]!.dataset;
+        work.push(ds.input.sample(specsOf(r.start, r.end), { ...spec, interp: "linear", pad: ds.inputPad, ...signal }).then((v) => data.set(v, r.start * V)));
+      }
+      arrays[name] = { data, shape: [B, 1, ...spec.shape] };
+    }
+    const scratch: Record<string, Float32Array> = {};
+    for (const [name, spec] of Object.entries(first.targetArrays)) {
+      const V = voxels(spec);
+      const s = (scratch[name] = new Float32Array(C * B * V));
+      classes.forEach((cls, c) => {
+        for (const r of runs) {
+          const ds = items[r.start]!.dataset;
+          const arr = ds.classArray(cls);
+          const at = (c * B + r.start) * V;
+          if (!arr) s.fill(ds.emptyValue, at, at + (r.end - r.start) * V);
+          else work.push(arr.sample(specsOf(r.start, r.end), { ...spec, interp: "nearest", pad: ds.emptyValue, ...signal }).then((v) => s.set(v, at)));
+        }
+      });
+    }
+    await Promise.all(work);
+    for (const [name, spec] of Object.entries(first.inputArrays)) {
+      applyValueOps({ kind: "cpu", data: arrays[name]!.data }, { batch: B, shape: spec.shape, ops: plans.map((p) => p.inputOps[name]!), seed: options.seed });
+    }
+    for (const [name, spec] of Object.entries(first.targetArrays)) {
+      const V = voxels(spec);
+      const s = scratch[name]!;
+      classes.forEach((cls, c) => {
+        const ops = plans.map((p) => p.targetOps[cls]!);
+        applyValueOps({ kind: "cpu", data: s.subarray(c * B * V, (c + 1) * B * V) }, { batch: B, shape: spec.shape, ops, seed: options.seed });
+      });
+      const out = new Float32Array(B * C * V);
+      for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) out.set(s.subarray((c * B + b) * V, (c * B + b + 1) * V), (b * C + c) * V);
+      relationships({ kind: "cpu", data: out }, V);
+      arrays[name] = { data: out, shape: [B, C, ...spec.shape] };
+    }
+    return { arrays, centers: plans.map((p) => p.center) };
+  }
+
+  function relationships(target: PassTarget, V: number): PassWork | undefined {
+    const withRel = new Set(items.map((it) => it.dataset).filter((d) => d.hasRelationships));
+    if (withRel.size === 0) return undefined;
+    const ref = JSON.stringify([...withRel][0]!.exclusive);
+    if ([...withRel].some((d) => JSON.stringify(d.exclusive) !== ref) || withRel.size !== new Set(items.map((it) => it.dataset)).size) {
+      throw new ArgumentError("classRelationships", "must be the same for every dataset of a batch");
+    }
+    return applyClassRelationships(target, { batch: B, classes: C, voxels: V, exclusive: [...withRel][0]!.exclusive, emptyValue: first.emptyValue });
+  }
+
+  async function readGpu(ctx: GpuContext): Promise<ReadBatchResult<ArrayData | GpuArrayData>> {
+    const device = ctx.device;
+    const created: GPUBuffer[] = [];
+    const make = (label: string, bytes: number) => {
+      const b = device.createBuffer({ label: `${ctx.label} ${label}`, size: Math.max(4, bytes), usage: USAGE() });
+      created.push(b);
+      return b;
+    };
+    try {
+      const finals: Record<string, GpuArrayData> = {};
+      const scratch: Record<string, GPUBuffer> = {};
+      const work: Promise<void>[] = [];
+      for (const [name, spec] of Object.entries(first.inputArrays)) {
+        const V = voxels(spec);
+        const buffer = make(`batch ${name}`, B * V * 4);
+        for (const r of runs) {
+          const ds = items[r.start]!.dataset;
+          work.push(ds.input.sampleInto(specsOf(r.start, r.end), { ...spec, interp: "linear", pad: ds.inputPad, buffer, byteOffset: r.start * V * 4, ...signal }));
+        }
+        finals[name] = { buffer, shape: [B, 1, ...spec.shape], byteLength: B * V * 4 };
+      }
+      for (const [name, spec] of Object.entries(first.targetArrays)) {
+        const V = voxels(spec);
+        const s = (scratch[name] = make(`batch ${name} scratch`, C * B * V * 4));
+        classes.forEach((cls, c) => {
+          for (const r of runs) {
+            const ds = items[r.start]!.dataset;
+            const arr = ds.classArray(cls);
+            const at = (c * B + r.start) * V * 4;
+            if (!arr) {
+              const fill = new Float32Array((r.end - r.start) * V).fill(ds.emptyValue);
+              device.queue.writeBuffer(s, at, fill.buffer, 0, fill.byteLength);
+            } else {
+              work.push(arr.sampleInto(specsOf(r.start, r.end), { ...spec, interp: "nearest", pad: ds.emptyValue, buffer: s, byteOffset: at, ...signal }));
+            }
+          }
+        });
+        finals[name] = { buffer: make(`batch ${name}`, B * C * V * 4), shape: [B, C, ...spec.shape], byteLength: B * C * V * 4 };
+      }
+      await Promise.all(work);
+      throwIfAborted(options.signal, "reading a batch");
+      const encoder = device.createCommandEncoder({ label: `${ctx.label} batch passes` });
+      const works: (PassWork | undefined)[] = [];
+      const gpuTarget = (buffer: GPUBuffer, byteOffset: number): PassTarget => ({ kind: "gpu", ctx, encoder, buffer, byteOffset });
+      for (const [name, spec] of Object.entries(first.inputArrays)) {
+        works.push(applyValueOps(gpuTarget(finals[name]!.buffer, 0), { batch: B, shape: spec.shape, ops: plans.map((p) => p.inputOps[name]!), seed: options.seed }));
+      }
+      for (const [name, spec] of Object.entries(first.targetArrays)) {
+        const V = voxels(spec);
+        const s = scratch[name]!;
+        classes.forEach((cls, c) => {
+          const ops = plans.map((p) => p.targetOps[cls]!);
+          works.push(applyValueOps(gpuTarget(s, c * B * V * 4), { batch: B, shape: spec.shape, ops, seed: options.seed }));
+        });
+        const out = finals[name]!.buffer;
+        for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) encoder.copyBufferToBuffer(s, (c * B + b) * V * 4, out, (b * C + c) * V * 4, V * 4);
+        works.push(relationships(gpuTarget(out, 0), V));
+      }
+      device.queue.submit([encoder.finish()]);
+      for (const w of works) w?.release();
+      for (const s of Object.values(scratch)) s.destroy();
+      if (options.output === "gpu") return { arrays: finals, centers: plans.map((p) => p.center) };
+      const arrays: Record<string, ArrayData> = {};
+      await Promise.all(Object.entries(finals).map(async ([name, f]) => {
+        const bytes = await ctx.track(ctx.readBuffer(f.buffer, 0, f.byteLength, signal));
+        arrays[name] = { data: new Float32Array(bytes), shape: f.shape };
+      }));
+      for (const b of created) b.destroy();
+      return { arrays, centers: plans.map((p) => p.center) };
+    } catch (e) {
+      for (const b of created) b.destroy();
+      throw e;
+    }
+  }
+}
+
+function contextOf(ds: CellMapDataset): GpuContext {
+  const ctx = ds.gpu;
+  if (!ctx) throw new ArgumentError("gpu", "is required to read batches of GPU datasets");
+  return ctx;
+}

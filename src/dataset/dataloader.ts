@@ -1,0 +1,200 @@
+/**
+ * {@link CellMapDataLoader}: batches of a dataset, multi-dataset or subset as an async iterable,
+ * with seeded sampling, prefetching and rank/worldSize sharding.
+ *
+ * Determinism: an epoch's sample stream is a pure function of (seed, epoch, position) (see
+ * `samplers.ts`), each sample's augmentation is drawn from `rngFor(seed, epoch, position)`, and a
+ * batch is assembled from its own samples only, so batches are bit-identical whatever the worker
+ * count, the prefetch depth or the order in which chunks arrive.
+ *
+ * Sharding: in epoch `e`, batch `k` of rank `r` holds stream positions
+ * `(k * batchSize + j) * worldSize + r` for `j < batchSize`; the ranks' batches `k` together are
+ * positions `[k * batchSize * worldSize, (k + 1) * batchSize * worldSize)`, so the shards are
+ * disjoint and, with the `"random"` sampler and the default epoch length, together cover every
+ * index at most once per epoch.
+ *
+ * Batch layout: one array per output name, f32 C-order, `[B, 1, z, y, x]` for inputs and
+ * `[B, C, z, y, x]` for targets (C in the order of `classes`); with `output: "gpu"` each is a
+ * `GPUBuffer` (usage STORAGE | COPY_SRC | COPY_DST) holding exactly that, owned by the consumer
+ * until `batch.release()`. Within a batch, samples are grouped by leaf dataset (stable), so each
+ * run is one resample call per array.
+ * @module
+ */
+
+import { hashKey, rngFor } from "../augment/rng.ts";
+import { ArgumentError } from "../errors.ts";
+import type { Vec3 } from "../geometry/types.ts";
+import { readBatch, type BatchItem } from "./batch.ts";
+import { createIndexStream, type IndexStream, type SamplerKind } from "./samplers.ts";
+import type { ArrayData, GpuArrayData, SampleSource } from "./types.ts";
+
+/** Options of {@link CellMapDataLoader}. */
+export interface DataLoaderOptions<O extends "cpu" | "gpu" = "cpu"> {
+  /** Samples per batch. */
+  batchSize: number;
+  /** Batches per epoch (default: `floor(length / (batchSize * worldSize))`, at least 1). */
+  iterationsPerEpoch?: number;
+  /** Seed of the sampler and of the augmentations (default 0). */
+  seed?: number;
+  /** Batches read ahead while the consumer works (default 2, at least 1). */
+  prefetch?: number;
+  /** How positions map to samples (default "random"). */
+  sampler?: SamplerKind;
+  /** This process's rank in data-parallel training (default 0). */
+  rank?: number;
+  /** Number of ranks (default 1). */
+  worldSize?: number;
+  /** "cpu": Float32Arrays; "gpu": GPUBuffers left on the device (GPU datasets only). */
+  output?: O;
+  /** First epoch (default 0). */
+  epoch?: number;
+  signal?: AbortSignal;
+}
+
+/** One batch: global source indices, world centers, and one array per output name. */
+export type Batch<N extends string = string, O extends "cpu" | "gpu" = "cpu"> = {
+  idx: number[];
+  center: Vec3[];
+  /** Destroys the batch's GPU buffers (no-op for CPU batches). */
+  release(): void;
+} & { [K in N]: O extends "gpu" ? GpuArrayData : ArrayData };
+
+/**
+ * Batches of a dataset as an async iterable. One `for await` runs one epoch; call
+ * {@link CellMapDataLoader.refresh} between epochs for new draws (iterating again without it
+ * repeats the epoch exactly).
+ *
+ * @example
+ * ```ts
+ * const loader = new CellMapDataLoader(split.train, { batchSize: 8, iterationsPerEpoch: 100, seed: 1 });
+ * for (let epoch = 0; epoch < 10; epoch++) {
+ *   for await (const batch of loader) train(batch.raw.data, batch.gt.data);
+ *   loader.refresh();
+ * }
+ * ```
+ */
+export class CellMapDataLoader<N extends string = string, O extends "cpu" | "gpu" = "cpu"> implements AsyncIterable<Batch<N, O>> {
+  readonly source: SampleSource<N>;
+  readonly batchSize: number;
+  readonly seed: number;
+  readonly prefetch: number;
+  readonly sampler: SamplerKind;
+  readonly rank: number;
+  readonly worldSize: number;
+  readonly output: O;
+  readonly #iterations: number | undefined;
+  readonly #signal: AbortSignal | undefined;
+  #epoch: number;
+
+  constructor(source: SampleSource<N>, options: DataLoaderOptions<O>) {
+    const int = (field: string, v: unknown, min: number): number => {
+      if (!(typeof v === "number" && Number.isSafeInteger(v) && v >= min)) throw new ArgumentError(field, `must be an integer >= ${min}`, v);
+      return v;
+    };
+    this.source = source;
+    this.batchSize = int("batchSize", options.batchSize, 1);
+    this.seed = int("seed", options.seed ?? 0, -Number.MAX_SAFE_INTEGER);
+    this.prefetch = int("prefetch", options.prefetch ?? 2, 1);
+    this.worldSize = int("worldSize", options.worldSize ?? 1, 1);
+    this.rank = int("rank", options.rank ?? 0, 0);
+    if (this.rank >= this.worldSize) throw new ArgumentError("rank", `must be below worldSize ${this.worldSize}`, this.rank);
+    this.#iterations = options.iterationsPerEpoch === undefined ? undefined : int("iterationsPerEpoch", options.iterationsPerEpoch, 1);
+    this.#epoch = int("epoch", options.epoch ?? 0, 0);
+    const sampler = options.sampler ?? "random";
+    if (!["random", "weighted", "classBalanced"].includes(sampler)) {
+      throw new ArgumentError("sampler", 'must be "random", "weighted" or "classBalanced"', sampler);
+    }
+    this.sampler = sampler;
+    this.output = (options.output ?? "cpu") as O;
+    if (this.output !== "cpu" && this.output !== "gpu") throw new ArgumentError("output", 'must be "cpu" or "gpu"', this.output);
+    if (this.output === "gpu" && source.datasets.some((d) => d.device !== "gpu")) {
+      throw new ArgumentError("output", 'is "gpu" but a dataset samples on the CPU: open datasets with a GpuContext', this.output);
+    }
+    this.#signal = options.signal;
+  }
+
+  /** The epoch the next iteration reads. */
+  get epoch(): number {
+    return this.#epoch;
+  }
+
+  /** Batches per epoch. */
+  get length(): number {
+    if (this.#iterations !== undefined) return this.#iterations;
+    return Math.max(1, Math.floor(this.source.length / (this.batchSize * this.worldSize)));
+  }
+
+  /** Move to the next epoch: new sample order and new augmentations. */
+  refresh(): void {
+    this.#epoch++;
+  }
+
+  /** Jump to an epoch (e.g. when resuming training). */
+  setEpoch(epoch: number): void {
+    if (!(Number.isSafeInteger(epoch) && epoch >= 0)) throw new ArgumentError("epoch", "must be a non-negative integer", epoch);
+    this.#epoch = epoch;
+  }
+
+  /** The source indices of batch `k` of this rank in the current epoch (for inspection). */
+  async indices(k: number): Promise<number[]> {
+    const stream = await createIndexStream(this.source, this.sampler, { seed: this.seed, epoch: this.#epoch });
+    return this.#positions(k).map((p) => stream(p));
+  }
+
+  #positions(k: number): number[] {
+    const out: number[] = [];
+    for (let j = 0; j < this.batchSize; j++) out.push((k * this.batchSize + j) * this.worldSize + this.rank);
+    return out;
+  }
+
+  #read(stream: IndexStream, epoch: number, k: number): Promise<Batch<N, O>> {
+    // Indices are drawn now, in position order (the class-balanced stream is sequential).
+    const positions = this.#positions(k);
+    const order = new Map(this.source.datasets.map((d, i) => [d, i]));
+    const entries = positions.map((p) => {
+      const idx = stream(p);
+      const { dataset, index } = this.source.locate(idx);
+      return { p, idx, dataset, index, rank: order.get(dataset)! };
+    });
+    entries.sort((a, b) => a.rank - b.rank || a.p - b.p);
+    const items: BatchItem[] = entries.map((e) => ({ dataset: e.dataset, index: e.index, rng: rngFor(this.seed, epoch, e.p) }));
+    return readBatch(items, {
+      output: this.output,
+      seed: hashKey(this.seed, epoch, k, this.rank),
+      ...(this.#signal ? { signal: this.#signal } : {}),
+    }).then((r) => {
+      const buffers = Object.values(r.arrays).flatMap((a) => ("buffer" in a ? [a.buffer] : []));
+      const batch: Record<string, unknown> = {
+        idx: entries.map((e) => e.idx),
+        center: r.centers,
+        release: () => buffers.forEach((b) => b.destroy()),
+      };
+      Object.assign(batch, r.arrays);
+      return batch as Batch<N, O>;
+    });
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Batch<N, O>> {
+    const epoch = this.#epoch;
+    const total = this.length;
+    const stream = await createIndexStream(this.source, this.sampler, { seed: this.seed, epoch });
+    const queue: Promise<Batch<N, O>>[] = [];
+    let k = 0;
+    const start = () => {
+      const p = this.#read(stream, epoch, k++);
+      p.catch(() => {}); // observed when its turn comes
+      queue.push(p);
+    };
+    try {
+      while (k < total && queue.length < this.prefetch) start();
+      while (queue.length > 0) {
+        const batch = await queue.shift()!;
+        if (k < total) start();
+        yield batch;
+      }
+    } finally {
+      // The consumer stopped early: free what was read ahead.
+      for (const p of queue) p.then((b) => b.release(), () => {});
+    }
+  }
+}

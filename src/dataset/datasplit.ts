@@ -1,0 +1,199 @@
+/**
+ * {@link CellMapDataSplit}: training and validation datasets from a datasplit CSV (the Python
+ * library's 3- and 5-column layouts), a `{ train, validate }` dict, or opened datasets, with one
+ * shared worker pool, combined multi-datasets and non-overlapping validation tiles.
+ * @module
+ */
+
+import { ArgumentError, isCellMapError } from "../errors.ts";
+import type { SpatialTransformsConfig } from "../augment/spatial.ts";
+import { WorkerPool } from "../worker/pool.ts";
+import type { ClassCounts } from "./class-counts.ts";
+import { parseDatasplitCsv, readText, type DatasetDict, type DatasplitEntry } from "./csv.ts";
+import { CellMapDataset, type ArrayOpenOptions, type CellMapDatasetOptions } from "./dataset.ts";
+import { CellMapMultiDataset } from "./multidataset.ts";
+import { CellMapSubset } from "./subset.ts";
+import type { ArraySpec } from "./types.ts";
+
+/** Options of {@link CellMapDataSplit.open}. Give exactly one of `csvPath`, `csv`, `datasetDict`, `datasets`. */
+export interface CellMapDataSplitOptions<I extends string, T extends string> extends ArrayOpenOptions {
+  /** A datasplit CSV file (path or URL). */
+  csvPath?: string;
+  /** Datasplit CSV text. */
+  csv?: string;
+  /** `{ train: [{ raw, gt }], validate: [...] }`. */
+  datasetDict?: Partial<DatasetDict>;
+  /** Datasets already opened. */
+  datasets?: { train: CellMapDataset<NoInfer<I | T>>[]; validate?: CellMapDataset<NoInfer<I | T>>[] };
+  inputArrays: Readonly<Record<I, ArraySpec>>;
+  targetArrays?: Readonly<Record<T, ArraySpec>>;
+  classes: readonly string[];
+  /** Applied to training datasets only. */
+  spatialTransforms?: SpatialTransformsConfig;
+  /** Value transforms of the training inputs, per input array. */
+  trainValueTransforms?: Readonly<Partial<Record<I, unknown>>>;
+  /** Value transforms of the validation inputs, per input array. */
+  validateValueTransforms?: Readonly<Partial<Record<I, unknown>>>;
+  targetValueTransforms?: unknown;
+  classRelationships?: Readonly<Record<string, readonly string[]>>;
+  emptyValue?: number;
+  inputPad?: number;
+  /** `true`/`false` for both, or `"train"` / `"validate"` to pad only those (default true). */
+  pad?: boolean | "train" | "validate";
+  forceHasData?: boolean;
+  seed?: number;
+}
+
+/** A dataset that could not be opened, and why. */
+export interface SkippedDataset {
+  usage: "train" | "validate";
+  entry: DatasplitEntry;
+  error: Error;
+}
+
+/**
+ * Training and validation datasets.
+ *
+ * @example
+ * ```ts
+ * const split = await CellMapDataSplit.open({
+ *   csvPath: "datasplit.csv", classes: ["mito", "er"], gpu,
+ *   inputArrays: { raw: { shape: [64, 64, 64], scale: [8, 8, 8] } },
+ *   targetArrays: { gt: { shape: [32, 32, 32], scale: [8, 8, 8] } },
+ *   spatialTransforms: { mirror: { axes: { x: 0.5, y: 0.5 } } },
+ * });
+ * const loader = new CellMapDataLoader(split.train, { batchSize: 4 });
+ * const tiles = split.validationBlocks; // non-overlapping validation samples
+ * ```
+ */
+export class CellMapDataSplit<N extends string = string> {
+  readonly trainDatasets: readonly CellMapDataset<N>[];
+  readonly validationDatasets: readonly CellMapDataset<N>[];
+  /** The training datasets combined. */
+  readonly train: CellMapMultiDataset<N>;
+  /** The validation datasets combined. */
+  readonly validate: CellMapMultiDataset<N>;
+  /** Datasets that failed to open (skipped, as the Python library does). */
+  readonly skipped: readonly SkippedDataset[];
+  readonly classes: readonly string[];
+  readonly #pool: WorkerPool | undefined;
+  #blocks: CellMapSubset<N> | undefined;
+
+  private constructor(train: CellMapDataset<N>[], validate: CellMapDataset<N>[], classes: readonly string[], skipped: SkippedDataset[], pool: WorkerPool | undefined) {
+    this.trainDatasets = Object.freeze(train);
+    this.validationDatasets = Object.freeze(validate);
+    this.classes = Object.freeze([...classes]);
+    this.train = new CellMapMultiDataset(train, { classes });
+    this.validate = new CellMapMultiDataset(validate, { classes });
+    this.skipped = Object.freeze(skipped);
+    this.#pool = pool;
+  }
+
+  /**
+   * Open every dataset of the split. Datasets whose arrays cannot be opened are skipped (listed
+   * in `skipped`); datasets with no samples are dropped unless `forceHasData`.
+   *
+   * @throws {ArgumentError} when no source or several are given, or no training dataset remains
+   *   (unless `forceHasData`).
+   */
+  static async open<I extends string, T extends string = never>(options: CellMapDataSplitOptions<I, T>): Promise<CellMapDataSplit<I | T>> {
+    const sources = ["csvPath", "csv", "datasetDict", "datasets"].filter((k) => (options as unknown as Record<string, unknown>)[k] !== undefined);
+    if (sources.length !== 1) {
+      throw new ArgumentError("options", "must give exactly one of csvPath, csv, datasetDict or datasets", sources);
+    }
+    const force = options.forceHasData ?? false;
+    if (options.datasets) {
+      const keep = (l: CellMapDataset<I | T>[] | undefined) => (l ?? []).filter((d) => force || d.length > 0);
+      const split = new CellMapDataSplit<I | T>(keep(options.datasets.train), keep(options.datasets.validate), options.classes, [], undefined);
+      if (!force && split.trainDatasets.length === 0) throw new ArgumentError("datasets.train", "holds no dataset with samples");
+      return split;
+    }
+    let dict: Partial<DatasetDict>;
+    if (options.datasetDict) dict = options.datasetDict;
+    else if (options.csv !== undefined) dict = parseDatasplitCsv(options.csv);
+    else {
+      const fetchFn = options.storeOptions?.fetch;
+      dict = parseDatasplitCsv(await readText(options.csvPath!, { ...(options.signal ? { signal: options.signal } : {}), ...(fetchFn ? { fetch: fetchFn } : {}) }));
+    }
+    const ownsPool = !options.pool;
+    const pool = options.pool ?? (await WorkerPool.create(options.workers === undefined ? {} : { size: options.workers }));
+    const padFor = (usage: "train" | "validate") => {
+      const p = options.pad ?? true;
+      return typeof p === "boolean" ? p : p === usage;
+    };
+    const skipped: SkippedDataset[] = [];
+    const openAll = async (usage: "train" | "validate"): Promise<CellMapDataset<I | T>[]> => {
+      const opened = await Promise.all((dict[usage] ?? []).map(async (entry) => {
+        const o: CellMapDatasetOptions<I, T> = {
+          inputPath: entry.raw,
+          targetPath: entry.gt,
+          classes: options.classes,
+          inputArrays: options.inputArrays,
+          pad: padFor(usage),
+          isTrain: usage === "train",
+          forceHasData: force,
+          pool,
+        };
+        if (options.targetArrays) o.targetArrays = options.targetArrays;
+        if (usage === "train" && options.spatialTransforms) o.spatialTransforms = options.spatialTransforms;
+        const vt = usage === "train" ? options.trainValueTransforms : options.validateValueTransforms;
+        if (vt) o.valueTransforms = vt;
+        if (options.targetValueTransforms !== undefined) o.targetValueTransforms = options.targetValueTransforms;
+        if (options.classRelationships) o.classRelationships = options.classRelationships;
+        if (options.emptyValue !== undefined) o.emptyValue = options.emptyValue;
+        if (options.inputPad !== undefined) o.inputPad = options.inputPad;
+        if (options.seed !== undefined) o.seed = options.seed;
+        if (options.gpu) o.gpu = options.gpu;
+        if (options.device) o.device = options.device;
+        if (options.cacheBytes !== undefined) o.cacheBytes = options.cacheBytes;
+        if (options.storeOptions) o.storeOptions = options.storeOptions;
+        if (options.signal) o.signal = options.signal;
+        try {
+          return await CellMapDataset.open(o);
+        } catch (e) {
+          // Bad metadata or an unreachable array skips the dataset; bad options and aborts do not.
+          if (isCellMapError(e) && (e.tag === "metadata" || e.tag === "http" || e.tag === "chunk-decode")) {
+            skipped.push({ usage, entry, error: e });
+            return undefined;
+          }
+          throw e;
+        }
+      }));
+      const keep: CellMapDataset<I | T>[] = [];
+      for (const d of opened) {
+        if (d && (force || d.length > 0)) keep.push(d);
+        else d?.destroy();
+      }
+      return keep;
+    };
+    try {
+      const [train, validate] = await Promise.all([openAll("train"), openAll("validate")]);
+      if (!force && train.length === 0) {
+        for (const d of validate) d.destroy();
+        throw new ArgumentError("train", `holds no dataset with samples (${skipped.length} could not be opened)`, skipped.map((s) => s.error.message));
+      }
+      return new CellMapDataSplit<I | T>(train, validate, options.classes, skipped, ownsPool ? pool : undefined);
+    } catch (e) {
+      if (ownsPool) pool.terminate();
+      throw e;
+    }
+  }
+
+  /** The validation datasets tiled with non-overlapping samples (lazy). */
+  get validationBlocks(): CellMapSubset<N> {
+    this.#blocks ??= new CellMapSubset(this.validate, this.validate.validationIndices);
+    return this.#blocks;
+  }
+
+  /** Class counts of the training and validation sets. */
+  get classCounts(): Promise<{ train: ClassCounts; validate: ClassCounts }> {
+    return Promise.all([this.train.classCounts, this.validate.classCounts]).then(([train, validate]) => ({ train, validate }));
+  }
+
+  /** Destroy every dataset (and the worker pool the split created). */
+  destroy(): void {
+    this.train.destroy();
+    this.validate.destroy();
+    this.#pool?.terminate();
+  }
+}

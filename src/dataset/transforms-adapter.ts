@@ -1,0 +1,74 @@
+/**
+ * The one place where the dataset calls the value-transform and label passes (GPU shaders and
+ * their CPU twins). Everything else in `src/dataset/` goes through these functions, so swapping
+ * an implementation is a change here only.
+ * @module
+ */
+
+import { drawValueOps, parseValueTransforms, type ValueOp, type ValueTransformSpec } from "../augment/value.ts";
+import type { Rng } from "../augment/rng.ts";
+import type { Vec3 } from "../geometry/types.ts";
+import type { GpuContext } from "../gpu/context.ts";
+import { encodeClassRelationships } from "../gpu/labels.ts";
+import { encodeValueOps } from "../gpu/value-transforms.ts";
+import { applyClassRelationshipsReference } from "../reference/labels.ts";
+import { applyValueOpsReference } from "../reference/value-transforms.ts";
+
+export type { ValueOp, ValueTransformSpec };
+
+/** Validate a value-transform spec from configuration. */
+export function parseValueSpec(spec: unknown, field: string): ValueTransformSpec {
+  return parseValueTransforms(spec, field);
+}
+
+/** Draw one sample's concrete value ops. */
+export function drawOps(spec: ValueTransformSpec, rng: Rng): ValueOp[] {
+  return drawValueOps(spec, rng);
+}
+
+/** Where a pass runs: a CPU array, or a GPU buffer region recorded into an encoder. */
+export type PassTarget =
+  | { kind: "cpu"; data: Float32Array }
+  | { kind: "gpu"; ctx: GpuContext; encoder: GPUCommandEncoder; buffer: GPUBuffer; byteOffset: number };
+
+/** Recorded GPU work: call `release()` once its command buffer is submitted. */
+export interface PassWork {
+  release(): void;
+}
+
+const NOTHING: PassWork = { release() {} };
+
+/**
+ * Apply per-sample value ops to `[batch, z, y, x]` f32 values in place (CPU) or record the pass
+ * (GPU).
+ */
+export function applyValueOps(target: PassTarget, options: { batch: number; shape: Vec3; ops: ValueOp[][]; seed: number }): PassWork {
+  if (options.ops.every((o) => o.length === 0)) return NOTHING;
+  if (target.kind === "cpu") {
+    applyValueOpsReference(target.data, options);
+    return NOTHING;
+  }
+  return encodeValueOps(target.ctx, target.encoder, { ...options, buffer: target.buffer, byteOffset: target.byteOffset });
+}
+
+/** Options of {@link applyClassRelationships}. */
+export interface RelationshipOptions {
+  batch: number;
+  classes: number;
+  voxels: number;
+  /** `exclusive[c][d]`: classes c and d never overlap. */
+  exclusive: boolean[][];
+  emptyValue: number;
+}
+
+/**
+ * Turn unknown (`emptyValue`) voxels of a class into true negatives (0) where a mutually
+ * exclusive class is present (== 1), on `[batch, classes, voxels]` f32 values.
+ */
+export function applyClassRelationships(target: PassTarget, options: RelationshipOptions): PassWork {
+  if (target.kind === "cpu") {
+    applyClassRelationshipsReference(target.data, options);
+    return NOTHING;
+  }
+  return encodeClassRelationships(target.ctx, target.encoder, { ...options, buffer: target.buffer, byteOffset: target.byteOffset });
+}

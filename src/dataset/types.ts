@@ -1,0 +1,70 @@
+/**
+ * Types shared by the dataset classes, the samplers and the loader.
+ * @module
+ */
+
+import type { Vec3 } from "../geometry/types.ts";
+import type { ClassCounts } from "./class-counts.ts";
+import type { CellMapDataset } from "./dataset.ts";
+
+/** One output array: its shape and voxel size, z, y, x, world units. */
+export interface ArraySpec {
+  shape: Vec3;
+  scale: Vec3;
+}
+
+/** An array on the CPU: C-order `data` of `shape`. */
+export interface ArrayData {
+  data: Float32Array;
+  shape: number[];
+}
+
+/** An array left on the GPU: f32, C-order, `shape`, starting at byte 0 of `buffer`. */
+export interface GpuArrayData {
+  buffer: GPUBuffer;
+  shape: number[];
+  /** `4 * prod(shape)`. */
+  byteLength: number;
+}
+
+/**
+ * One sample: its index, world center and one entry per array (inputs `[1, z, y, x]`, targets
+ * `[C, z, y, x]` with C in the order of `classes`). `N` is the union of the array names.
+ */
+export type DatasetItem<N extends string = string> = { idx: number; center: Vec3 } & { [K in N]: ArrayData };
+
+/** Per-call options of `get()`. */
+export interface GetOptions {
+  /** Epoch of the augmentation draw (default 0). */
+  epoch?: number;
+  signal?: AbortSignal;
+}
+
+/** A contiguous run of a source's indices that all belong to one dataset. */
+export interface SampleGroup {
+  /** First index of the run in the source. */
+  start: number;
+  length: number;
+  // deno-lint-ignore no-explicit-any
+  dataset: CellMapDataset<any>;
+}
+
+/**
+ * What the loader and samplers need from a dataset, a multi-dataset or a subset: a length, a
+ * way from an index to (leaf dataset, local index), and class statistics.
+ */
+export interface SampleSource<N extends string = string> {
+  readonly length: number;
+  readonly classes: readonly string[];
+  /** Every leaf dataset, in order. */
+  readonly datasets: readonly CellMapDataset<N>[];
+  /** The leaf dataset and its local index of index `i`. */
+  locate(i: number): { dataset: CellMapDataset<N>; index: number };
+  /** Runs of indices by leaf dataset (for weighted and class-balanced sampling). */
+  groups(): readonly SampleGroup[];
+  get(i: number, options?: GetOptions): Promise<DatasetItem<N>>;
+  /** Foreground/background volume per class (cached). */
+  readonly classCounts: Promise<ClassCounts>;
+  /** `background / foreground` per class (cached). */
+  readonly classWeights: Promise<Record<string, number>>;
+}

@@ -1,0 +1,620 @@
+/**
+ * {@link CellMapDatasetWriter}: writes model predictions into zarr at world coordinates, tile by
+ * tile, the TypeScript counterpart of Python's `CellMapDatasetWriter`.
+ *
+ * Layout: one multiscale group per class, `<path>/<class>`, with NGFF 0.5 metadata (zarr v3, the
+ * default) or 0.4 (zarr v2). Each target array is one level of that group, `s0`, `s1`, ... from the
+ * finest voxel size to the coarsest (a single target array is `<path>/<class>/s0`).
+ *
+ * Geometry (axis order z, y, x; voxel `i` of a level centered at `translation + i * scale`):
+ * - The tile extent `E` is the smallest target array's world extent (`shape * scale`); it must be
+ *   a whole number of voxels of every target array.
+ * - Tiles are the boxes `[U.lo + k E, U.lo + (k + 1) E]` over the union `U` of the target bounds,
+ *   row-major (z, y, x), non-overlapping and covering every output voxel. A tile's center is the
+ *   center of its box: predict there with each target array's shape and scale.
+ * - Each output array covers its `targetBounds` with `ceil(size / scale)` voxels; its voxel grid
+ *   is snapped (by at most half a voxel) so that the prediction voxels of every tile land on it.
+ * - A tile writes, of each prediction, the voxels whose centers lie in its box (a center crop
+ *   when the prediction is larger than the tile), clipped to the array: every output voxel comes
+ *   from exactly one tile.
+ *
+ * Crash safety: every chunk is written atomically (temporary file + rename in the file target),
+ * a chunk shared by two tiles is read-modify-written under a lock, and finished tiles are
+ * recorded in `<path>/.cellmap-progress.json` (written atomically) only once all their chunks are
+ * stored. A rerun with the same options resumes: {@link CellMapDatasetWriter.pendingTiles} skips
+ * finished tiles. One writer process per output.
+ *
+ * @example
+ * ```ts
+ * const writer = await CellMapDatasetWriter.create({
+ *   path: "predictions.zarr", classes: ["mito", "er"],
+ *   targetArrays: { pred: { shape: [64, 64, 64], scale: [8, 8, 8] } },
+ *   targetBounds: { pred: { z: [0, 1024], y: [0, 2048], x: [0, 2048] } },
+ * });
+ * for (const tile of writer.pendingTiles()) {
+ *   const prediction = await model(tile.center); // Float32Array [2, 64, 64, 64]
+ *   await writer.write(tile.idx, { pred: prediction });
+ * }
+ * await writer.close();
+ * ```
+ * @module
+ */
+
+import * as zarr from "zarrita";
+import { ArgumentError, MetadataError, throwIfAborted } from "../errors.ts";
+import {
+  allocate,
+  type CodecSpec,
+  createArray,
+  type DataType,
+  jsonBytes,
+  multiscalesAttributes,
+  ngffVersionFor,
+  type NumericArray,
+  validShapeOf,
+  writeChunk,
+  writeGroup,
+  type WriteTarget,
+  type ZarrArray,
+} from "../zarr-write/index.ts";
+
+type Vec3 = [number, number, number];
+
+/** A world interval `[lo, hi]`. */
+export type WorldRange = readonly [number, number];
+
+/** A world box per axis, as in Python's `target_bounds`. */
+export interface WorldBounds {
+  readonly z: WorldRange;
+  readonly y: WorldRange;
+  readonly x: WorldRange;
+}
+
+/** One target array: the prediction's shape (voxels) and voxel size (world units), z, y, x. */
+export interface WriterArraySpec {
+  readonly shape: readonly [number, number, number];
+  readonly scale: readonly [number, number, number];
+}
+
+/** A target the writer can read back from (for resuming and for chunks shared by tiles). */
+export interface ReadWriteTarget extends WriteTarget {
+  get(key: string): Promise<Uint8Array | undefined>;
+}
+
+/** Options of {@link CellMapDatasetWriter.create}. */
+export interface DatasetWriterOptions {
+  /** Output folder (Node, Deno); with `target`, the key prefix inside it. */
+  readonly path: string;
+  /** Class names; prediction channel `c` is `classes[c]`. */
+  readonly classes: readonly string[];
+  readonly targetArrays: Readonly<Record<string, WriterArraySpec>>;
+  /** World box per target array, same keys as `targetArrays`. */
+  readonly targetBounds: Readonly<Record<string, WorldBounds>>;
+  /** Stored type (default float32); integer types are rounded and clamped, NaN stored as 0. */
+  readonly dtype?: DataType;
+  /** 3 (default, NGFF 0.5) or 2 (NGFF 0.4). */
+  readonly zarrFormat?: 2 | 3;
+  /** Chunk compression (default blosc lz4 with shuffle). */
+  readonly codec?: CodecSpec;
+  /** Value of voxels no tile wrote (default 0). */
+  readonly fillValue?: number;
+  /** Replace an existing output instead of resuming it (default false). */
+  readonly overwrite?: boolean;
+  /** Where to write instead of the local filesystem (e.g. a memory target). */
+  readonly target?: ReadWriteTarget;
+  readonly signal?: AbortSignal;
+}
+
+/** One tile: its index, world center and world box. */
+export interface WriterTile {
+  readonly idx: number;
+  readonly center: Vec3;
+  readonly box: { readonly lo: Vec3; readonly hi: Vec3 };
+}
+
+/** Per target array: where its voxels are and how predictions map onto them. */
+interface ArrayPlan {
+  readonly name: string;
+  readonly shape: Vec3;
+  readonly scale: Vec3;
+  /** Tile extent in voxels. */
+  readonly q: Vec3;
+  /** Output voxel of the first voxel of tile 0 (<= 0). */
+  readonly base: Vec3;
+  /** Prediction voxel `j` of tile k is output voxel `k q + off0 + j`. */
+  readonly off0: Vec3;
+  readonly outShape: Vec3;
+  readonly translation: Vec3;
+  readonly chunks: Vec3;
+  readonly level: string;
+}
+
+const PROGRESS = ".cellmap-progress.json";
+const AXES = ["z", "y", "x"] as const;
+const EPS = 1e-9;
+
+const isInt = (x: number) => Math.abs(x - Math.round(x)) < 1e-6;
+
+function checkVec(v: unknown, field: string, positiveInt: boolean): Vec3 {
+  if (!Array.isArray(v) || v.length !== 3 || !v.every((x) => typeof x === "number" && Number.isFinite(x) && x > 0)) {
+    throw new ArgumentError(field, "must be 3 positive numbers (z, y, x)", v);
+  }
+  if (positiveInt && !v.every((x) => Number.isInteger(x))) throw new ArgumentError(field, "must be integers", v);
+  return [v[0], v[1], v[2]];
+}
+
+function boundsOf(b: WorldBounds | undefined, field: string): { lo: Vec3; hi: Vec3 } {
+  if (b === undefined) throw new ArgumentError(field, "is missing: give { z: [lo, hi], y: [lo, hi], x: [lo, hi] }");
+  const lo: Vec3 = [0, 0, 0];
+  const hi: Vec3 = [0, 0, 0];
+  AXES.forEach((a, k) => {
+    const r = b[a];
+    if (!Array.isArray(r) || r.length !== 2 || !r.every(Number.isFinite) || !(r[1] > r[0])) {
+      throw new ArgumentError(`${field}.${a}`, "must be [lo, hi] with lo < hi", r);
+    }
+    lo[k] = r[0];
+    hi[k] = r[1];
+  });
+  return { lo, hi };
+}
+
+/** Chunk extent along one axis: the tile (in voxels) split into pieces of at most 128. */
+const chunkFor = (q: number) => Math.ceil(q / Math.ceil(q / 128));
+
+/** The tile grid and every array's plan; pure, so a rerun can compare it with the saved one. */
+function planGeometry(options: DatasetWriterOptions) {
+  const names = Object.keys(options.targetArrays);
+  if (names.length === 0) throw new ArgumentError("targetArrays", "must name at least one array");
+  const specs = names.map((name) => ({
+    name,
+    shape: checkVec(options.targetArrays[name]?.shape, `targetArrays.${name}.shape`, true),
+    scale: checkVec(options.targetArrays[name]?.scale, `targetArrays.${name}.scale`, false),
+    bounds: boundsOf(options.targetBounds[name], `targetBounds.${name}`),
+  }));
+  for (const k of Object.keys(options.targetBounds)) {
+    if (!names.includes(k)) throw new ArgumentError(`targetBounds.${k}`, "names no target array");
+  }
+  const extent = [0, 1, 2].map((k) => Math.min(...specs.map((s) => s.shape[k]! * s.scale[k]!))) as Vec3;
+  const ulo = [0, 1, 2].map((k) => Math.min(...specs.map((s) => s.bounds.lo[k]!))) as Vec3;
+  const uhi = [0, 1, 2].map((k) => Math.max(...specs.map((s) => s.bounds.hi[k]!))) as Vec3;
+  const ordered = [...specs].sort((a, b) => a.scale[0] * a.scale[1] * a.scale[2] - b.scale[0] * b.scale[1] * b.scale[2]);
+  const plans: ArrayPlan[] = ordered.map((s, level) => {
+    const q = [0, 0, 0] as Vec3;
+    const base = [0, 0, 0] as Vec3;
+    const off0 = [0, 0, 0] as Vec3;
+    const outShape = [0, 0, 0] as Vec3;
+    const translation = [0, 0, 0] as Vec3;
+    for (let k = 0; k < 3; k++) {
+      const sk = s.scale[k]!;
+      const qk = extent[k]! / sk;
+      if (!isInt(qk)) {
+        throw new ArgumentError(
+          `targetArrays.${s.name}.scale`,
+          `must divide the tile extent ${extent[k]} (the smallest target array's ${AXES[k]} extent) into whole voxels`,
+          s.scale,
+        );
+      }
+      q[k] = Math.round(qk);
+      // phi2 = 2 (t - U.lo) / s, snapped to the parity that puts prediction voxels on the grid.
+      const parity = (((q[k]! - s.shape[k]! + 1) % 2) + 2) % 2;
+      const want = (2 * (s.bounds.lo[k]! - ulo[k]!)) / sk + 1;
+      const phi2 = Math.round((want - parity) / 2) * 2 + parity;
+      base[k] = Math.ceil(-phi2 / 2) + 0;
+      off0[k] = (q[k]! - phi2 - s.shape[k]! + 1) / 2;
+      const j0 = base[k]! - off0[k]!;
+      if (j0 < 0 || j0 + q[k]! > s.shape[k]!) {
+        throw new ArgumentError(`targetArrays.${s.name}.shape`, "does not cover a tile; it must be at least the tile extent", s.shape);
+      }
+      translation[k] = ulo[k]! + (phi2 / 2) * sk;
+      outShape[k] = Math.max(1, Math.ceil((s.bounds.hi[k]! - (translation[k]! - sk / 2)) / sk - EPS));
+    }
+    return { name: s.name, shape: s.shape, scale: s.scale, q, base, off0, outShape, translation, chunks: q.map(chunkFor) as Vec3, level: `s${level}` };
+  });
+  for (let i = 1; i < plans.length; i++) {
+    if (plans[i]!.scale.every((v, k) => v === plans[i - 1]!.scale[k])) {
+      throw new ArgumentError(`targetArrays.${plans[i]!.name}.scale`, `equals that of ${plans[i - 1]!.name}; each target array is one level of the class groups`);
+    }
+  }
+  const counts = [0, 1, 2].map((k) =>
+    Math.max(1, Math.ceil((uhi[k]! - ulo[k]!) / extent[k]! - EPS), ...plans.map((p) => Math.ceil((p.outShape[k]! - p.base[k]!) / p.q[k]!))),
+  ) as Vec3;
+  return { extent, origin: ulo, counts, plans };
+}
+
+type Geometry = ReturnType<typeof planGeometry>;
+
+function toStored(dtype: DataType, values: Float32Array, n: number, at: number): NumericArray {
+  const out = allocate(dtype, n);
+  if (dtype === "float32" || dtype === "float64") {
+    (out as Float32Array).set(values.subarray(at, at + n));
+    return out;
+  }
+  const big = dtype === "int64" || dtype === "uint64";
+  const [min, max] = ({
+    uint8: [0, 255], uint16: [0, 65535], uint32: [0, 4294967295], uint64: [0, 2 ** 53],
+    int8: [-128, 127], int16: [-32768, 32767], int32: [-2147483648, 2147483647], int64: [-(2 ** 53), 2 ** 53],
+  } as Record<string, [number, number]>)[dtype]!;
+  for (let i = 0; i < n; i++) {
+    const v = values[at + i]!;
+    const r = Number.isNaN(v) ? 0 : Math.min(max, Math.max(min, Math.round(v)));
+    if (big) (out as BigInt64Array)[i] = BigInt(r);
+    else (out as Int32Array)[i] = r;
+  }
+  return out;
+}
+
+/**
+ * Writes predictions tile by tile into one multiscale zarr group per class. Create it with
+ * {@link CellMapDatasetWriter.create}; it resumes an interrupted run of the same options.
+ */
+export class CellMapDatasetWriter {
+  /** Class names, in prediction channel order. */
+  readonly classes: readonly string[];
+  /** The NGFF version written: "0.5" (zarr v3) or "0.4" (zarr v2). */
+  readonly ngffVersion: "0.4" | "0.5";
+  /** World extent of one tile (z, y, x). */
+  readonly tileExtent: Vec3;
+  /** Tiles per axis (z, y, x). */
+  readonly tileCounts: Vec3;
+
+  readonly #target: ReadWriteTarget;
+  readonly #prefix: string;
+  readonly #geometry: Geometry;
+  readonly #dtype: DataType;
+  readonly #arrays: Map<string, ZarrArray>;
+  readonly #done: Uint8Array;
+  readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #readers = new Map<string, Promise<zarr.Array<zarr.DataType, zarr.Readable>>>();
+  readonly #fingerprint: string;
+  #flushing: Promise<void> | undefined;
+  #dirty = false;
+  #closed = false;
+
+  private constructor(init: {
+    target: ReadWriteTarget;
+    prefix: string;
+    geometry: Geometry;
+    options: DatasetWriterOptions;
+    arrays: Map<string, ZarrArray>;
+    done: Uint8Array;
+    fingerprint: string;
+  }) {
+    this.#target = init.target;
+    this.#prefix = init.prefix;
+    this.#geometry = init.geometry;
+    this.#dtype = init.options.dtype ?? "float32";
+    this.#arrays = init.arrays;
+    this.#done = init.done;
+    this.#fingerprint = init.fingerprint;
+    this.classes = [...init.options.classes];
+    this.ngffVersion = ngffVersionFor(init.options.zarrFormat ?? 3);
+    this.tileExtent = [...init.geometry.extent];
+    this.tileCounts = [...init.geometry.counts];
+  }
+
+  /**
+   * Validate the options, then either resume the output at `path` (same options, progress file
+   * present) or create it: the root group, one multiscale group per class and its arrays.
+   *
+   * @param options output path, classes, target arrays and bounds, dtype, format, codec
+   * @returns the writer
+   * @throws {ArgumentError} naming the bad option, or when the output exists and cannot be resumed
+   *   (different options or no progress file) and `overwrite` is not set
+   * @example
+   * ```ts
+   * const w = await CellMapDatasetWriter.create({ path: "out.zarr", classes: ["mito"],
+   *   targetArrays: { pred: { shape: [32, 32, 32], scale: [8, 8, 8] } },
+   *   targetBounds: { pred: { z: [0, 512], y: [0, 512], x: [0, 512] } }, zarrFormat: 2 });
+   * ```
+   */
+  static async create(options: DatasetWriterOptions): Promise<CellMapDatasetWriter> {
+    const { signal } = options;
+    throwIfAborted(signal, "CellMapDatasetWriter.create");
+    if (!Array.isArray(options.classes) || options.classes.length === 0) {
+      throw new ArgumentError("classes", "must list at least one class", options.classes);
+    }
+    options.classes.forEach((c, i) => {
+      if (typeof c !== "string" || !/^[A-Za-z0-9_.-]+$/.test(c) || c === PROGRESS || c.startsWith(".")) {
+        throw new ArgumentError(`classes[${i}]`, "must be a name of letters, digits, '_', '-' or '.'", c);
+      }
+    });
+    if (new Set(options.classes).size !== options.classes.length) throw new ArgumentError("classes", "must not repeat a name", options.classes);
+    const zarrFormat = options.zarrFormat ?? 3;
+    if (zarrFormat !== 2 && zarrFormat !== 3) throw new ArgumentError("zarrFormat", "must be 2 or 3", zarrFormat);
+    const geometry = planGeometry(options);
+    const fingerprint = JSON.stringify({
+      classes: options.classes,
+      dtype: options.dtype ?? "float32",
+      zarrFormat,
+      fillValue: options.fillValue ?? 0,
+      extent: geometry.extent,
+      origin: geometry.origin,
+      counts: geometry.counts,
+      arrays: geometry.plans.map((p) => [p.name, p.level, p.shape, p.scale, p.outShape, p.translation]),
+    });
+    const target = options.target ?? (await import("../zarr-write/fs-target.ts")).createFsTarget(options.path);
+    const prefix = options.target === undefined ? "" : options.path;
+    const key = (...parts: string[]) => [prefix, ...parts].filter((p) => p !== "").join("/");
+    const tiles = geometry.counts[0] * geometry.counts[1] * geometry.counts[2];
+    const done = new Uint8Array(Math.ceil(tiles / 8));
+
+    const saved = await target.get(key(PROGRESS));
+    const exists = saved !== undefined || (await target.get(key(zarrFormat === 3 ? "zarr.json" : ".zgroup"))) !== undefined;
+    if (saved !== undefined && options.overwrite !== true) {
+      const progress = parseProgress(saved, key(PROGRESS));
+      if (progress.fingerprint !== fingerprint) {
+        throw new ArgumentError("path", `holds an output written with other options (${key(PROGRESS)}); pass overwrite: true to replace it`, options.path);
+      }
+      done.set(progress.done.subarray(0, done.length));
+    } else if (exists && options.overwrite !== true) {
+      throw new ArgumentError("path", "already holds a zarr group that this writer did not start; pass overwrite: true to replace it", options.path);
+    } else if (exists && options.target === undefined) {
+      const fs = await import("node:fs/promises");
+      await fs.rm(options.path, { recursive: true, force: true });
+    }
+
+    const arrays = new Map<string, ZarrArray>();
+    const version = ngffVersionFor(zarrFormat);
+    await writeGroup(target, key(), {
+      zarrFormat,
+      attributes: { cellmap: { writer: { classes: [...options.classes], arrays: geometry.plans.map((p) => ({ name: p.name, level: p.level })) } } },
+    });
+    for (const cls of options.classes) {
+      throwIfAborted(signal, "CellMapDatasetWriter.create");
+      const levels = geometry.plans.map((p) => ({ path: p.level, scale: p.scale, translation: p.translation }));
+      await writeGroup(target, key(cls), { zarrFormat, attributes: multiscalesAttributes(version, { name: cls, levels }) });
+      for (const p of geometry.plans) {
+        const array = await createArray(target, key(cls, p.level), {
+          shape: p.outShape,
+          chunks: p.chunks,
+          dtype: options.dtype ?? "float32",
+          zarrFormat,
+          fillValue: options.fillValue ?? 0,
+          ...(options.codec === undefined ? {} : { codec: options.codec }),
+          ...(zarrFormat === 3 ? { dimensionNames: ["z", "y", "x"] } : {}),
+        });
+        arrays.set(`${cls}/${p.name}`, array);
+      }
+    }
+    const writer = new CellMapDatasetWriter({ target, prefix, geometry, options, arrays, done, fingerprint });
+    if (saved === undefined || options.overwrite === true) await writer.#flush();
+    return writer;
+  }
+
+  /** Number of tiles. */
+  get length(): number {
+    return this.tileCounts[0] * this.tileCounts[1] * this.tileCounts[2];
+  }
+
+  /** Tiles recorded as finished (in this run or an earlier one). */
+  get finishedCount(): number {
+    let n = 0;
+    for (let i = 0; i < this.length; i++) if (this.isFinished(i)) n++;
+    return n;
+  }
+
+  /** True when tile `idx` is recorded as finished. */
+  isFinished(idx: number): boolean {
+    return ((this.#done[idx >> 3] ?? 0) & (1 << (idx & 7))) !== 0;
+  }
+
+  /**
+   * The tile at `idx` (row-major over {@link tileCounts}).
+   *
+   * @throws {ArgumentError} when `idx` is out of range
+   */
+  tile(idx: number): WriterTile {
+    if (!Number.isInteger(idx) || idx < 0 || idx >= this.length) {
+      throw new ArgumentError("idx", `must be an integer in [0, ${this.length})`, idx);
+    }
+    const k = this.#tileCoords(idx);
+    const { origin, extent } = this.#geometry;
+    const lo = [0, 1, 2].map((a) => origin[a]! + k[a]! * extent[a]!) as Vec3;
+    const hi = [0, 1, 2].map((a) => lo[a]! + extent[a]!) as Vec3;
+    const center = [0, 1, 2].map((a) => lo[a]! + extent[a]! / 2) as Vec3;
+    return { idx, center, box: { lo, hi } };
+  }
+
+  /** Tile grid position (z, y, x) of tile `idx`. */
+  #tileCoords(idx: number): number[] {
+    const [, ny, nx] = this.tileCounts;
+    return [Math.floor(idx / (ny * nx)), Math.floor(idx / nx) % ny, idx % nx];
+  }
+
+  /** Every tile, in index order (lazily). */
+  *tiles(): IterableIterator<WriterTile> {
+    for (let i = 0; i < this.length; i++) yield this.tile(i);
+  }
+
+  /** The tiles not yet recorded as finished, in index order (lazily): what a rerun still has to do. */
+  *pendingTiles(): IterableIterator<WriterTile> {
+    for (let i = 0; i < this.length; i++) if (!this.isFinished(i)) yield this.tile(i);
+  }
+
+  /**
+   * Write the predictions of tile `idx`: for every target array, a Float32Array `[C, z, y, x]`
+   * of its shape, predicted at the tile's center. The tile is recorded as finished once all its
+   * chunks are stored. Writing a finished tile again rewrites it.
+   *
+   * @param idx the tile index
+   * @param arrays one prediction per target array
+   * @param options `signal` stops between chunks (the tile then stays pending)
+   * @throws {ArgumentError} on a wrong index, a missing array or a wrong length
+   */
+  async write(idx: number, arrays: Readonly<Record<string, Float32Array>>, options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (this.#closed) throw new ArgumentError("write", "was called after close()");
+    const tile = this.tile(idx);
+    const C = this.classes.length;
+    for (const p of this.#geometry.plans) {
+      const data = arrays[p.name];
+      const n = C * p.shape[0] * p.shape[1] * p.shape[2];
+      if (!(data instanceof Float32Array) || data.length !== n) {
+        throw new ArgumentError(`arrays.${p.name}`, `must be a Float32Array of ${C} x ${p.shape.join(" x ")} = ${n} values`, data?.length);
+      }
+    }
+    for (const name of Object.keys(arrays)) {
+      if (!this.#geometry.plans.some((p) => p.name === name)) throw new ArgumentError(`arrays.${name}`, "is not a target array");
+    }
+    const k = this.#tileCoords(tile.idx);
+    const work: Promise<void>[] = [];
+    for (const p of this.#geometry.plans) {
+      const lo = [0, 1, 2].map((a) => Math.max(0, k[a]! * p.q[a]! + p.base[a]!));
+      const hi = [0, 1, 2].map((a) => Math.min(p.outShape[a]!, (k[a]! + 1) * p.q[a]! + p.base[a]!));
+      if (lo.some((v, a) => v >= hi[a]!)) continue;
+      const off = [0, 1, 2].map((a) => k[a]! * p.q[a]! + p.off0[a]!);
+      this.classes.forEach((cls, c) => {
+        const array = this.#arrays.get(`${cls}/${p.name}`)!;
+        const first = [0, 1, 2].map((a) => Math.floor(lo[a]! / p.chunks[a]!));
+        const last = [0, 1, 2].map((a) => Math.floor((hi[a]! - 1) / p.chunks[a]!));
+        for (let cz = first[0]!; cz <= last[0]!; cz++) {
+          for (let cy = first[1]!; cy <= last[1]!; cy++) {
+            for (let cx = first[2]!; cx <= last[2]!; cx++) {
+              const coords = [cz, cy, cx];
+              work.push(this.#lock(`${array.path}/${coords.join(".")}`, () =>
+                this.#writeChunk(array, p, coords, lo, hi, off, arrays[p.name]!, c, options.signal)));
+            }
+          }
+        }
+      });
+    }
+    const results = await Promise.allSettled(work);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
+    this.#done[idx >> 3]! |= 1 << (idx & 7);
+    await this.#flush();
+  }
+
+  /** Wait for pending progress writes; later {@link write} calls are refused. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#flush();
+  }
+
+  /** Store one chunk: the part of the prediction inside [lo, hi), over what is there when partial. */
+  async #writeChunk(
+    array: ZarrArray,
+    p: ArrayPlan,
+    coords: number[],
+    lo: number[],
+    hi: number[],
+    off: number[],
+    data: Float32Array,
+    c: number,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    throwIfAborted(signal, `writing ${array.path}`);
+    const valid = validShapeOf(array, coords);
+    const start = coords.map((v, a) => v * p.chunks[a]!);
+    const from = start.map((s, a) => Math.max(s, lo[a]!));
+    const to = start.map((s, a) => Math.min(s + valid[a]!, hi[a]!));
+    const whole = from.every((f, a) => f === start[a]) && to.every((t, a) => t === start[a]! + valid[a]!);
+    const n = valid[0]! * valid[1]! * valid[2]!;
+    let values: Float32Array | Float64Array | NumericArray;
+    if (whole) {
+      values = new Float32Array(n);
+    } else {
+      values = await this.#readValid(array, coords, valid);
+    }
+    const [, py, px] = p.shape;
+    const base = c * p.shape[0] * py * px;
+    const patch = new Float32Array(n);
+    const dst = (i: number[]) => ((i[0]! - start[0]!) * valid[1]! + (i[1]! - start[1]!)) * valid[2]! + (i[2]! - start[2]!);
+    for (let z = from[0]!; z < to[0]!; z++) {
+      for (let y = from[1]!; y < to[1]!; y++) {
+        const srcRow = base + ((z - off[0]!) * py + (y - off[1]!)) * px - off[2]!;
+        const d = dst([z, y, 0]);
+        patch.set(data.subarray(srcRow + from[2]!, srcRow + to[2]!), d + from[2]!);
+      }
+    }
+    let stored: NumericArray;
+    if (whole) {
+      stored = toStored(this.#dtype, patch, n, 0);
+    } else {
+      const fresh = toStored(this.#dtype, patch, n, 0);
+      stored = values as NumericArray;
+      for (let z = from[0]!; z < to[0]!; z++) {
+        for (let y = from[1]!; y < to[1]!; y++) {
+          const d = dst([z, y, 0]);
+          (stored as Float32Array).set((fresh as Float32Array).subarray(d + from[2]!, d + to[2]!), d + from[2]!);
+        }
+      }
+    }
+    await writeChunk(this.#target, array, coords, stored, signal === undefined ? {} : { signal });
+  }
+
+  /** The stored values of a chunk's part inside the array (fill where it was never written). */
+  async #readValid(array: ZarrArray, coords: number[], valid: number[]): Promise<NumericArray> {
+    let reader = this.#readers.get(array.path);
+    if (reader === undefined) {
+      const location = zarr.root(this.#target as unknown as zarr.Readable).resolve(array.path);
+      reader = (array.spec.zarrFormat === 3 ? zarr.open.v3(location, { kind: "array" }) : zarr.open.v2(location, { kind: "array" })) as Promise<
+        zarr.Array<zarr.DataType, zarr.Readable>
+      >;
+      this.#readers.set(array.path, reader);
+    }
+    const chunk = await (await reader).getChunk(coords);
+    const full = array.unitShape;
+    const out = allocate(this.#dtype, valid[0]! * valid[1]! * valid[2]!);
+    const src = chunk.data as unknown as ArrayLike<number>;
+    for (let z = 0; z < valid[0]!; z++) {
+      for (let y = 0; y < valid[1]!; y++) {
+        for (let x = 0; x < valid[2]!; x++) {
+          (out as Float32Array)[(z * valid[1]! + y) * valid[2]! + x] = src[(z * full[1]! + y) * full[2]! + x] as number;
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Run `work` after every earlier holder of `key` (read-modify-write of a shared chunk). */
+  #lock(key: string, work: () => Promise<void>): Promise<void> {
+    const prev = this.#locks.get(key) ?? Promise.resolve();
+    const next = prev.catch(() => {}).then(work);
+    this.#locks.set(key, next);
+    const cleanup = () => {
+      if (this.#locks.get(key) === next) this.#locks.delete(key);
+    };
+    next.then(cleanup, cleanup);
+    return next;
+  }
+
+  /** Write the progress file; concurrent calls coalesce into at most one more write. */
+  async #flush(): Promise<void> {
+    this.#dirty = true;
+    while (this.#flushing !== undefined) await this.#flushing;
+    if (!this.#dirty) return;
+    this.#dirty = false;
+    const doc = {
+      version: 1,
+      fingerprint: this.#fingerprint,
+      tiles: this.length,
+      finished: this.finishedCount,
+      done: toBase64(this.#done),
+    };
+    const key = [this.#prefix, PROGRESS].filter((p) => p !== "").join("/");
+    this.#flushing = this.#target.set(key, jsonBytes(doc)).finally(() => {
+      this.#flushing = undefined;
+    });
+    await this.#flushing;
+  }
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+function parseProgress(bytes: Uint8Array, url: string): { fingerprint: string; done: Uint8Array } {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (e) {
+    throw new MetadataError(url, "(file)", "is not JSON", undefined, { cause: e });
+  }
+  const d = doc as { fingerprint?: unknown; done?: unknown };
+  if (typeof d.fingerprint !== "string") throw new MetadataError(url, "fingerprint", "must be a string", d.fingerprint);
+  if (typeof d.done !== "string") throw new MetadataError(url, "done", "must be a base64 string", d.done);
+  const bin = atob(d.done);
+  return { fingerprint: d.fingerprint, done: Uint8Array.from(bin, (ch) => ch.charCodeAt(0)) };
+}

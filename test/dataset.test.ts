@@ -1,0 +1,235 @@
+// CellMapDataset against independent oracles: fixtures written by zarr-python, expected samples
+// computed by scipy.ndimage.map_coordinates under the same composed augmentation matrix
+// (DESIGN section 2). Node only (it runs Python).
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { rngFor } from "../src/augment/rng.ts";
+import { CellMapDataset } from "../src/dataset/dataset.ts";
+import { CellMapMultiDataset } from "../src/dataset/multidataset.ts";
+import { decodeNpy } from "../src/io/npy.ts";
+import { isCellMapError } from "../src/errors.ts";
+import { runPython } from "./helpers/python.ts";
+
+let dir: string;
+
+const FIXTURE = `
+import sys, json, numpy as np, zarr, numcodecs
+from scipy import ndimage
+root = sys.argv[1]
+rng = np.random.default_rng(12)
+axes = [{"name": n, "type": "space", "unit": "nanometer"} for n in "zyx"]
+def ms(path, levels, attrs=None):
+    g = zarr.open_group(root + "/" + path, mode="w")
+    datasets = []
+    for name, data, scale, trans, chunks in levels:
+        g.create_dataset(name, data=data, chunks=chunks, compressor=numcodecs.Blosc("zstd"), dimension_separator="/")
+        datasets.append({"path": name, "coordinateTransformations": [{"type": "scale", "scale": scale}, {"type": "translation", "translation": trans}]})
+    g.attrs["multiscales"] = [{"version": "0.4", "axes": axes, "datasets": datasets}]
+    if attrs: g.attrs.update(attrs)
+raw = ndimage.gaussian_filter(rng.random((20, 40, 44)) * 255, 1.0)
+raw = ((raw - raw.min()) / (raw.max() - raw.min()) * 255).astype("u1")
+s1 = raw[::2, ::2, ::2]
+ms("data.zarr/recon-1/em/fibsem-uint8", [("s0", raw, [8, 4, 4], [4, 2, 2], (8, 16, 16)), ("s1", s1, [16, 8, 8], [8, 4, 4], (8, 16, 16))])
+np.save(root + "/raw.npy", raw)
+blobs = ndimage.gaussian_filter(rng.random((10, 20, 20)), 1.5)
+mito = (blobs > np.quantile(blobs, 0.6)).astype("u1")
+ms("data.zarr/recon-1/labels/groundtruth/crop1/mito", [("s0", mito, [8, 4, 4], [44, 42, 46], (5, 10, 10))],
+   {"cellmap": {"annotation": {"class_name": "mito", "annotation_type": {"type": "semantic_segmentation", "encoding": {"absent": 0, "present": 1}}, "complement_counts": {"absent": int((mito == 0).sum())}}}})
+np.save(root + "/mito.npy", mito)
+`;
+
+const ORACLE = `
+import sys, json, numpy as np
+from scipy import ndimage
+root, cases_path = sys.argv[1], sys.argv[2]
+cases = json.load(open(cases_path))
+vol = {"raw": np.load(root + "/raw.npy").astype(np.float64), "mito": np.load(root + "/mito.npy").astype(np.float64)}
+geo = {"raw": (np.array([4.0, 2, 2]), np.array([8.0, 4, 4])), "mito": (np.array([44.0, 42, 46]), np.array([8.0, 4, 4]))}
+out = []
+for c in cases:
+    n = np.array(c["shape"]); s = np.array(c["scale"], dtype=np.float64)
+    A = np.array(c["A"], dtype=np.float64).reshape(3, 3)
+    j = np.stack(np.meshgrid(*[np.arange(k) for k in n], indexing="ij"), 0).reshape(3, -1).astype(np.float64)
+    d = (j - ((n - 1) / 2)[:, None]) * s[:, None]
+    p = np.array(c["center"], dtype=np.float64)[:, None] + A @ d
+    t, sl = geo[c["array"]]
+    v = (p - t[:, None]) / sl[:, None]
+    N = np.array(vol[c["array"]].shape)[:, None]
+    if c["array"] == "raw":
+        e = ndimage.map_coordinates(vol["raw"], v, order=1, mode="constant", cval=0.0)
+        mask = np.ones(e.shape, bool)
+    else:
+        e = ndimage.map_coordinates(vol["mito"], v, order=0, mode="constant", cval=0.0)
+        outside = np.any((v < -0.5) | (v >= N - 0.5), axis=0)
+        e[outside] = np.nan
+        frac = v - np.floor(v)
+        tie = np.any(np.abs(frac - 0.5) < 1e-6, axis=0)
+        band = np.any(((v >= -0.5) & (v < 0)) | ((v > N - 1) & (v < N - 0.5)), axis=0)
+        mask = ~(tie | band)
+    np.save(root + "/exp_%d.npy" % len(out), e.astype(np.float32))
+    np.save(root + "/mask_%d.npy" % len(out), mask.astype(np.uint8))
+    out.append(len(out))
+print(json.dumps(out))
+`;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "cellmap-dataset-"));
+  runPython(FIXTURE, [dir]);
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const npy = (name: string) => decodeNpy(new Uint8Array(readFileSync(join(dir, name)))).data;
+
+async function openData(extra: Partial<Parameters<typeof CellMapDataset.open<"raw", "gt">>[0]> = {}) {
+  return CellMapDataset.open<"raw", "gt">({
+    inputPath: join(dir, "data.zarr/recon-1/em/fibsem-uint8"),
+    targetPath: join(dir, "data.zarr/recon-1/labels/groundtruth/crop1/[mito]"),
+    classes: ["mito", "er"],
+    inputArrays: { raw: { shape: [5, 9, 11], scale: [8, 4, 4] } },
+    targetArrays: { gt: { shape: [4, 8, 8], scale: [8, 4, 4] } },
+    workers: 0,
+    device: "cpu",
+    ...extra,
+  });
+}
+
+describe("CellMapDataset against scipy", () => {
+  test("augmented samples equal scipy's resampling under the same composed matrix", async () => {
+    const ds = await openData({
+      isTrain: true,
+      seed: 21,
+      spatialTransforms: {
+        mirror: { axes: { x: 0.5, y: 0.5, z: 0.5 } },
+        transpose: { axes: ["x", "y"] },
+        rotate: { axes: { z: [-180, 180], y: [-20, 20], x: [-20, 20] } },
+      },
+    });
+    try {
+      const indices = [0, Math.floor(ds.length / 3), Math.floor(ds.length / 2), ds.length - 1, 17];
+      const cases: unknown[] = [];
+      const items = [];
+      for (const i of indices) {
+        const plan = ds.plan(i, rngFor(ds.seed, 0, i));
+        expect(plan.augment).toBeDefined();
+        const item = await ds.get(i);
+        items.push(item);
+        cases.push({ array: "raw", center: plan.center, A: Array.from(plan.augment!), shape: [5, 9, 11], scale: [8, 4, 4] });
+        cases.push({ array: "mito", center: plan.center, A: Array.from(plan.augment!), shape: [4, 8, 8], scale: [8, 4, 4] });
+      }
+      writeFileSync(join(dir, "cases.json"), JSON.stringify(cases));
+      runPython(ORACLE, [dir, join(dir, "cases.json")]);
+      let comparedLabels = 0;
+      items.forEach((item, k) => {
+        const expRaw = npy(`exp_${2 * k}.npy`);
+        let maxErr = 0;
+        for (let v = 0; v < expRaw.length; v++) maxErr = Math.max(maxErr, Math.abs(item.raw.data[v]! - expRaw[v]!));
+        expect(maxErr, `raw of sample ${indices[k]}`).toBeLessThan(2e-3);
+        const expLab = npy(`exp_${2 * k + 1}.npy`);
+        const mask = npy(`mask_${2 * k + 1}.npy`);
+        const mito = item.gt.data.subarray(0, 256);
+        for (let v = 0; v < 256; v++) {
+          if (!mask[v]) continue;
+          comparedLabels++;
+          expect(Object.is(mito[v], expLab[v]) || mito[v] === expLab[v], `mito voxel ${v} of sample ${indices[k]}: ${mito[v]} vs ${expLab[v]}`).toBe(true);
+        }
+        // "er" is not annotated by this crop: all emptyValue.
+        expect(item.gt.data.subarray(256).every((x) => Number.isNaN(x))).toBe(true);
+      });
+      expect(comparedLabels).toBeGreaterThan(500);
+    } finally {
+      ds.destroy();
+    }
+  });
+
+  test("without pad every output lies inside every array; the geometry matches a hand computation", async () => {
+    const ds = await openData({ pad: false });
+    try {
+      // raw world z: [4 - 4, 4 + 19.5 * 8] = [0, 160]; crop: [44 - 4, 44 + 9.5 * 8] = [40, 120].
+      // y: raw [0, 160], crop [40, 120]; x: raw [0, 176], crop [44, 124]. Intersection: the crop.
+      // Largest outputs: raw 5 * 8 = 40 (z), 9 * 4 = 36 (y), 11 * 4 = 44 (x); gt 32 (z), 32, 32.
+      // Box: z [60, 100], y [58, 102], x [66, 102]; step [8, 4, 4].
+      // n = floor(size / step) + 1: z 40/8+1 = 6, y 44/4+1 = 12, x 36/4+1 = 10.
+      expect(ds.grid.dims).toEqual([6, 12, 10]);
+      expect(ds.length).toBe(720);
+      expect(ds.center(0)).toEqual([60, 58, 66]);
+      expect(ds.center(1)).toEqual([60, 58, 70]);
+      expect(ds.center(10)).toEqual([60, 62, 66]);
+      expect(ds.center(719)).toEqual([100, 102, 102]);
+      // No output voxel of the corner samples reads the pad value.
+      for (const i of [0, 719]) {
+        const item = await ds.get(i);
+        expect(item.gt.data.subarray(0, 256).some((x) => Number.isNaN(x))).toBe(false);
+      }
+    } finally {
+      ds.destroy();
+    }
+  });
+
+  test("class counts from complement_counts metadata, scaled to world volume", async () => {
+    const ds = await openData();
+    try {
+      const mito = npy("mito.npy");
+      let fg = 0;
+      for (let i = 0; i < mito.length; i++) fg += mito[i] === 1 ? 1 : 0;
+      const counts = await ds.classCounts;
+      expect(counts["mito"]).toEqual({ foreground: fg * 128, background: (mito.length - fg) * 128 });
+      expect(counts["er"]).toEqual({ foreground: 0, background: 0 });
+      expect(ds.annotatedClasses).toEqual(["mito"]);
+    } finally {
+      ds.destroy();
+    }
+  });
+
+  test("a multi-dataset concatenates, locates and aggregates counts", async () => {
+    const a = await openData();
+    const b = await openData({ pad: false });
+    try {
+      const multi = new CellMapMultiDataset([a, b]);
+      expect(multi.length).toBe(a.length + b.length);
+      expect(multi.locate(a.length)).toEqual({ dataset: b, index: 0 });
+      expect(multi.locate(a.length - 1)).toEqual({ dataset: a, index: a.length - 1 });
+      const item = await multi.get(a.length + 5);
+      expect(item.idx).toBe(a.length + 5);
+      expect(item.center).toEqual(b.center(5));
+      const [ca, cm] = [await a.classCounts, await multi.classCounts];
+      expect(cm["mito"]!.foreground).toBe(2 * ca["mito"]!.foreground);
+      const w = await multi.classWeights;
+      expect(w["mito"]).toBeCloseTo(ca["mito"]!.background / ca["mito"]!.foreground, 12);
+      expect(w["er"]).toBe(1);
+      const dw = await multi.datasetWeights;
+      expect(dw[0]! * a.length).toBeCloseTo(ca["mito"]!.foreground * w["mito"]!, 6);
+      const tiles = multi.validationIndices;
+      expect(tiles.length).toBe(a.validationIndices.length + b.validationIndices.length);
+      expect(tiles.at(a.validationIndices.length)).toBe(a.length + b.validationIndices.at(0));
+    } finally {
+      a.destroy();
+      b.destroy();
+    }
+  });
+
+  test("bad options raise ArgumentError naming the field", async () => {
+    const bad = async (extra: Record<string, unknown>, field: string) => {
+      const e = await openData(extra as never).then((d) => (d.destroy(), undefined), (err: unknown) => err);
+      expect(isCellMapError(e, "argument"), String(e)).toBe(true);
+      expect((e as { field: string }).field).toBe(field);
+    };
+    await bad({ inputArrays: { raw: { shape: [0, 4, 4], scale: [8, 4, 4] } } }, "inputArrays.raw.shape");
+    await bad({ targetArrays: { raw: { shape: [4, 4, 4], scale: [8, 4, 4] } } }, "targetArrays.raw");
+    await bad({ spatialTransforms: { spin: { axes: {} } } }, "spatialTransforms.spin");
+    await bad({ spatialTransforms: { rotate: { axes: { q: [0, 1] } } } }, "spatialTransforms.rotate.axes");
+    await bad({ valueTransforms: { nope: [] } }, "valueTransforms.nope");
+  });
+
+  test("a missing label array is a typed metadata error", async () => {
+    const e = await openData({ targetPath: join(dir, "data.zarr/recon-1/labels/groundtruth/crop1/[mito,er]") }).then(
+      (d) => (d.destroy(), undefined),
+      (err: unknown) => err,
+    );
+    expect(isCellMapError(e, "metadata")).toBe(true);
+  });
+});
