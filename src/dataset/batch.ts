@@ -167,6 +167,7 @@ export async function readBatch(
     try {
       const finals: Record<string, GpuArrayData> = {};
       const scratch: Record<string, GPUBuffer> = {};
+      const fills: Array<{ buffer: GPUBuffer; at: number; bytes: number; value: number }> = [];
       const work: Promise<void>[] = [];
       for (const [name, spec] of Object.entries(first.inputArrays)) {
         const V = voxels(spec);
@@ -186,8 +187,7 @@ export async function readBatch(
             const arr = ds.classArray(cls);
             const at = (c * B + r.start) * V * 4;
             if (!arr) {
-              const fill = new Float32Array((r.end - r.start) * V).fill(ds.emptyValue);
-              device.queue.writeBuffer(s, at, fill.buffer, 0, fill.byteLength);
+              fills.push({ buffer: s, at, bytes: (r.end - r.start) * V * 4, value: ds.emptyValue });
             } else {
               work.push(arr.sampleInto(specsOf(r.start, r.end), { ...spec, interp: "nearest", pad: ds.emptyValue, buffer: s, byteOffset: at, ...signal }));
             }
@@ -199,6 +199,11 @@ export async function readBatch(
       throwIfAborted(options.signal, "reading a batch");
       const encoder = device.createCommandEncoder({ label: `${ctx.label} batch passes` });
       const works: (PassWork | undefined)[] = [];
+      // Classes a crop does not annotate: emptyValue, copied from a per-device constant buffer.
+      for (const f of fills) {
+        if (Object.is(f.value, 0)) encoder.clearBuffer(f.buffer, f.at, f.bytes);
+        else encoder.copyBufferToBuffer(constantBuffer(ctx, f.value, f.bytes), 0, f.buffer, f.at, f.bytes);
+      }
       const gpuTarget = (buffer: GPUBuffer, byteOffset: number): PassTarget => ({ kind: "gpu", ctx, encoder, buffer, byteOffset });
       for (const [name, spec] of Object.entries(first.inputArrays)) {
         works.push(applyValueOps(gpuTarget(finals[name]!.buffer, 0), { batch: B, shape: spec.shape, ops: plans.map((p) => p.inputOps[name]!), seed: options.seed }));
@@ -230,6 +235,27 @@ export async function readBatch(
       throw e;
     }
   }
+}
+
+const constants = new WeakMap<GPUDevice, Map<string, GPUBuffer>>();
+
+/**
+ * A buffer of at least `bytes` bytes holding `value` in every f32, kept per device (grown by
+ * doubling; the old one is destroyed, which is safe for work already submitted).
+ */
+function constantBuffer(ctx: GpuContext, value: number, bytes: number): GPUBuffer {
+  let perDevice = constants.get(ctx.device);
+  if (!perDevice) constants.set(ctx.device, (perDevice = new Map()));
+  const key = Number.isNaN(value) ? "NaN" : String(value);
+  let b = perDevice.get(key);
+  if (!b || b.size < bytes) {
+    const size = Math.max(bytes, 2 * (b?.size ?? 0), 1 << 16);
+    b?.destroy();
+    b = ctx.device.createBuffer({ label: `${ctx.label} constant ${key}`, size, usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+    ctx.device.queue.writeBuffer(b, 0, new Float32Array(size / 4).fill(value));
+    perDevice.set(key, b);
+  }
+  return b;
 }
 
 function contextOf(ds: CellMapDataset): GpuContext {

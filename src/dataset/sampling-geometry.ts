@@ -13,6 +13,10 @@
  *   `step` and centered in the box: the first is `lo + (size - (n - 1) step) / 2`.
  * - Index `i` -> center: `i` unravels row-major over `[nz, ny, nx]`.
  *
+ * The box ignores spatial augmentation: a rotated output reaches past its axis-aligned extent
+ * (by up to `(sqrt(3) - 1) / 2` of it at the corners) and reads the pad value there, as in the
+ * Python library.
+ *
  * @example
  * ```ts
  * const g = new SamplingGrid({ bounds: [arrayBounds(level0)], outputs: [{ shape: [8, 8, 8], scale: [4, 4, 4] }], pad: false });
