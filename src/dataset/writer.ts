@@ -6,7 +6,7 @@
  * default) or 0.4 (zarr v2). Each target array is one level of that group, `s0`, `s1`, ... from the
  * finest voxel size to the coarsest (a single target array is `<path>/<class>/s0`).
  *
- * Geometry (axis order z, y, x; voxel `i` of a level centered at `translation + i * scale`):
+ * WriterGeometry (axis order z, y, x; voxel `i` of a level centered at `translation + i * scale`):
  * - The tile extent `E` is the smallest target array's world extent (`shape * scale`); it must be
  *   a whole number of voxels of every target array.
  * - Tiles are the boxes `[U.lo + k E, U.lo + (k + 1) E]` over the union `U` of the target bounds,
@@ -57,24 +57,16 @@ import {
   type WriteTarget,
   type ZarrArray,
 } from "../zarr-write/index.ts";
+import {
+  type ArrayPlan,
+  planWriterGeometry,
+  type Vec3,
+  type WorldBounds,
+  type WriterArraySpec,
+  type WriterGeometry,
+} from "./writer-geometry.ts";
 
-type Vec3 = [number, number, number];
-
-/** A world interval `[lo, hi]`. */
-export type WorldRange = readonly [number, number];
-
-/** A world box per axis, as in Python's `target_bounds`. */
-export interface WorldBounds {
-  readonly z: WorldRange;
-  readonly y: WorldRange;
-  readonly x: WorldRange;
-}
-
-/** One target array: the prediction's shape (voxels) and voxel size (world units), z, y, x. */
-export interface WriterArraySpec {
-  readonly shape: readonly [number, number, number];
-  readonly scale: readonly [number, number, number];
-}
+export type { WorldBounds, WorldRange, WriterArraySpec } from "./writer-geometry.ts";
 
 /** A target the writer can read back from (for resuming and for chunks shared by tiles). */
 export interface ReadWriteTarget extends WriteTarget {
@@ -112,131 +104,33 @@ export interface WriterTile {
   readonly box: { readonly lo: Vec3; readonly hi: Vec3 };
 }
 
-/** Per target array: where its voxels are and how predictions map onto them. */
-interface ArrayPlan {
-  readonly name: string;
-  readonly shape: Vec3;
-  readonly scale: Vec3;
-  /** Tile extent in voxels. */
-  readonly q: Vec3;
-  /** Output voxel of the first voxel of tile 0 (<= 0). */
-  readonly base: Vec3;
-  /** Prediction voxel `j` of tile k is output voxel `k q + off0 + j`. */
-  readonly off0: Vec3;
-  readonly outShape: Vec3;
-  readonly translation: Vec3;
-  readonly chunks: Vec3;
-  readonly level: string;
-}
-
+/** The progress file, next to the class groups. */
 const PROGRESS = ".cellmap-progress.json";
-const AXES = ["z", "y", "x"] as const;
-const EPS = 1e-9;
 
-const isInt = (x: number) => Math.abs(x - Math.round(x)) < 1e-6;
+/** The value range of the integer types, for rounding and clamping predictions. */
+const INT_RANGE: Readonly<Partial<Record<DataType, readonly [number, number]>>> = {
+  uint8: [0, 255],
+  uint16: [0, 65535],
+  uint32: [0, 4294967295],
+  uint64: [0, Number.MAX_SAFE_INTEGER],
+  int8: [-128, 127],
+  int16: [-32768, 32767],
+  int32: [-2147483648, 2147483647],
+  int64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+};
 
-function checkVec(v: unknown, field: string, positiveInt: boolean): Vec3 {
-  if (!Array.isArray(v) || v.length !== 3 || !v.every((x) => typeof x === "number" && Number.isFinite(x) && x > 0)) {
-    throw new ArgumentError(field, "must be 3 positive numbers (z, y, x)", v);
-  }
-  if (positiveInt && !v.every((x) => Number.isInteger(x))) throw new ArgumentError(field, "must be integers", v);
-  return [v[0], v[1], v[2]];
-}
-
-function boundsOf(b: WorldBounds | undefined, field: string): { lo: Vec3; hi: Vec3 } {
-  if (b === undefined) throw new ArgumentError(field, "is missing: give { z: [lo, hi], y: [lo, hi], x: [lo, hi] }");
-  const lo: Vec3 = [0, 0, 0];
-  const hi: Vec3 = [0, 0, 0];
-  AXES.forEach((a, k) => {
-    const r = b[a];
-    if (!Array.isArray(r) || r.length !== 2 || !r.every(Number.isFinite) || !(r[1] > r[0])) {
-      throw new ArgumentError(`${field}.${a}`, "must be [lo, hi] with lo < hi", r);
-    }
-    lo[k] = r[0];
-    hi[k] = r[1];
-  });
-  return { lo, hi };
-}
-
-/** Chunk extent along one axis: the tile (in voxels) split into pieces of at most 128. */
-const chunkFor = (q: number) => Math.ceil(q / Math.ceil(q / 128));
-
-/** The tile grid and every array's plan; pure, so a rerun can compare it with the saved one. */
-function planGeometry(options: DatasetWriterOptions) {
-  const names = Object.keys(options.targetArrays);
-  if (names.length === 0) throw new ArgumentError("targetArrays", "must name at least one array");
-  const specs = names.map((name) => ({
-    name,
-    shape: checkVec(options.targetArrays[name]?.shape, `targetArrays.${name}.shape`, true),
-    scale: checkVec(options.targetArrays[name]?.scale, `targetArrays.${name}.scale`, false),
-    bounds: boundsOf(options.targetBounds[name], `targetBounds.${name}`),
-  }));
-  for (const k of Object.keys(options.targetBounds)) {
-    if (!names.includes(k)) throw new ArgumentError(`targetBounds.${k}`, "names no target array");
-  }
-  const extent = [0, 1, 2].map((k) => Math.min(...specs.map((s) => s.shape[k]! * s.scale[k]!))) as Vec3;
-  const ulo = [0, 1, 2].map((k) => Math.min(...specs.map((s) => s.bounds.lo[k]!))) as Vec3;
-  const uhi = [0, 1, 2].map((k) => Math.max(...specs.map((s) => s.bounds.hi[k]!))) as Vec3;
-  const ordered = [...specs].sort((a, b) => a.scale[0] * a.scale[1] * a.scale[2] - b.scale[0] * b.scale[1] * b.scale[2]);
-  const plans: ArrayPlan[] = ordered.map((s, level) => {
-    const q = [0, 0, 0] as Vec3;
-    const base = [0, 0, 0] as Vec3;
-    const off0 = [0, 0, 0] as Vec3;
-    const outShape = [0, 0, 0] as Vec3;
-    const translation = [0, 0, 0] as Vec3;
-    for (let k = 0; k < 3; k++) {
-      const sk = s.scale[k]!;
-      const qk = extent[k]! / sk;
-      if (!isInt(qk)) {
-        throw new ArgumentError(
-          `targetArrays.${s.name}.scale`,
-          `must divide the tile extent ${extent[k]} (the smallest target array's ${AXES[k]} extent) into whole voxels`,
-          s.scale,
-        );
-      }
-      q[k] = Math.round(qk);
-      // phi2 = 2 (t - U.lo) / s, snapped to the parity that puts prediction voxels on the grid.
-      const parity = (((q[k]! - s.shape[k]! + 1) % 2) + 2) % 2;
-      const want = (2 * (s.bounds.lo[k]! - ulo[k]!)) / sk + 1;
-      const phi2 = Math.round((want - parity) / 2) * 2 + parity;
-      base[k] = Math.ceil(-phi2 / 2) + 0;
-      off0[k] = (q[k]! - phi2 - s.shape[k]! + 1) / 2;
-      const j0 = base[k]! - off0[k]!;
-      if (j0 < 0 || j0 + q[k]! > s.shape[k]!) {
-        throw new ArgumentError(`targetArrays.${s.name}.shape`, "does not cover a tile; it must be at least the tile extent", s.shape);
-      }
-      translation[k] = ulo[k]! + (phi2 / 2) * sk;
-      outShape[k] = Math.max(1, Math.ceil((s.bounds.hi[k]! - (translation[k]! - sk / 2)) / sk - EPS));
-    }
-    return { name: s.name, shape: s.shape, scale: s.scale, q, base, off0, outShape, translation, chunks: q.map(chunkFor) as Vec3, level: `s${level}` };
-  });
-  for (let i = 1; i < plans.length; i++) {
-    if (plans[i]!.scale.every((v, k) => v === plans[i - 1]!.scale[k])) {
-      throw new ArgumentError(`targetArrays.${plans[i]!.name}.scale`, `equals that of ${plans[i - 1]!.name}; each target array is one level of the class groups`);
-    }
-  }
-  const counts = [0, 1, 2].map((k) =>
-    Math.max(1, Math.ceil((uhi[k]! - ulo[k]!) / extent[k]! - EPS), ...plans.map((p) => Math.ceil((p.outShape[k]! - p.base[k]!) / p.q[k]!))),
-  ) as Vec3;
-  return { extent, origin: ulo, counts, plans };
-}
-
-type Geometry = ReturnType<typeof planGeometry>;
-
-function toStored(dtype: DataType, values: Float32Array, n: number, at: number): NumericArray {
-  const out = allocate(dtype, n);
-  if (dtype === "float32" || dtype === "float64") {
-    (out as Float32Array).set(values.subarray(at, at + n));
+/** `values` in the stored type: floats as they are, integers rounded and clamped, NaN as 0. */
+function toStored(dtype: DataType, values: Float32Array): NumericArray {
+  const out = allocate(dtype, values.length);
+  const range = INT_RANGE[dtype];
+  if (range === undefined) {
+    (out as Float64Array).set(values);
     return out;
   }
   const big = dtype === "int64" || dtype === "uint64";
-  const [min, max] = ({
-    uint8: [0, 255], uint16: [0, 65535], uint32: [0, 4294967295], uint64: [0, 2 ** 53],
-    int8: [-128, 127], int16: [-32768, 32767], int32: [-2147483648, 2147483647], int64: [-(2 ** 53), 2 ** 53],
-  } as Record<string, [number, number]>)[dtype]!;
-  for (let i = 0; i < n; i++) {
-    const v = values[at + i]!;
-    const r = Number.isNaN(v) ? 0 : Math.min(max, Math.max(min, Math.round(v)));
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    const r = Number.isNaN(v) ? 0 : Math.min(range[1], Math.max(range[0], Math.round(v)));
     if (big) (out as BigInt64Array)[i] = BigInt(r);
     else (out as Int32Array)[i] = r;
   }
@@ -259,7 +153,7 @@ export class CellMapDatasetWriter {
 
   readonly #target: ReadWriteTarget;
   readonly #prefix: string;
-  readonly #geometry: Geometry;
+  readonly #geometry: WriterGeometry;
   readonly #dtype: DataType;
   readonly #arrays: Map<string, ZarrArray>;
   readonly #done: Uint8Array;
@@ -273,7 +167,7 @@ export class CellMapDatasetWriter {
   private constructor(init: {
     target: ReadWriteTarget;
     prefix: string;
-    geometry: Geometry;
+    geometry: WriterGeometry;
     options: DatasetWriterOptions;
     arrays: Map<string, ZarrArray>;
     done: Uint8Array;
@@ -321,7 +215,7 @@ export class CellMapDatasetWriter {
     if (new Set(options.classes).size !== options.classes.length) throw new ArgumentError("classes", "must not repeat a name", options.classes);
     const zarrFormat = options.zarrFormat ?? 3;
     if (zarrFormat !== 2 && zarrFormat !== 3) throw new ArgumentError("zarrFormat", "must be 2 or 3", zarrFormat);
-    const geometry = planGeometry(options);
+    const geometry = planWriterGeometry(options.targetArrays, options.targetBounds);
     const fingerprint = JSON.stringify({
       classes: options.classes,
       dtype: options.dtype ?? "float32",
@@ -490,7 +384,10 @@ export class CellMapDatasetWriter {
     await this.#flush();
   }
 
-  /** Store one chunk: the part of the prediction inside [lo, hi), over what is there when partial. */
+  /**
+   * Store one chunk: the prediction's voxels inside [lo, hi) (output voxels), laid over the stored
+   * values when the tile covers only part of the chunk (the caller holds the chunk's lock).
+   */
   async #writeChunk(
     array: ZarrArray,
     p: ArrayPlan,
@@ -507,35 +404,27 @@ export class CellMapDatasetWriter {
     const start = coords.map((v, a) => v * p.chunks[a]!);
     const from = start.map((s, a) => Math.max(s, lo[a]!));
     const to = start.map((s, a) => Math.min(s + valid[a]!, hi[a]!));
-    const whole = from.every((f, a) => f === start[a]) && to.every((t, a) => t === start[a]! + valid[a]!);
+    const whole = from.every((v, a) => v === start[a]) && to.every((v, a) => v === start[a]! + valid[a]!);
     const n = valid[0]! * valid[1]! * valid[2]!;
-    let values: Float32Array | Float64Array | NumericArray;
-    if (whole) {
-      values = new Float32Array(n);
-    } else {
-      values = await this.#readValid(array, coords, valid);
-    }
-    const [, py, px] = p.shape;
-    const base = c * p.shape[0] * py * px;
+    // The prediction's rows inside the box, converted to the stored type.
     const patch = new Float32Array(n);
-    const dst = (i: number[]) => ((i[0]! - start[0]!) * valid[1]! + (i[1]! - start[1]!)) * valid[2]! + (i[2]! - start[2]!);
+    const [, py, px] = p.shape;
+    const channel = c * p.shape[0] * py * px;
+    const row = (z: number, y: number) => ((z - start[0]!) * valid[1]! + (y - start[1]!)) * valid[2]! - start[2]!;
     for (let z = from[0]!; z < to[0]!; z++) {
       for (let y = from[1]!; y < to[1]!; y++) {
-        const srcRow = base + ((z - off[0]!) * py + (y - off[1]!)) * px - off[2]!;
-        const d = dst([z, y, 0]);
-        patch.set(data.subarray(srcRow + from[2]!, srcRow + to[2]!), d + from[2]!);
+        const src = channel + ((z - off[0]!) * py + (y - off[1]!)) * px - off[2]!;
+        patch.set(data.subarray(src + from[2]!, src + to[2]!), row(z, y) + from[2]!);
       }
     }
-    let stored: NumericArray;
-    if (whole) {
-      stored = toStored(this.#dtype, patch, n, 0);
-    } else {
-      const fresh = toStored(this.#dtype, patch, n, 0);
-      stored = values as NumericArray;
+    const fresh = toStored(this.#dtype, patch);
+    let stored = fresh;
+    if (!whole) {
+      stored = await this.#readValid(array, coords, valid);
       for (let z = from[0]!; z < to[0]!; z++) {
         for (let y = from[1]!; y < to[1]!; y++) {
-          const d = dst([z, y, 0]);
-          (stored as Float32Array).set((fresh as Float32Array).subarray(d + from[2]!, d + to[2]!), d + from[2]!);
+          const r = row(z, y);
+          (stored as Float32Array).set((fresh as Float32Array).subarray(r + from[2]!, r + to[2]!), r + from[2]!);
         }
       }
     }

@@ -1,0 +1,139 @@
+// CellMapDatasetWriter in Node: zarr-python (Debian python3-zarr, 2.x) reads the v2/NGFF 0.4
+// output with the right values and metadata; zarrita reads the v3/NGFF 0.5 output; a crash in
+// the middle of a tile leaves finished tiles intact and a rerun resumes. Shared bodies in
+// test/setup/writer-cases.ts (also run by test/deno/writer_test.ts).
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import * as zarr from "zarrita";
+import { CellMapDatasetWriter, type DatasetWriterOptions } from "../src/dataset/writer.ts";
+import { planWriterGeometry } from "../src/dataset/writer-geometry.ts";
+import { createMemoryTarget } from "../src/zarr-write/index.ts";
+import { PYTHON } from "./helpers/python.ts";
+import { options, predict, writerCases as cases } from "./setup/writer-cases.ts";
+
+let dir = "";
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "cellmap-writer-"));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test("v3 output reads back with zarrita: NGFF 0.5 levels, every voxel at its world position", async () => {
+  console.log(`[node] ${await cases.v3RoundTrip(dir)}`);
+});
+test("a crash mid-tile leaves finished tiles intact and a rerun resumes (v2)", async () => {
+  console.log(`[node] ${await cases.resumeAfterCrash(dir, 2)}`);
+});
+test("a crash mid-tile leaves finished tiles intact and a rerun resumes (v3)", async () => {
+  console.log(`[node] ${await cases.resumeAfterCrash(dir, 3)}`);
+});
+test("an output made with other options is refused unless overwrite", () => cases.refusesForeignOutput(dir));
+test("bad options raise ArgumentError naming the option", () => cases.rejectsBadOptions(dir));
+
+// zarr-python computes f(class, world) itself from the metadata it reads, independently of our
+// reader, and reports the largest error per array.
+const ORACLE = `
+import json, sys, zarr, numpy as np
+root, classes = sys.argv[1], json.loads(sys.argv[2])
+out = {}
+for c, cls in enumerate(classes):
+    g = zarr.open_group(f"{root}/{cls}", mode="r")
+    ms = g.attrs["multiscales"][0]
+    for d in ms["datasets"]:
+        a = g[d["path"]]
+        scale = d["coordinateTransformations"][0]["scale"]
+        trans = d["coordinateTransformations"][1]["translation"]
+        Z, Y, X = np.meshgrid(*[trans[k] + np.arange(a.shape[k]) * scale[k] for k in range(3)], indexing="ij")
+        want = 1000 * c + 0.5 * Z + 0.25 * Y + 0.125 * X
+        out[f"{cls}/{d['path']}"] = {
+            "maxError": float(np.abs(a[...] - want).max()),
+            "shape": list(a.shape), "chunks": list(a.chunks), "dtype": str(a.dtype),
+            "fill": float(a.fill_value), "scale": scale, "translation": trans,
+            "version": ms["version"], "axes": [x["name"] for x in ms["axes"]],
+            "units": [x.get("unit") for x in ms["axes"]],
+        }
+print(json.dumps(out))
+`;
+
+const hasZarr = spawnSync(PYTHON, ["-c", "import zarr, numpy"], { stdio: "ignore" }).status === 0;
+
+describe("zarr-python reads the v2 output", () => {
+  test("values, shapes, NGFF 0.4 scale and translation", async () => {
+    expect(hasZarr, `${PYTHON} lacks zarr-python: apt-get install python3-zarr (or set CELLMAP_PYTHON)`).toBe(true);
+    const o = options(join(dir, "v2.zarr"), { zarrFormat: 2, codec: { name: "zstd" } });
+    const writer = await CellMapDatasetWriter.create(o);
+    expect(writer.ngffVersion).toBe("0.4");
+    for (const t of writer.tiles()) await writer.write(t.idx, predict(o, t.center));
+    await writer.close();
+    const run = spawnSync(PYTHON, ["-c", ORACLE, o.path, JSON.stringify(o.classes)], { encoding: "utf8" });
+    expect(run.status, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as Record<string, { maxError: number; shape: number[]; chunks: number[]; dtype: string; fill: number; scale: number[]; translation: number[]; version: string; axes: string[]; units: string[] }>;
+    expect(Object.keys(report).sort()).toEqual(["er/s0", "er/s1", "mito/s0", "mito/s1"]);
+    for (const cls of o.classes) {
+      const s0 = report[`${cls}/s0`]!;
+      const s1 = report[`${cls}/s1`]!;
+      for (const r of [s0, s1]) {
+        expect(r.maxError).toBeLessThan(1e-3);
+        expect(r.dtype).toBe("float32");
+        expect(r.fill).toBe(0);
+        expect(r.version).toBe("0.4");
+        expect(r.axes).toEqual(["z", "y", "x"]);
+        expect(r.units).toEqual(["nanometer", "nanometer", "nanometer"]);
+      }
+      // pred4 (s0): bounds z [0, 80], y [100, 150], x [-10, 30] at [4, 4, 2]: voxel 0 centered half
+      // a voxel inside the bounds on z and x, ceil(size / scale) voxels, chunks = the tile in
+      // voxels. On y its 6-voxel prediction is centered on a 5-voxel tile, so its voxel centers
+      // lie on the tile edges: snapped half a voxel down (centers 100 + 4 i, edge at 98).
+      expect(s0.scale).toEqual([4, 4, 2]);
+      expect(s0.translation).toEqual([2, 100, -9]);
+      expect(s0.shape).toEqual([20, 13, 20]);
+      expect(s0.chunks).toEqual([8, 5, 6]);
+      // pred8 (s1): its z bounds start at 12, half of its 8 nm voxel off the tiles' lattice: snapped
+      // down to voxel centers at 12 + 8 i (edge at 8); y and x start on the lattice.
+      expect(s1.scale).toEqual([8, 4, 2]);
+      expect(s1.translation).toEqual([12, 102, -9]);
+      expect(s1.shape).toEqual([8, 10, 18]);
+    }
+  });
+});
+
+test("a memory target and an integer dtype: values rounded and clamped, NaN stored as 0", async () => {
+  const target = createMemoryTarget();
+  const o = {
+    path: "mem.zarr",
+    classes: ["a"],
+    targetArrays: { p: { shape: [4, 4, 4], scale: [1, 1, 1] } },
+    targetBounds: { p: { z: [0, 8], y: [0, 4], x: [0, 4] } },
+    dtype: "uint8",
+    target,
+  } satisfies DatasetWriterOptions;
+  const w = await CellMapDatasetWriter.create(o);
+  expect(w.length).toBe(2);
+  expect(w.tile(1)).toEqual({ idx: 1, center: [6, 2, 2], box: { lo: [4, 0, 0], hi: [8, 4, 4] } });
+  const first = new Float32Array(64).fill(7);
+  first.set([-5, 3.4, 3.6, 300, NaN, 254.6]);
+  await w.write(0, { p: first });
+  await w.write(1, { p: new Float32Array(64).fill(9) });
+  await w.close();
+  expect(target.map.has("mem.zarr/.cellmap-progress.json")).toBe(true);
+  const arr = await zarr.open.v3(zarr.root(target).resolve("mem.zarr/a/s0"), { kind: "array" });
+  expect(arr.dtype).toBe("uint8");
+  const { data } = (await zarr.get(arr)) as { data: Uint8Array };
+  expect(Array.from(data.subarray(0, 7))).toEqual([0, 3, 4, 255, 0, 255, 7]);
+  expect(data.subarray(64).every((v) => v === 9)).toBe(true);
+});
+
+test("planWriterGeometry: tiles of the smallest extent cover the bounds", () => {
+  const g = planWriterGeometry({ pred: { shape: [64, 64, 64], scale: [8, 8, 8] } }, { pred: { z: [0, 1000], y: [0, 1000], x: [0, 1000] } });
+  expect(g.extent).toEqual([512, 512, 512]);
+  expect(g.counts).toEqual([2, 2, 2]);
+  expect(g.plans[0]!.outShape).toEqual([125, 125, 125]);
+  expect(g.plans[0]!.translation).toEqual([4, 4, 4]);
+  expect(g.plans[0]!.chunks).toEqual([64, 64, 64]);
+  const big = planWriterGeometry({ pred: { shape: [200, 1, 300], scale: [1, 1, 1] } }, { pred: { z: [0, 10], y: [0, 1], x: [0, 1] } });
+  expect(big.plans[0]!.chunks).toEqual([100, 1, 100]);
+});
