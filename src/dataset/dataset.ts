@@ -7,69 +7,19 @@
 
 import { CellMapArray, type CellMapArrayOptions } from "../array/cellmap-array.ts";
 import { hashKey, rngFor, type Rng } from "../augment/rng.ts";
-import { drawSpatialMatrix, parseSpatialTransforms, type SpatialTransforms, type SpatialTransformsConfig } from "../augment/spatial.ts";
+import { drawSpatialMatrix, parseSpatialTransforms, type SpatialTransforms } from "../augment/spatial.ts";
 import { ArgumentError } from "../errors.ts";
 import type { Vec3 } from "../geometry/types.ts";
 import type { GpuContext } from "../gpu/context.ts";
-import type { HttpStoreOptions } from "../store/http.ts";
 import { WorkerPool } from "../worker/pool.ts";
 import { readBatch } from "./batch.ts";
 import { classWeightsFrom, countLabels, countsFromAnnotation, type ClassCounts } from "./class-counts.ts";
+import { resolveDatasetOptions, type CellMapDatasetOptions } from "./dataset-options.ts";
 import { arrayBounds, SamplingGrid, type IndexList } from "./sampling-geometry.ts";
-import { drawOps, parseValueSpec, type ValueOp, type ValueTransformSpec } from "./transforms-adapter.ts";
+import { drawOps, type ValueOp, type ValueTransformSpec } from "./transforms-adapter.ts";
 import type { ArrayData, ArraySpec, DatasetItem, GetOptions, SampleGroup, SampleSource } from "./types.ts";
 
-/** Options shared by everything that opens arrays (datasets, splits). */
-export interface ArrayOpenOptions {
-  /** GPU to sample on; arrays use `device: "gpu"` when given unless `device` says otherwise. */
-  gpu?: GpuContext;
-  device?: "gpu" | "cpu";
-  /** Chunk-cache budget of each array, bytes (see CellMapArray). */
-  cacheBytes?: number;
-  /** Worker pool shared by all arrays; one is created (and owned) when omitted. */
-  pool?: WorkerPool;
-  /** Workers of the pool created when `pool` is omitted (0 = fetch on the calling thread). */
-  workers?: number;
-  storeOptions?: HttpStoreOptions;
-  signal?: AbortSignal;
-}
-
-/** Options of {@link CellMapDataset.open}. */
-export interface CellMapDatasetOptions<I extends string, T extends string> extends ArrayOpenOptions {
-  /** The raw multiscale group (URL or local path). */
-  inputPath: string;
-  /**
-   * The labels: a template whose bracketed list names the classes (`".../crop1/[mito,er]"`, as in
-   * Python), a single class's group (its last path segment is the class), or `{ class: url }`.
-   */
-  targetPath?: string | Readonly<Record<string, string>>;
-  /** Classes to output, in order (default: those the target path names). */
-  classes?: readonly string[];
-  /** Input arrays read from `inputPath`: `{ name: { shape, scale } }`, z, y, x, world units. */
-  inputArrays: Readonly<Record<I, ArraySpec>>;
-  /** Target arrays read from the labels: `{ name: { shape, scale } }`. */
-  targetArrays?: Readonly<Record<T, ArraySpec>>;
-  /** Mirror / transpose / rotate config, as in Python; applied only when `isTrain`. */
-  spatialTransforms?: SpatialTransformsConfig;
-  /** Value transforms per input array name. */
-  valueTransforms?: Readonly<Partial<Record<I, unknown>>>;
-  /** Value transforms of the targets: one spec for every class, or `{ class: spec }`. */
-  targetValueTransforms?: unknown;
-  /** `{ mito: ["er", "nucleus"] }`: mutually exclusive classes (names outside `classes` are ignored). */
-  classRelationships?: Readonly<Record<string, readonly string[]>>;
-  /** Label value where nothing is known (default NaN); also the labels' pad value. */
-  emptyValue?: number;
-  /** Raw value outside the volume (default 0). */
-  inputPad?: number;
-  /** Let outputs hang over the sampling box's edge (default true). */
-  pad?: boolean;
-  /** Apply spatial transforms (default false). */
-  isTrain?: boolean;
-  /** Keep the dataset's length even when it annotates none of `classes` (default false). */
-  forceHasData?: boolean;
-  /** Seed of `get()`'s augmentation draws (default 0). */
-  seed?: number;
-}
+export { splitTargetPath, type ArrayOpenOptions, type CellMapDatasetOptions } from "./dataset-options.ts";
 
 /** The plan of one sample: where, how it is turned, and its value ops. */
 export interface SamplePlan {
@@ -80,44 +30,6 @@ export interface SamplePlan {
   inputOps: Record<string, ValueOp[]>;
   /** Value ops per class. */
   targetOps: Record<string, ValueOp[]>;
-}
-
-const RESERVED = new Set(["idx", "center", "release"]);
-
-/**
- * Split a Python-style target path template into a url-per-class function and its classes.
- *
- * @example
- * ```ts
- * splitTargetPath("/d.zarr/recon-1/labels/groundtruth/crop1/[mito,er]");
- * // { classes: ["mito", "er"], url: (c) => ".../crop1/" + c }
- * ```
- */
-export function splitTargetPath(path: string): { classes: string[]; url: (cls: string) => string } {
-  const open = path.indexOf("[");
-  const close = path.indexOf("]", open + 1);
-  if (open < 0 || close < 0) {
-    const trimmed = path.replace(/\/+$/, "");
-    const cls = trimmed.slice(trimmed.lastIndexOf("/") + 1);
-    return { classes: [cls], url: () => trimmed };
-  }
-  const classes = path.slice(open + 1, close).split(",").map((s) => s.trim()).filter((s) => s !== "");
-  const prefix = path.slice(0, open);
-  const suffix = path.slice(close + 1);
-  return { classes, url: (cls) => `${prefix}${cls}${suffix}` };
-}
-
-function checkSpec(field: string, spec: unknown): ArraySpec {
-  const s = spec as Partial<ArraySpec> | undefined;
-  const ok3 = (v: unknown, int: boolean) =>
-    Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === "number" && x > 0 && Number.isFinite(x) && (!int || Number.isInteger(x)));
-  if (!s || !ok3(s.shape, true)) throw new ArgumentError(`${field}.shape`, "must be three positive integers [z, y, x]", s?.shape);
-  if (!ok3(s.scale, false)) throw new ArgumentError(`${field}.scale`, "must be three positive numbers [z, y, x]", s?.scale);
-  return { shape: [...s.shape!] as Vec3, scale: [...s.scale!] as Vec3 };
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /**
@@ -222,54 +134,7 @@ export class CellMapDataset<N extends string = string> implements SampleSource<N
    */
   static async open<I extends string, T extends string = never>(options: CellMapDatasetOptions<I, T>): Promise<CellMapDataset<I | T>> {
     const o = options as unknown as CellMapDatasetOptions<string, string>;
-    if (typeof o.inputPath !== "string" || o.inputPath === "") throw new ArgumentError("inputPath", "must be a URL or path", o.inputPath);
-    const inputArrays: Record<string, ArraySpec> = {};
-    const targetArrays: Record<string, ArraySpec> = {};
-    if (!isObject(o.inputArrays) || Object.keys(o.inputArrays).length === 0) {
-      throw new ArgumentError("inputArrays", "must name at least one array: { raw: { shape, scale } }", o.inputArrays);
-    }
-    for (const [name, spec] of Object.entries(o.inputArrays)) inputArrays[name] = checkSpec(`inputArrays.${name}`, spec);
-    for (const [name, spec] of Object.entries(o.targetArrays ?? {})) {
-      if (name in inputArrays) throw new ArgumentError(`targetArrays.${name}`, "has the name of an input array", name);
-      targetArrays[name] = checkSpec(`targetArrays.${name}`, spec);
-    }
-    for (const name of [...Object.keys(inputArrays), ...Object.keys(targetArrays)]) {
-      if (RESERVED.has(name)) throw new ArgumentError("arrays", `must not be named "${name}" (reserved)`, name);
-    }
-    // Which classes have labels, and where.
-    const urls = new Map<string, string>();
-    if (typeof o.targetPath === "string") {
-      const t = splitTargetPath(o.targetPath);
-      for (const c of t.classes) urls.set(c, t.url(c));
-    } else if (isObject(o.targetPath)) {
-      for (const [c, u] of Object.entries(o.targetPath)) {
-        if (typeof u !== "string") throw new ArgumentError(`targetPath.${c}`, "must be a URL or path", u);
-        urls.set(c, u);
-      }
-    } else if (o.targetPath !== undefined) {
-      throw new ArgumentError("targetPath", "must be a template string or a { class: url } map", o.targetPath);
-    }
-    const classes = [...(o.classes ?? urls.keys())];
-    if (new Set(classes).size !== classes.length) throw new ArgumentError("classes", "must not repeat a class", classes);
-    if (Object.keys(targetArrays).length > 0 && classes.length === 0) {
-      throw new ArgumentError("classes", "must list at least one class when targetArrays are given", classes);
-    }
-    const valueSpecs = new Map<string, ValueTransformSpec>();
-    for (const [name, spec] of Object.entries(o.valueTransforms ?? {})) {
-      if (!(name in inputArrays)) throw new ArgumentError(`valueTransforms.${name}`, "names no input array", Object.keys(inputArrays));
-      const parsed = parseValueSpec(spec, `valueTransforms.${name}`);
-      if (parsed.length) valueSpecs.set(name, parsed);
-    }
-    const targetSpecs = new Map<string, ValueTransformSpec>();
-    const tvt = o.targetValueTransforms;
-    if (tvt !== undefined && tvt !== null) {
-      const perClass = isObject(tvt) && Object.keys(tvt).length > 0 && Object.keys(tvt).every((k) => classes.includes(k));
-      for (const c of classes) {
-        const spec = perClass ? (tvt as Record<string, unknown>)[c] : tvt;
-        const parsed = parseValueSpec(spec, perClass ? `targetValueTransforms.${c}` : "targetValueTransforms");
-        if (parsed.length) targetSpecs.set(c, parsed);
-      }
-    }
+    const { inputArrays, targetArrays, urls, classes, valueSpecs, targetSpecs } = resolveDatasetOptions(o);
     const device = o.device ?? (o.gpu ? "gpu" : "cpu");
     // Open everything with one shared pool.
     const ownsPool = !o.pool;
