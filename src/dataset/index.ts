@@ -15,3 +15,12 @@ export { createIndexStream, Permutation, type IndexStream, type SamplerKind, typ
 export { arrayBounds, intersectBoxes, SamplingGrid, type IndexList, type SamplingGridOptions, type WorldBox } from "./sampling-geometry.ts";
 export { CellMapSubset, type SubsetIndices } from "./subset.ts";
 export type { ArrayData, ArraySpec, DatasetItem, GetOptions, GpuArrayData, SampleGroup, SampleSource } from "./types.ts";
+export {
+  CellMapDatasetWriter,
+  type DatasetWriterOptions,
+  type ReadWriteTarget,
+  type WorldBounds,
+  type WorldRange,
+  type WriterArraySpec,
+  type WriterTile,
+} from "./writer.ts";
