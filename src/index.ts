@@ -20,3 +20,5 @@ export { GpuContext } from "./gpu/context.ts";
 export { WorkerPool, type WorkerPoolOptions, ChunkReader, type ChunkRequest, type ChunkResult, runtime } from "./worker/index.ts";
 export { resampleReference } from "./reference/resample.ts";
 export { decodeNpy, encodeNpy } from "./io/npy.ts";
+export * from "./augment/index.ts";
+export * from "./dataset/index.ts";
