@@ -204,49 +204,7 @@ export function encodeValueOps(ctx: GpuContext, encoder: GPUCommandEncoder, opti
   const groups = sampleGroups(device, buffer, { byteOffset: options.byteOffset, batch, sampleBytes }, "value transforms");
   const label = `${ctx.label} value transforms`;
 
-  // Op table and per-(stage, sample) ranges.
-  const records: number[][] = [];
-  const segs = new Uint32Array(stageCount * batch * 2);
-  plans.forEach((p, b) => {
-    for (let k = 0; k < stageCount; k++) {
-      const stage = p.stages[k] ?? [];
-      segs[(k * batch + b) * 2] = records.length;
-      segs[(k * batch + b) * 2 + 1] = stage.length;
-      for (const op of stage) records.push(opRecord(op));
-    }
-  });
-  const opWords = new ArrayBuffer(Math.max(1, records.length) * OP_WORDS * 4);
-  const opU = new Uint32Array(opWords);
-  const opF = new Float32Array(opWords);
-  records.forEach((r, i) => {
-    opU[i * OP_WORDS] = r[0]!;
-    opU[i * OP_WORDS + 1] = r[1]!;
-    opF.set(r.slice(2), i * OP_WORDS + 4);
-  });
-
-  // Blur kernels of every barrier: weights[0] = 1 is the identity kernel of samples that do not blur.
-  const weights: number[] = [1];
-  const blurTable = new Uint32Array(Math.max(1, barrierCount) * batch * 8);
-  const blurAxes: boolean[][] = [];
-  for (let k = 0; k < barrierCount; k++) {
-    const axes = [false, false, false];
-    plans.forEach((p, b) => {
-      const barrier = p.barriers[k];
-      if (barrier?.kind !== "blur") return;
-      for (let a = 0; a < 3; a++) {
-        const r = barrier.radii[a]!;
-        if (r === 0) continue;
-        axes[a] = true;
-        blurTable[(k * batch + b) * 8 + a] = weights.length;
-        blurTable[(k * batch + b) * 8 + 4 + a] = r;
-        weights.push(...barrier.kernels[a]!);
-      }
-    });
-    blurAxes.push(axes);
-  }
-  const needsMean = (k: number) => plans.some((p) => p.barriers[k]?.kind === "mean");
-  const anyBlur = blurAxes.some((axes) => axes.some(Boolean));
-  const anyMean = Array.from({ length: barrierCount }, (_, k) => needsMean(k)).some(Boolean);
+  const { opWords, segs, blurTable, weights, anyBlur, anyMean } = buildTables(plans, batch, barrierCount);
 
   const made: GPUBuffer[] = [];
   const make = (name: string, data: ArrayBufferView) => {
@@ -254,7 +212,7 @@ export function encodeValueOps(ctx: GpuContext, encoder: GPUCommandEncoder, opti
     made.push(b);
     return b;
   };
-  const opsBuf = make("ops", opU);
+  const opsBuf = make("ops", new Uint32Array(opWords));
   const segsBuf = make("segments", segs);
   const meansBuf = make("means", new Float32Array(batch));
   const blurBuf = anyBlur ? make("blur table", blurTable) : undefined;
@@ -309,7 +267,13 @@ export function encodeValueOps(ctx: GpuContext, encoder: GPUCommandEncoder, opti
         });
       }
       if (k === barrierCount) break;
-      const axes = blurAxes[k]!;
+      // Axes some sample of this group blurs along at barrier k.
+      const axes = [0, 1, 2].map((a) =>
+        plans.slice(g.first, g.first + g.count).some((p) => {
+          const barrier = p.barriers[k];
+          return barrier?.kind === "blur" && barrier.radii[a]! > 0;
+        }),
+      );
       if (axes.some(Boolean)) {
         const passes = [0, 1, 2].filter((a) => axes[a]);
         if (passes.length % 2 === 1) passes.push(COPY_AXIS);
@@ -372,6 +336,54 @@ export function encodeValueOps(ctx: GpuContext, encoder: GPUCommandEncoder, opti
       for (const b of made) b.destroy();
     },
   };
+}
+
+/**
+ * The op table (8 words per op: kind, key, 2 unused, then 4 f32 arguments), the per-(stage,
+ * sample) ranges into it, and the blur tables of every barrier (per (barrier, sample): weight
+ * offsets and radii per axis; weights[0] = 1 is the identity kernel of samples that do not blur).
+ */
+function buildTables(plans: readonly SamplePlan[], batch: number, barrierCount: number) {
+  const stageCount = barrierCount + 1;
+  const records: number[][] = [];
+  const segs = new Uint32Array(stageCount * batch * 2);
+  plans.forEach((p, b) => {
+    for (let k = 0; k < stageCount; k++) {
+      const stage = p.stages[k] ?? [];
+      segs[(k * batch + b) * 2] = records.length;
+      segs[(k * batch + b) * 2 + 1] = stage.length;
+      for (const op of stage) records.push(opRecord(op));
+    }
+  });
+  const opWords = new ArrayBuffer(Math.max(1, records.length) * OP_WORDS * 4);
+  const opU = new Uint32Array(opWords);
+  const opF = new Float32Array(opWords);
+  records.forEach((r, i) => {
+    opU[i * OP_WORDS] = r[0]!;
+    opU[i * OP_WORDS + 1] = r[1]!;
+    opF.set(r.slice(2), i * OP_WORDS + 4);
+  });
+
+  const weights: number[] = [1];
+  const blurTable = new Uint32Array(Math.max(1, barrierCount) * batch * 8);
+  let anyBlur = false;
+  let anyMean = false;
+  for (let k = 0; k < barrierCount; k++) {
+    plans.forEach((p, b) => {
+      const barrier = p.barriers[k];
+      if (barrier?.kind === "mean") anyMean = true;
+      if (barrier?.kind !== "blur") return;
+      for (let a = 0; a < 3; a++) {
+        const r = barrier.radii[a]!;
+        if (r === 0) continue;
+        anyBlur = true;
+        blurTable[(k * batch + b) * 8 + a] = weights.length;
+        blurTable[(k * batch + b) * 8 + 4 + a] = r;
+        weights.push(...barrier.kernels[a]!);
+      }
+    });
+  }
+  return { opWords, segs, blurTable, weights, anyBlur, anyMean };
 }
 
 /** [kind, key, a, b, c] of a pointwise op. */
