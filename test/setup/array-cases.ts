@@ -1,20 +1,16 @@
 // CellMapArray through the real path (workers fetch + decode, cache upload, WGSL resample) against
 // the CPU twin and against the stored voxels. Shared by the Node, Deno and Chromium suites: plain
 // async functions that throw on failure.
+import { rngFor } from "../../src/augment/rng.ts";
 import { CellMapArray, type SampleSpec } from "../../src/array/cellmap-array.ts";
 import type { GpuContext } from "../../src/gpu/context.ts";
 import { WorkerPool } from "../../src/worker/pool.ts";
 import { FIXTURE_SCALE, FIXTURE_SHAPE, FIXTURE_TRANSLATION, fixtureVolumes } from "./array-fixture-data.ts";
 
+/** Seeded random numbers in [0, 1) from the library's counter-based generator. */
 function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = rngFor(seed, "test");
+  return () => r.next();
 }
 
 /** A random rotation (Rodrigues, float64), row-major z,y,x, possibly with a mirror. */

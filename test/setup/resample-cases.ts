@@ -6,6 +6,7 @@
 // volumes, chunkings, storage kinds, affines and slot tables; one case checks exact source voxels
 // against a hand-built volume without the twin.
 
+import { rngFor } from "../../src/augment/rng.ts";
 import { GpuContext } from "../../src/gpu/context.ts";
 import {
   ABSENT_SLOT,
@@ -43,16 +44,10 @@ function throws(work: () => unknown, what: string): unknown {
   throw new Error(`${what} should have failed`);
 }
 
-/** Seeded PRNG (mulberry32), so a failure names a seed that reproduces it. */
+/** Seeded random numbers in [0, 1) from the library's counter-based generator. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = rngFor(seed, "test");
+  return () => r.next();
 }
 
 const int = (r: () => number, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
