@@ -1,0 +1,142 @@
+#!/usr/bin/env node
+// `npm start`: the QA app on the embedded sample dataset.
+//
+//   1. writes the sample dataset into data/ on first run (scripts/make-sample-data.mjs);
+//   2. serves data/ over HTTP on loopback (range requests, CORS, nothing outside data/);
+//   3. starts the Vite dev server for demo/ and prints its URL.
+//
+// Options: --host H (default 127.0.0.1; both servers bind to it), --port N (app, default 5173 or
+// the next free one), --data-port N (default any free port), --data DIR (default data),
+// --regenerate (rewrite the sample dataset). `npm start -- --port 8080` passes options through npm.
+//
+// Also a module: `start(options)` returns { url, dataUrl, datasetUrl, close } (used by the e2e tests).
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
+const USAGE = "usage: npm start -- [--host H] [--port N] [--data-port N] [--data DIR] [--regenerate]";
+
+/** True when `dir` holds a complete sample dataset (the generator writes manifest.json last). */
+export function hasSampleData(dir) {
+  return ["manifest.json", "sample_v3.zarr", "sample_v2.zarr"].every((f) => existsSync(join(dir, f)));
+}
+
+/** Write the sample dataset into `dir` unless it is there, printing the generator's progress. */
+export async function ensureSampleData(dir, { regenerate = false, log = console.log } = {}) {
+  if (!regenerate && hasSampleData(dir)) return false;
+  if (regenerate) await rm(dir, { recursive: true, force: true });
+  log(`writing the sample dataset to ${dir} (first run only) ...`);
+  await new Promise((ok, fail) => {
+    const child = spawn(process.execPath, [join(repo, "scripts/make-sample-data.mjs"), "--out", dir], { cwd: repo, stdio: ["ignore", "pipe", "pipe"] });
+    const forward = (stream) => {
+      let rest = "";
+      stream.on("data", (b) => {
+        const lines = (rest + b.toString()).split("\n");
+        rest = lines.pop() ?? "";
+        for (const line of lines) if (line.trim()) log(`  ${line}`);
+      });
+      stream.on("end", () => rest.trim() && log(`  ${rest}`));
+    };
+    forward(child.stdout);
+    forward(child.stderr);
+    child.on("error", fail);
+    child.on("exit", (code) => (code === 0 ? ok() : fail(new Error(`the sample dataset generator exited with code ${code}`))));
+  });
+  return true;
+}
+
+/**
+ * Start the data server and the app.
+ * @param {{ host?: string, port?: number, dataPort?: number, dataDir?: string, regenerate?: boolean, log?: (s: string) => void, quiet?: boolean }} options
+ */
+export async function start(options = {}) {
+  const log = options.log ?? console.log;
+  const host = options.host ?? "127.0.0.1";
+  const dataDir = resolve(options.dataDir ?? join(repo, "data"));
+  await ensureSampleData(dataDir, { regenerate: options.regenerate ?? false, log });
+
+  const vite = await import("vite");
+  // Node 20 cannot run TypeScript: load the library's static server through Vite's module runner.
+  const { module: staticServer } = await vite.runnerImport(join(repo, "src/serve/static-server.ts"));
+  const data = await staticServer.serveStatic({ root: dataDir, host, port: options.dataPort ?? 0 });
+  const datasetUrl = `${data.url}/sample_v3.zarr`;
+
+  process.env["CELLMAP_DATA_URL"] = datasetUrl;
+  let server;
+  try {
+    server = await vite.createServer({
+      configFile: join(repo, "vite.config.ts"),
+      define: { __CELLMAP_DATA_URL__: JSON.stringify(datasetUrl) },
+      server: { host, port: options.port ?? 5173, strictPort: options.port !== undefined && options.port !== 0 },
+      logLevel: options.quiet ? "error" : "info",
+    });
+    await server.listen();
+  } catch (e) {
+    await data.close();
+    throw e;
+  }
+  const url = server.resolvedUrls?.local[0] ?? `http://${host}:${server.config.server.port}/`;
+  return {
+    url,
+    dataUrl: data.url,
+    datasetUrl,
+    dataDir,
+    async close() {
+      await server.close();
+      await data.close();
+    },
+  };
+}
+
+function parseArgs(argv) {
+  const out = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value\n${USAGE}`);
+      return v;
+    };
+    const port = (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${a} must be a port number (got ${v})`);
+      return n;
+    };
+    if (a === "--host") out.host = value();
+    else if (a === "--port") out.port = port(value());
+    else if (a === "--data-port") out.dataPort = port(value());
+    else if (a === "--data") out.dataDir = value();
+    else if (a === "--regenerate") out.regenerate = true;
+    else if (a === "-h" || a === "--help") out.help = true;
+    else throw new Error(`unknown option ${a}\n${USAGE}`);
+  }
+  return out;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    const args = parseArgs(process.argv.slice(2));
+    if (args.help) {
+      console.log(USAGE);
+      process.exit(0);
+    }
+    const app = await start(args);
+    console.log("");
+    console.log(`  data:  ${app.dataUrl}/  (serving ${app.dataDir})`);
+    console.log(`  app:   ${app.url}`);
+    console.log("");
+    console.log("  Open the app URL in a browser with WebGPU (Chrome/Edge 113+, Safari 26+, Firefox 141+). Ctrl+C stops.");
+    const stop = async () => {
+      await app.close();
+      process.exit(0);
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  } catch (e) {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,271 @@
+// End-to-end tests of the QA app (`npm start`) in headless Chromium with WebGPU: the page loads
+// cleanly, shows the dataset's real voxel values, overlays exactly the labelled pixels, draws
+// batches with their boxes, and explains a bad URL. Screenshots go to test/artifacts/e2e/.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { Browser, Page } from "playwright";
+import {
+  chromiumPath,
+  isExpectedZarrMiss,
+  labelAt,
+  launchChromium,
+  PageLog,
+  readArray,
+  screenshot,
+  startApp,
+  waitForApp,
+  type Grid,
+  type RunningApp,
+} from "./harness.ts";
+
+type Vec3 = [number, number, number];
+
+interface Manifest {
+  raw: { path: string; levels: Array<Grid & { path: string }> };
+  crops: Array<{ name: string; path: string; classes: string[]; levels: Array<Grid & { path: string }> }>;
+}
+
+const TIMEOUT = 300_000;
+
+describe.skipIf(chromiumPath === undefined)("QA app in Chromium (WebGPU)", { timeout: TIMEOUT }, () => {
+  let app: RunningApp;
+  let browser: Browser;
+  let page: Page;
+  let log: PageLog;
+  let manifest: Manifest;
+
+  beforeAll(async () => {
+    app = await startApp();
+    manifest = JSON.parse(readFileSync(join(app.dataDir, "manifest.json"), "utf8")) as Manifest;
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    log = new PageLog(page);
+    await page.goto(app.url);
+    await waitForApp(page);
+  }, TIMEOUT);
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  /** Set the view center and pixel size, and wait for the frames. */
+  async function look(center: Vec3, pixelSize: number): Promise<void> {
+    await page.evaluate(([c, p]) => {
+      window.__cellmap.setPixelSize(p);
+      window.__cellmap.setCenter(c);
+    }, [center, pixelSize] as const);
+    await page.evaluate(() => window.__cellmap.ready());
+  }
+
+  const geometry = (plane: "xy" | "xz" | "yz") => page.evaluate((p) => window.__cellmap.geometry(p)!, plane);
+  const pixels = async (plane: "xy" | "xz" | "yz") => {
+    const p = await page.evaluate((q) => window.__cellmap.pixels(q), plane);
+    return { width: p.width, height: p.height, data: new Uint8Array(Buffer.from(p.rgba, "base64")) };
+  };
+
+  test("loads the embedded dataset with no console errors", async () => {
+    expect(await page.evaluate(() => window.__cellmap.status)).toBe("ready");
+    await screenshot(page, "loaded");
+    expect(log.pageErrors).toEqual([]);
+    // The only failed requests allowed are zarr keys the store does not have (probes, fill chunks).
+    const unexpected = log.failed.filter((f) => !isExpectedZarrMiss(f.url, app.dataUrl));
+    expect(unexpected).toEqual([]);
+    const errors = log.console.filter((m) => m.type === "error" && !(m.text.startsWith("Failed to load resource") && isExpectedZarrMiss(m.url, app.dataUrl)));
+    expect(errors).toEqual([]);
+    for (const plane of ["xy", "xz", "yz"] as const) {
+      const g = await geometry(plane);
+      expect(g.frames).toBeGreaterThan(0);
+      expect(g.width).toBeGreaterThan(100);
+    }
+    // The dataset panel describes the data, the label panel lists every class of the manifest.
+    expect(await page.textContent("#dataset-panel")).toContain("OME-NGFF 0.5");
+    const classes = new Set(manifest.crops.flatMap((c) => c.classes));
+    for (const c of classes) expect(await page.isChecked(`#layer-${c}`)).toBe(true);
+  });
+
+  test("a slice shows the dataset's real voxel values at their pixels", async () => {
+    const raw = await readArray(app.dataDir, "sample_v3.zarr", `${manifest.raw.path}/s0`);
+    const l0 = manifest.raw.levels[0]!;
+    const [, ny, nx] = raw.shape as Vec3;
+    // A voxel outside every crop (no overlay there), viewed at one pixel per voxel in-plane.
+    const voxel: Vec3 = [48, 30, 30];
+    const world = voxel.map((i, k) => l0.translation[k]! + i * l0.scale[k]!) as Vec3;
+    await look(world, l0.scale[2]!);
+    await screenshot(page, "voxel-values");
+    const value = (i: Vec3) => raw.data[(i[0] * ny + i[1]) * nx + i[2]]!;
+    let compared = 0;
+    for (const plane of ["xy", "xz", "yz"] as const) {
+      const g = await geometry(plane);
+      expect(g.level).toBe("s0");
+      const img = await pixels(plane);
+      // In every view, the center pixel is the voxel itself.
+      const around: Vec3[] = plane === "xy"
+        ? [-2, -1, 0, 1, 2].flatMap((dy) => [-2, -1, 0, 1, 2].map((dx): Vec3 => [voxel[0], voxel[1] + dy, voxel[2] + dx]))
+        : [voxel];
+      for (const v of around) {
+        const w = v.map((i, k) => l0.translation[k]! + i * l0.scale[k]!) as Vec3;
+        const [px, py] = await page.evaluate(([p, q]) => window.__cellmap.worldToPixel(p, q), [plane, w] as const);
+        expect(Math.abs(px - Math.round(px))).toBeLessThan(1e-6);
+        expect(Math.abs(py - Math.round(py))).toBeLessThan(1e-6);
+        const at = (Math.round(py) * img.width + Math.round(px)) * 4;
+        const rgb = [...img.data.subarray(at, at + 3)];
+        expect({ plane, voxel: v, rgb }).toEqual({ plane, voxel: v, rgb: [value(v), value(v), value(v)] });
+        compared++;
+      }
+    }
+    expect(compared).toBe(27);
+  });
+
+  test("toggling a label overlay changes exactly the labelled pixels", async () => {
+    const crop1 = manifest.crops.find((c) => c.name === "crop1")!;
+    const crop2 = manifest.crops.find((c) => c.name === "crop2")!;
+    const mito1 = await readArray(app.dataDir, "sample_v3.zarr", `${crop1.path}/mito/s0`);
+    const mito2 = await readArray(app.dataDir, "sample_v3.zarr", `${crop2.path}/mito/s0`);
+    const g1: Grid = crop1.levels[0]!;
+    const g2: Grid = crop2.levels[0]!;
+    // The crop1 z slice with the most mitochondrion voxels, at 4 nm per pixel (level s0 of both crops).
+    const [nz, ny, nx] = mito1.shape as Vec3;
+    let best = 0;
+    let bestCount = -1;
+    for (let z = 0; z < nz; z++) {
+      let n = 0;
+      for (let i = z * ny * nx; i < (z + 1) * ny * nx; i++) n += mito1.data[i]!;
+      if (n > bestCount) [best, bestCount] = [z, n];
+    }
+    const center: Vec3 = [g1.translation[0]! + best * g1.scale[0]!, g1.translation[1]! + (ny / 2) * g1.scale[1]!, g1.translation[2]! + (nx / 2) * g1.scale[2]!];
+    await look(center, 4);
+    const g = await geometry("xy");
+    const before = await pixels("xy");
+    const frames = g.frames;
+    await page.click("#layer-mito");
+    await page.waitForFunction((f) => window.__cellmap.geometry("xy")!.frames > f, frames);
+    await page.evaluate(() => window.__cellmap.ready());
+    const after = await pixels("xy");
+    await screenshot(page, "mito-hidden");
+    await page.click("#layer-mito");
+    await page.evaluate(() => window.__cellmap.ready());
+
+    const changed = new Set<number>();
+    for (let i = 0; i < before.width * before.height; i++) {
+      const a = i * 4;
+      if (before.data[a] !== after.data[a] || before.data[a + 1] !== after.data[a + 1] || before.data[a + 2] !== after.data[a + 2]) changed.add(i);
+    }
+    // Expected: pixels whose center lies in a mitochondrion voxel of either crop.
+    const expected = new Set<number>();
+    for (let py = 0; py < g.height; py++) {
+      for (let px = 0; px < g.width; px++) {
+        const w: Vec3 = [...g.center];
+        w[g.axes.h] = g.center[g.axes.h]! + (px - (g.width - 1) / 2) * g.pixelSize;
+        w[g.axes.v] = g.center[g.axes.v]! + (py - (g.height - 1) / 2) * g.pixelSize;
+        if (labelAt(g1, mito1.data, w) === 1 || labelAt(g2, mito2.data, w) === 1) expected.add(py * g.width + px);
+      }
+    }
+    expect(expected.size).toBeGreaterThan(200);
+    const missing = [...expected].filter((i) => !changed.has(i));
+    const extra = [...changed].filter((i) => !expected.has(i));
+    expect({ missing: missing.length, extra: extra.length }).toEqual({ missing: 0, extra: 0 });
+  });
+
+  test("drawing a batch shows that many samples, with their boxes in their true orientation", async () => {
+    await page.fill("#batch-size", "5");
+    await page.fill("#seed", "7");
+    await page.click("#draw-batch");
+    await page.waitForFunction(() => document.querySelectorAll("#samples .sample").length === 5, null, { timeout: TIMEOUT });
+    await page.evaluate(() => window.__cellmap.ready());
+    expect(await page.textContent("#batch-status")).toMatch(/^5 samples from/);
+    const classes = await page.$$eval("#layers-panel input[data-class]", (els) => els.map((e) => (e as HTMLInputElement).dataset["class"]!));
+    // Each card shows the raw and every target class.
+    for (let i = 0; i < 5; i++) {
+      expect(await page.$$eval(`#samples .sample[data-index="${i}"] canvas`, (els) => els.length)).toBe(1 + classes.length);
+    }
+    const batch = (await page.evaluate(() => window.__cellmap.batch()))!;
+    expect(batch.count).toBe(5);
+    const raw = { shape: await vec("raw-shape"), scale: await vec("raw-scale") };
+    const gt = { shape: await vec("gt-shape"), scale: await vec("gt-scale") };
+    for (const k of [0, 3]) {
+      // Picking a sample centers the views on it: every view then cuts both of its boxes.
+      await page.click(`#samples .sample[data-index="${k}"]`);
+      await page.evaluate(() => window.__cellmap.ready());
+      const s = batch.samples[k]!;
+      const A = s.augment ?? [1, 0, 0, 0, 1, 0, 0, 0, 1];
+      const drawn = (await page.evaluate(() => window.__cellmap.batch()))!.boxes;
+      for (const plane of ["xy", "xz", "yz"] as const) {
+        const g = await geometry(plane);
+        expect(g.center).toEqual(s.center);
+        for (const [name, spec] of [["raw", raw], ["gt", gt]] as const) {
+          const poly = drawn[plane].find((b) => b.sample === k && b.array === name);
+          expect(poly, `${plane} ${name} box of sample ${k}`).toBeDefined();
+          const half = spec.shape.map((n, i) => (n * spec.scale[i]!) / 2);
+          // Every vertex lies on the surface of the oriented box c + A·u, |u_i| <= half_i.
+          for (const [px, py] of poly!.points) {
+            const w: number[] = [...g.center];
+            w[g.axes.h] = g.center[g.axes.h]! + (px - (g.width - 1) / 2) * g.pixelSize;
+            w[g.axes.v] = g.center[g.axes.v]! + (py - (g.height - 1) / 2) * g.pixelSize;
+            const d = w.map((x, i) => x - s.center[i]!);
+            const u = [0, 1, 2].map((c) => A[c]! * d[0]! + A[3 + c]! * d[1]! + A[6 + c]! * d[2]!);
+            const r = Math.max(...u.map((x, i) => Math.abs(x) / half[i]!));
+            expect(r).toBeCloseTo(1, 6);
+          }
+          // Through the center, the cut's area is the box's cross-section; when A keeps this
+          // view's normal axis, it is the full in-plane rectangle, turned.
+          const n = g.axes.n;
+          const col = [0, 1, 2].find((c) => Math.abs(Math.abs(A[n * 3 + c]!) - 1) < 1e-9);
+          if (col !== undefined) {
+            const area = polygonArea(poly!.points) * g.pixelSize ** 2;
+            const expectedArea = [0, 1, 2].filter((c) => c !== col).reduce((a, c) => a * 2 * half[c]!, 1);
+            expect(area / expectedArea).toBeCloseTo(1, 6);
+          }
+        }
+      }
+    }
+    await screenshot(page, "batch");
+  });
+
+  test("the class-balance plot draws batches with every sampler", async () => {
+    await page.fill("#balance-batches", "2");
+    await page.click("#run-balance");
+    await page.waitForFunction(() => document.querySelector<HTMLElement>("#balance-panel")!.dataset["result"] !== undefined, null, { timeout: TIMEOUT });
+    const result = JSON.parse((await page.getAttribute("#balance-panel", "data-result"))!) as Record<string, { samples: number }>;
+    expect(Object.keys(result).sort()).toEqual(["classBalanced", "random", "weighted"]);
+    for (const r of Object.values(result)) expect(r.samples).toBe(2 * 5);
+    await page.evaluate(() => document.querySelector("#balance-panel")!.scrollIntoView());
+    await screenshot(page, "balance");
+  });
+
+  test("a bad URL shows a readable error, not a blank page", async () => {
+    const bad = `${app.dataUrl}/no-such-dataset.zarr`;
+    await page.fill("#url-input", bad);
+    await Promise.all([page.waitForURL(/no-such-dataset/), page.press("#url-input", "Enter")]);
+    expect(await waitForApp(page)).toBe("error");
+    expect(await page.isVisible("#error")).toBe(true);
+    const text = (await page.textContent("#error"))!;
+    expect(text).toContain("Could not open the dataset");
+    expect(text).toContain(bad);
+    await screenshot(page, "bad-url");
+    // Not a URL at all.
+    await page.goto(`${app.url}?url=${encodeURIComponent("not a url")}`);
+    expect(await waitForApp(page)).toBe("error");
+    expect(await page.textContent("#error")).toContain("is not a URL");
+    // A host that does not answer.
+    await page.goto(`${app.url}?url=${encodeURIComponent("http://127.0.0.1:9/data.zarr")}`);
+    expect(await waitForApp(page)).toBe("error");
+    expect(await page.textContent("#error")).toContain("could not reach");
+    expect(log.pageErrors).toEqual([]);
+  });
+
+  async function vec(id: string): Promise<Vec3> {
+    return (await Promise.all(["z", "y", "x"].map((a) => page.inputValue(`#${id}-${a}`)))).map(Number) as Vec3;
+  }
+});
+
+function polygonArea(points: ReadonlyArray<[number, number]>): number {
+  let a = 0;
+  for (let i = 0; i < points.length; i++) {
+    const [x0, y0] = points[i]!;
+    const [x1, y1] = points[(i + 1) % points.length]!;
+    a += x0 * y1 - x1 * y0;
+  }
+  return Math.abs(a) / 2;
+}
