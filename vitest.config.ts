@@ -40,7 +40,8 @@ export default defineConfig({
       {
         // Pre-bundle the browser dependencies up front: discovering them mid-run makes Vite
         // re-optimise and reload the test page.
-        optimizeDeps: { include: ["comlink", "zarrita"] },
+        // Pre-bundled so Vite does not discover them mid-run (zarrita loads its codecs lazily).
+        optimizeDeps: { include: ["comlink", "zarrita", "numcodecs/blosc", "numcodecs/lz4", "numcodecs/zstd"] },
         test: {
           name: "browser",
           include: ["test/**/*.browser.test.ts"],

@@ -22,3 +22,8 @@ export { resampleReference } from "./reference/resample.ts";
 export { decodeNpy, encodeNpy } from "./io/npy.ts";
 export * from "./augment/index.ts";
 export * from "./dataset/index.ts";
+export { encodeValueOps, prepareValueTransforms, type EncodedWork, type ValueOpsDispatchOptions } from "./gpu/value-transforms.ts";
+export { encodeClassRelationships, prepareClassRelationships, type ClassRelationshipsOptions } from "./gpu/labels.ts";
+export { applyValueOpsReference, gaussianKernel, noiseKey, standardNormalAt, type ValueOpsOptions } from "./reference/value-transforms.ts";
+export { applyClassRelationshipsReference, type ClassRelationshipsLayout } from "./reference/labels.ts";
+export { planWriterGeometry, type WriterGeometry, type ArrayPlan } from "./dataset/writer-geometry.ts";
