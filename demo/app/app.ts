@@ -3,9 +3,9 @@
  * everything), then mounts the three slice views, the overview and the side panels.
  * @module
  */
-import type { Vec3 } from "../../src/geometry/types.ts";
-import { GpuContext } from "../../src/gpu/context.ts";
-import { WorkerPool } from "../../src/worker/pool.ts";
+import type { Vec3 } from "../../src/index.ts";
+import { GpuContext } from "../../src/index.ts";
+import { WorkerPool } from "../../src/index.ts";
 import { mountCachePanel, trackedArrays, type ArrayRegistry } from "./cache-panel.ts";
 import { classColor } from "./colors.ts";
 import { byId, h } from "./dom.ts";
@@ -89,11 +89,22 @@ export async function startApp(options: { url: string; crops?: string[] | undefi
   byId("app").hidden = false;
   // The views have a size once the layout is shown: fit the volume into them.
   await new Promise((r) => requestAnimationFrame(() => r(undefined)));
-  const view = views.xy.element.getBoundingClientRect();
-  const extent = Math.max(...[1, 2].map((k) => source.bounds.hi[k]! - source.bounds.lo[k]!));
-  store.set({ pixelSize: clampZoom(source, niceZoom((extent * 1.08) / Math.max(64, Math.min(view.width, view.height)))) });
+  const fit = () => {
+    const view = views.xy.element.getBoundingClientRect();
+    const extent = Math.max(...[0, 1, 2].map((k) => source.bounds.hi[k]! - source.bounds.lo[k]!));
+    store.set({ center, pixelSize: clampZoom(source, niceZoom((extent * 1.08) / Math.max(64, Math.min(view.width, view.height)))) });
+  };
+  fit();
+  const zoomBy = (f: number) => store.set({ pixelSize: clampZoom(source, niceZoom(store.state.pixelSize * f)) });
+  byId("zoom-in").addEventListener("click", () => zoomBy(2 ** -0.5));
+  byId("zoom-out").addEventListener("click", () => zoomBy(2 ** 0.5));
+  byId("zoom-fit").addEventListener("click", fit);
+  const showZoom = () => (byId("zoom-value").textContent = `${+store.state.pixelSize.toPrecision(3)} ${source.raw.multiscale.unit === "nanometer" ? "nm" : "units"}/px`);
+  byId("zoom").hidden = false;
+  showZoom();
 
   store.subscribe((_, changed) => {
+    if (changed.has("pixelSize")) showZoom();
     const frame = ["center", "pixelSize", "opacity", "window", "shown"].some((k) => changed.has(k as never));
     for (const v of Object.values(views)) {
       if (frame) v.requestRender();

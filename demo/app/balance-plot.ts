@@ -4,7 +4,7 @@
  * many samples contain the class at all.
  * @module
  */
-import type { SamplerKind } from "../../src/dataset/samplers.ts";
+import type { SamplerKind } from "../../src/index.ts";
 import { countClasses, makeLoader, type Datasets } from "./batch-source.ts";
 import { classColor, css } from "./colors.ts";
 import { h, numberInput } from "./dom.ts";

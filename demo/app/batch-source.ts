@@ -5,15 +5,15 @@
  * (center and augmentation matrix) so the views can draw its box.
  * @module
  */
-import { rngFor } from "../../src/augment/rng.ts";
-import { CellMapDataLoader, type Batch } from "../../src/dataset/dataloader.ts";
-import { CellMapDataset } from "../../src/dataset/dataset.ts";
-import { CellMapMultiDataset } from "../../src/dataset/multidataset.ts";
-import { arrayBounds, SamplingGrid } from "../../src/dataset/sampling-geometry.ts";
-import type { ArrayData } from "../../src/dataset/types.ts";
-import type { Vec3 } from "../../src/geometry/types.ts";
-import type { GpuContext } from "../../src/gpu/context.ts";
-import type { WorkerPool } from "../../src/worker/pool.ts";
+import { rngFor } from "../../src/index.ts";
+import { CellMapDataLoader, type Batch } from "../../src/index.ts";
+import { CellMapDataset } from "../../src/index.ts";
+import { CellMapMultiDataset } from "../../src/index.ts";
+import { arrayBounds, SamplingGrid } from "../../src/index.ts";
+import type { ArrayData } from "../../src/index.ts";
+import type { Vec3 } from "../../src/index.ts";
+import type { GpuContext } from "../../src/index.ts";
+import type { WorkerPool } from "../../src/index.ts";
 import { datasetKey, type SampleConfig } from "./sample-config.ts";
 import type { Source } from "./source.ts";
 import type { DrawnSample, SamplingRegion } from "./state.ts";

@@ -3,7 +3,7 @@
  * and the progress indicator in the top bar while chunks stream.
  * @module
  */
-import type { CellMapArray } from "../../src/array/cellmap-array.ts";
+import type { CellMapArray } from "../../src/index.ts";
 import { byId, formatBytes, h } from "./dom.ts";
 import type { Source } from "./source.ts";
 

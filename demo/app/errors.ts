@@ -1,5 +1,5 @@
 /** Turning failures into a readable message box instead of a blank page. */
-import { isCellMapError } from "../../src/errors.ts";
+import { isCellMapError } from "../../src/index.ts";
 import { byId, h } from "./dom.ts";
 import { SourceError } from "./source.ts";
 

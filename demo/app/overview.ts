@@ -4,7 +4,7 @@
  * samples' centers, the current center and what each view shows. Click to move the center.
  * @module
  */
-import type { Vec3 } from "../../src/geometry/types.ts";
+import type { Vec3 } from "../../src/index.ts";
 import { BOX_COLORS, CROP_COLORS, PLANE_COLORS, REGION_COLOR } from "./colors.ts";
 import { h } from "./dom.ts";
 import { PLANES, type PlaneName } from "./planes.ts";

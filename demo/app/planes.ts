@@ -4,7 +4,7 @@
  * plain data, in float64, axis order z, y, x.
  * @module
  */
-import type { Vec3 } from "../../src/geometry/types.ts";
+import type { Vec3 } from "../../src/index.ts";
 
 /** The three views. */
 export type PlaneName = "xy" | "xz" | "yz";

@@ -4,11 +4,11 @@
  * `CellMapDataLoader` (the same shapes a training script passes).
  * @module
  */
-import type { SpatialTransformsConfig } from "../../src/augment/spatial.ts";
-import type { ValueTransformSpec } from "../../src/augment/value.ts";
-import type { SamplerKind } from "../../src/dataset/samplers.ts";
-import type { ArraySpec } from "../../src/dataset/types.ts";
-import type { Vec3 } from "../../src/geometry/types.ts";
+import type { SpatialTransformsConfig } from "../../src/index.ts";
+import type { ValueTransformSpec } from "../../src/index.ts";
+import type { SamplerKind } from "../../src/index.ts";
+import type { ArraySpec } from "../../src/index.ts";
+import type { Vec3 } from "../../src/index.ts";
 import { h, numberInput } from "./dom.ts";
 import type { Source } from "./source.ts";
 

@@ -4,8 +4,8 @@
  * target class), with each sample's box on the slice views; plus the class-balance plot.
  * @module
  */
-import type { GpuContext } from "../../src/gpu/context.ts";
-import type { WorkerPool } from "../../src/worker/pool.ts";
+import type { GpuContext } from "../../src/index.ts";
+import type { WorkerPool } from "../../src/index.ts";
 import { mountBalancePlot } from "./balance-plot.ts";
 import { drawBatch, openDatasets, samplingRegions, type Datasets, type DrawnBatch } from "./batch-source.ts";
 import type { ArrayRegistry } from "./cache-panel.ts";

@@ -6,8 +6,8 @@
  * copied into a 2D canvas.
  * @module
  */
-import type { CellMapArray } from "../../src/array/cellmap-array.ts";
-import type { GpuContext } from "../../src/gpu/context.ts";
+import type { CellMapArray } from "../../src/index.ts";
+import type { GpuContext } from "../../src/index.ts";
 import { sliceOutput, type SliceGeometry } from "./planes.ts";
 import sliceWgsl from "./slice.wgsl?raw";
 

@@ -4,7 +4,7 @@
  * click to set the center, wheel to move through slices, ctrl/cmd + wheel to zoom.
  * @module
  */
-import type { Vec3 } from "../../src/geometry/types.ts";
+import type { Vec3 } from "../../src/index.ts";
 import { BOX_COLORS, CROP_COLORS, PLANE_COLORS, REGION_COLOR } from "./colors.ts";
 import { AXIS_NAMES, cutBox, PLANES, pixelToWorld, sampleBox, sliceOutput, worldToPixel, type PlaneName, type SliceGeometry } from "./planes.ts";
 import { SliceRenderer, type LabelPlane, type PresentMode, type SliceStyle } from "./slice-renderer.ts";

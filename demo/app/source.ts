@@ -9,10 +9,10 @@
  *   `<root>/recon-1/em/<name>` in a CellMap root, which is then used as above).
  * @module
  */
-import { CellMapArray } from "../../src/array/cellmap-array.ts";
-import { arrayBounds, type WorldBox } from "../../src/dataset/sampling-geometry.ts";
-import type { GpuContext } from "../../src/gpu/context.ts";
-import type { WorkerPool } from "../../src/worker/pool.ts";
+import { CellMapArray } from "../../src/index.ts";
+import { arrayBounds, type WorldBox } from "../../src/index.ts";
+import type { GpuContext } from "../../src/index.ts";
+import type { WorkerPool } from "../../src/index.ts";
 
 /** One annotated crop and its label arrays. */
 export interface Crop {

@@ -3,8 +3,8 @@
  * drew) and a minimal change notification. Plain data; components read it and call `set`.
  * @module
  */
-import type { Vec3 } from "../../src/geometry/types.ts";
-import type { WorldBox } from "../../src/dataset/sampling-geometry.ts";
+import type { Vec3 } from "../../src/index.ts";
+import type { WorldBox } from "../../src/index.ts";
 
 /** One drawn sample as the views show it. */
 export interface DrawnSample {

@@ -4,7 +4,7 @@
  * and a promise that settles when nothing is rendering or streaming.
  * @module
  */
-import type { Vec3 } from "../../src/geometry/types.ts";
+import type { Vec3 } from "../../src/index.ts";
 import type { App } from "./app.ts";
 import { pixelToWorld, worldToPixel, type PlaneName } from "./planes.ts";
 
