@@ -115,7 +115,11 @@ function plot(canvas: HTMLCanvasElement, result: BalanceResult, classes: readonl
     return e.total ? e.fg / e.total : 0;
   };
   const max = Math.max(0.01, ...SAMPLERS.flatMap((s) => classes.map((c) => frac(s, c))));
-  const yMax = Math.ceil(max * 10) / 10;
+  // Four ticks at a step of 1, 2 or 5 times a power of ten.
+  const raw = max / 4;
+  const pow = 10 ** Math.floor(Math.log10(raw));
+  const step = ([1, 2, 5, 10].find((m) => m * pow >= raw) ?? 10) * pow;
+  const yMax = step * 4;
   const plotH = hh - bottom - top;
   ctx.strokeStyle = "#2c333d";
   ctx.fillStyle = "#8b95a3";
@@ -126,7 +130,7 @@ function plot(canvas: HTMLCanvasElement, result: BalanceResult, classes: readonl
     ctx.moveTo(left, y);
     ctx.lineTo(w - 4, y);
     ctx.stroke();
-    ctx.fillText(`${Math.round(v * 100)}%`, 2, y + 3);
+    ctx.fillText(`${+(v * 100).toPrecision(3)}%`, 2, y + 3);
   }
   const group = (w - left - 8) / Math.max(1, classes.length);
   const bar = Math.min(18, (group - 8) / SAMPLERS.length);

@@ -42,7 +42,7 @@ export class Overview {
     const b = this.#source.bounds;
     const ext = [0, 1, 2].map((k) => b.hi[k]! - b.lo[k]!) as Vec3;
     const gap = 14;
-    const top = 22;
+    const top = 34;
     const s = Math.min((w - 3 * gap) / (ext[2] + ext[0]), (hh - top - 2 * gap) / (ext[1] + ext[0]));
     this.#scale = Math.max(1e-9, s);
     const X = ext[2] * s;

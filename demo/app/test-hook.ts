@@ -6,6 +6,7 @@
  */
 import type { Vec3 } from "../../src/index.ts";
 import type { App } from "./app.ts";
+import type { DrawnBatch } from "./batch-source.ts";
 import { pixelToWorld, worldToPixel, type PlaneName } from "./planes.ts";
 
 export interface CellMapHook {
@@ -25,7 +26,7 @@ export interface CellMapHook {
   setCenter(center: Vec3): void;
   setPixelSize(pixelSize: number): void;
   /** The drawn batch: per sample its center, matrix and the boxes drawn in each view (pixels). */
-  batch(): { count: number; samples: Array<{ index: number; center: Vec3; augment: number[] | null }>; boxes: Record<PlaneName, Array<{ sample: number; array: string; points: Array<[number, number]> }>> } | undefined;
+  batch(): { count: number; samples: Array<{ index: number; crop: string; center: Vec3; augment: number[] | null; targets: Record<string, { present: number; absent: number; unknown: number }> }>; boxes: Record<PlaneName, Array<{ sample: number; array: string; points: Array<[number, number]> }>> } | undefined;
   cacheStats(): Record<string, number>;
 }
 
@@ -33,6 +34,25 @@ declare global {
   interface Window {
     __cellmap: CellMapHook;
   }
+}
+
+/** Per target class of one sample: voxels present (1), absent (0) and unknown (NaN), over every target array. */
+function targetSummary(d: DrawnBatch, b: number): Record<string, { present: number; absent: number; unknown: number }> {
+  const out: Record<string, { present: number; absent: number; unknown: number }> = {};
+  for (const name of d.targets) {
+    const a = d.batch[name]!;
+    const C = a.shape[1]!;
+    const V = a.data.length / (a.shape[0]! * C);
+    d.classes.forEach((cls, c) => {
+      const e = (out[cls] ??= { present: 0, absent: 0, unknown: 0 });
+      for (const v of a.data.subarray((b * C + c) * V, (b * C + c + 1) * V)) {
+        if (v !== v) e.unknown++;
+        else if (v > 0.5) e.present++;
+        else e.absent++;
+      }
+    });
+  }
+  return out;
 }
 
 export function installHook(): CellMapHook {
@@ -90,7 +110,13 @@ export function installHook(): CellMapHook {
       const boxes = Object.fromEntries(Object.entries(a.views).map(([p, v]) => [p, v.boxes.map((b) => ({ sample: b.sample, array: b.array, points: b.points }))])) as Record<PlaneName, Array<{ sample: number; array: string; points: Array<[number, number]> }>>;
       return {
         count: d.samples.length,
-        samples: d.samples.map((s) => ({ index: s.index, center: [...s.center] as Vec3, augment: s.augment ? Array.from(s.augment) : null })),
+        samples: d.samples.map((s) => ({
+          index: s.index,
+          crop: s.crop,
+          center: [...s.center] as Vec3,
+          augment: s.augment ? Array.from(s.augment) : null,
+          targets: targetSummary(d, s.index),
+        })),
         boxes,
       };
     },

@@ -74,6 +74,7 @@ describe.skipIf(chromiumPath === undefined)("QA app in Chromium (WebGPU)", { tim
     expect(unexpected).toEqual([]);
     const errors = log.console.filter((m) => m.type === "error" && !(m.text.startsWith("Failed to load resource") && isExpectedZarrMiss(m.url, app.dataUrl)));
     expect(errors).toEqual([]);
+    expect(log.gpuWarnings()).toEqual([]);
     for (const plane of ["xy", "xz", "yz"] as const) {
       const g = await geometry(plane);
       expect(g.frames).toBeGreaterThan(0);
@@ -180,8 +181,20 @@ describe.skipIf(chromiumPath === undefined)("QA app in Chromium (WebGPU)", { tim
     for (let i = 0; i < 5; i++) {
       expect(await page.$$eval(`#samples .sample[data-index="${i}"] canvas`, (els) => els.length)).toBe(1 + classes.length);
     }
+    expect(log.gpuWarnings()).toEqual([]);
     const batch = (await page.evaluate(() => window.__cellmap.batch()))!;
     expect(batch.count).toBe(5);
+    // The targets are what the loader read: a class the sample's crop does not annotate is
+    // unknown (NaN) everywhere; the batch holds labelled voxels.
+    let present = 0;
+    for (const s of batch.samples) {
+      const annotated = manifest.crops.find((c) => c.name === s.crop)!.classes;
+      for (const [cls, t] of Object.entries(s.targets)) {
+        present += t.present;
+        if (!annotated.includes(cls)) expect({ sample: s.index, cls, ...t }).toEqual({ sample: s.index, cls, present: 0, absent: 0, unknown: t.unknown });
+      }
+    }
+    expect(present).toBeGreaterThan(0);
     const raw = { shape: await vec("raw-shape"), scale: await vec("raw-scale") };
     const gt = { shape: await vec("gt-shape"), scale: await vec("gt-scale") };
     for (const k of [0, 3]) {
@@ -230,6 +243,7 @@ describe.skipIf(chromiumPath === undefined)("QA app in Chromium (WebGPU)", { tim
     const result = JSON.parse((await page.getAttribute("#balance-panel", "data-result"))!) as Record<string, { samples: number }>;
     expect(Object.keys(result).sort()).toEqual(["classBalanced", "random", "weighted"]);
     for (const r of Object.values(result)) expect(r.samples).toBe(2 * 5);
+    expect(log.gpuWarnings()).toEqual([]);
     await page.evaluate(() => document.querySelector("#balance-panel")!.scrollIntoView());
     await screenshot(page, "balance");
   });

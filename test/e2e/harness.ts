@@ -57,6 +57,13 @@ export class PageLog {
     });
   }
 
+  /** WebGPU validation messages (Chromium logs uncaptured GPU errors as console warnings). */
+  gpuWarnings(): string[] {
+    return this.console
+      .filter((m) => (m.type === "warning" || m.type === "error") && /While calling \[|\[Invalid |used in submit while destroyed|validation error/i.test(m.text))
+      .map((m) => m.text);
+  }
+
   clear(): void {
     this.console.length = 0;
     this.pageErrors.length = 0;
