@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Browser, Page } from "playwright";
 import {
+  CHROMIUM_VULKAN_ARGS,
   chromiumPath,
   isExpectedZarrMiss,
   labelAt,
@@ -86,22 +87,22 @@ describe.skipIf(chromiumPath === undefined)("QA app in Chromium (WebGPU)", { tim
     for (const c of classes) expect(await page.isChecked(`#layer-${c}`)).toBe(true);
   });
 
-  test("a slice shows the dataset's real voxel values at their pixels", async () => {
-    const raw = await readArray(app.dataDir, "sample_v3.zarr", `${manifest.raw.path}/s0`);
+  /** In every view, voxels outside the crops show their stored gray value at their pixel. */
+  async function checkVoxelValues(copy: string): Promise<number> {
+    const raw = await readArray(app.dataDir, copy, `${manifest.raw.path}/s0`);
     const l0 = manifest.raw.levels[0]!;
     const [, ny, nx] = raw.shape as Vec3;
     // A voxel outside every crop (no overlay there), viewed at one pixel per voxel in-plane.
     const voxel: Vec3 = [48, 30, 30];
     const world = voxel.map((i, k) => l0.translation[k]! + i * l0.scale[k]!) as Vec3;
     await look(world, l0.scale[2]!);
-    await screenshot(page, "voxel-values");
     const value = (i: Vec3) => raw.data[(i[0] * ny + i[1]) * nx + i[2]]!;
     let compared = 0;
     for (const plane of ["xy", "xz", "yz"] as const) {
       const g = await geometry(plane);
       expect(g.level).toBe("s0");
       const img = await pixels(plane);
-      // In every view, the center pixel is the voxel itself.
+      // In every view, the center pixel is the voxel itself; in xy, its neighbours too.
       const around: Vec3[] = plane === "xy"
         ? [-2, -1, 0, 1, 2].flatMap((dy) => [-2, -1, 0, 1, 2].map((dx): Vec3 => [voxel[0], voxel[1] + dy, voxel[2] + dx]))
         : [voxel];
@@ -112,11 +113,16 @@ describe.skipIf(chromiumPath === undefined)("QA app in Chromium (WebGPU)", { tim
         expect(Math.abs(py - Math.round(py))).toBeLessThan(1e-6);
         const at = (Math.round(py) * img.width + Math.round(px)) * 4;
         const rgb = [...img.data.subarray(at, at + 3)];
-        expect({ plane, voxel: v, rgb }).toEqual({ plane, voxel: v, rgb: [value(v), value(v), value(v)] });
+        expect({ copy, plane, voxel: v, rgb }).toEqual({ copy, plane, voxel: v, rgb: [value(v), value(v), value(v)] });
         compared++;
       }
     }
-    expect(compared).toBe(27);
+    return compared;
+  }
+
+  test("a slice shows the dataset's real voxel values at their pixels", async () => {
+    expect(await checkVoxelValues("sample_v3.zarr")).toBe(27);
+    await screenshot(page, "voxel-values");
   });
 
   test("toggling a label overlay changes exactly the labelled pixels", async () => {
@@ -170,6 +176,7 @@ describe.skipIf(chromiumPath === undefined)("QA app in Chromium (WebGPU)", { tim
   });
 
   test("drawing a batch shows that many samples, with their boxes in their true orientation", async () => {
+    log.clear();
     await page.fill("#batch-size", "5");
     await page.fill("#seed", "7");
     await page.click("#draw-batch");
@@ -237,6 +244,7 @@ describe.skipIf(chromiumPath === undefined)("QA app in Chromium (WebGPU)", { tim
   });
 
   test("the class-balance plot draws batches with every sampler", async () => {
+    log.clear();
     await page.fill("#balance-batches", "2");
     await page.click("#run-balance");
     await page.waitForFunction(() => document.querySelector<HTMLElement>("#balance-panel")!.dataset["result"] !== undefined, null, { timeout: TIMEOUT });
@@ -246,6 +254,38 @@ describe.skipIf(chromiumPath === undefined)("QA app in Chromium (WebGPU)", { tim
     expect(log.gpuWarnings()).toEqual([]);
     await page.evaluate(() => document.querySelector("#balance-panel")!.scrollIntoView());
     await screenshot(page, "balance");
+  });
+
+  test("the zarr v2 (blosc) copy shows the same voxel values", async () => {
+    log.clear();
+    await page.goto(`${app.url}?url=${encodeURIComponent(`${app.dataUrl}/sample_v2.zarr`)}`);
+    expect(await waitForApp(page)).toBe("ready");
+    expect(await page.textContent("#dataset-panel")).toContain("zarr v2, OME-NGFF 0.4");
+    expect(await checkVoxelValues("sample_v2.zarr")).toBe(27);
+    expect(log.pageErrors).toEqual([]);
+    expect(log.gpuWarnings()).toEqual([]);
+  });
+
+  test("frames also reach a WebGPU canvas without GPU errors (?present=webgpu)", async () => {
+    const vulkan = await launchChromium(CHROMIUM_VULKAN_ARGS);
+    try {
+      const p = await vulkan.newPage({ viewport: { width: 1200, height: 800 } });
+      const l = new PageLog(p);
+      await p.goto(`${app.url}?present=webgpu`);
+      expect(await waitForApp(p)).toBe("ready");
+      expect(await p.evaluate(() => window.__cellmap.app!.mode)).toBe("webgpu");
+      for (const plane of ["xy", "xz", "yz"] as const) {
+        expect((await p.evaluate((q) => window.__cellmap.geometry(q)!, plane)).frames).toBeGreaterThan(0);
+      }
+      // A second frame that only recolours (the planes are reused).
+      await p.click("#layer-mito");
+      await p.evaluate(() => window.__cellmap.ready());
+      expect(l.pageErrors).toEqual([]);
+      expect(l.gpuWarnings()).toEqual([]);
+      expect(await p.isVisible("#error")).toBe(false);
+    } finally {
+      await vulkan.close();
+    }
   });
 
   test("a bad URL shows a readable error, not a blank page", async () => {

@@ -37,10 +37,16 @@ export async function startApp(): Promise<RunningApp> {
 
 export const chromiumPath = findChromium();
 
-export async function launchChromium(): Promise<Browser> {
+/**
+ * Flags under which headless Chromium composites WebGPU canvases through Vulkan (SwiftShader),
+ * so the app's "webgpu" presentation path runs (its frames are not captured by screenshots there).
+ */
+export const CHROMIUM_VULKAN_ARGS = ["--use-angle=vulkan", "--enable-features=Vulkan,VulkanFromANGLE,DefaultANGLEVulkan"];
+
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   const { chromium } = await import("playwright");
   if (!chromiumPath) throw new Error("no Chromium found (see test/setup/chromium.ts)");
-  return chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS, headless: true });
+  return chromium.launch({ executablePath: chromiumPath, args: [...CHROMIUM_ARGS, ...extraArgs], headless: true });
 }
 
 /** Console messages, page errors and failed responses of a page. */
