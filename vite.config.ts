@@ -1,9 +1,11 @@
 // Vite configuration of the QA app in demo/ (`npm start` runs it through scripts/start.mjs).
 // The app imports the library from src/ directly, so the dev server may read the whole repository.
-// The default dataset URL comes from CELLMAP_DATA_URL, which scripts/start.mjs sets to the local
-// data server. The test projects live in vitest.config.ts.
+// The default dataset URL comes from CELLMAP_DATA_URL (scripts/start.mjs sets it to the local data
+// server): it is written into the page as a <meta> tag when the page is served, so a new data port
+// does not change the config and trigger a dependency re-optimisation. The test projects live in
+// vitest.config.ts.
 import { fileURLToPath } from "node:url";
-import { defineConfig } from "vite";
+import { defineConfig, type Plugin } from "vite";
 
 const repo = fileURLToPath(new URL(".", import.meta.url));
 
@@ -11,9 +13,7 @@ export default defineConfig({
   root: fileURLToPath(new URL("./demo", import.meta.url)),
   envDir: repo,
   clearScreen: false,
-  define: {
-    __CELLMAP_DATA_URL__: JSON.stringify(process.env["CELLMAP_DATA_URL"] ?? ""),
-  },
+  plugins: [defaultDatasetUrl()],
   server: {
     host: "127.0.0.1",
     fs: { allow: [repo] },
@@ -26,9 +26,18 @@ export default defineConfig({
     include: ["comlink", "zarrita"],
     entries: ["index.html"],
   },
-  build: {
-    outDir: fileURLToPath(new URL("./dist/demo", import.meta.url)),
-    emptyOutDir: true,
-    target: "es2022",
-  },
+  // `npx vite build` writes a static copy of the app to demo/dist/ (open it with ?url=...).
+  build: { target: "es2022", chunkSizeWarningLimit: 1024 },
 });
+
+/** Puts `<meta name="cellmap-data-url" content="...">` (from CELLMAP_DATA_URL) into the page. */
+function defaultDatasetUrl(): Plugin {
+  return {
+    name: "cellmap-data-url",
+    transformIndexHtml(html) {
+      const url = process.env["CELLMAP_DATA_URL"] ?? "";
+      const escaped = url.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
+      return url ? html.replace("</head>", `    <meta name="cellmap-data-url" content="${escaped}" />\n  </head>`) : html;
+    },
+  };
+}

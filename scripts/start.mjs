@@ -69,7 +69,6 @@ export async function start(options = {}) {
   try {
     server = await vite.createServer({
       configFile: join(repo, "vite.config.ts"),
-      define: { __CELLMAP_DATA_URL__: JSON.stringify(datasetUrl) },
       server: { host, port: options.port ?? 5173, strictPort: options.port !== undefined && options.port !== 0 },
       logLevel: options.quiet ? "error" : "info",
     });

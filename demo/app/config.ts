@@ -1,12 +1,10 @@
 /**
  * Start-up options of the app, from the page URL: `?url=` (the dataset), `?crops=crop1,crop2`
  * (crop names when the dataset has no manifest), `?present=webgpu|copy` (how frames reach the
- * screen). The default dataset is the one `npm start` serves (`__CELLMAP_DATA_URL__`, set by
- * vite.config.ts from the environment).
+ * screen). The default dataset is the one `npm start` serves: vite.config.ts writes its URL into
+ * a `<meta name="cellmap-data-url">` tag.
  * @module
  */
-
-declare const __CELLMAP_DATA_URL__: string;
 
 export interface AppConfig {
   /** The dataset URL, or "" when none was given and no default is known. */
@@ -17,7 +15,7 @@ export interface AppConfig {
 
 /** The embedded dataset's URL, when the app was started by `npm start`. */
 export function defaultDatasetUrl(): string {
-  return typeof __CELLMAP_DATA_URL__ === "string" ? __CELLMAP_DATA_URL__ : "";
+  return document.querySelector<HTMLMetaElement>('meta[name="cellmap-data-url"]')?.content ?? "";
 }
 
 export function readConfig(search: string = location.search): AppConfig {
