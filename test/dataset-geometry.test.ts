@@ -39,6 +39,18 @@ describe("SamplingGrid", () => {
     expect(g.ravel([3, 5, 7])).toBe(3 * 204 + 5 * 17 + 7);
   });
 
+  test("without pad each array is shrunk by its own outputs: a small crop only has to hold the targets", () => {
+    const big = { shape: [64, 64, 64] as [number, number, number], scale: [4, 4, 4] as [number, number, number] }; // 256 nm
+    const small = { shape: [4, 4, 4] as [number, number, number], scale: [8, 8, 8] as [number, number, number] }; // 32 nm
+    // The crop (80 x 120 x 160 nm) is smaller than the input's 256 nm, but holds the 32 nm target.
+    const g = new SamplingGrid({ bounds: [{ box: raw, outputs: [big] }, { box: crop, outputs: [small] }], outputs: [big, small], pad: false });
+    // raw shrunk by 128: [128, 672]; crop shrunk by 16: z [116, 164], y [216, 304], x [316, 444].
+    expect(g.box).toEqual({ lo: [128, 216, 316], hi: [164, 304, 444] });
+    expect(g.length).toBeGreaterThan(0);
+    // Shrinking every array by the largest output leaves nothing.
+    expect(new SamplingGrid({ bounds: [raw, crop], outputs: [big, small], pad: false }).length).toBe(0);
+  });
+
   test("leftover space is split evenly on both sides", () => {
     const box = { lo: [0, 0, 0] as [number, number, number], hi: [10, 10, 13] as [number, number, number] };
     const g = new SamplingGrid({ bounds: [box], outputs: [{ shape: [1, 1, 1], scale: [4, 4, 4] }], pad: true });

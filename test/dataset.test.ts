@@ -146,22 +146,23 @@ describe("CellMapDataset against scipy", () => {
     }
   });
 
-  test("without pad every output lies inside every array; the geometry matches a hand computation", async () => {
+  test("without pad every output lies inside the array it is read from; the geometry matches a hand computation", async () => {
     const ds = await openData({ pad: false });
     try {
       // raw world z: [4 - 4, 4 + 19.5 * 8] = [0, 160]; crop: [44 - 4, 44 + 9.5 * 8] = [40, 120].
-      // y: raw [0, 160], crop [40, 120]; x: raw [0, 176], crop [44, 124]. Intersection: the crop.
-      // Largest outputs: raw 5 * 8 = 40 (z), 9 * 4 = 36 (y), 11 * 4 = 44 (x); gt 32 (z), 32, 32.
-      // Box: z [60, 100], y [58, 102], x [66, 102]; step [8, 4, 4].
-      // n = floor(size / step) + 1: z 40/8+1 = 6, y 44/4+1 = 12, x 36/4+1 = 10.
-      expect(ds.grid.dims).toEqual([6, 12, 10]);
-      expect(ds.length).toBe(720);
-      expect(ds.center(0)).toEqual([60, 58, 66]);
-      expect(ds.center(1)).toEqual([60, 58, 70]);
-      expect(ds.center(10)).toEqual([60, 62, 66]);
-      expect(ds.center(719)).toEqual([100, 102, 102]);
+      // y: raw [0, 160], crop [40, 120]; x: raw [0, 176], crop [44, 124].
+      // Each array shrinks by half its own outputs: raw by 5*8/2 = 20 (z), 9*4/2 = 18 (y), 11*4/2 = 22 (x)
+      // -> z [20, 140], y [18, 142], x [22, 154]; the crop by gt 32/2 = 16 -> z [56, 104], y [56, 104], x [60, 108].
+      // Box (intersection): z [56, 104], y [56, 104], x [60, 108]; step [8, 4, 4].
+      // n = floor(size / step) + 1: z 48/8+1 = 7, y 48/4+1 = 13, x 48/4+1 = 13.
+      expect(ds.grid.dims).toEqual([7, 13, 13]);
+      expect(ds.length).toBe(7 * 13 * 13);
+      expect(ds.center(0)).toEqual([56, 56, 60]);
+      expect(ds.center(1)).toEqual([56, 56, 64]);
+      expect(ds.center(13)).toEqual([56, 60, 60]);
+      expect(ds.center(7 * 13 * 13 - 1)).toEqual([104, 104, 108]);
       // No output voxel of the corner samples reads the pad value.
-      for (const i of [0, 719]) {
+      for (const i of [0, 7 * 13 * 13 - 1]) {
         const item = await ds.get(i);
         expect(item.gt.data.subarray(0, 256).some((x) => Number.isNaN(x))).toBe(false);
       }

@@ -15,7 +15,7 @@
  *   each listed range, about that axis, right-handed in (x, y, z): about z it turns +x toward +y,
  *   about y it turns +z toward +x, about x it turns +y toward +z. Several axes compose as
  *   `Rz · Ry · Rx`. (The Python library builds its z rotation on an `xy`-indexed meshgrid, which
- *   swaps the y and x axes of the sampled grid; this module uses plain rotation matrices.)
+ *   swaps the first two axes, z and y, of the sampled grid; this module uses plain rotation matrices.)
  *
  * Draws happen in a fixed order (transform order, then z, y, x within a transform), so a seed gives
  * the same matrix in every runtime.

@@ -9,7 +9,7 @@ import { CellMapArray, type CellMapArrayOptions } from "../array/cellmap-array.t
 import { hashKey, rngFor, type Rng } from "../augment/rng.ts";
 import { drawSpatialMatrix, parseSpatialTransforms, type SpatialTransforms } from "../augment/spatial.ts";
 import { ArgumentError } from "../errors.ts";
-import type { Vec3 } from "../geometry/types.ts";
+import type { OutputSpec, Vec3 } from "../geometry/types.ts";
 import type { GpuContext } from "../gpu/context.ts";
 import { WorkerPool } from "../worker/pool.ts";
 import { readBatch } from "./batch.ts";
@@ -122,8 +122,13 @@ export class CellMapDataset<N extends string = string> implements SampleSource<N
       }
     }
     this.hasRelationships = any;
-    const bounds = [arrayBounds(this.input.levels[0]!), ...[...this.#labels.values()].map((a) => arrayBounds(a.levels[0]!))];
-    this.grid = new SamplingGrid({ bounds, outputs: [...Object.values(this.inputArrays), ...Object.values(this.targetArrays)], pad: this.pad });
+    const inputs = Object.values(this.inputArrays) as OutputSpec[];
+    const targets = Object.values(this.targetArrays) as OutputSpec[];
+    const bounds = [
+      { box: arrayBounds(this.input.levels[0]!), outputs: inputs },
+      ...[...this.#labels.values()].map((a) => ({ box: arrayBounds(a.levels[0]!), outputs: targets })),
+    ];
+    this.grid = new SamplingGrid({ bounds, outputs: [...inputs, ...targets], pad: this.pad });
   }
 
   /**

@@ -5,9 +5,12 @@
  *
  * - Bounds of an array: the world extent of its finest level's voxels,
  *   `[t - s/2, t + (N - 1/2) s]` per axis (voxel `i` is centered at `t + i s`).
- * - Box: the intersection of all bounds. Without `pad`, it is shrunk on each side by half of the
- *   largest output's world extent (`shape * scale`), so every output lies inside every array.
- *   With `pad`, it is not shrunk: outputs may hang over the edge and read the pad value there.
+ * - Box: without `pad`, each array's bounds are first shrunk on each side by half the world extent
+ *   (`shape * scale`) of the outputs read from that array, then intersected, so every output lies
+ *   inside the array it is read from (as the Python library does: a small crop only has to hold
+ *   the targets, not the larger raw input). Bounds given without their outputs are shrunk by the
+ *   largest output. With `pad`, nothing is shrunk: outputs may hang over the edge and read the
+ *   pad value there.
  * - Step: the largest output voxel size per axis.
  * - Grid: `n = floor(size / step) + 1` centers per axis (0 when the box is empty), spaced by
  *   `step` and centered in the box: the first is `lo + (size - (n - 1) step) / 2`.
@@ -65,14 +68,29 @@ export function intersectBoxes(boxes: readonly WorldBox[]): WorldBox {
   return { lo, hi };
 }
 
+/** An array's world bounds with the outputs read from it. */
+export interface BoundedArray {
+  box: WorldBox;
+  outputs: readonly OutputSpec[];
+}
+
 /** Options of {@link SamplingGrid}. */
 export interface SamplingGridOptions {
-  /** World bounds of every array read (inputs and annotated targets). */
-  bounds: readonly WorldBox[];
+  /**
+   * World bounds of every array read (inputs and annotated targets), each with the outputs read
+   * from it; a bare box is shrunk by the largest output of all.
+   */
+  bounds: readonly (WorldBox | BoundedArray)[];
   /** Every output array's shape and voxel size. */
   outputs: readonly OutputSpec[];
   /** Let outputs hang over the box (true) or keep them inside (false). */
   pad: boolean;
+}
+
+function largestExtent(outputs: readonly OutputSpec[]): Vec3 {
+  const extent: Vec3 = [0, 0, 0];
+  for (const o of outputs) for (let k = 0; k < 3; k++) extent[k] = Math.max(extent[k]!, o.shape[k]! * o.scale[k]!);
+  return extent;
 }
 
 /** A lazy, row-major grid of sample centers. */
@@ -92,18 +110,16 @@ export class SamplingGrid {
 
   constructor(options: SamplingGridOptions) {
     if (options.outputs.length === 0) throw new ArgumentError("outputs", "must list at least one output array");
-    const inter = intersectBoxes(options.bounds);
     const step: Vec3 = [0, 0, 0];
-    const extent: Vec3 = [0, 0, 0];
-    for (const o of options.outputs) {
-      for (let k = 0; k < 3; k++) {
-        step[k] = Math.max(step[k]!, o.scale[k]!);
-        extent[k] = Math.max(extent[k]!, o.shape[k]! * o.scale[k]!);
-      }
-    }
-    const shrink = options.pad ? [0, 0, 0] : extent.map((e) => e / 2);
-    const lo = [0, 1, 2].map((k) => inter.lo[k]! + shrink[k]!) as Vec3;
-    const hi = [0, 1, 2].map((k) => inter.hi[k]! - shrink[k]!) as Vec3;
+    for (const o of options.outputs) for (let k = 0; k < 3; k++) step[k] = Math.max(step[k]!, o.scale[k]!);
+    const extent = largestExtent(options.outputs);
+    const shrunk = options.bounds.map((b) => {
+      const box = "box" in b ? b.box : b;
+      if (options.pad) return box;
+      const half = ("box" in b ? largestExtent(b.outputs) : extent).map((e) => e / 2);
+      return { lo: box.lo.map((v, k) => v + half[k]!) as Vec3, hi: box.hi.map((v, k) => v - half[k]!) as Vec3 };
+    });
+    const { lo, hi } = intersectBoxes(shrunk);
     const dims: Vec3 = [0, 0, 0];
     const origin: Vec3 = [0, 0, 0];
     for (let k = 0; k < 3; k++) {
