@@ -17,7 +17,7 @@ fi
 bin=node_modules/.bin
 # A hung step (a GPU process that never answers) fails after this many seconds instead of
 # blocking CI.
-step_limit="${TEST_STEP_TIMEOUT:-600}"
+step_limit="${TEST_STEP_TIMEOUT:-1200}"
 failed=()
 summary=()
 
