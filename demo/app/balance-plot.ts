@@ -19,7 +19,8 @@ export type BalanceResult = Record<string, { samples: number; byCrop: Record<str
 export function mountBalancePlot(root: HTMLElement, deps: {
   read: () => { config?: SampleConfig | undefined; error?: string | undefined };
   datasets: (c: SampleConfig) => Promise<Datasets>;
-  setBusy: (busy: boolean) => void;
+  /** Runs an operation after the panel's others (batch draws, earlier runs). */
+  serial: <T>(op: () => Promise<T>) => Promise<T>;
 }): () => Promise<void> {
   const batches = numberInput(4, { id: "balance-batches", min: "1", max: "200", step: "1" });
   const run = h("button", { type: "button", id: "run-balance" }, "Draw");
@@ -32,7 +33,7 @@ export function mountBalancePlot(root: HTMLElement, deps: {
   let last: { result: BalanceResult; classes: readonly string[] } | undefined;
   new ResizeObserver(() => last && plot(canvas, last.result, last.classes)).observe(canvas);
 
-  const go = async () => {
+  const go = () => deps.serial(async () => {
     const r = deps.read();
     if (!r.config) {
       status.textContent = r.error ?? "invalid config";
@@ -45,7 +46,6 @@ export function mountBalancePlot(root: HTMLElement, deps: {
     }
     const config = r.config;
     run.disabled = true;
-    deps.setBusy(true);
     try {
       const d = await deps.datasets(config);
       const classes = d.multi.classes;
@@ -90,9 +90,8 @@ export function mountBalancePlot(root: HTMLElement, deps: {
       status.textContent = (e as Error).message;
     } finally {
       run.disabled = false;
-      deps.setBusy(false);
     }
-  };
+  });
   run.addEventListener("click", () => void go());
   return go;
 }

@@ -47,28 +47,25 @@ export function mountSamplePanel(options: {
   sampleRoot.append(form.element, h("div", { class: "row" }, button, status), cards, configView);
 
   let datasets: Datasets | undefined;
-  let opening: Promise<Datasets> | undefined;
   let busy = 0;
   let drawn: DrawnBatch | undefined;
+  // Batch draws and balance runs take turns, so reopening datasets never pulls them from under a run.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(op: () => Promise<T>): Promise<T> => {
+    busy++;
+    const run = queue.then(op, op).finally(() => busy--);
+    queue = run.catch(() => {});
+    return run;
+  };
 
   /** The datasets of a config, reopened only when arrays, classes, crops or transforms change. */
   const datasetsFor = async (config: SampleConfig): Promise<Datasets> => {
-    const key = datasetKey(config);
-    if (datasets?.key === key) return datasets;
-    if (opening) {
-      const d = await opening.catch(() => undefined);
-      if (d?.key === key) return d;
-    }
-    opening = openDatasets(source, config, gpu, pool);
-    try {
-      const d = await opening;
-      datasets?.destroy();
-      datasets = d;
-      arrays.set("sample panel", d.crops.flatMap((c) => [c.dataset.input, ...c.dataset.annotatedClasses.map((cls) => c.dataset.classArray(cls)!)]));
-      return d;
-    } finally {
-      opening = undefined;
-    }
+    if (datasets?.key === datasetKey(config)) return datasets;
+    const d = await openDatasets(source, config, gpu, pool);
+    datasets?.destroy();
+    datasets = d;
+    arrays.set("sample panel", d.crops.flatMap((c) => [c.dataset.input, ...c.dataset.annotatedClasses.map((cls) => c.dataset.classArray(cls)!)]));
+    return d;
   };
 
   const updateRegions = () => {
@@ -91,7 +88,7 @@ export function mountSamplePanel(options: {
   form.onChange(updateRegions);
   updateRegions();
 
-  const draw = async () => {
+  const draw = () => serial(async () => {
     const r = form.read();
     if (!r.config) {
       status.textContent = r.error;
@@ -99,7 +96,6 @@ export function mountSamplePanel(options: {
       return;
     }
     const config = r.config;
-    busy++;
     button.disabled = true;
     status.className = "muted";
     status.textContent = "reading a batch…";
@@ -117,16 +113,15 @@ export function mountSamplePanel(options: {
       status.className = "error-text";
       status.textContent = (e as Error).message;
     } finally {
-      busy--;
       button.disabled = false;
     }
-  };
+  });
   button.addEventListener("click", () => void draw());
 
   const balance = mountBalancePlot(options.balanceRoot, {
     read: () => form.read(),
     datasets: datasetsFor,
-    setBusy: (b) => (busy += b ? 1 : -1),
+    serial,
   });
 
   store.subscribe((s, changed) => {
