@@ -125,6 +125,33 @@ describe.skipIf(chromiumPath === undefined)("QA app in Chromium (WebGPU)", { tim
     await screenshot(page, "voxel-values");
   });
 
+  test("zoom picks the level, a click sets the center, the wheel moves through slices", async () => {
+    const l0 = manifest.raw.levels[0]!;
+    const center = l0.shape.map((n, k) => l0.translation[k]! + Math.floor(n / 2) * l0.scale[k]!) as Vec3;
+    // The coarsest level no coarser than a pixel on every axis (DESIGN: level choice).
+    for (const [pixel, level] of [[4, "s0"], [16, "s1"], [32, "s2"]] as const) {
+      await look(center, pixel);
+      const g = await geometry("xy");
+      expect({ pixel, level: g.level }).toEqual({ pixel, level });
+      expect(await page.textContent('.view[data-plane="xy"] .view-header')).toContain(`${level} (`);
+    }
+    await look(center, 4);
+    // Click 20 pixels right and 10 below the xy view's center: the center moves there (z stays).
+    const g = await geometry("xy");
+    const box = (await page.locator('.view[data-plane="xy"] .slice-overlay').boundingBox())!;
+    const cx = (g.width - 1) / 2 + 20;
+    const cy = (g.height - 1) / 2 + 10;
+    await page.mouse.click(box.x + cx + 0.5, box.y + cy + 0.5);
+    await page.evaluate(() => window.__cellmap.ready());
+    const after = await geometry("yz");
+    expect(after.center).toEqual([center[0], center[1] + 10 * 4, center[2] + 20 * 4]);
+    // The wheel over the xy view steps z by one voxel of the level read (s0: 8 nm).
+    await page.mouse.move(box.x + 50, box.y + 50);
+    await page.mouse.wheel(0, 100);
+    await page.evaluate(() => window.__cellmap.ready());
+    expect((await geometry("xy")).center[0]).toBe(center[0] + l0.scale[0]!);
+  });
+
   test("toggling a label overlay changes exactly the labelled pixels", async () => {
     const crop1 = manifest.crops.find((c) => c.name === "crop1")!;
     const crop2 = manifest.crops.find((c) => c.name === "crop2")!;
