@@ -54,7 +54,11 @@ export function bySize<T>(ctx: { mode: Mode }, sizes: { tiny: T; quick: T; full:
   return sizes[ctx.mode];
 }
 
-/** Timing repeats for a mode: warm-up runs and timed runs. */
-export function repeatsFor(ctx: { mode: Mode }): { warmup: number; repeats: number } {
-  return bySize(ctx, { tiny: { warmup: 1, repeats: 2 }, quick: { warmup: 1, repeats: 3 }, full: { warmup: 1, repeats: 5 } });
+/**
+ * Timing repeats for a mode: warm-up runs, timed runs, and (quick mode) a time budget after which
+ * a measurement stops repeating (never below 2 timed runs), so `--quick` stays short on a busy
+ * machine.
+ */
+export function repeatsFor(ctx: { mode: Mode }): { warmup: number; repeats: number; budgetMs?: number } {
+  return bySize(ctx, { tiny: { warmup: 1, repeats: 2 }, quick: { warmup: 1, repeats: 3, budgetMs: 3000 }, full: { warmup: 1, repeats: 5 } });
 }

@@ -77,12 +77,14 @@ export async function runSuite(options: BenchOptions, command: string): Promise<
         log(`figure ${id}: ${name} ...`);
         figures.push(await f());
       };
+      // Memory first, while the process is small; the table lists figures by number.
+      await run(4, "memory", () => memoryFigure(ctx, base, pool));
       await run(1, "transform cost", () => transformFigure(ctx));
       await run(2, "resample throughput", () => resampleFigure(ctx, dataset!, pool));
       await run(3, "loader throughput", () => loaderFigure(ctx, loaderBase, loaderSource, pool));
-      await run(4, "memory", () => memoryFigure(ctx, base, pool));
       await run(5, "concurrency", () => concurrencyFigure(ctx, base));
       if (want.has(6)) figures.push(limitsFig);
+      figures.sort((a, b) => a.id - b.id);
       if (options.extra) figures.push(...(await options.extra(ctx)));
     } finally {
       await userServer?.close();

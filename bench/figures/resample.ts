@@ -31,7 +31,8 @@ export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 /** Figure 2. */
 export async function resampleFigure(ctx: BenchContext, ds: Dataset, pool: WorkerPool): Promise<Figure> {
   const t0 = performance.now();
-  const { warmup, repeats } = repeatsFor(ctx);
+  const { warmup, repeats, budgetMs } = repeatsFor(ctx);
+  const budget = budgetMs === undefined ? {} : { budgetMs };
   const root = join(ds.dir, ds.zarr);
   const location = join(root, RAW_PATH);
   const cacheBytes = 256 * MIB;
@@ -76,7 +77,7 @@ export async function resampleFigure(ctx: BenchContext, ds: Dataset, pool: Worke
             parts.get.push(g);
             parts.interp.push(l);
           }
-        }, { warmup, repeats });
+        }, { warmup, repeats, ...budget });
         const baseRow = row(name, "zarrita get + JS loop", "Mvox/s", "higher", perSecond(baseMs, mvox), [], {
           limit: limitFor(ctx, "memcpy", voxels, baseMs.median),
           extra: { getMs: summarize(parts.get).median, loopMs: summarize(parts.interp).median },
@@ -85,7 +86,7 @@ export async function resampleFigure(ctx: BenchContext, ds: Dataset, pool: Worke
         let cpuOut: Float32Array<ArrayBufferLike> = new Float32Array(0);
         const cpuMs = await timeRuns(async () => {
           cpuOut = await cpuArr.sample(specs, opts);
-        }, { warmup, repeats });
+        }, { warmup, repeats, ...budget });
         const cpuRow = row(name, "cpu twin", "Mvox/s", "higher", perSecond(cpuMs, mvox), [baseRow], {
           limit: limitFor(ctx, "memcpy", voxels, cpuMs.median),
           extra: { maxAbsDiffVsBaseline: maxAbsDiff(cpuOut, baseOut) },
@@ -95,7 +96,7 @@ export async function resampleFigure(ctx: BenchContext, ds: Dataset, pool: Worke
           let gpuOut: Float32Array<ArrayBufferLike> = new Float32Array(0);
           const gpuMs = await timeRuns(async () => {
             gpuOut = await gpuArr.sample(specs, opts);
-          }, { warmup, repeats });
+          }, { warmup, repeats, ...budget });
           rows.push(row(name, "wgsl sample()", "Mvox/s", "higher", perSecond(gpuMs, mvox), [baseRow, cpuRow], {
             limit: limitFor(ctx, "gpu", voxels, gpuMs.median),
             extra: { maxAbsDiffVsBaseline: maxAbsDiff(gpuOut, baseOut), cacheHits: gpuArr.stats.hits, cacheMisses: gpuArr.stats.misses },
@@ -107,7 +108,7 @@ export async function resampleFigure(ctx: BenchContext, ds: Dataset, pool: Worke
               const intoMs = await timeRuns(async () => {
                 await gpuArr.sampleInto(specs, { ...opts, buffer });
                 await ctx.gpu!.track(device.queue.onSubmittedWorkDone());
-              }, { warmup, repeats });
+              }, { warmup, repeats, ...budget });
               rows.push(row(name, "wgsl sampleInto()", "Mvox/s", "higher", perSecond(intoMs, mvox), [baseRow, cpuRow], {
                 limit: limitFor(ctx, "gpu", voxels, intoMs.median),
               }));

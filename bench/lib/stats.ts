@@ -45,6 +45,8 @@ export interface TimeOptions {
   repeats?: number;
   /** Called before each run, untimed (e.g. to empty a cache). */
   before?: (run: number) => void | Promise<void>;
+  /** Stop repeating once the timed runs took this long in total (at least 2 timed runs). */
+  budgetMs?: number;
 }
 
 /** Milliseconds per run of `fn`, after warm-up, summarised. */
@@ -52,12 +54,17 @@ export async function timeRuns(fn: (run: number) => unknown | Promise<unknown>, 
   const warmup = options.warmup ?? 1;
   const repeats = options.repeats ?? 5;
   const times: number[] = [];
+  let spent = 0;
   for (let i = 0; i < warmup + repeats; i++) {
     await options.before?.(i);
     const t0 = performance.now();
     await fn(i);
     const dt = performance.now() - t0;
-    if (i >= warmup) times.push(dt);
+    if (i >= warmup) {
+      times.push(dt);
+      spent += dt;
+      if (options.budgetMs !== undefined && times.length >= 2 && spent >= options.budgetMs) break;
+    }
   }
   return summarize(times);
 }
