@@ -200,9 +200,18 @@ export async function readBatch(
       const encoder = device.createCommandEncoder({ label: `${ctx.label} batch passes` });
       const works: (PassWork | undefined)[] = [];
       // Classes a crop does not annotate: emptyValue, copied from a per-device constant buffer.
+      // Each constant buffer is sized for the batch's largest fill before anything is recorded:
+      // growing it replaces (destroys) the old one, which must not happen under this encoder.
+      const largest = new Map<string, { value: number; bytes: number }>();
       for (const f of fills) {
-        if (Object.is(f.value, 0)) encoder.clearBuffer(f.buffer, f.at, f.bytes);
-        else encoder.copyBufferToBuffer(constantBuffer(ctx, f.value, f.bytes), 0, f.buffer, f.at, f.bytes);
+        const key = String(f.value);
+        largest.set(key, { value: f.value, bytes: Math.max(f.bytes, largest.get(key)?.bytes ?? 0) });
+      }
+      const sources = new Map([...largest].map(([key, l]) => [key, Object.is(l.value, 0) ? undefined : constantBuffer(ctx, l.value, l.bytes)]));
+      for (const f of fills) {
+        const src = sources.get(String(f.value));
+        if (src === undefined) encoder.clearBuffer(f.buffer, f.at, f.bytes);
+        else encoder.copyBufferToBuffer(src, 0, f.buffer, f.at, f.bytes);
       }
       const gpuTarget = (buffer: GPUBuffer, byteOffset: number): PassTarget => ({ kind: "gpu", ctx, encoder, buffer, byteOffset });
       for (const [name, spec] of Object.entries(first.inputArrays)) {
@@ -241,7 +250,8 @@ const constants = new WeakMap<GPUDevice, Map<string, GPUBuffer>>();
 
 /**
  * A buffer of at least `bytes` bytes holding `value` in every f32, kept per device (grown by
- * doubling; the old one is destroyed, which is safe for work already submitted).
+ * doubling; the old one is destroyed, which is safe for work already submitted, so call this
+ * before recording a command buffer, never between its commands).
  */
 function constantBuffer(ctx: GpuContext, value: number, bytes: number): GPUBuffer {
   let perDevice = constants.get(ctx.device);
