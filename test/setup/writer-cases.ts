@@ -1,16 +1,15 @@
-// CellMapDatasetWriter test bodies shared by the Node (vitest) and Deno suites: plain async
-// functions that throw on failure, each given a fresh temporary folder.
+// CellMapDatasetWriter test bodies shared by the Node (vitest), Deno and Chromium (vitest browser
+// mode) suites: plain async functions that throw on failure. Each is given a fresh temporary
+// folder (Node, Deno: written through node:fs, loaded only then) or a {@link WriterPlace} such as
+// {@link memoryPlace} (an in-memory target that zarrita reads back; any runtime).
 //
 // The "model" predicts f(class, world z, y, x) at every prediction voxel's world position
 // (center + (j - (n - 1) / 2) * scale), so a read-back voxel i of a level must hold f at that
 // level's translation + i * scale: any error in placement, cropping or clipping shows up.
 
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import * as zarr from "zarrita";
-import { FileSystemStore } from "@zarrita/storage";
 import { CellMapDatasetWriter, type DatasetWriterOptions, type ReadWriteTarget } from "../../src/dataset/writer.ts";
-import { createFsTarget } from "../../src/zarr-write/fs-target.ts";
+import { createMemoryTarget, type MemoryTarget } from "../../src/zarr-write/index.ts";
 import { isCellMapError } from "../../src/errors.ts";
 
 type Vec3 = [number, number, number];
@@ -66,6 +65,46 @@ export function predict(o: DatasetWriterOptions, center: readonly number[]): Rec
   return out;
 }
 
+/** Where a case writes its outputs and how it reads them back. */
+export interface WriterPlace {
+  /** Writer options for the output called `name` (a folder on disk, or a key prefix in a target). */
+  options(name: string, extra?: Partial<DatasetWriterOptions>): DatasetWriterOptions;
+  /** A target rooted at the output of `o` (key "zarr.json" is the output's root metadata). */
+  target(o: DatasetWriterOptions): Promise<ReadWriteTarget>;
+  /** A zarrita location at the output of `o`. */
+  location(o: DatasetWriterOptions): Promise<zarr.Location<zarr.Readable>>;
+}
+
+/** A target that stores every key under `prefix` of another (keys may start with "/", as zarrita's do). */
+function prefixed(inner: MemoryTarget, prefix: string): ReadWriteTarget {
+  const key = (k: string) => [prefix, k.replace(/^\/+/, "")].filter((p) => p !== "").join("/");
+  return { set: (k, bytes) => inner.set(key(k), bytes), get: (k) => inner.get(key(k)), delete: (k) => inner.delete!(key(k)) };
+}
+
+/** Outputs in one in-memory target (read back by zarrita through its get/getRange); any runtime. */
+export function memoryPlace(memory: MemoryTarget = createMemoryTarget()): WriterPlace {
+  return {
+    options: (name, extra = {}) => options(name, { target: memory, ...extra }),
+    target: (o) => Promise.resolve(prefixed(memory, o.path)),
+    location: (o) => Promise.resolve(zarr.root(memory).resolve(o.path)),
+  };
+}
+
+/** Outputs in folders below `dir`, through node:fs (Node and Deno); loaded only when called. */
+async function filePlace(dir: string): Promise<WriterPlace> {
+  // Variable specifiers keep bundlers for the browser from following them.
+  const [fsTarget, storage] = ["../../src/zarr-write/fs-target.ts", "@zarrita/storage"];
+  const { createFsTarget } = (await import(/* @vite-ignore */ fsTarget)) as typeof import("../../src/zarr-write/fs-target.ts");
+  const { FileSystemStore } = (await import(/* @vite-ignore */ storage)) as typeof import("@zarrita/storage");
+  return {
+    options: (name, extra = {}) => options(`${dir}/${name}`, extra),
+    target: (o) => Promise.resolve(createFsTarget(o.path)),
+    location: (o) => Promise.resolve(zarr.root(new FileSystemStore(o.path))),
+  };
+}
+
+const placeOf = (where: string | WriterPlace): Promise<WriterPlace> => (typeof where === "string" ? filePlace(where) : Promise.resolve(where));
+
 interface Level {
   path: string;
   scale: Vec3;
@@ -74,14 +113,13 @@ interface Level {
 
 /** Read one class's multiscale group with zarrita (v2 or v3) and check every voxel against f. */
 export async function verifyClass(
-  root: string,
+  root: zarr.Location<zarr.Readable>,
   cls: string,
   c: number,
   o: DatasetWriterOptions,
   only?: (level: string, world: Vec3) => boolean,
 ): Promise<{ levels: Level[]; shapes: number[][]; checked: number }> {
-  const store = new FileSystemStore(root);
-  const group = await zarr.open(zarr.root(store).resolve(cls), { kind: "group" });
+  const group = await zarr.open(root.resolve(cls), { kind: "group" });
   const attrs = group.attrs as Record<string, unknown>;
   const v3 = (o.zarrFormat ?? 3) === 3;
   const ome = (v3 ? (attrs["ome"] as Record<string, unknown>) : attrs) as { version?: string; multiscales: Array<Record<string, unknown>> };
@@ -97,7 +135,7 @@ export async function verifyClass(
   const shapes: number[][] = [];
   let checked = 0;
   for (const level of levels) {
-    const arr = await zarr.open(zarr.root(store).resolve(`${cls}/${level.path}`), { kind: "array" });
+    const arr = await zarr.open(root.resolve(`${cls}/${level.path}`), { kind: "array" });
     check(arr.dtype === (o.dtype ?? "float32"), `${cls}/${level.path}: dtype ${arr.dtype}`);
     shapes.push(arr.shape);
     const { data } = (await zarr.get(arr)) as { data: Float32Array };
@@ -156,8 +194,9 @@ export const writerCases = {
    * Every tile written (all concurrently) into zarr v3: zarrita reads back NGFF 0.5
    * groups with one level per target array and every voxel at its world position.
    */
-  async v3RoundTrip(dir: string): Promise<string> {
-    const o = options(join(dir, "out.zarr"));
+  async v3RoundTrip(where: string | WriterPlace): Promise<string> {
+    const place = await placeOf(where);
+    const o = place.options("out.zarr");
     const writer = await CellMapDatasetWriter.create(o);
     check(writer.ngffVersion === "0.5", "v3 writes NGFF 0.5");
     check(writer.length === [...writer.tiles()].length, "length counts the tiles");
@@ -171,11 +210,13 @@ export const writerCases = {
     await Promise.all(order.map((t) => writer.write(t.idx, predict(o, t.center))));
     await writer.close();
     check([...writer.pendingTiles()].length === 0, "all tiles finished");
-    const rootJson = JSON.parse(await readFile(join(o.path, "zarr.json"), "utf8")) as { node_type: string };
+    const rootBytes = await (await place.target(o)).get("zarr.json");
+    check(rootBytes !== undefined, "no zarr.json at the output's root");
+    const rootJson = JSON.parse(new TextDecoder().decode(rootBytes)) as { node_type: string };
     check(rootJson.node_type === "group", "root is a v3 group");
     let checked = 0;
     for (const [c, cls] of o.classes.entries()) {
-      const r = await verifyClass(o.path, cls, c, o);
+      const r = await verifyClass(await place.location(o), cls, c, o);
       checkGeometry(o, r.levels, r.shapes);
       checked += r.checked;
     }
@@ -186,11 +227,13 @@ export const writerCases = {
    * A crash in the middle of a tile (the target throws on the 3rd chunk write of tile 4) leaves
    * the finished tiles intact and recorded; a rerun skips them and completes the output.
    */
-  async resumeAfterCrash(dir: string, zarrFormat: 2 | 3 = 2): Promise<string> {
-    const o = options(join(dir, "crash.zarr"), { zarrFormat });
+  async resumeAfterCrash(where: string | WriterPlace, zarrFormat: 2 | 3 = 2): Promise<string> {
+    const place = await placeOf(where);
+    const o = place.options("crash.zarr", { zarrFormat });
+    const root = await place.location(o);
     let chunkWrites = 0;
     let armed = false;
-    const fsTarget = createFsTarget(o.path);
+    const fsTarget = await place.target(o);
     const crashing: ReadWriteTarget = {
       async set(key, bytes) {
         const isChunk = !key.endsWith(".json") && !key.split("/").pop()!.startsWith(".");
@@ -198,7 +241,7 @@ export const writerCases = {
         await fsTarget.set(key, bytes);
       },
       get: (key) => fsTarget.get(key),
-      delete: (key) => fsTarget.delete(key),
+      delete: (key) => fsTarget.delete!(key),
     };
     // The custom target is rooted at the output folder: path "" inside it.
     const first = await CellMapDatasetWriter.create({ ...o, path: "", target: crashing });
@@ -213,7 +256,7 @@ export const writerCases = {
     }
     check(crashed, "the write of tile 4 should have failed");
 
-    // A new process: the same options, the plain filesystem target.
+    // A new process: the same options, the plain target.
     const second = await CellMapDatasetWriter.create(o);
     const pending = [...second.pendingTiles()].map((t) => t.idx);
     check(pending[0] === 4 && pending.length === tiles.length - 4, `pending after the crash: ${pending.slice(0, 5)}... (${pending.length})`);
@@ -222,21 +265,21 @@ export const writerCases = {
       tiles.slice(0, 4).some((t) => w.every((v, k) => v >= t.box.lo[k]! && v < t.box.hi[k]!));
     let intact = 0;
     for (const [c, cls] of o.classes.entries()) {
-      intact += (await verifyClass(o.path, cls, c, o, (_l, w) => inFinished(w))).checked;
+      intact += (await verifyClass(root, cls, c, o, (_l, w) => inFinished(w))).checked;
     }
     check(intact > 0, "the finished tiles cover some voxels");
     for (const idx of pending) await second.write(idx, predict(o, second.tile(idx).center));
     await second.close();
     let checked = 0;
-    for (const [c, cls] of o.classes.entries()) checked += (await verifyClass(o.path, cls, c, o)).checked;
+    for (const [c, cls] of o.classes.entries()) checked += (await verifyClass(root, cls, c, o)).checked;
     const third = await CellMapDatasetWriter.create(o);
     check([...third.pendingTiles()].length === 0, "a rerun after completion has nothing to do");
     return `${intact} voxels of finished tiles intact after the crash; ${checked} correct after resuming`;
   },
 
   /** An existing output with other options, or not made by the writer, is refused unless overwrite. */
-  async refusesForeignOutput(dir: string): Promise<void> {
-    const o = options(join(dir, "foreign.zarr"));
+  async refusesForeignOutput(where: string | WriterPlace): Promise<void> {
+    const o = (await placeOf(where)).options("foreign.zarr");
     const w = await CellMapDatasetWriter.create(o);
     const t = w.tile(0);
     await w.write(0, predict(o, t.center));
@@ -248,8 +291,8 @@ export const writerCases = {
   },
 
   /** Bad options raise ArgumentError naming the option. */
-  async rejectsBadOptions(dir: string): Promise<void> {
-    const o = options(join(dir, "bad.zarr"));
+  async rejectsBadOptions(where: string | WriterPlace): Promise<void> {
+    const o = (await placeOf(where)).options("bad.zarr");
     await expectArgumentError(() => CellMapDatasetWriter.create({ ...o, classes: [] }), "classes");
     await expectArgumentError(() => CellMapDatasetWriter.create({ ...o, classes: ["a/b"] }), "classes[0]");
     await expectArgumentError(() => CellMapDatasetWriter.create({ ...o, targetBounds: { pred4: o.targetBounds["pred4"]! } }), "targetBounds.pred8");
