@@ -14,7 +14,7 @@ import { fmt, row } from "../lib/report.ts";
 import { perSecond, summarize } from "../lib/stats.ts";
 import type { Figure, Row } from "../schema.ts";
 import { levelBytes, openBaseline, openOurs, runBaseline, runOurs, workloadArrays, workloadBatches, type WorkloadArray, type WorkloadSpec } from "../workload.ts";
-import { maxAbsDiff } from "./resample.ts";
+import { maxAbsDiff, mismatchFraction } from "./resample.ts";
 
 const MIB = 2 ** 20;
 
@@ -206,15 +206,8 @@ async function dataLoaderEpochs(ctx: BenchContext, base: string, arrays: Workloa
 }
 
 function compare(ours: Float32Array[], base: Float32Array[]): { raw: number; labelMismatch: number } {
-  let mismatch = 0, total = 0;
-  for (let i = 1; i < ours.length; i++) {
-    const a = ours[i]!, b = base[i]!;
-    for (let j = 0; j < a.length; j++) {
-      total++;
-      if (!(a[j] === b[j] || (Number.isNaN(a[j]) && Number.isNaN(b[j])))) mismatch++;
-    }
-  }
-  return { raw: maxAbsDiff(ours[0]!, base[0]!), labelMismatch: total ? mismatch / total : 0 };
+  const labels = ours.slice(1).map((a, i) => mismatchFraction(a, base[i + 1]!, 0));
+  return { raw: maxAbsDiff(ours[0]!, base[0]!), labelMismatch: labels.reduce((x, y) => x + y, 0) / Math.max(1, labels.length) };
 }
 
 /** Time floors (ms per run) from the figure-6 limits. */
