@@ -25,12 +25,18 @@ step() {
   local name="$1"
   shift
   printf '\n==== %s ====\n' "$name"
-  local start=$SECONDS status=0
+  local start=$SECONDS status=0 log
+  log="$(mktemp)"
+  set +e
   if [ "$(type -t "$1")" != function ] && command -v timeout >/dev/null; then
-    timeout --foreground "$step_limit" "$@" || status=$?
+    timeout --foreground "$step_limit" "$@" 2>&1 | tee "$log"
   else
-    "$@" || status=$?
+    "$@" 2>&1 | tee "$log"
   fi
+  status=${PIPESTATUS[0]}
+  set -e
+  count_tests "$log"
+  rm -f "$log"
   local took=$((SECONDS - start))
   if [ "$status" -eq 0 ]; then
     summary+=("ok    ${took}s  $name")
@@ -38,6 +44,20 @@ step() {
     summary+=("FAIL  ${took}s  $name (exit $status)")
     failed+=("$name")
   fi
+}
+
+# Add up the tests a step's runner reported (vitest "Tests  N failed | M passed", deno
+# "ok | N passed | M failed"), for the closing line.
+tests_passed=0
+tests_failed=0
+count_tests() {
+  local line p f
+  line="$(sed 's/\x1b\[[0-9;]*m//g' "$1" | grep -a -E '^ +Tests +[0-9]|^(ok|FAILED) \| [0-9]+ passed' | tail -n 1)" || true
+  [ -n "$line" ] || return 0
+  p="$(grep -o -E '[0-9]+ passed' <<<"$line" | grep -o -E '[0-9]+' || echo 0)"
+  f="$(grep -o -E '[0-9]+ failed' <<<"$line" | grep -o -E '[0-9]+' || echo 0)"
+  tests_passed=$((tests_passed + p))
+  tests_failed=$((tests_failed + f))
 }
 
 fixtures() {
@@ -59,6 +79,7 @@ step "browser suite (vitest, headless Chromium)" "$bin/vitest" run --project bro
 
 printf '\n==== summary ====\n'
 printf '%s\n' "${summary[@]}"
+printf '\ntests: %d passed, %d failed\n' "$tests_passed" "$tests_failed"
 if [ "${#failed[@]}" -gt 0 ]; then
   printf '\n%d step(s) failed: %s\n' "${#failed[@]}" "$(IFS=,; echo "${failed[*]}")"
   exit 1

@@ -21,7 +21,7 @@ export interface CellMapArrayOptions {
   gpu?: GpuContext;
   /** "gpu" (WGSL resampling, GPU chunk cache) or "cpu" (reference twin); default "gpu" if `gpu` is given. */
   device?: "gpu" | "cpu";
-  /** Chunk-cache budget in bytes (default 64 MiB; capped by the GPU's storage binding limit). */
+  /** Chunk-cache budget in bytes (default 64 MiB; capped one slot below the GPU's storage binding limit). */
   cacheBytes?: number;
   /** Worker pool for fetching and decoding; one is created (and owned) if omitted. */
   pool?: WorkerPool;
@@ -117,7 +117,9 @@ export class CellMapArray {
     const words = Math.max(...opened.levels.map((l) => slotWords(l.chunks, l.kind)));
     let budget = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
     if (!(budget > 0)) throw new ArgumentError("cacheBytes", "must be a positive number of bytes", options.cacheBytes);
-    if (device === "gpu") budget = Math.min(budget, options.gpu!.maxStorageBinding);
+    // Stay one slot below the binding limit: SwiftShader reads wrong values from a storage buffer
+    // of exactly its 1 GiB limit, and no budget needs the last slot.
+    if (device === "gpu") budget = Math.min(budget, options.gpu!.maxStorageBinding - words * 4);
     const slotCount = Math.floor(budget / (words * 4));
     if (slotCount < 1) {
       throw new BudgetError(
