@@ -31,6 +31,20 @@ describe("CellMapArray (Node: workers, Dawn on SwiftShader)", () => {
     await readsStoredVoxels(dir, gpu);
     await readsStoredVoxels(dir, undefined);
   });
+  test("a budget above the binding limit is capped one slot below it and still reads correct values", async () => {
+    const { CellMapArray } = await import("../src/index.ts");
+    const huge = await CellMapArray.open(join(dir, "raw_v3"), { gpu, workers: 0, cacheBytes: 64 * 2 ** 30 });
+    const cpu = await CellMapArray.open(join(dir, "raw_v3"), { device: "cpu", workers: 0 });
+    expect(huge.stats.budgetBytes).toBeLessThan(gpu.maxStorageBinding);
+    expect(huge.stats.budgetBytes).toBeGreaterThan(gpu.maxStorageBinding - 2 * 8 * 8 * 8 * 2);
+    const specs = [{ center: [90, 70, 110] as [number, number, number] }];
+    const opts = { shape: [6, 7, 8] as [number, number, number], scale: [5, 3, 4] as [number, number, number] };
+    const [a, b] = [await huge.sample(specs, opts), await cpu.sample(specs, opts)];
+    for (let i = 0; i < a.length; i++) expect(Math.abs(a[i]! - b[i]!)).toBeLessThan(0.05);
+    huge.destroy();
+    cpu.destroy();
+  });
+
   test("a corrupt shard index fails its crc32c check with a typed error", async () => {
     const { readFileSync, writeFileSync, readdirSync } = await import("node:fs");
     const shard = join(dir, "raw_v3_start/s0/c/0/0/0");
