@@ -76,6 +76,7 @@ describe("determinism", () => {
 describe("samplers", () => {
   test("a keyed permutation is a bijection of [0, n) for any n", cases.permutationIsBijection);
   test("random: each pass over the data visits every index once", cases.randomVisitsEachOnce);
+  test("sequential: positions in order, wrapping around", cases.sequentialInOrder);
   test("weighted: runs are drawn in proportion to their class-weighted foreground", cases.weightedProportions);
   test("classBalanced: the least-seen class is picked next", cases.classBalancedAlternates);
   test("loader options are validated", cases.loaderOptions);

@@ -30,6 +30,7 @@ test("transforms compose in the order the config lists them", augment.compositio
 // Samplers and loader options (test/dataloader.test.ts)
 test("a keyed permutation is a bijection of [0, n) for any n", sampler.permutationIsBijection);
 test("random: each pass over the data visits every index once", sampler.randomVisitsEachOnce);
+test("sequential: positions in order, wrapping around", sampler.sequentialInOrder);
 test("weighted: runs are drawn in proportion to their class-weighted foreground", sampler.weightedProportions);
 test("classBalanced: the least-seen class is picked next", sampler.classBalancedAlternates);
 test("loader options are validated", sampler.loaderOptions);

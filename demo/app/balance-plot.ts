@@ -11,7 +11,8 @@ import { h, numberInput } from "./dom.ts";
 import type { SampleConfig } from "./sample-config.ts";
 
 const SAMPLERS: readonly SamplerKind[] = ["random", "weighted", "classBalanced"];
-const SAMPLER_COLORS: Record<SamplerKind, string> = { random: "#8b95a3", weighted: "#5b9cff", classBalanced: "#ffd33d" };
+// The plot compares the drawing samplers; "sequential" draws nothing at random.
+const SAMPLER_COLORS: Record<SamplerKind, string> = { random: "#8b95a3", sequential: "#5f6b7a", weighted: "#5b9cff", classBalanced: "#ffd33d" };
 
 /** Per sampler and class: foreground voxels, known voxels, all voxels, samples with the class. */
 export type BalanceResult = Record<string, { samples: number; byCrop: Record<string, number>; classes: Record<string, { fg: number; known: number; total: number; samplesWith: number }> }>;

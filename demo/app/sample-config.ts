@@ -62,7 +62,7 @@ export function createConfigForm(source: Source): ConfigForm {
   const contrast = [numberInput(0.8, { id: "vt-contrast-min", step: "0.05" }), numberInput(1.25, { id: "vt-contrast-max", step: "0.05" })];
   const contrastOn = h("input", { type: "checkbox", checked: true, id: "vt-contrast" });
   const pad = h("input", { type: "checkbox", checked: true, id: "pad" });
-  const sampler = h("select", { id: "sampler" }, ...(["random", "weighted", "classBalanced"] as const).map((s) => h("option", { value: s }, s)));
+  const sampler = h("select", { id: "sampler" }, ...(["random", "sequential", "weighted", "classBalanced"] as const).map((s) => h("option", { value: s }, s)));
   const batchSize = numberInput(6, { id: "batch-size", min: "1", max: "64", step: "1" });
   const seed = numberInput(1, { id: "seed", step: "1" });
   const epoch = numberInput(0, { id: "epoch", min: "0", step: "1" });

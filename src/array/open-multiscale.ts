@@ -4,7 +4,7 @@ import type { Vec3 } from "../geometry/types.ts";
 import { parseCellMapAnnotation, parseMultiscales } from "../ngff/parse.ts";
 import type { CellMapAnnotation, NgffMultiscale } from "../ngff/types.ts";
 import type { HttpStoreOptions } from "../store/http.ts";
-import { openStore } from "../store/open.ts";
+import { openStore, resolveLocation } from "../store/open.ts";
 import type { ReadableStore } from "../store/types.ts";
 import { storageKindForDtype, type StorageKind } from "./storage-kind.ts";
 
@@ -54,7 +54,7 @@ export async function openMultiscale(
   location: string,
   options: { storeOptions?: HttpStoreOptions; signal?: AbortSignal; store?: ReadableStore } = {},
 ): Promise<OpenedMultiscale> {
-  const url = location.replace(/\/+$/, "");
+  const url = resolveLocation(location).replace(/\/+$/, "");
   const store = options.store ?? openStore(url, options.storeOptions);
   throwIfAborted(options.signal, `opening ${url}`);
   let group: zarr.Group<ReadableStore>;

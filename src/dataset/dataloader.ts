@@ -101,8 +101,8 @@ export class CellMapDataLoader<N extends string = string, O extends "cpu" | "gpu
     this.#iterations = options.iterationsPerEpoch === undefined ? undefined : int("iterationsPerEpoch", options.iterationsPerEpoch, 1);
     this.#epoch = int("epoch", options.epoch ?? 0, 0);
     const sampler = options.sampler ?? "random";
-    if (!["random", "weighted", "classBalanced"].includes(sampler)) {
-      throw new ArgumentError("sampler", 'must be "random", "weighted" or "classBalanced"', sampler);
+    if (!["random", "sequential", "weighted", "classBalanced"].includes(sampler)) {
+      throw new ArgumentError("sampler", 'must be "random", "sequential", "weighted" or "classBalanced"', sampler);
     }
     this.sampler = sampler;
     this.output = (options.output ?? "cpu") as O;

@@ -24,7 +24,7 @@ import type { ClassCounts } from "./class-counts.ts";
 import type { SampleGroup, SampleSource } from "./types.ts";
 
 /** The sampler kinds. */
-export type SamplerKind = "random" | "weighted" | "classBalanced";
+export type SamplerKind = "random" | "sequential" | "weighted" | "classBalanced";
 
 /**
  * A keyed pseudo-random permutation of `[0, n)` computed one element at a time.
@@ -120,6 +120,8 @@ export async function createIndexStream(source: SampleSource<string>, kind: Samp
   const n = source.length;
   if (n === 0) throw new ArgumentError("dataset", "has no samples");
   const { seed, epoch } = options;
+  // In order, wrapping around: Python's shuffle=False, for validation and inference.
+  if (kind === "sequential") return (p) => p % n;
   if (kind === "random") {
     const perms = new Map<number, Permutation>();
     return (p) => {
@@ -150,7 +152,7 @@ export async function createIndexStream(source: SampleSource<string>, kind: Samp
       return g.start + r.int(g.length);
     };
   }
-  if (kind !== "classBalanced") throw new ArgumentError("sampler", 'must be "random", "weighted" or "classBalanced"', kind);
+  if (kind !== "classBalanced") throw new ArgumentError("sampler", 'must be "random", "sequential", "weighted" or "classBalanced"', kind);
   const classesOf = groups.map((g) => source.classes.filter((c) => (counts.get(g.dataset)![c]?.foreground ?? 0) > 0));
   const candidates = source.classes.filter((c) => classesOf.some((cs) => cs.includes(c)));
   if (candidates.length === 0) {

@@ -29,6 +29,7 @@ Deno.test("transforms compose in the order the config lists them", augment.compo
 // Samplers and loader options (test/dataloader.test.ts)
 Deno.test("a keyed permutation is a bijection of [0, n) for any n", sampler.permutationIsBijection);
 Deno.test("random: each pass over the data visits every index once", sampler.randomVisitsEachOnce);
+Deno.test("sequential: positions in order, wrapping around", sampler.sequentialInOrder);
 Deno.test("weighted: runs are drawn in proportion to their class-weighted foreground", sampler.weightedProportions);
 Deno.test("classBalanced: the least-seen class is picked next", sampler.classBalancedAlternates);
 Deno.test("loader options are validated", sampler.loaderOptions);

@@ -71,6 +71,14 @@ export const samplerCases = {
     check(JSON.stringify(head) !== JSON.stringify([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]), "the permutation starts like the identity");
   },
 
+  /** Sequential: positions in order, wrapping around (Python's shuffle=False). */
+  async sequentialInOrder(): Promise<void> {
+    const src = twoRuns();
+    const stream = await createIndexStream(src, "sequential", { seed: 1, epoch: 3 });
+    same(Array.from({ length: 5 }, (_, p) => stream(p)), [0, 1, 2, 3, 4], "first positions");
+    same([stream(999), stream(1000), stream(1001)], [999, 0, 1], "positions around the end");
+  },
+
   /** Random: each pass over the data visits every index once. */
   async randomVisitsEachOnce(): Promise<void> {
     const src = twoRuns();
