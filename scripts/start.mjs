@@ -6,7 +6,8 @@
 //   3. starts the Vite dev server for demo/ and prints its URL.
 //
 // Options: --host H (default 127.0.0.1; both servers bind to it), --port N (app, default 5173 or
-// the next free one), --data-port N (default any free port), --data DIR (default data),
+// the next free one), --data-port N (default 8000, the port the README examples use, or any free
+// port when 8000 is taken), --data DIR (default data),
 // --regenerate (rewrite the sample dataset). `npm start -- --port 8080` passes options through npm.
 //
 // Also a module: `start(options)` returns { url, dataUrl, datasetUrl, close } (used by the e2e tests).
@@ -61,7 +62,10 @@ export async function start(options = {}) {
   const vite = await import("vite");
   // Node 20 cannot run TypeScript: load the library's static server through Vite's module runner.
   const { module: staticServer } = await vite.runnerImport(join(repo, "src/serve/static-server.ts"));
-  const data = await staticServer.serveStatic({ root: dataDir, host, port: options.dataPort ?? 0 });
+  const serve = (port) => staticServer.serveStatic({ root: dataDir, host, port });
+  const data = options.dataPort !== undefined
+    ? await serve(options.dataPort)
+    : await serve(8000).catch((e) => (e?.code === "EADDRINUSE" ? serve(0) : Promise.reject(e)));
   const datasetUrl = `${data.url}/sample_v3.zarr`;
 
   process.env["CELLMAP_DATA_URL"] = datasetUrl;
