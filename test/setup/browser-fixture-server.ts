@@ -1,23 +1,29 @@
-// Global setup of the browser project: write the CellMapArray fixture and serve it over loopback
-// HTTP, so tests in Chromium stream it through the real fetch workers.
+// Global setup of the browser project: write the CellMapArray fixture and, in a subfolder, the
+// dataset fixture, and serve both over loopback HTTP, so tests in Chromium stream them through the
+// real fetch workers.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { serveStatic } from "../../src/serve/static-server.ts";
 import { writeArrayFixture } from "./array-fixture.ts";
+import { DATASET_DIR, writeDatasetFixture } from "./dataset-http-fixture.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
     fixtureUrl: string;
+    /** The dataset fixture of test/setup/dataset-http-fixture.ts. */
+    datasetUrl: string;
   }
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dir = mkdtempSync(join(tmpdir(), "cellmap-browser-"));
   await writeArrayFixture(dir);
+  await writeDatasetFixture(dir);
   const server = await serveStatic({ root: dir });
   project.provide("fixtureUrl", server.url);
+  project.provide("datasetUrl", `${server.url}/${DATASET_DIR}`);
   return async () => {
     await server.close();
     rmSync(dir, { recursive: true, force: true });
