@@ -1,6 +1,6 @@
-// Determinism across fetch-worker counts, shared by the Deno and Chromium suites (Node runs its own
-// on worker threads reading files, test/dataloader.test.ts). The dataset of
-// test/setup/dataset-http-fixture.ts is read over real HTTP by one module worker, then by two; a
+// Determinism across fetch-worker counts, shared by the Node, Deno and Chromium suites (Node also
+// runs its own on 1 and 4 worker threads reading files, test/dataloader.test.ts). The dataset of
+// test/setup/dataset-http-fixture.ts is read over real HTTP by one fetch worker, then by two; a
 // seeded loader with spatial transforms must give bit-identical batches either way.
 import { CellMapDataLoader, type Batch } from "../../src/dataset/dataloader.ts";
 import { CellMapDataset } from "../../src/dataset/dataset.ts";
