@@ -22,6 +22,9 @@ struct Sample {
   origin: vec4i,    // .xyz = source-box origin (voxel, z,y,x) that v_local is relative to
   chunkLo: vec4i,   // .xyz = first chunk-grid coordinate of the table (z,y,x); .w = table offset (words)
   chunkDims: vec4u, // .xyz = table extent in chunks (z,y,x); .w unused
+  dispStep: vec4f,  // .xyz = control-grid units per output voxel (z,y,x); .w unused
+  dispStart: vec4f, // .xyz = control-grid coordinate of output voxel 0 (z,y,x); .w unused
+  dispDims: vec4u,  // .xyz = control-grid extent (z,y,x), 0 = no displacement; .w = first point in `disp`
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -29,6 +32,8 @@ struct Sample {
 @group(0) @binding(2) var<storage, read> tables: array<u32>;
 @group(0) @binding(3) var<storage, read> cache: array<u32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
+// Control-point displacements in output voxels, 3 per point (z, y, x), C order over each sample's grid.
+@group(0) @binding(5) var<storage, read> disp: array<f32>;
 
 const ABSENT: u32 = 0xFFFFFFFFu;
 
@@ -84,6 +89,43 @@ fn corner(z: Axes, y: Axes, x: Axes, table: u32, d: Decode) -> f32 {
   return element(slot, z.elem.x + y.elem.y + x.elem.z, d);
 }
 
+// The 4 cubic B-spline weights of control points floor(u) - 1 .. floor(u) + 2, for t = u - floor(u).
+fn bspline(t: f32) -> vec4f {
+  let s = 1.0 - t;
+  let t2 = t * t;
+  let t3 = t2 * t;
+  return vec4f(s * s * s, 3.0 * t3 - 6.0 * t2 + 4.0, -3.0 * t3 + 3.0 * t2 + 3.0 * t + 1.0, t3) / 6.0;
+}
+
+// Displacement of output voxel j in output voxels: the cubic B-spline of the sample's control
+// points at u = j * dispStep + dispStart, control indices clamped to the grid.
+fn displacement(j: vec3f, s: Sample) -> vec3f {
+  let u = j * s.dispStep.xyz + s.dispStart.xyz;
+  let i = floor(u);
+  let t = u - i;
+  let wz = bspline(t.x);
+  let wy = bspline(t.y);
+  let wx = bspline(t.z);
+  let base = vec3i(i) - vec3i(1);
+  let last = vec3i(s.dispDims.xyz) - vec3i(1);
+  let gy = s.dispDims.y;
+  let gx = s.dispDims.z;
+  var acc = vec3f(0.0);
+  for (var a = 0; a < 4; a++) {
+    let z = u32(clamp(base.x + a, 0, last.x));
+    for (var b = 0; b < 4; b++) {
+      let y = u32(clamp(base.y + b, 0, last.y));
+      let wzy = wz[a] * wy[b];
+      for (var c = 0; c < 4; c++) {
+        let x = u32(clamp(base.z + c, 0, last.z));
+        let p = 3u * (s.dispDims.w + (z * gy + y) * gx + x);
+        acc += (wzy * wx[c]) * vec3f(disp[p], disp[p + 1u], disp[p + 2u]);
+      }
+    }
+  }
+  return acc;
+}
+
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let idx = gid.y * params.rowWidth + gid.x;
@@ -101,7 +143,11 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let jx = ry - jy * n.z;
 
   let s = samples[b];
-  let j = vec3f(f32(jz), f32(jy), f32(jx));
+  var j = vec3f(f32(jz), f32(jy), f32(jx));
+  // Elastic deformation: read output voxel j at j + d(j) (output voxels) through the same affine.
+  if (s.dispDims.x != 0u) {
+    j += displacement(j, s);
+  }
   let local = vec3f(dot(s.m0.xyz, j) + s.m0.w, dot(s.m1.xyz, j) + s.m1.w, dot(s.m2.xyz, j) + s.m2.w);
   // v = origin + local, kept as integer + fraction so that float32 stays exact on large volumes.
   let whole = floor(local);

@@ -92,6 +92,7 @@ describe("resample.wgsl layout", () => {
       "0/2 <storage,read> array<u32>",
       "0/3 <storage,read> array<u32>",
       "0/4 <storage,read_write> array<f32>",
+      "0/5 <storage,read> array<f32>",
     ]);
     expect(resampleWgsl).toMatch(/@compute\s+@workgroup_size\(64\)\s*fn main\(/);
   });
@@ -142,7 +143,7 @@ describe("resample.wgsl layout", () => {
     }));
     const buffer = encodeSampleStructs(samples);
     expect(buffer.byteLength).toBe(2 * layout.stride);
-    expect(layout.fields.map((f) => f.name)).toEqual(["m0", "m1", "m2", "origin", "chunkLo", "chunkDims"]);
+    expect(layout.fields.map((f) => f.name)).toEqual(["m0", "m1", "m2", "origin", "chunkLo", "chunkDims", "dispStep", "dispStart", "dispDims"]);
     samples.forEach((s, k) => {
       const got = Object.fromEntries(layout.fields.map((f) => [f.name, read(buffer, k * layout.stride, f)]));
       const m = Array.from(s.matrix, Math.fround);

@@ -3,11 +3,13 @@ import { CoordinateTransformer } from "../geometry/transformer.ts";
 import type { Interpolation, OutputSpec, Vec3 } from "../geometry/types.ts";
 import type { GpuContext } from "../gpu/context.ts";
 import type { ResampleSample } from "../gpu/resample.ts";
+import type { DeformField } from "../augment/deform.ts";
 import type { CellMapAnnotation, NgffMultiscale } from "../ngff/types.ts";
 import type { HttpStoreOptions } from "../store/http.ts";
 import { WorkerPool } from "../worker/pool.ts";
 import { CpuBackend, GpuBackend, type BackendOutput, type ResampleBackend } from "./backend.ts";
 import { chunkKey, chunksInBox } from "./chunk-grid.ts";
+import { checkDeformField, deformSample } from "./deform-sample.ts";
 import { openMultiscale, type LevelInfo } from "./open-multiscale.ts";
 import { SlotCache, type CacheStats } from "./slot-cache.ts";
 import { bytesPerElement, slotWords } from "./storage-kind.ts";
@@ -32,10 +34,15 @@ export interface CellMapArrayOptions {
   signal?: AbortSignal;
 }
 
-/** One sample to read: its world center and optional augmentation matrix A (row-major z, y, x). */
+/**
+ * One sample to read: its world center, optional augmentation matrix A (row-major z, y, x) and
+ * optional elastic deformation: output voxel at offset `o` from the center (world units) is read
+ * at `center + A·(o + d(o))`, `d` the field's displacement (`src/augment/deform.ts`).
+ */
 export interface SampleSpec {
   center: Readonly<Vec3>;
   augment?: ArrayLike<number>;
+  deform?: DeformField;
 }
 
 /** How to read samples: the output grid, interpolation and pad value. */
@@ -172,10 +179,11 @@ export class CellMapArray {
     return t;
   }
 
-  /** Chunk-grid coordinates (z, y, x) of the chunks one sample reads. */
+  /** Chunk-grid coordinates (z, y, x) of the chunks one sample reads (displaced reads included). */
   chunksForSample(spec: SampleSpec, options: OutputSpec & { interp?: Interpolation }): Vec3[] {
     const t = this.transformer(options, options.interp ?? "linear");
-    const { box } = t.forSample(spec.center, spec.augment);
+    const st = t.forSample(spec.center, spec.augment);
+    const box = spec.deform ? deformSample(t, st, spec.deform).box : st.box;
     return box ? chunksInBox(box, this.levels[t.level]!.chunks).coords : [];
   }
 
@@ -228,9 +236,12 @@ export class CellMapArray {
         if (!Number.isFinite(s.center[k])) throw new ArgumentError(`specs[${i}].center`, "must be three finite numbers", s.center);
       }
       if (s.augment !== undefined && s.augment.length !== 9) throw new ArgumentError(`specs[${i}].augment`, "must have 9 numbers (3x3 row-major)", s.augment);
-      const st = t.forSample(s.center, s.augment);
+      if (s.deform !== undefined) checkDeformField(s.deform, `specs[${i}].deform`);
+      const plain = t.forSample(s.center, s.augment);
+      const deformed = s.deform ? deformSample(t, plain, s.deform) : undefined;
+      const st = deformed ?? plain;
       const grid = st.box ? chunksInBox(st.box, level.chunks) : { lo: [0, 0, 0] as Vec3, dims: [0, 0, 0] as Vec3, coords: [] };
-      return { st, grid, keys: grid.coords.map((c) => chunkKey(t.level, c)) };
+      return { st, grid, keys: grid.coords.map((c) => chunkKey(t.level, c)), displacement: deformed?.displacement };
     });
     // Split into groups whose distinct chunks fit in the cache at once.
     const groups: number[][] = [];
@@ -265,13 +276,14 @@ export class CellMapArray {
           const p = plans[i]!;
           const tableOffset = tableParts.length;
           for (const k of p.keys) tableParts.push(acquired.slots.get(k)!);
-          return {
+          const sample: ResampleSample = {
             matrix: p.st.localMatrix,
             origin: p.st.box ? p.st.box.lo : [0, 0, 0],
             chunkLo: p.grid.lo,
             chunkDims: p.grid.dims,
             tableOffset,
           };
+          return p.displacement ? { ...sample, displacement: p.displacement } : sample;
         });
         await this.#backend.run(
           {

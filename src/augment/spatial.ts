@@ -16,6 +16,9 @@
  *   about y it turns +z toward +x, about x it turns +y toward +z. Several axes compose as
  *   `Rz · Ry · Rx`. (The Python library builds its z rotation on an `xy`-indexed meshgrid, which
  *   swaps the first two axes, z and y, of the sampled grid; this module uses plain rotation matrices.)
+ * - `deform: { spacing: 400, magnitude: 30, p: 0.5 }`: elastic deformation, a smooth random
+ *   displacement field in the output frame (`src/augment/deform.ts`). It is not part of `A`: a
+ *   voxel at offset `o` is read at `c + A·(o + d(o))`, wherever `deform` is listed.
  *
  * Draws happen in a fixed order (transform order, then z, y, x within a transform), so a seed gives
  * the same matrix in every runtime.
@@ -29,6 +32,7 @@
  */
 
 import { ArgumentError } from "../errors.ts";
+import { parseDeform, type DeformConfig, type DeformSpec } from "./deform.ts";
 import type { Rng } from "./rng.ts";
 
 /** A spatial axis name. */
@@ -42,6 +46,8 @@ export interface SpatialTransformsConfig {
   transpose?: { axes: Axis[] };
   /** Per-axis angle ranges `[min, max]` in degrees. */
   rotate?: { axes: Partial<Record<Axis, readonly [number, number]>> };
+  /** Elastic deformation: control-point spacing and magnitude (world units), probability. */
+  deform?: DeformConfig;
 }
 
 /** One parsed step. Axis indices are 0 = z, 1 = y, 2 = x. */
@@ -53,6 +59,8 @@ export type SpatialStep =
 /** A parsed, validated config: the steps in the order they apply. */
 export interface SpatialTransforms {
   readonly steps: readonly SpatialStep[];
+  /** The elastic deformation, when configured (applied in the output frame, before `A`). */
+  readonly deform?: DeformSpec;
 }
 
 const AXES: readonly Axis[] = ["z", "y", "x"];
@@ -83,8 +91,13 @@ export function parseSpatialTransforms(config: unknown): SpatialTransforms {
   const root = "spatialTransforms";
   if (!isObject(config)) throw new ArgumentError(root, "must be an object like { mirror: { axes: { x: 0.5 } } }", config);
   const steps: SpatialStep[] = [];
+  let deform: DeformSpec | undefined;
   for (const [name, params] of Object.entries(config)) {
     const field = `${root}.${name}`;
+    if (name === "deform") {
+      deform = parseDeform(params, field);
+      continue;
+    }
     if (!isObject(params) || !("axes" in params)) throw new ArgumentError(field, "must be an object with `axes`", params);
     const axes = params["axes"];
     if (name === "mirror") {
@@ -113,10 +126,10 @@ export function parseSpatialTransforms(config: unknown): SpatialTransforms {
       }
       steps.push({ kind: "rotate", ranges });
     } else {
-      throw new ArgumentError(field, 'is not a spatial transform (expected "mirror", "transpose" or "rotate")', name);
+      throw new ArgumentError(field, 'is not a spatial transform (expected "mirror", "transpose", "rotate" or "deform")', name);
     }
   }
-  return { steps };
+  return deform ? { steps, deform } : { steps };
 }
 
 /**

@@ -90,7 +90,7 @@ export async function readBatch(
   const plans: SamplePlan[] = items.map((it) => it.dataset.plan(it.index, it.rng));
   const runs = runsOf(items);
   const specsOf = (start: number, end: number): SampleSpec[] =>
-    plans.slice(start, end).map((p) => (p.augment ? { center: p.center, augment: p.augment } : { center: p.center }));
+    plans.slice(start, end).map((p) => ({ center: p.center, ...(p.augment ? { augment: p.augment } : {}), ...(p.deform ? { deform: p.deform } : {}) }));
   const signal = options.signal ? { signal: options.signal } : {};
   throwIfAborted(options.signal, "reading a batch");
   const classes = first.classes;

@@ -6,6 +6,7 @@
  */
 
 import { CellMapArray, type CellMapArrayOptions } from "../array/cellmap-array.ts";
+import { deformGrid, drawDeformField, type DeformField, type DeformGrid } from "../augment/deform.ts";
 import { hashKey, rngFor, type Rng } from "../augment/rng.ts";
 import { drawSpatialMatrix, parseSpatialTransforms, type SpatialTransforms } from "../augment/spatial.ts";
 import { ArgumentError } from "../errors.ts";
@@ -26,6 +27,8 @@ export interface SamplePlan {
   center: Vec3;
   /** Augmentation matrix A (row-major z, y, x); undefined for the identity. */
   augment: Float64Array | undefined;
+  /** Elastic deformation of every array of the sample (only when `isTrain` and it fired). */
+  deform?: DeformField;
   /** Value ops per input array name. */
   inputOps: Record<string, ValueOp[]>;
   /** Value ops per class. */
@@ -72,6 +75,8 @@ export class CellMapDataset<N extends string = string> implements SampleSource<N
   /** The lazy grid of sample centers. */
   readonly grid: SamplingGrid;
   readonly spatial: SpatialTransforms;
+  /** The control grid of `spatialTransforms.deform` over this dataset's outputs, if configured. */
+  readonly deformGrid: DeformGrid | undefined;
   readonly #labels: ReadonlyMap<string, CellMapArray>;
   readonly #valueSpecs: ReadonlyMap<string, ValueTransformSpec>;
   readonly #targetSpecs: ReadonlyMap<string, ValueTransformSpec>;
@@ -129,6 +134,7 @@ export class CellMapDataset<N extends string = string> implements SampleSource<N
       ...[...this.#labels.values()].map((a) => ({ box: arrayBounds(a.levels[0]!), outputs: targets })),
     ];
     this.grid = new SamplingGrid({ bounds, outputs: [...inputs, ...targets], pad: this.pad });
+    this.deformGrid = this.spatial.deform ? deformGrid(this.spatial.deform, [...inputs, ...targets]) : undefined;
   }
 
   /**
@@ -218,6 +224,7 @@ export class CellMapDataset<N extends string = string> implements SampleSource<N
   plan(i: number, rng: Rng): SamplePlan {
     const center = this.center(i);
     const augment = this.isTrain && this.spatial.steps.length > 0 ? drawSpatialMatrix(this.spatial, rng.split("spatial")) : undefined;
+    const deform = this.isTrain && this.deformGrid ? drawDeformField(this.deformGrid, rng.split("deform")) : undefined;
     const inputOps: Record<string, ValueOp[]> = {};
     for (const name of Object.keys(this.inputArrays)) {
       const spec = this.#valueSpecs.get(name);
@@ -228,7 +235,7 @@ export class CellMapDataset<N extends string = string> implements SampleSource<N
       const spec = this.#targetSpecs.get(c);
       targetOps[c] = spec ? drawOps(spec, rng.split("target", c)) : [];
     }
-    return { center, augment, inputOps, targetOps };
+    return { center, augment, inputOps, targetOps, ...(deform ? { deform } : {}) };
   }
 
   /**

@@ -46,6 +46,23 @@ export interface ResampleParams {
   readonly slotWords: number;
 }
 
+/**
+ * A sample's displacement field (elastic deformation), in this dispatch's output voxels: output
+ * voxel `j` is read at `j + d(j)` through the sample's affine, where `d` is the cubic B-spline of
+ * the control values at control-grid coordinate `u = j * step + start` (per axis; control indices
+ * clamped to the grid). See `src/augment/deform.ts` for how a dataset builds one.
+ */
+export interface ResampleDisplacement {
+  /** Control points per axis (z, y, x), each >= 1. */
+  readonly dims: Vec3;
+  /** Control-grid units per output voxel (z, y, x). */
+  readonly step: Vec3;
+  /** Control-grid coordinate of output voxel 0 (z, y, x). */
+  readonly start: Vec3;
+  /** Displacements in output voxels, `(dz, dy, dx)` per control point, C order over `dims`. */
+  readonly values: ArrayLike<number>;
+}
+
 /** One batch item: its affine and where its slot table lies. */
 export interface ResampleSample {
   /**
@@ -61,6 +78,8 @@ export interface ResampleSample {
   readonly chunkDims: Vec3;
   /** Word offset of this sample's table in the concatenated table. */
   readonly tableOffset: number;
+  /** Elastic deformation of this sample; none reads every voxel straight through the affine. */
+  readonly displacement?: ResampleDisplacement;
 }
 
 /** Slot-table entry of a chunk the store does not have: it reads as the fill value. */
@@ -70,7 +89,7 @@ export const RESAMPLE_WORKGROUP_SIZE = 64;
 /** Byte size of the WGSL `Params` struct. */
 export const PARAMS_BYTES = 64;
 /** Byte size (and array stride) of the WGSL `Sample` struct. */
-export const SAMPLE_BYTES = 96;
+export const SAMPLE_BYTES = 144;
 
 const USAGE_UNIFORM = 0x0040;
 const USAGE_STORAGE = 0x0080;
@@ -106,7 +125,8 @@ export function encodeParams(params: ResampleParams & { readonly rowWidth: numbe
 }
 
 /**
- * Encode the `Sample` structs, one per batch item, {@link SAMPLE_BYTES} apart.
+ * Encode the `Sample` structs, one per batch item, {@link SAMPLE_BYTES} apart. A sample's
+ * displacement points start where {@link encodeDisplacements} puts them (samples in order).
  *
  * @returns `samples.length * SAMPLE_BYTES` bytes
  * @example
@@ -120,6 +140,7 @@ export function encodeSampleStructs(samples: readonly ResampleSample[]): ArrayBu
   const f = new Float32Array(buffer);
   const i = new Int32Array(buffer);
   const u = new Uint32Array(buffer);
+  let point = 0;
   samples.forEach((s, k) => {
     if (s.matrix.length !== 12) throw new ArgumentError(`samples[${k}].matrix`, "must hold 12 numbers (3x4)", s.matrix.length);
     const w = (k * SAMPLE_BYTES) / 4;
@@ -128,8 +149,39 @@ export function encodeSampleStructs(samples: readonly ResampleSample[]): ArrayBu
     i.set(s.chunkLo, w + 16);
     u[w + 19] = s.tableOffset;
     u.set(s.chunkDims, w + 20);
+    const d = s.displacement;
+    if (d) {
+      f.set(d.step, w + 24);
+      f.set(d.start, w + 28);
+      u.set(d.dims, w + 32);
+      u[w + 35] = point;
+      point += d.dims[0] * d.dims[1] * d.dims[2];
+    }
   });
   return buffer;
+}
+
+/**
+ * Encode the displacement control points of every sample that has some, concatenated in sample
+ * order (3 f32 per point), as the shader's `disp` binding reads them.
+ *
+ * @returns the f32 words; empty when no sample is displaced
+ * @example
+ * ```ts
+ * const words = encodeDisplacements(samples); // bind as binding 5
+ * ```
+ */
+export function encodeDisplacements(samples: readonly ResampleSample[]): Float32Array {
+  let total = 0;
+  for (const s of samples) if (s.displacement) total += s.displacement.values.length;
+  const out = new Float32Array(total);
+  let at = 0;
+  for (const s of samples) {
+    if (!s.displacement) continue;
+    out.set(s.displacement.values, at);
+    at += s.displacement.values.length;
+  }
+  return out;
 }
 
 /** Dispatch geometry: workgroup counts and the `rowWidth` the shader's flat index uses. */
@@ -194,13 +246,13 @@ export interface ResampleDispatchOptions {
 /** A recorded dispatch. Call `release()` once its command buffer is submitted. */
 export interface ResampleDispatch {
   readonly grid: ResampleGrid;
-  /** Destroys the uniform, sample and table buffers made for this dispatch (valid after submit). */
+  /** Destroys the uniform, sample, table and displacement buffers made for this dispatch (valid after submit). */
   release(): void;
 }
 
 /**
- * Record one resample dispatch into `encoder`: creates and fills the `Params`, `Sample` and table
- * buffers, binds them with the cache and the output, and dispatches (2D when the output needs more
+ * Record one resample dispatch into `encoder`: creates and fills the `Params`, `Sample`, table and
+ * displacement buffers, binds them with the cache and the output, and dispatches (2D when the output needs more
  * than 65535 workgroups). Call `release()` on the result after submitting the command buffer.
  *
  * A chunk coordinate outside a sample's table reads as the fill value, like an absent chunk.
@@ -262,6 +314,8 @@ export function recordResample(
   checkBinding("output", outBytes, maxBinding, "use a smaller batch or output shape");
   checkBinding("chunk cache", cache.size, maxBinding, "lower the cache budget");
   checkBinding("slot table", table.byteLength, maxBinding, "use a smaller batch");
+  const displacements = encodeDisplacements(samples);
+  checkBinding("displacement", displacements.byteLength, maxBinding, "use a smaller batch or a coarser deformation grid");
 
   const grid = resampleGrid(total, limits.maxComputeWorkgroupsPerDimension);
   const label = `${ctx.label} resample`;
@@ -269,6 +323,7 @@ export function recordResample(
     upload(device, `${label} params`, USAGE_UNIFORM, encodeParams({ ...params, rowWidth: grid.rowWidth })),
     upload(device, `${label} samples`, USAGE_STORAGE, encodeSampleStructs(samples)),
     upload(device, `${label} table`, USAGE_STORAGE, table),
+    upload(device, `${label} displacements`, USAGE_STORAGE, displacements),
   ] as const;
   const bindGroup = device.createBindGroup({
     label: `${label} bind group`,
@@ -279,6 +334,7 @@ export function recordResample(
       { binding: 2, resource: { buffer: made[2] } },
       { binding: 3, resource: { buffer: cache } },
       { binding: 4, resource: { buffer: out, offset: outOffset, size: outBytes } },
+      { binding: 5, resource: { buffer: made[3] } },
     ],
   });
   const pass = encoder.beginComputePass({ label: `${label} pass` });
@@ -318,6 +374,14 @@ function validate(params: ResampleParams, samples: readonly ResampleSample[], ta
         s.tableOffset,
       );
     }
+    const d = s.displacement;
+    if (d) {
+      const field = `samples[${k}].displacement`;
+      if (!d.dims.every((n) => Number.isInteger(n) && n >= 1)) throw new ArgumentError(`${field}.dims`, "must hold positive integers", d.dims);
+      if (![...d.step, ...d.start].every(Number.isFinite)) throw new ArgumentError(`${field}.step`, "and start must hold finite numbers", [d.step, d.start]);
+      const n = 3 * d.dims[0] * d.dims[1] * d.dims[2];
+      if (d.values.length !== n) throw new ArgumentError(`${field}.values`, `must hold 3 numbers per control point (${n})`, d.values.length);
+    }
   });
 }
 
@@ -331,7 +395,7 @@ function checkBinding(what: string, bytes: number, max: number, fix: string): vo
 }
 
 /** A fresh buffer holding `data` (at least 16 bytes, so empty tables still bind). */
-function upload(device: GPUDevice, label: string, usage: number, data: ArrayBuffer | Uint32Array): GPUBuffer {
+function upload(device: GPUDevice, label: string, usage: number, data: ArrayBuffer | Uint32Array | Float32Array): GPUBuffer {
   const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   const size = Math.max(16, Math.ceil(bytes.byteLength / 4) * 4);
   const buffer = device.createBuffer({ label, size, usage, mappedAtCreation: true });

@@ -11,7 +11,7 @@
  */
 
 import { readPacked } from "../array/storage-kind.ts";
-import type { ResampleParams, ResampleSample } from "../gpu/resample.ts";
+import type { ResampleDisplacement, ResampleParams, ResampleSample } from "../gpu/resample.ts";
 
 const ABSENT = 0xffffffff;
 
@@ -55,13 +55,23 @@ export function resampleReference(
     };
 
     let o = b * perSample;
+    const j: [number, number, number] = [0, 0, 0];
+    const d: [number, number, number] = [0, 0, 0];
     for (let jz = 0; jz < nz; jz++) {
       for (let jy = 0; jy < ny; jy++) {
         for (let jx = 0; jx < nx; jx++, o++) {
+          j[0] = jz;
+          j[1] = jy;
+          j[2] = jx;
+          if (s.displacement) {
+            // Elastic deformation: output voxel j is read at j + d(j), through the same affine.
+            displacement(s.displacement, j, d);
+            for (let a = 0; a < 3; a++) j[a]! += d[a]!;
+          }
           const v: [number, number, number] = [0, 0, 0];
           for (let a = 0; a < 3; a++) {
             const r = 4 * a;
-            v[a] = s.origin[a]! + (m[r]! * jz + m[r + 1]! * jy + m[r + 2]! * jx + m[r + 3]!);
+            v[a] = s.origin[a]! + (m[r]! * j[0] + m[r + 1]! * j[1] + m[r + 2]! * j[2] + m[r + 3]!);
           }
           out[o] = nearest ? sampleNearest(v, vol, params.pad, voxel) : sampleLinear(v, vol, params.pad, voxel);
         }
@@ -69,6 +79,53 @@ export function resampleReference(
     }
   }
   return out;
+}
+
+/** The 4 cubic B-spline weights of control points `floor(u) - 1 .. floor(u) + 2`, `t = u - floor(u)`. */
+function bspline(t: number, w: number[]): void {
+  const s = 1 - t;
+  const t2 = t * t;
+  const t3 = t2 * t;
+  w[0] = (s * s * s) / 6;
+  w[1] = (3 * t3 - 6 * t2 + 4) / 6;
+  w[2] = (-3 * t3 + 3 * t2 + 3 * t + 1) / 6;
+  w[3] = t3 / 6;
+}
+
+const weights = [[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]];
+
+/**
+ * The displacement (output voxels) of output voxel `j`: the cubic B-spline of the control points
+ * at `u = j * step + start`, control indices clamped to the grid; into `dst`.
+ */
+function displacement(disp: ResampleDisplacement, j: Vec3, dst: [number, number, number]): void {
+  const [gz, gy, gx] = disp.dims;
+  const base = [0, 0, 0];
+  for (let a = 0; a < 3; a++) {
+    const u = j[a]! * disp.step[a]! + disp.start[a]!;
+    const i = Math.floor(u);
+    base[a] = i - 1;
+    bspline(u - i, weights[a]!);
+  }
+  const clamp = (i: number, n: number) => Math.min(n - 1, Math.max(0, i));
+  const [wz, wy, wx] = weights as [number[], number[], number[]];
+  const values = disp.values;
+  dst[0] = dst[1] = dst[2] = 0;
+  for (let a = 0; a < 4; a++) {
+    const z = clamp(base[0]! + a, gz);
+    for (let b = 0; b < 4; b++) {
+      const y = clamp(base[1]! + b, gy);
+      const wzy = wz[a]! * wy[b]!;
+      for (let c = 0; c < 4; c++) {
+        const x = clamp(base[2]! + c, gx);
+        const w = wzy * wx[c]!;
+        const p = 3 * ((z * gy + y) * gx + x);
+        dst[0] += w * values[p]!;
+        dst[1] += w * values[p + 1]!;
+        dst[2] += w * values[p + 2]!;
+      }
+    }
+  }
 }
 
 type Voxel = (iz: number, iy: number, ix: number) => number;
