@@ -8,6 +8,10 @@
  * and `[B, C, z, y, x]` for targets (C in the order of `classes`). Targets are resampled class by
  * class into a `[C, B, z, y, x]` scratch first, which keeps each class's samples contiguous for
  * its single resample call and its value pass, and are then copied into place.
+ *
+ * 2D slices: each dataset reads its own 3D spec (`[1, h, w]`, `[h, 1, w]` or `[h, w, 1]`, one per
+ * slicing axis), all with the same voxel count, into the same `[h, w]` planes, so a batch may mix
+ * slicing axes (one run per dataset); outputs are `[B, 1, h, w]` and `[B, C, h, w]`.
  * @module
  */
 
@@ -17,6 +21,7 @@ import { ArgumentError, throwIfAborted } from "../errors.ts";
 import type { Vec3 } from "../geometry/types.ts";
 import type { GpuContext } from "../gpu/context.ts";
 import type { CellMapDataset, SamplePlan } from "./dataset.ts";
+import { outputShape, valueShape } from "./slicing.ts";
 import { applyClassRelationships, applyValueOps, type PassTarget, type PassWork } from "./transforms-adapter.ts";
 import type { ArrayData, ArraySpec, GpuArrayData } from "./types.ts";
 
@@ -59,8 +64,11 @@ function runsOf(items: readonly BatchItem[]): Array<{ start: number; end: number
 
 function sameConfig(items: readonly BatchItem[]): void {
   const a = items[0]!.dataset;
+  // Output shapes, not 3D specs: slices along different axes share a batch.
+  const outputs = (d: CellMapDataset, arrays: Readonly<Record<string, ArraySpec>>) =>
+    Object.entries(arrays).map(([name, spec]) => [name, outputShape(spec, d.slicingAxis), spec.scale]);
   const key = (d: CellMapDataset) =>
-    JSON.stringify([d.classes, d.inputArrays, d.targetArrays, d.device, Number.isNaN(d.emptyValue) ? "NaN" : d.emptyValue]);
+    JSON.stringify([d.classes, outputs(d, d.inputArrays), outputs(d, d.targetArrays), d.device, Number.isNaN(d.emptyValue) ? "NaN" : d.emptyValue]);
   const k0 = key(a);
   for (const it of items) {
     if (it.dataset !== a && key(it.dataset) !== k0) {
@@ -95,6 +103,8 @@ export async function readBatch(
   throwIfAborted(options.signal, "reading a batch");
   const classes = first.classes;
   const C = classes.length;
+  const outShape = (spec: ArraySpec) => outputShape(spec, first.slicingAxis);
+  const opsShape = (spec: ArraySpec) => valueShape(spec, first.slicingAxis);
   if (first.device === "cpu") {
     if (options.output === "gpu") throw new ArgumentError("output", 'must be "cpu" for datasets on device "cpu"', options.output);
     return readCpu();
@@ -109,9 +119,9 @@ export async function readBatch(
       const data = new Float32Array(B * V);
       for (const r of runs) {
         const ds = items[r.start]!.dataset;
-        work.push(ds.input.sample(specsOf(r.start, r.end), { ...spec, interp: "linear", pad: ds.inputPad, ...signal }).then((v) => data.set(v, r.start * V)));
+        work.push(ds.input.sample(specsOf(r.start, r.end), { ...ds.inputArrays[name]!, interp: "linear", pad: ds.inputPad, ...signal }).then((v) => data.set(v, r.start * V)));
       }
-      arrays[name] = { data, shape: [B, 1, ...spec.shape] };
+      arrays[name] = { data, shape: [B, 1, ...outShape(spec)] };
     }
     const scratch: Record<string, Float32Array> = {};
     for (const [name, spec] of Object.entries(first.targetArrays)) {
@@ -123,25 +133,25 @@ export async function readBatch(
           const arr = ds.classArray(cls);
           const at = (c * B + r.start) * V;
           if (!arr) s.fill(ds.emptyValue, at, at + (r.end - r.start) * V);
-          else work.push(arr.sample(specsOf(r.start, r.end), { ...spec, interp: "nearest", pad: ds.emptyValue, ...signal }).then((v) => s.set(v, at)));
+          else work.push(arr.sample(specsOf(r.start, r.end), { ...ds.targetArrays[name]!, interp: "nearest", pad: ds.emptyValue, ...signal }).then((v) => s.set(v, at)));
         }
       });
     }
     await Promise.all(work);
     for (const [name, spec] of Object.entries(first.inputArrays)) {
-      applyValueOps({ kind: "cpu", data: arrays[name]!.data }, { batch: B, shape: spec.shape, ops: plans.map((p) => p.inputOps[name]!), seed: options.seed });
+      applyValueOps({ kind: "cpu", data: arrays[name]!.data }, { batch: B, shape: opsShape(spec), ops: plans.map((p) => p.inputOps[name]!), seed: options.seed });
     }
     for (const [name, spec] of Object.entries(first.targetArrays)) {
       const V = voxels(spec);
       const s = scratch[name]!;
       classes.forEach((cls, c) => {
         const ops = plans.map((p) => p.targetOps[cls]!);
-        applyValueOps({ kind: "cpu", data: s.subarray(c * B * V, (c + 1) * B * V) }, { batch: B, shape: spec.shape, ops, seed: options.seed });
+        applyValueOps({ kind: "cpu", data: s.subarray(c * B * V, (c + 1) * B * V) }, { batch: B, shape: opsShape(spec), ops, seed: options.seed });
       });
       const out = new Float32Array(B * C * V);
       for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) out.set(s.subarray((c * B + b) * V, (c * B + b + 1) * V), (b * C + c) * V);
       relationships({ kind: "cpu", data: out }, V);
-      arrays[name] = { data: out, shape: [B, C, ...spec.shape] };
+      arrays[name] = { data: out, shape: [B, C, ...outShape(spec)] };
     }
     return { arrays, centers: plans.map((p) => p.center) };
   }
@@ -174,9 +184,9 @@ export async function readBatch(
         const buffer = make(`batch ${name}`, B * V * 4);
         for (const r of runs) {
           const ds = items[r.start]!.dataset;
-          work.push(ds.input.sampleInto(specsOf(r.start, r.end), { ...spec, interp: "linear", pad: ds.inputPad, buffer, byteOffset: r.start * V * 4, ...signal }));
+          work.push(ds.input.sampleInto(specsOf(r.start, r.end), { ...ds.inputArrays[name]!, interp: "linear", pad: ds.inputPad, buffer, byteOffset: r.start * V * 4, ...signal }));
         }
-        finals[name] = { buffer, shape: [B, 1, ...spec.shape], byteLength: B * V * 4 };
+        finals[name] = { buffer, shape: [B, 1, ...outShape(spec)], byteLength: B * V * 4 };
       }
       for (const [name, spec] of Object.entries(first.targetArrays)) {
         const V = voxels(spec);
@@ -189,11 +199,11 @@ export async function readBatch(
             if (!arr) {
               fills.push({ buffer: s, at, bytes: (r.end - r.start) * V * 4, value: ds.emptyValue });
             } else {
-              work.push(arr.sampleInto(specsOf(r.start, r.end), { ...spec, interp: "nearest", pad: ds.emptyValue, buffer: s, byteOffset: at, ...signal }));
+              work.push(arr.sampleInto(specsOf(r.start, r.end), { ...ds.targetArrays[name]!, interp: "nearest", pad: ds.emptyValue, buffer: s, byteOffset: at, ...signal }));
             }
           }
         });
-        finals[name] = { buffer: make(`batch ${name}`, B * C * V * 4), shape: [B, C, ...spec.shape], byteLength: B * C * V * 4 };
+        finals[name] = { buffer: make(`batch ${name}`, B * C * V * 4), shape: [B, C, ...outShape(spec)], byteLength: B * C * V * 4 };
       }
       await Promise.all(work);
       throwIfAborted(options.signal, "reading a batch");
@@ -215,14 +225,14 @@ export async function readBatch(
       }
       const gpuTarget = (buffer: GPUBuffer, byteOffset: number): PassTarget => ({ kind: "gpu", ctx, encoder, buffer, byteOffset });
       for (const [name, spec] of Object.entries(first.inputArrays)) {
-        works.push(applyValueOps(gpuTarget(finals[name]!.buffer, 0), { batch: B, shape: spec.shape, ops: plans.map((p) => p.inputOps[name]!), seed: options.seed }));
+        works.push(applyValueOps(gpuTarget(finals[name]!.buffer, 0), { batch: B, shape: opsShape(spec), ops: plans.map((p) => p.inputOps[name]!), seed: options.seed }));
       }
       for (const [name, spec] of Object.entries(first.targetArrays)) {
         const V = voxels(spec);
         const s = scratch[name]!;
         classes.forEach((cls, c) => {
           const ops = plans.map((p) => p.targetOps[cls]!);
-          works.push(applyValueOps(gpuTarget(s, c * B * V * 4), { batch: B, shape: spec.shape, ops, seed: options.seed }));
+          works.push(applyValueOps(gpuTarget(s, c * B * V * 4), { batch: B, shape: opsShape(spec), ops, seed: options.seed }));
         });
         const out = finals[name]!.buffer;
         for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) encoder.copyBufferToBuffer(s, (c * B + b) * V * 4, out, (b * C + c) * V * 4, V * 4);

@@ -4,14 +4,15 @@
  * @module
  */
 
-import type { SpatialTransformsConfig } from "../augment/spatial.ts";
+import { parseSpatialTransforms, type Axis, type SpatialTransformsConfig } from "../augment/spatial.ts";
 import { ArgumentError } from "../errors.ts";
 import type { Vec3 } from "../geometry/types.ts";
 import type { GpuContext } from "../gpu/context.ts";
 import type { HttpStoreOptions } from "../store/http.ts";
 import type { WorkerPool } from "../worker/pool.ts";
+import { axisIndex, checkPlaneTransforms, slicedShape } from "./slicing.ts";
 import { parseValueSpec, type ValueTransformSpec } from "./transforms-adapter.ts";
-import type { ArraySpec } from "./types.ts";
+import type { ArrayRequest, ArraySpec } from "./types.ts";
 
 /** Options shared by everything that opens arrays (datasets, splits). */
 export interface ArrayOpenOptions {
@@ -39,10 +40,19 @@ export interface CellMapDatasetOptions<I extends string, T extends string> exten
   targetPath?: string | Readonly<Record<string, string>>;
   /** Classes to output, in order (default: those the target path names). */
   classes?: readonly string[];
-  /** Input arrays read from `inputPath`: `{ name: { shape, scale } }`, z, y, x, world units. */
-  inputArrays: Readonly<Record<I, ArraySpec>>;
+  /**
+   * Input arrays read from `inputPath`: `{ name: { shape, scale } }`, z, y, x, world units. A 2D
+   * `shape` (`[h, w]`, every array then 2D) reads slices along `slicingAxis`.
+   */
+  inputArrays: Readonly<Record<I, ArrayRequest>>;
   /** Target arrays read from the labels: `{ name: { shape, scale } }`. */
-  targetArrays?: Readonly<Record<T, ArraySpec>>;
+  targetArrays?: Readonly<Record<T, ArrayRequest>>;
+  /**
+   * For 2D array shapes: the axis the slices are cut across (`"z"`: `[h, w]` runs along y, x;
+   * `"y"`: along z, x; `"x"`: along z, y). Required with 2D shapes, refused with 3D ones;
+   * `openSlicedDatasets` opens one dataset per axis.
+   */
+  slicingAxis?: Axis;
   /** Mirror / transpose / rotate config, as in Python; applied only when `isTrain`. */
   spatialTransforms?: SpatialTransformsConfig;
   /** Value transforms per input array name. */
@@ -90,13 +100,51 @@ export function splitTargetPath(path: string): { classes: string[]; url: (cls: s
   return { classes, url: (cls) => `${prefix}${cls}${suffix}` };
 }
 
-function checkSpec(field: string, spec: unknown): ArraySpec {
-  const s = spec as Partial<ArraySpec> | undefined;
-  const ok3 = (v: unknown, int: boolean) =>
-    Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === "number" && x > 0 && Number.isFinite(x) && (!int || Number.isInteger(x)));
-  if (!s || !ok3(s.shape, true)) throw new ArgumentError(`${field}.shape`, "must be three positive integers [z, y, x]", s?.shape);
-  if (!ok3(s.scale, false)) throw new ArgumentError(`${field}.scale`, "must be three positive numbers [z, y, x]", s?.scale);
-  return { shape: [...s.shape!] as Vec3, scale: [...s.scale!] as Vec3 };
+/** A checked request: a 3D spec, or a 2D shape still to be sliced. */
+interface CheckedSpec {
+  shape: number[];
+  scale: Vec3;
+}
+
+function checkSpec(field: string, spec: unknown): CheckedSpec {
+  const s = spec as Partial<ArrayRequest> | undefined;
+  const ok = (v: unknown, n: number, int: boolean) =>
+    Array.isArray(v) && v.length === n && v.every((x) => typeof x === "number" && x > 0 && Number.isFinite(x) && (!int || Number.isInteger(x)));
+  if (!s || !(ok(s.shape, 3, true) || ok(s.shape, 2, true))) {
+    throw new ArgumentError(`${field}.shape`, "must be three positive integers [z, y, x] (or two, [h, w], for 2D slices)", s?.shape);
+  }
+  if (!ok(s.scale, 3, false)) {
+    const hint = s.shape!.length === 2 ? " (for 2D slices too: the sliced axis's entry is the slice thickness)" : "";
+    throw new ArgumentError(`${field}.scale`, `must be three positive numbers [z, y, x]${hint}`, s.scale);
+  }
+  return { shape: [...s.shape!], scale: [...s.scale!] as Vec3 };
+}
+
+/**
+ * Turn 2D requests into 3D specs sliced along `slicingAxis`, after checking that the arrays are
+ * all 2D or all 3D and that the axis and the spatial transforms suit them.
+ */
+function sliceSpecs(o: CellMapDatasetOptions<string, string>, checked: Array<[string, CheckedSpec]>): { specs: Map<string, ArraySpec>; slicingAxis: Axis | undefined } {
+  const flat = checked.filter(([, s]) => s.shape.length === 2);
+  if (flat.length > 0 && flat.length < checked.length) {
+    const [field, deep] = checked.find(([, s]) => s.shape.length === 3)!;
+    throw new ArgumentError(`${field}.shape`, `must be 2D like ${flat[0]![0]}.shape: a dataset's arrays are all 2D slices or all 3D`, deep.shape);
+  }
+  const specs = new Map<string, ArraySpec>();
+  if (flat.length === 0) {
+    if (o.slicingAxis !== undefined) throw new ArgumentError("slicingAxis", "applies only to 2D array shapes ([h, w])", o.slicingAxis);
+    for (const [field, s] of checked) specs.set(field, { shape: s.shape as Vec3, scale: s.scale });
+    return { specs, slicingAxis: undefined };
+  }
+  if (o.slicingAxis === undefined) {
+    throw new ArgumentError("slicingAxis", 'is required with 2D array shapes: "z", "y" or "x" (openSlicedDatasets opens all three)');
+  }
+  if (typeof o.slicingAxis !== "string") throw new ArgumentError("slicingAxis", 'must be "z", "y" or "x"', o.slicingAxis);
+  axisIndex(o.slicingAxis, "slicingAxis");
+  parseSpatialTransforms(o.spatialTransforms);
+  checkPlaneTransforms(o.spatialTransforms);
+  for (const [field, s] of checked) specs.set(field, { shape: slicedShape(s.shape, o.slicingAxis), scale: s.scale });
+  return { specs, slicingAxis: o.slicingAxis };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -114,6 +162,8 @@ export interface ResolvedDatasetOptions {
   valueSpecs: Map<string, ValueTransformSpec>;
   /** Parsed value transforms per class (non-empty ones only). */
   targetSpecs: Map<string, ValueTransformSpec>;
+  /** The slicing axis of a dataset of 2D slices (its specs are then 3D with one voxel there). */
+  slicingAxis: Axis | undefined;
 }
 
 /**
@@ -128,11 +178,14 @@ export function resolveDatasetOptions(o: CellMapDatasetOptions<string, string>):
   if (!isObject(o.inputArrays) || Object.keys(o.inputArrays).length === 0) {
     throw new ArgumentError("inputArrays", "must name at least one array: { raw: { shape, scale } }", o.inputArrays);
   }
-  for (const [name, spec] of Object.entries(o.inputArrays)) inputArrays[name] = checkSpec(`inputArrays.${name}`, spec);
+  const checked: Array<[string, CheckedSpec]> = Object.entries(o.inputArrays).map(([name, spec]) => [`inputArrays.${name}`, checkSpec(`inputArrays.${name}`, spec)]);
   for (const [name, spec] of Object.entries(o.targetArrays ?? {})) {
-    if (name in inputArrays) throw new ArgumentError(`targetArrays.${name}`, "has the name of an input array", name);
-    targetArrays[name] = checkSpec(`targetArrays.${name}`, spec);
+    if (name in o.inputArrays) throw new ArgumentError(`targetArrays.${name}`, "has the name of an input array", name);
+    checked.push([`targetArrays.${name}`, checkSpec(`targetArrays.${name}`, spec)]);
   }
+  const { specs, slicingAxis } = sliceSpecs(o, checked);
+  for (const name of Object.keys(o.inputArrays)) inputArrays[name] = specs.get(`inputArrays.${name}`)!;
+  for (const name of Object.keys(o.targetArrays ?? {})) targetArrays[name] = specs.get(`targetArrays.${name}`)!;
   for (const name of [...Object.keys(inputArrays), ...Object.keys(targetArrays)]) {
     if (RESERVED.has(name)) throw new ArgumentError("arrays", `must not be named "${name}" (reserved)`, name);
   }
@@ -170,5 +223,5 @@ export function resolveDatasetOptions(o: CellMapDatasetOptions<string, string>):
       if (parsed.length) targetSpecs.set(c, parsed);
     }
   }
-  return { inputArrays, targetArrays, urls, classes, valueSpecs, targetSpecs };
+  return { inputArrays, targetArrays, urls, classes, valueSpecs, targetSpecs, slicingAxis };
 }

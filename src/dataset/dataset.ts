@@ -17,6 +17,7 @@ import { readBatch } from "./batch.ts";
 import { classWeightsFrom, countLabels, countsFromAnnotation, type ClassCounts } from "./class-counts.ts";
 import { resolveDatasetOptions, type CellMapDatasetOptions } from "./dataset-options.ts";
 import { arrayBounds, SamplingGrid, type IndexList } from "./sampling-geometry.ts";
+import { planeToWorld, slicePad, type Axis } from "./slicing.ts";
 import { drawOps, type ValueOp, type ValueTransformSpec } from "./transforms-adapter.ts";
 import type { ArrayData, ArraySpec, DatasetItem, GetOptions, SampleGroup, SampleSource } from "./types.ts";
 
@@ -64,6 +65,8 @@ export class CellMapDataset<N extends string = string> implements SampleSource<N
   readonly isTrain: boolean;
   readonly forceHasData: boolean;
   readonly seed: number;
+  /** For a dataset of 2D slices, the axis they are cut across (its specs have one voxel there). */
+  readonly slicingAxis: Axis | undefined;
   /** The raw array (every input array reads it). */
   readonly input: CellMapArray;
   /** The GPU the arrays sample on (device "gpu"), or undefined. */
@@ -94,6 +97,7 @@ export class CellMapDataset<N extends string = string> implements SampleSource<N
     valueSpecs: Map<string, ValueTransformSpec>;
     targetSpecs: Map<string, ValueTransformSpec>;
     pool: WorkerPool | undefined;
+    slicingAxis: Axis | undefined;
   }) {
     const o = init.options;
     this.inputPath = o.inputPath;
@@ -106,6 +110,7 @@ export class CellMapDataset<N extends string = string> implements SampleSource<N
     this.isTrain = o.isTrain ?? false;
     this.forceHasData = o.forceHasData ?? false;
     this.seed = o.seed ?? 0;
+    this.slicingAxis = init.slicingAxis;
     this.input = init.input;
     this.gpu = init.input.device === "gpu" ? o.gpu : undefined;
     this.#labels = init.labels;
@@ -133,7 +138,7 @@ export class CellMapDataset<N extends string = string> implements SampleSource<N
       { box: arrayBounds(this.input.levels[0]!), outputs: inputs },
       ...[...this.#labels.values()].map((a) => ({ box: arrayBounds(a.levels[0]!), outputs: targets })),
     ];
-    this.grid = new SamplingGrid({ bounds, outputs: [...inputs, ...targets], pad: this.pad });
+    this.grid = new SamplingGrid({ bounds, outputs: [...inputs, ...targets], pad: slicePad(this.pad, this.slicingAxis) });
     this.deformGrid = this.spatial.deform ? deformGrid(this.spatial.deform, [...inputs, ...targets]) : undefined;
   }
 
@@ -145,7 +150,7 @@ export class CellMapDataset<N extends string = string> implements SampleSource<N
    */
   static async open<I extends string, T extends string = never>(options: CellMapDatasetOptions<I, T>): Promise<CellMapDataset<I | T>> {
     const o = options as unknown as CellMapDatasetOptions<string, string>;
-    const { inputArrays, targetArrays, urls, classes, valueSpecs, targetSpecs } = resolveDatasetOptions(o);
+    const { inputArrays, targetArrays, urls, classes, valueSpecs, targetSpecs, slicingAxis } = resolveDatasetOptions(o);
     const device = o.device ?? (o.gpu ? "gpu" : "cpu");
     // Open everything with one shared pool.
     const ownsPool = !o.pool;
@@ -163,7 +168,7 @@ export class CellMapDataset<N extends string = string> implements SampleSource<N
         ...wanted.map((c) => CellMapArray.open(urls.get(c)!, arrayOptions).then((a) => (opened.push(a), a))),
       ]);
       const labels = new Map(wanted.map((c, i) => [c, labelArrays[i]!]));
-      const ds = new CellMapDataset({ options: o, classes, inputArrays, targetArrays, input: input!, labels, valueSpecs, targetSpecs, pool: ownsPool ? pool : undefined });
+      const ds = new CellMapDataset({ options: o, classes, inputArrays, targetArrays, input: input!, labels, valueSpecs, targetSpecs, pool: ownsPool ? pool : undefined, slicingAxis });
       return ds as unknown as CellMapDataset<I | T>;
     } catch (e) {
       for (const a of opened) a.destroy();
@@ -223,7 +228,8 @@ export class CellMapDataset<N extends string = string> implements SampleSource<N
    */
   plan(i: number, rng: Rng): SamplePlan {
     const center = this.center(i);
-    const augment = this.isTrain && this.spatial.steps.length > 0 ? drawSpatialMatrix(this.spatial, rng.split("spatial")) : undefined;
+    // A 2D dataset draws in its slice frame (z = slice normal), carried into world axes.
+    const augment = planeToWorld(this.isTrain && this.spatial.steps.length > 0 ? drawSpatialMatrix(this.spatial, rng.split("spatial")) : undefined, this.slicingAxis);
     const deform = this.isTrain && this.deformGrid ? drawDeformField(this.deformGrid, rng.split("deform")) : undefined;
     const inputOps: Record<string, ValueOp[]> = {};
     for (const name of Object.keys(this.inputArrays)) {
@@ -239,7 +245,8 @@ export class CellMapDataset<N extends string = string> implements SampleSource<N
   }
 
   /**
-   * Sample `i`: inputs `[1, z, y, x]`, targets `[C, z, y, x]`. Augmentations are drawn from
+   * Sample `i`: inputs `[1, z, y, x]`, targets `[C, z, y, x]` (2D slices: `[1, h, w]`,
+   * `[C, h, w]`). Augmentations are drawn from
    * `(seed, epoch, i)`.
    */
   async get(i: number, options: GetOptions = {}): Promise<DatasetItem<N>> {

@@ -25,15 +25,22 @@ export class CellMapMultiDataset<N extends string = string> implements SampleSou
   readonly datasets: readonly CellMapDataset<N>[];
   readonly classes: readonly string[];
   readonly #ends: number[];
+  readonly #onDestroy: (() => void)[];
   #counts: Promise<ClassCounts> | undefined;
 
   /**
-   * @param datasets The datasets, in order (multi-datasets are flattened).
-   * @param options `classes` for an empty multi-dataset.
+   * @param datasets The datasets, in order (multi-datasets are flattened, and keep their
+   *   `onDestroy`).
+   * @param options `classes` for an empty multi-dataset; `onDestroy`, run once by `destroy()`
+   *   after the datasets (e.g. to terminate a worker pool they share).
    * @throws {ArgumentError} when the datasets' classes or array names differ.
    */
-  constructor(datasets: readonly (CellMapDataset<N> | CellMapMultiDataset<N>)[], options: { classes?: readonly string[] } = {}) {
+  constructor(datasets: readonly (CellMapDataset<N> | CellMapMultiDataset<N>)[], options: { classes?: readonly string[]; onDestroy?: () => void } = {}) {
     const flat = datasets.flatMap((d) => (d instanceof CellMapMultiDataset ? d.datasets : [d]));
+    this.#onDestroy = datasets.flatMap((d) => (d instanceof CellMapMultiDataset ? d.#onDestroy : []));
+    const hook = options.onDestroy;
+    let done = false;
+    if (hook) this.#onDestroy.push(() => void (done || ((done = true), hook())));
     this.datasets = Object.freeze([...flat]);
     const first = flat[0];
     this.classes = Object.freeze([...(first?.classes ?? options.classes ?? [])]);
@@ -135,8 +142,9 @@ export class CellMapMultiDataset<N extends string = string> implements SampleSou
     };
   }
 
-  /** Destroy every dataset. */
+  /** Destroy every dataset (then run the `onDestroy` hooks, once). */
   destroy(): void {
     for (const d of this.datasets) d.destroy();
+    for (const f of this.#onDestroy.splice(0)) f();
   }
 }

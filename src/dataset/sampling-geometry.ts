@@ -10,7 +10,9 @@
  *   inside the array it is read from (as the Python library does: a small crop only has to hold
  *   the targets, not the larger raw input). Bounds given without their outputs are shrunk by the
  *   largest output. With `pad`, nothing is shrunk: outputs may hang over the edge and read the
- *   pad value there.
+ *   pad value there. `pad` may be given per axis (`[z, y, x]`): a dataset of 2D slices never pads
+ *   its sliced axis, so its centers fall on the slices (one per slice when the slice is as thick
+ *   as the voxels).
  * - Step: the largest output voxel size per axis.
  * - Grid: `n = floor(size / step) + 1` centers per axis (0 when the box is empty), spaced by
  *   `step` and centered in the box: the first is `lo + (size - (n - 1) step) / 2`.
@@ -83,8 +85,8 @@ export interface SamplingGridOptions {
   bounds: readonly (WorldBox | BoundedArray)[];
   /** Every output array's shape and voxel size. */
   outputs: readonly OutputSpec[];
-  /** Let outputs hang over the box (true) or keep them inside (false). */
-  pad: boolean;
+  /** Let outputs hang over the box (true) or keep them inside (false); one value or one per axis (z, y, x). */
+  pad: boolean | readonly boolean[];
 }
 
 function largestExtent(outputs: readonly OutputSpec[]): Vec3 {
@@ -113,10 +115,12 @@ export class SamplingGrid {
     const step: Vec3 = [0, 0, 0];
     for (const o of options.outputs) for (let k = 0; k < 3; k++) step[k] = Math.max(step[k]!, o.scale[k]!);
     const extent = largestExtent(options.outputs);
+    const pad = [0, 1, 2].map((k) => (typeof options.pad === "boolean" ? options.pad : options.pad[k]));
+    if (pad.some((p) => typeof p !== "boolean")) throw new ArgumentError("pad", "must be a boolean or three booleans [z, y, x]", options.pad);
     const shrunk = options.bounds.map((b) => {
       const box = "box" in b ? b.box : b;
-      if (options.pad) return box;
-      const half = ("box" in b ? largestExtent(b.outputs) : extent).map((e) => e / 2);
+      if (pad.every(Boolean)) return box;
+      const half = ("box" in b ? largestExtent(b.outputs) : extent).map((e, k) => (pad[k] ? 0 : e / 2));
       return { lo: box.lo.map((v, k) => v + half[k]!) as Vec3, hi: box.hi.map((v, k) => v - half[k]!) as Vec3 };
     });
     const { lo, hi } = intersectBoxes(shrunk);

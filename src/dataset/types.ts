@@ -13,6 +13,16 @@ export interface ArraySpec {
   scale: Vec3;
 }
 
+/**
+ * One output array as the options ask for it: `shape` 3D `[z, y, x]`, or 2D `[h, w]` for a
+ * dataset of 2D slices (see `slicingAxis`); `scale` always the voxel size along z, y and x (for a
+ * slice, the sliced axis's entry is the slice's thickness).
+ */
+export interface ArrayRequest {
+  shape: Vec3 | [number, number];
+  scale: Vec3;
+}
+
 /** An array on the CPU: C-order `data` of `shape`. */
 export interface ArrayData {
   data: Float32Array;
@@ -29,7 +39,8 @@ export interface GpuArrayData {
 
 /**
  * One sample: its index, world center and one entry per array (inputs `[1, z, y, x]`, targets
- * `[C, z, y, x]` with C in the order of `classes`). `N` is the union of the array names.
+ * `[C, z, y, x]` with C in the order of `classes`; for a dataset of 2D slices `[1, h, w]` and
+ * `[C, h, w]`). `N` is the union of the array names.
  */
 export type DatasetItem<N extends string = string> = { idx: number; center: Vec3 } & { [K in N]: ArrayData };
 
