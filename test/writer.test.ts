@@ -12,7 +12,7 @@ import { CellMapDatasetWriter, type DatasetWriterOptions } from "../src/dataset/
 import { planWriterGeometry } from "../src/dataset/writer-geometry.ts";
 import { createMemoryTarget } from "../src/zarr-write/index.ts";
 import { PYTHON } from "./helpers/python.ts";
-import { options, predict, writerCases as cases } from "./setup/writer-cases.ts";
+import { options, predict, writerCases as cases, writerInputCases as inputCases } from "./setup/writer-cases.ts";
 
 let dir = "";
 beforeEach(() => {
@@ -137,3 +137,24 @@ test("planWriterGeometry: tiles of the smallest extent cover the bounds", () => 
   const big = planWriterGeometry({ pred: { shape: [200, 1, 300], scale: [1, 1, 1] } }, { pred: { z: [0, 10], y: [0, 1], x: [0, 1] } });
   expect(big.plans[0]!.chunks).toEqual([100, 1, 100]);
 });
+
+// The writer reads its inputs (bodies in test/setup/writer-cases.ts, writerInputCases).
+test("inputs from get(idx) and the loader equal the formula: off-grid, coarser level, value transforms, pad (CPU)", async () => {
+  console.log(`[node] ${await inputCases.inputsMatchFormula(dir, "cpu")}`);
+});
+test("inputs from get(idx) and the loader equal the formula: off-grid, coarser level, value transforms, pad (GPU)", async () => {
+  console.log(`[node] ${await inputCases.inputsMatchFormula(dir, "gpu")}`);
+});
+test("inference loop: loader -> model -> write reads back as the model on the input at every voxel (CPU, v3)", async () => {
+  console.log(`[node] ${await inputCases.inferenceLoop(dir, "cpu", 3)}`);
+});
+test("inference loop: loader -> model -> write reads back as the model on the input at every voxel (GPU, v2)", async () => {
+  console.log(`[node] ${await inputCases.inferenceLoop(dir, "gpu", 2)}`);
+});
+test("a rerun after a partial loop visits only the pending tiles", async () => {
+  console.log(`[node] ${await inputCases.rerunVisitsPendingTiles(dir)}`);
+});
+test("GPU input batches stay on the device and equal the CPU twin", async () => {
+  console.log(`[node] ${await inputCases.gpuBatchesMatchCpu(dir)}`);
+});
+test("bad input options, loader options and batch writes raise ArgumentError naming the field", () => inputCases.rejectsBadInputOptions(dir));

@@ -65,16 +65,26 @@ import {
   type WriterArraySpec,
   type WriterGeometry,
 } from "./writer-geometry.ts";
+import type { ArrayData, ArraySpec, GpuArrayData } from "./types.ts";
+import { type InputTile, resolveWriterInputs, type WriterInputOptions, WriterInputs } from "./writer-inputs.ts";
+import { WriterLoader, type WriterLoaderOptions } from "./writer-loader.ts";
 
 export type { WorldBounds, WorldRange, WriterArraySpec } from "./writer-geometry.ts";
+export type { WriterInputOptions } from "./writer-inputs.ts";
+export type { WriterBatch, WriterLoader, WriterLoaderOptions } from "./writer-loader.ts";
 
 /** A target the writer can read back from (for resuming and for chunks shared by tiles). */
 export interface ReadWriteTarget extends WriteTarget {
   get(key: string): Promise<Uint8Array | undefined>;
 }
 
-/** Options of {@link CellMapDatasetWriter.create}. */
-export interface DatasetWriterOptions {
+/**
+ * Options of {@link CellMapDatasetWriter.create}. The input options (`inputPath`, `inputArrays`,
+ * `valueTransforms`, `inputPad`, `seed`, `gpu`, `device`, `cacheBytes`, `pool`, `workers`,
+ * `storeOptions`) are optional: with them the writer reads each tile's inputs itself
+ * ({@link CellMapDatasetWriter.get}, {@link CellMapDatasetWriter.loader}).
+ */
+export interface DatasetWriterOptions<I extends string = string> extends WriterInputOptions<I> {
   /** Output folder (Node, Deno); with `target`, the key prefix inside it. */
   readonly path: string;
   /** Class names; prediction channel `c` is `classes[c]`. */
@@ -94,8 +104,23 @@ export interface DatasetWriterOptions {
   readonly overwrite?: boolean;
   /** Where to write instead of the local filesystem (e.g. a memory target). */
   readonly target?: ReadWriteTarget;
+  /** Called each time a tile is recorded as finished. */
+  readonly onProgress?: (progress: WriterProgress) => void;
   readonly signal?: AbortSignal;
 }
+
+/** Progress of a writer, given to `onProgress` after each finished tile. */
+export interface WriterProgress {
+  /** The tile just finished. */
+  readonly idx: number;
+  /** Tiles recorded as finished (in this run or an earlier one) when this tile was. */
+  readonly finished: number;
+  /** Number of tiles. */
+  readonly total: number;
+}
+
+/** One tile's inputs: `[1, z, y, x]` per input array. */
+export type WriterItem<I extends string = string> = { idx: number; center: Vec3 } & { [K in I]: ArrayData };
 
 /** One tile: its index, world center and world box. */
 export interface WriterTile {
@@ -141,7 +166,7 @@ function toStored(dtype: DataType, values: Float32Array): NumericArray {
  * Writes predictions tile by tile into one multiscale zarr group per class. Create it with
  * {@link CellMapDatasetWriter.create}; it resumes an interrupted run of the same options.
  */
-export class CellMapDatasetWriter {
+export class CellMapDatasetWriter<I extends string = string> {
   /** Class names, in prediction channel order. */
   readonly classes: readonly string[];
   /** The NGFF version written: "0.5" (zarr v3) or "0.4" (zarr v2). */
@@ -160,6 +185,9 @@ export class CellMapDatasetWriter {
   readonly #locks = new Map<string, Promise<unknown>>();
   readonly #readers = new Map<string, Promise<zarr.Array<zarr.DataType, zarr.Readable>>>();
   readonly #fingerprint: string;
+  readonly #inputs: WriterInputs | undefined;
+  readonly #onProgress: ((progress: WriterProgress) => void) | undefined;
+  #finished = 0;
   #flushing: Promise<void> | undefined;
   #dirty = false;
   #closed = false;
@@ -172,6 +200,7 @@ export class CellMapDatasetWriter {
     arrays: Map<string, ZarrArray>;
     done: Uint8Array;
     fingerprint: string;
+    inputs: WriterInputs | undefined;
   }) {
     this.#target = init.target;
     this.#prefix = init.prefix;
@@ -180,28 +209,37 @@ export class CellMapDatasetWriter {
     this.#arrays = init.arrays;
     this.#done = init.done;
     this.#fingerprint = init.fingerprint;
+    this.#inputs = init.inputs;
+    this.#onProgress = init.options.onProgress;
     this.classes = [...init.options.classes];
     this.ngffVersion = ngffVersionFor(init.options.zarrFormat ?? 3);
     this.tileExtent = [...init.geometry.extent];
     this.tileCounts = [...init.geometry.counts];
+    for (let i = 0; i < this.length; i++) if (this.isFinished(i)) this.#finished++;
   }
 
   /**
    * Validate the options, then either resume the output at `path` (same options, progress file
    * present) or create it: the root group, one multiscale group per class and its arrays.
    *
-   * @param options output path, classes, target arrays and bounds, dtype, format, codec
+   * With `inputPath` and `inputArrays` the raw array is opened too (before anything is written),
+   * so the writer reads each tile's inputs itself.
+   *
+   * @param options output path, classes, target arrays and bounds, dtype, format, codec; inputs
    * @returns the writer
    * @throws {ArgumentError} naming the bad option, or when the output exists and cannot be resumed
    *   (different options or no progress file) and `overwrite` is not set
+   * @throws {MetadataError} / {HttpError} when the raw array cannot be opened
    * @example
    * ```ts
    * const w = await CellMapDatasetWriter.create({ path: "out.zarr", classes: ["mito"],
    *   targetArrays: { pred: { shape: [32, 32, 32], scale: [8, 8, 8] } },
-   *   targetBounds: { pred: { z: [0, 512], y: [0, 512], x: [0, 512] } }, zarrFormat: 2 });
+   *   targetBounds: { pred: { z: [0, 512], y: [0, 512], x: [0, 512] } }, zarrFormat: 2,
+   *   inputPath: "https://host/jrc.zarr/recon-1/em/fibsem-uint8",
+   *   inputArrays: { raw: { shape: [48, 48, 48], scale: [8, 8, 8] } } });
    * ```
    */
-  static async create(options: DatasetWriterOptions): Promise<CellMapDatasetWriter> {
+  static async create<I extends string = never>(options: DatasetWriterOptions<I>): Promise<CellMapDatasetWriter<I>> {
     const { signal } = options;
     throwIfAborted(signal, "CellMapDatasetWriter.create");
     if (!Array.isArray(options.classes) || options.classes.length === 0) {
@@ -216,6 +254,10 @@ export class CellMapDatasetWriter {
     const zarrFormat = options.zarrFormat ?? 3;
     if (zarrFormat !== 2 && zarrFormat !== 3) throw new ArgumentError("zarrFormat", "must be 2 or 3", zarrFormat);
     const geometry = planWriterGeometry(options.targetArrays, options.targetBounds);
+    if (options.onProgress !== undefined && typeof options.onProgress !== "function") {
+      throw new ArgumentError("onProgress", "must be a function", options.onProgress);
+    }
+    const resolvedInputs = resolveWriterInputs(options as WriterInputOptions);
     const fingerprint = JSON.stringify({
       classes: options.classes,
       dtype: options.dtype ?? "float32",
@@ -242,10 +284,35 @@ export class CellMapDatasetWriter {
       done.set(progress.done.subarray(0, done.length));
     } else if (exists && options.overwrite !== true) {
       throw new ArgumentError("path", "already holds a zarr group that this writer did not start; pass overwrite: true to replace it", options.path);
-    } else if (exists && options.target === undefined) {
-      const fs = await import("node:fs/promises");
-      await fs.rm(options.path, { recursive: true, force: true });
     }
+    const inputs = resolvedInputs === undefined ? undefined : await WriterInputs.open(resolvedInputs, options as WriterInputOptions & { signal?: AbortSignal });
+    try {
+      if (exists && options.overwrite === true && options.target === undefined) {
+        const fs = await import("node:fs/promises");
+        await fs.rm(options.path, { recursive: true, force: true });
+      }
+      return await CellMapDatasetWriter.#createOutput<I>({ options, target, prefix, geometry, zarrFormat, done, fingerprint, saved, inputs });
+    } catch (e) {
+      inputs?.destroy();
+      throw e;
+    }
+  }
+
+  /** Write the root group, the class groups and their arrays; then the writer. */
+  static async #createOutput<I extends string>(init: {
+    options: DatasetWriterOptions<I>;
+    target: ReadWriteTarget;
+    prefix: string;
+    geometry: WriterGeometry;
+    zarrFormat: 2 | 3;
+    done: Uint8Array;
+    fingerprint: string;
+    saved: Uint8Array | undefined;
+    inputs: WriterInputs | undefined;
+  }): Promise<CellMapDatasetWriter<I>> {
+    const { options, target, prefix, geometry, zarrFormat, done, fingerprint, saved, inputs } = init;
+    const { signal } = options;
+    const key = (...parts: string[]) => [prefix, ...parts].filter((p) => p !== "").join("/");
 
     const arrays = new Map<string, ZarrArray>();
     const version = ngffVersionFor(zarrFormat);
@@ -270,7 +337,7 @@ export class CellMapDatasetWriter {
         arrays.set(`${cls}/${p.name}`, array);
       }
     }
-    const writer = new CellMapDatasetWriter({ target, prefix, geometry, options, arrays, done, fingerprint });
+    const writer = new CellMapDatasetWriter<I>({ target, prefix, geometry, options: options as DatasetWriterOptions, arrays, done, fingerprint, inputs });
     if (saved === undefined || options.overwrite === true) await writer.#flush();
     return writer;
   }
@@ -282,9 +349,17 @@ export class CellMapDatasetWriter {
 
   /** Tiles recorded as finished (in this run or an earlier one). */
   get finishedCount(): number {
-    let n = 0;
-    for (let i = 0; i < this.length; i++) if (this.isFinished(i)) n++;
-    return n;
+    return this.#finished;
+  }
+
+  /** The input arrays (`{ name: { shape, scale } }`); empty when the writer reads no inputs. */
+  get inputArrays(): Readonly<Record<I, ArraySpec>> {
+    return (this.#inputs?.arrays ?? {}) as Readonly<Record<I, ArraySpec>>;
+  }
+
+  /** Where inputs are sampled: "gpu" or "cpu" (undefined when the writer reads no inputs). */
+  get device(): "gpu" | "cpu" | undefined {
+    return this.#inputs?.device;
   }
 
   /** True when tile `idx` is recorded as finished. */
@@ -326,16 +401,77 @@ export class CellMapDatasetWriter {
   }
 
   /**
+   * The inputs of tile `idx`, read around its center: `[1, z, y, x]` per input array, after the
+   * value transforms (Python's `writer[idx]`).
+   *
+   * @param idx the tile index
+   * @param options `signal` aborts the read
+   * @returns `{ idx, center, [input]: { data, shape } }`
+   * @throws {ArgumentError} when the writer has no inputs or `idx` is out of range
+   * @example
+   * ```ts
+   * const item = await writer.get(0); // item.raw.shape: [1, 48, 48, 48]
+   * ```
+   */
+  async get(idx: number, options: { signal?: AbortSignal } = {}): Promise<WriterItem<I>> {
+    const inputs = this.#needInputs();
+    const tile = this.tile(idx);
+    const arrays = await inputs.read([tile], { output: "cpu", ...(options.signal ? { signal: options.signal } : {}) });
+    const item: Record<string, unknown> = { idx, center: tile.center };
+    for (const [name, a] of Object.entries(arrays)) item[name] = { data: (a as ArrayData).data, shape: a.shape.slice(1) };
+    return item as WriterItem<I>;
+  }
+
+  /**
+   * The tiles in batches with their inputs read (Python's `writer.loader()`): an async iterable
+   * of `{ idx, center, [input]: [B, 1, z, y, x] }`, one resample call per input array per batch.
+   * By default it visits only the tiles not finished when it is made, so a rerun resumes.
+   *
+   * @param options `batchSize` (default 1), `output` ("cpu" or "gpu"), `prefetch` (default 2),
+   *   `pendingOnly` (default true), `signal`
+   * @throws {ArgumentError} when the writer has no inputs, or on a bad option (naming it)
+   * @example
+   * ```ts
+   * for await (const batch of writer.loader({ batchSize: 4 })) {
+   *   await writer.write(batch.idx, { pred: model(batch.raw.data) }); // [4, C, z, y, x]
+   * }
+   * ```
+   */
+  loader<O extends "cpu" | "gpu" = "cpu">(options: WriterLoaderOptions<O> = {}): WriterLoader<I, O> {
+    const inputs = this.#needInputs();
+    const source = {
+      length: this.length,
+      isFinished: (i: number) => this.isFinished(i),
+      tile: (i: number): InputTile => this.tile(i),
+      readInputs: (tiles: readonly InputTile[], o: { output: "cpu" | "gpu"; signal?: AbortSignal }): Promise<Record<string, ArrayData | GpuArrayData>> => {
+        if (this.#closed) throw new ArgumentError("loader", "was read after close()");
+        return inputs.read(tiles, o);
+      },
+    };
+    return new WriterLoader<I, O>(source, inputs.device, options);
+  }
+
+  #needInputs(): WriterInputs {
+    if (this.#inputs === undefined) throw new ArgumentError("inputArrays", "are not set: open the writer with inputPath and inputArrays to read inputs");
+    if (this.#closed) throw new ArgumentError("writer", "was closed");
+    return this.#inputs;
+  }
+
+  /**
    * Write the predictions of tile `idx`: for every target array, a Float32Array `[C, z, y, x]`
    * of its shape, predicted at the tile's center. The tile is recorded as finished once all its
    * chunks are stored. Writing a finished tile again rewrites it.
    *
-   * @param idx the tile index
+   * A batch from {@link loader} is written in one call: `idx` is then the batch's tile list and
+   * every array `[B, C, z, y, x]`, tile `b` at `idx[b]`.
+   *
+   * @param idx the tile index, or the tile indices of a batch
    * @param arrays one prediction per target array
    * @param options `signal` stops between chunks (the tile then stays pending)
    * @throws {ArgumentError} on a wrong index, a missing array or a wrong length
    */
-  async write(idx: number, arrays: Readonly<Record<string, Float32Array>>, options: { signal?: AbortSignal } = {}): Promise<void> {
+  async write(idx: number | readonly number[], arrays: Readonly<Record<string, Float32Array>>, options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (typeof idx !== "number") return this.#writeBatch(idx, arrays, options);
     if (this.#closed) throw new ArgumentError("write", "was called after close()");
     const tile = this.tile(idx);
     const C = this.classes.length;
@@ -374,14 +510,53 @@ export class CellMapDatasetWriter {
     const results = await Promise.allSettled(work);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed !== undefined) throw failed.reason;
+    if (!this.isFinished(idx)) this.#finished++;
     this.#done[idx >> 3]! |= 1 << (idx & 7);
+    const progress = { idx, finished: this.#finished, total: this.length };
     await this.#flush();
+    this.#onProgress?.(progress);
   }
 
-  /** Wait for pending progress writes; later {@link write} calls are refused. */
+  /** {@link write} for a batch: every array `[B, C, z, y, x]`, split into its tiles. */
+  async #writeBatch(idx: readonly number[], arrays: Readonly<Record<string, Float32Array>>, options: { signal?: AbortSignal }): Promise<void> {
+    if (this.#closed) throw new ArgumentError("write", "was called after close()");
+    if (!Array.isArray(idx) || idx.length === 0) throw new ArgumentError("idx", "must be a tile index or a non-empty list of them", idx);
+    for (const i of idx) this.tile(i);
+    if (new Set(idx).size !== idx.length) throw new ArgumentError("idx", "must not repeat a tile", idx);
+    const B = idx.length;
+    const C = this.classes.length;
+    const per = new Map<string, number>();
+    for (const p of this.#geometry.plans) {
+      const data = arrays[p.name];
+      const n = C * p.shape[0] * p.shape[1] * p.shape[2];
+      if (!(data instanceof Float32Array) || data.length !== B * n) {
+        throw new ArgumentError(`arrays.${p.name}`, `must be a Float32Array of ${B} x ${C} x ${p.shape.join(" x ")} = ${B * n} values (one [C, z, y, x] per tile)`, data?.length);
+      }
+      per.set(p.name, n);
+    }
+    for (const name of Object.keys(arrays)) {
+      if (!per.has(name)) throw new ArgumentError(`arrays.${name}`, "is not a target array");
+    }
+    const results = await Promise.allSettled(idx.map((i, b) => {
+      const tile: Record<string, Float32Array> = {};
+      for (const [name, n] of per) tile[name] = arrays[name]!.subarray(b * n, (b + 1) * n);
+      return this.write(i, tile, options);
+    }));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
+  }
+
+  /**
+   * Wait for pending progress writes, and release the inputs (the raw array's cache and the
+   * worker pool the writer created); later {@link write}, {@link get} and loader reads are refused.
+   */
   async close(): Promise<void> {
     this.#closed = true;
-    await this.#flush();
+    try {
+      await this.#flush();
+    } finally {
+      this.#inputs?.destroy();
+    }
   }
 
   /**

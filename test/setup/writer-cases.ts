@@ -8,9 +8,12 @@
 // level's translation + i * scale: any error in placement, cropping or clipping shows up.
 
 import * as zarr from "zarrita";
-import { CellMapDatasetWriter, type DatasetWriterOptions, type ReadWriteTarget } from "../../src/dataset/writer.ts";
+import { CellMapDatasetWriter, type DatasetWriterOptions, type ReadWriteTarget, type WriterProgress } from "../../src/dataset/writer.ts";
+import type { WriterBatch } from "../../src/dataset/writer-loader.ts";
+import { GpuContext } from "../../src/gpu/context.ts";
 import { createMemoryTarget, type MemoryTarget } from "../../src/zarr-write/index.ts";
 import { isCellMapError } from "../../src/errors.ts";
+import { buildRawFixture, expectedRaw, type RawFixture } from "./writer-input-fixture.ts";
 
 type Vec3 = [number, number, number];
 
@@ -111,13 +114,17 @@ interface Level {
   translation: Vec3;
 }
 
-/** Read one class's multiscale group with zarrita (v2 or v3) and check every voxel against f. */
+/**
+ * Read one class's multiscale group with zarrita (v2 or v3) and check every voxel against
+ * `value` (default f) at its world position.
+ */
 export async function verifyClass(
   root: zarr.Location<zarr.Readable>,
   cls: string,
   c: number,
   o: DatasetWriterOptions,
   only?: (level: string, world: Vec3) => boolean,
+  value: (c: number, z: number, y: number, x: number) => number = f,
 ): Promise<{ levels: Level[]; shapes: number[][]; checked: number }> {
   const group = await zarr.open(root.resolve(cls), { kind: "group" });
   const attrs = group.attrs as Record<string, unknown>;
@@ -150,7 +157,7 @@ export async function verifyClass(
             level.translation[2] + x * level.scale[2],
           ];
           if (only !== undefined && !only(level.path, w)) continue;
-          const want = f(c, ...w);
+          const want = value(c, ...w);
           check(Math.abs(data[i]! - want) < 1e-3, `${cls}/${level.path} voxel [${z}, ${y}, ${x}] (world ${w}): ${data[i]}, expected ${want}`);
           checked++;
         }
@@ -312,5 +319,317 @@ export const writerCases = {
     await expectArgumentError(() => CellMapDatasetWriter.create({ ...o, zarrFormat: 4 as 3 }), "zarrFormat");
     const w = await CellMapDatasetWriter.create(o);
     await expectArgumentError(() => w.write(w.length, predict(o, [0, 0, 0])), "idx");
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// The writer reads its inputs: test/setup/writer-input-fixture.ts holds a raw volume whose
+// values are a linear function of the world position, so the expected input anywhere is a
+// formula (rawValue inside a level's voxel-center extent, inputPad outside).
+
+/** Where the input tests get the raw volume (built once per runtime). */
+let rawFixture: Promise<RawFixture> | undefined;
+const getRaw = (): Promise<RawFixture> => (rawFixture ??= buildRawFixture());
+
+const INPUT_PAD = -2;
+/** The model's threshold: raw values on voxel centers are multiples of 0.25, never this. */
+const THRESHOLD = 100.5;
+
+/**
+ * A writer with inputs: one 4-voxel target array over 3 x 3 x 3 tiles, part of them past the raw
+ * volume's edges (z and x), and a raw input one voxel wider than the tile on every side.
+ */
+export function inferenceOptions(place: WriterPlace, name: string, raw: RawFixture, extra: Partial<DatasetWriterOptions> = {}): DatasetWriterOptions {
+  return place.options(name, {
+    classes: ["fg", "half"],
+    targetArrays: { pred: { shape: [4, 4, 4], scale: [4, 4, 4] } },
+    targetBounds: { pred: { z: [0, 48], y: [-8, 40], x: [8, 56] } },
+    inputPath: raw.url,
+    inputArrays: { raw: { shape: [6, 6, 6], scale: [4, 4, 4] } },
+    inputPad: INPUT_PAD,
+    workers: 0,
+    storeOptions: { fetch: raw.fetch },
+    ...extra,
+  });
+}
+
+/** The model applied to one input value: class 0 thresholds it, class 1 halves it. */
+export const modelOf = (c: number, v: number): number => (c === 0 ? (v > THRESHOLD ? 1 : 0) : 0.5 * v);
+
+/** The model on a batch: input `[B, 1, 6, 6, 6]` -> prediction `[B, 2, 4, 4, 4]` (center crop). */
+export function runModel(input: Float32Array, B: number): Float32Array {
+  const out = new Float32Array(B * 2 * 64);
+  let i = 0;
+  for (let b = 0; b < B; b++) for (let c = 0; c < 2; c++) {
+    for (let z = 0; z < 4; z++) for (let y = 0; y < 4; y++) for (let x = 0; x < 4; x++) {
+      out[i++] = modelOf(c, input[b * 216 + ((z + 1) * 6 + (y + 1)) * 6 + (x + 1)]!);
+    }
+  }
+  return out;
+}
+
+/** The expected output voxel of class c at world (z, y, x): the model on the formula's input there. */
+const expectedOutput = (c: number, z: number, y: number, x: number): number => modelOf(c, expectedRaw(0, [z, y, x], INPUT_PAD)!);
+
+/** Compare `got` (`[1, z, y, x]` of an array read around `center`) with the formula at every voxel. */
+function checkInput(got: Float32Array, center: readonly number[], shape: Vec3, scale: Vec3, expect: (w: Vec3) => number | undefined, what: string): number {
+  check(got.length === shape[0] * shape[1] * shape[2], `${what}: ${got.length} values`);
+  let i = 0;
+  let checked = 0;
+  for (let z = 0; z < shape[0]; z++) for (let y = 0; y < shape[1]; y++) for (let x = 0; x < shape[2]; x++, i++) {
+    const w = [z, y, x].map((j, k) => center[k]! + (j - (shape[k]! - 1) / 2) * scale[k]!) as Vec3;
+    const want = expect(w);
+    if (want === undefined) continue;
+    check(Math.abs(got[i]! - want) <= 1e-3 * Math.max(1, Math.abs(want)), `${what} voxel [${z}, ${y}, ${x}] (world ${w}): ${got[i]}, expected ${want}`);
+    checked++;
+  }
+  return checked;
+}
+
+async function withGpu<T>(device: "cpu" | "gpu", work: (gpu: GpuContext | undefined) => Promise<T>): Promise<T> {
+  const gpu = device === "gpu" ? await GpuContext.create() : undefined;
+  try {
+    return await work(gpu);
+  } finally {
+    gpu?.destroy();
+  }
+}
+
+/** Read every batch of a loader into plain arrays (reading GPU buffers back). */
+async function collect(loader: AsyncIterable<Pick<WriterBatch, "idx" | "center" | "release">>, gpu: GpuContext | undefined): Promise<Array<{ idx: number[]; center: Vec3[]; arrays: Record<string, { data: Float32Array; shape: number[] }> }>> {
+  const out = [];
+  for await (const batch of loader) {
+    const arrays: Record<string, { data: Float32Array; shape: number[] }> = {};
+    for (const [name, a] of Object.entries(batch)) {
+      if (name === "idx" || name === "center" || name === "release") continue;
+      const v = a as unknown as { data?: Float32Array; buffer?: GPUBuffer; byteLength?: number; shape: number[] };
+      arrays[name] = v.buffer !== undefined
+        ? { data: new Float32Array(await gpu!.readBuffer(v.buffer, 0, v.byteLength!)), shape: v.shape }
+        : { data: v.data!, shape: v.shape };
+    }
+    batch.release();
+    out.push({ idx: batch.idx, center: batch.center, arrays });
+  }
+  return out;
+}
+
+export const writerInputCases = {
+  /**
+   * `get(idx)` and the loader read two input arrays around every tile center: one off the raw
+   * voxel grid (s0, trilinear between voxels, padded past the edges), one at 8 nm (s1, the
+   * coarser level) through a value transform; both equal the formula, pad included.
+   */
+  async inputsMatchFormula(where: string | WriterPlace, device: "cpu" | "gpu" = "cpu"): Promise<string> {
+    const place = await placeOf(where);
+    const raw = await getRaw();
+    return withGpu(device, async (gpu) => {
+      const o = inferenceOptions(place, `inputs-${device}.zarr`, raw, {
+        inputArrays: { raw: { shape: [3, 5, 4], scale: [3, 2, 5] }, ctx: { shape: [2, 3, 3], scale: [8, 8, 8] } },
+        valueTransforms: { ctx: [{ normalize: { mean: 100, std: 4 } }] },
+        ...(gpu ? { gpu } : {}),
+      });
+      const writer = await CellMapDatasetWriter.create(o);
+      check(writer.device === device, `device ${writer.device}`);
+      check(JSON.stringify(writer.inputArrays) === JSON.stringify(o.inputArrays), `inputArrays ${JSON.stringify(writer.inputArrays)}`);
+      const expectRaw = (w: Vec3) => expectedRaw(0, w, INPUT_PAD);
+      const expectCtx = (w: Vec3) => {
+        const v = expectedRaw(1, w, INPUT_PAD);
+        return v === undefined ? undefined : (v - 100) / 4;
+      };
+      let checked = 0;
+      let padded = 0;
+      for (const idx of [0, 13, 26]) {
+        const item = await writer.get(idx);
+        check(item.idx === idx && JSON.stringify(item.center) === JSON.stringify(writer.tile(idx).center), `get(${idx}) idx/center`);
+        const r = item["raw"]!;
+        const c = item["ctx"]!;
+        check(JSON.stringify(r.shape) === "[1,3,5,4]" && JSON.stringify(c.shape) === "[1,2,3,3]", `get shapes ${r.shape} ${c.shape}`);
+        checked += checkInput(r.data, item.center, [3, 5, 4], [3, 2, 5], expectRaw, `get(${idx}).raw`);
+        checked += checkInput(c.data, item.center, [2, 3, 3], [8, 8, 8], expectCtx, `get(${idx}).ctx`);
+        padded += r.data.filter((v) => v === INPUT_PAD).length + c.data.filter((v) => v === (INPUT_PAD - 100) / 4).length;
+      }
+      check(padded > 0, "the corner tiles read some pad");
+      const loader = writer.loader({ batchSize: 4, ...(gpu ? { output: "gpu" as const } : {}) });
+      check(loader.tiles === 27 && loader.length === 7, `loader: ${loader.tiles} tiles, ${loader.length} batches`);
+      const batches = await collect(loader, gpu);
+      check(loader.read === 27, `read ${loader.read}`);
+      const seen = batches.flatMap((b) => b.idx);
+      check(JSON.stringify(seen) === JSON.stringify([...Array(27).keys()]), `loader order ${seen}`);
+      for (const b of batches) {
+        const B = b.idx.length;
+        check(JSON.stringify(b.arrays["raw"]!.shape) === JSON.stringify([B, 1, 3, 5, 4]), `batch raw shape ${b.arrays["raw"]!.shape}`);
+        check(JSON.stringify(b.arrays["ctx"]!.shape) === JSON.stringify([B, 1, 2, 3, 3]), `batch ctx shape ${b.arrays["ctx"]!.shape}`);
+        b.idx.forEach((idx, j) => {
+          const center = writer.tile(idx).center;
+          check(JSON.stringify(b.center[j]) === JSON.stringify(center), `batch center of tile ${idx}`);
+          checked += checkInput(b.arrays["raw"]!.data.subarray(j * 60, (j + 1) * 60), center, [3, 5, 4], [3, 2, 5], expectRaw, `loader tile ${idx} raw`);
+          checked += checkInput(b.arrays["ctx"]!.data.subarray(j * 18, (j + 1) * 18), center, [2, 3, 3], [8, 8, 8], expectCtx, `loader tile ${idx} ctx`);
+        });
+      }
+      await writer.close();
+      return `${checked} input voxels equal the formula (${device})`;
+    });
+  },
+
+  /**
+   * The inference loop: loader -> model -> write(batch.idx, ...), reading ahead. zarrita reads
+   * back, at every output voxel, the model applied to the formula's input there; onProgress
+   * counted every tile.
+   */
+  async inferenceLoop(where: string | WriterPlace, device: "cpu" | "gpu" = "cpu", zarrFormat: 2 | 3 = 3): Promise<string> {
+    const place = await placeOf(where);
+    const raw = await getRaw();
+    return withGpu(device, async (gpu) => {
+      const progress: WriterProgress[] = [];
+      const o = inferenceOptions(place, `loop-${device}-v${zarrFormat}.zarr`, raw, { zarrFormat, onProgress: (p) => progress.push(p), ...(gpu ? { gpu } : {}) });
+      const writer = await CellMapDatasetWriter.create(o);
+      for await (const batch of writer.loader({ batchSize: 5, prefetch: 2 })) {
+        await writer.write(batch.idx, { pred: runModel(batch["raw"]!.data, batch.idx.length) });
+      }
+      await writer.close();
+      check(writer.finishedCount === 27, `finished ${writer.finishedCount}`);
+      const counts = progress.map((p) => p.finished).sort((a, b) => a - b);
+      check(progress.length === 27 && progress.every((p) => p.total === 27) && counts.every((n, i) => n === i + 1), `progress ${JSON.stringify(progress.slice(-2))}`);
+      check(JSON.stringify(progress.map((p) => p.idx).sort((a, b) => a - b)) === JSON.stringify([...Array(27).keys()]), "progress names every tile once");
+      let checked = 0;
+      for (const [c, cls] of o.classes.entries()) checked += (await verifyClass(await place.location(o), cls, c, o, undefined, expectedOutput)).checked;
+      check(checked === 2 * 12 * 12 * 12, `${checked} voxels checked`);
+      return `${checked} output voxels equal the model on the input (${device}, v${zarrFormat})`;
+    });
+  },
+
+  /**
+   * A loop stopped early (batches 0 and 2 of 4 tiles written, then break): a new writer with the
+   * same options resumes, and its loader visits exactly the pending tiles; `pendingOnly: false`
+   * visits all.
+   */
+  async rerunVisitsPendingTiles(where: string | WriterPlace): Promise<string> {
+    const place = await placeOf(where);
+    const raw = await getRaw();
+    const o = inferenceOptions(place, "rerun.zarr", raw);
+    const first = await CellMapDatasetWriter.create(o);
+    let k = 0;
+    for await (const batch of first.loader({ batchSize: 4, prefetch: 3 })) {
+      if (k !== 1) await first.write(batch.idx, { pred: runModel(batch["raw"]!.data, batch.idx.length) });
+      if (++k === 3) break;
+    }
+    await first.close();
+    const written = [0, 1, 2, 3, 8, 9, 10, 11];
+    const second = await CellMapDatasetWriter.create(o);
+    check(second.finishedCount === 8, `finished after the first run: ${second.finishedCount}`);
+    const loader = second.loader({ batchSize: 4 });
+    const want = [...Array(27).keys()].filter((i) => !written.includes(i));
+    check(loader.tiles === 19 && loader.length === 5, `rerun loader: ${loader.tiles} tiles, ${loader.length} batches`);
+    check(JSON.stringify([...loader.indices()]) === JSON.stringify(want), `rerun indices ${[...loader.indices()]}`);
+    check(second.loader({ pendingOnly: false }).tiles === 27, "pendingOnly: false visits every tile");
+    const visited: number[] = [];
+    for await (const batch of loader) {
+      visited.push(...batch.idx);
+      await second.write(batch.idx, { pred: runModel(batch["raw"]!.data, batch.idx.length) });
+    }
+    check(JSON.stringify(visited) === JSON.stringify(want), `the rerun visited ${visited}`);
+    await second.close();
+    let checked = 0;
+    for (const [c, cls] of o.classes.entries()) checked += (await verifyClass(await place.location(o), cls, c, o, undefined, expectedOutput)).checked;
+    const third = await CellMapDatasetWriter.create(o);
+    const rest = third.loader();
+    check(rest.tiles === 0 && rest.length === 0, `after completion: ${rest.tiles} tiles`);
+    let batches = 0;
+    for await (const _ of rest) batches++;
+    check(batches === 0, "a finished output yields no batch");
+    await third.close();
+    return `rerun visited ${visited.length} pending tiles; ${checked} voxels correct`;
+  },
+
+  /** GPU batches stay on the device; read back, they equal the CPU twin's batches. */
+  async gpuBatchesMatchCpu(where: string | WriterPlace): Promise<string> {
+    const place = await placeOf(where);
+    const raw = await getRaw();
+    return withGpu("gpu", async (gpu) => {
+      const extra = {
+        inputArrays: { raw: { shape: [5, 6, 7], scale: [3, 2.5, 5] }, ctx: { shape: [3, 3, 3], scale: [8, 8, 8] } },
+        valueTransforms: { raw: [{ normalize: { range: [0, 200] } }, { randomGamma: { range: [0.5, 2] } }], ctx: [{ gaussianBlur: { sigma: 0.8 } }] },
+        seed: 5,
+      } satisfies Partial<DatasetWriterOptions>;
+      const onGpu = await CellMapDatasetWriter.create(inferenceOptions(place, "gpu.zarr", raw, { ...extra, gpu: gpu! }));
+      const onCpu = await CellMapDatasetWriter.create(inferenceOptions(place, "cpu.zarr", raw, extra));
+      const a = await collect(onGpu.loader({ batchSize: 6, output: "gpu" }), gpu);
+      const b = await collect(onCpu.loader({ batchSize: 6 }), undefined);
+      check(a.length === 5 && b.length === 5, `${a.length} and ${b.length} batches`);
+      let compared = 0;
+      let worst = 0;
+      a.forEach((ba, k) => {
+        const bb = b[k]!;
+        check(JSON.stringify(ba.idx) === JSON.stringify(bb.idx), `batch ${k} idx`);
+        for (const name of ["raw", "ctx"]) {
+          const x = ba.arrays[name]!.data;
+          const y = bb.arrays[name]!.data;
+          check(x.length === y.length, `batch ${k} ${name} length`);
+          for (let i = 0; i < x.length; i++) {
+            const d = Math.abs(x[i]! - y[i]!);
+            worst = Math.max(worst, d);
+            check(d <= 1e-4 * Math.max(1, Math.abs(y[i]!)), `batch ${k} ${name}[${i}]: GPU ${x[i]}, CPU ${y[i]}`);
+            compared++;
+          }
+        }
+      });
+      // get(i) of a tile that leads a batch is that batch's first sample, on either device.
+      const item = await onGpu.get(6);
+      const first = b[1]!.arrays["raw"]!.data.subarray(0, 210);
+      check(item["raw"]!.data.every((v, i) => Math.abs(v - first[i]!) <= 1e-4 * Math.max(1, Math.abs(v))), "get(6) equals the first tile of batch 1");
+      await onGpu.close();
+      await onCpu.close();
+      return `${compared} values, GPU vs CPU max difference ${worst.toExponential(2)}`;
+    });
+  },
+
+  /** Bad input options, loader options and batch writes raise ArgumentError naming the field. */
+  async rejectsBadInputOptions(where: string | WriterPlace): Promise<void> {
+    const place = await placeOf(where);
+    const raw = await getRaw();
+    const o = inferenceOptions(place, "bad-inputs.zarr", raw);
+    const { inputPath: _p, ...noPath } = o;
+    const { inputArrays: _a, ...noArrays } = o;
+    await expectArgumentError(() => CellMapDatasetWriter.create(noPath), "inputPath");
+    await expectArgumentError(() => CellMapDatasetWriter.create(noArrays), "inputArrays");
+    await expectArgumentError(() => CellMapDatasetWriter.create({ ...o, inputArrays: { raw: { shape: [0, 4, 4], scale: [4, 4, 4] } } }), "inputArrays.raw.shape");
+    await expectArgumentError(() => CellMapDatasetWriter.create({ ...o, inputArrays: { idx: { shape: [4, 4, 4], scale: [4, 4, 4] } } }), "inputArrays.idx");
+    await expectArgumentError(() => CellMapDatasetWriter.create({ ...o, valueTransforms: { other: [{ normalize: {} }] } }), "valueTransforms.other");
+    await expectArgumentError(() => CellMapDatasetWriter.create({ ...o, valueTransforms: { raw: [{ gaussianNoise: { std: -1 } }] } }), "valueTransforms.raw[0].gaussianNoise.std");
+    const { inputPath: _q, inputArrays: _b, ...noInputs } = o;
+    await expectArgumentError(() => CellMapDatasetWriter.create({ ...noInputs, valueTransforms: { raw: [{ normalize: {} }] } }), "valueTransforms");
+    await expectArgumentError(() => CellMapDatasetWriter.create({ ...o, inputPad: "0" as unknown as number }), "inputPad");
+    await expectArgumentError(() => CellMapDatasetWriter.create({ ...o, device: "gpu" }), "gpu");
+    await expectArgumentError(() => CellMapDatasetWriter.create({ ...o, onProgress: 1 as unknown as () => void }), "onProgress");
+    // A raw path that does not exist fails before anything is written.
+    const { path: _path, ...rest } = o;
+    const missing = place.options("missing.zarr", { ...rest, inputPath: `${raw.url}/nothing-here` });
+    let failed: unknown;
+    try {
+      await CellMapDatasetWriter.create(missing);
+    } catch (e) {
+      failed = e;
+    }
+    check(failed !== undefined && isCellMapError(failed) && !isCellMapError(failed, "argument"), `a missing raw array: ${String(failed)}`);
+    check((await (await place.target(missing)).get("zarr.json")) === undefined, "nothing was written for a missing raw array");
+
+    const plain = await CellMapDatasetWriter.create(noInputs);
+    await expectArgumentError(() => plain.get(0), "inputArrays");
+    await expectArgumentError(async () => plain.loader(), "inputArrays");
+    check(plain.device === undefined && Object.keys(plain.inputArrays).length === 0, "a writer without inputs has none");
+    const w = await CellMapDatasetWriter.create({ ...o, overwrite: true });
+    await expectArgumentError(async () => w.loader({ batchSize: 0 }), "batchSize");
+    await expectArgumentError(async () => w.loader({ output: "gpu" }), "output");
+    await expectArgumentError(async () => w.loader({ pendingOnly: "yes" as unknown as boolean }), "pendingOnly");
+    await expectArgumentError(() => w.get(27), "idx");
+    const pred = new Float32Array(2 * 128);
+    await expectArgumentError(() => w.write([], { pred }), "idx");
+    await expectArgumentError(() => w.write([0, 27], { pred }), "idx");
+    await expectArgumentError(() => w.write([3, 3], { pred }), "idx");
+    await expectArgumentError(() => w.write([0, 1], { pred: new Float32Array(128) }), "arrays.pred");
+    await expectArgumentError(() => w.write([0, 1], { pred, other: pred }), "arrays.other");
+    check(w.finishedCount === 0, "refused writes record nothing");
+    await w.close();
+    await expectArgumentError(() => w.get(0), "writer");
   },
 };
