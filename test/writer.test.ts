@@ -11,8 +11,10 @@ import * as zarr from "zarrita";
 import { CellMapDatasetWriter, type DatasetWriterOptions } from "../src/dataset/writer.ts";
 import { planWriterGeometry } from "../src/dataset/writer-geometry.ts";
 import { createMemoryTarget } from "../src/zarr-write/index.ts";
+import { createFsTarget } from "../src/zarr-write/fs-target.ts";
 import { PYTHON } from "./helpers/python.ts";
-import { options, predict, writerCases as cases, writerInputCases as inputCases } from "./setup/writer-cases.ts";
+import { options, predict, runModel, writerCases as cases, writerInputCases as inputCases } from "./setup/writer-cases.ts";
+import { writeRawFixture } from "./setup/writer-input-fixture.ts";
 
 let dir = "";
 beforeEach(() => {
@@ -158,3 +160,62 @@ test("GPU input batches stay on the device and equal the CPU twin", async () => 
   console.log(`[node] ${await inputCases.gpuBatchesMatchCpu(dir)}`);
 });
 test("bad input options, loader options and batch writes raise ArgumentError naming the field", () => inputCases.rejectsBadInputOptions(dir));
+
+// zarr-python reads both the raw volume (written to disk as zarr v2) and the writer's v2 output;
+// scipy.ndimage.map_coordinates (order 1, mode "constant") resamples the raw at every output
+// voxel's world position, and the model is applied there: independent of our reader and sampler.
+const INFERENCE_ORACLE = `
+import json, sys, zarr, numpy as np
+from scipy.ndimage import map_coordinates
+raw_path, out_path, classes, pad, threshold = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
+rg = zarr.open_group(raw_path, mode="r")
+r0 = rg.attrs["multiscales"][0]["datasets"][0]
+rs, rt = r0["coordinateTransformations"][0]["scale"], r0["coordinateTransformations"][1]["translation"]
+raw = rg[r0["path"]][...].astype(np.float64)
+out = {}
+for c, cls in enumerate(classes):
+    g = zarr.open_group(f"{out_path}/{cls}", mode="r")
+    d = g.attrs["multiscales"][0]["datasets"][0]
+    scale, trans = d["coordinateTransformations"][0]["scale"], d["coordinateTransformations"][1]["translation"]
+    a = g[d["path"]][...]
+    W = np.meshgrid(*[trans[k] + np.arange(a.shape[k]) * scale[k] for k in range(3)], indexing="ij")
+    V = np.stack([(W[k] - rt[k]) / rs[k] for k in range(3)])
+    x = map_coordinates(raw, V, order=1, mode="constant", cval=pad)
+    want = (x > threshold).astype(np.float64) if c == 0 else 0.5 * x
+    out[cls] = {"maxError": float(np.abs(a - want).max()), "voxels": int(a.size), "ones": int((want == 1).sum()) if c == 0 else None, "padded": int((x == pad).sum())}
+print(json.dumps(out))
+`;
+
+describe("zarr-python and scipy check an inference loop's v2 output", () => {
+  test("raw read from a local v2 folder by worker threads; output = model(scipy resampling) at every voxel", async () => {
+    expect(hasZarr, `${PYTHON} lacks zarr-python: apt-get install python3-zarr (or set CELLMAP_PYTHON)`).toBe(true);
+    const rawPath = join(dir, "raw.zarr");
+    await writeRawFixture(createFsTarget(rawPath), "", 2);
+    const o = options(join(dir, "pred.zarr"), {
+      zarrFormat: 2,
+      classes: ["fg", "half"],
+      targetArrays: { pred: { shape: [4, 4, 4], scale: [4, 4, 4] } },
+      targetBounds: { pred: { z: [0, 48], y: [-8, 40], x: [8, 56] } },
+      inputPath: rawPath,
+      inputArrays: { raw: { shape: [6, 6, 6], scale: [4, 4, 4] } },
+      inputPad: -2,
+      workers: 2,
+    });
+    const writer = await CellMapDatasetWriter.create(o);
+    for await (const batch of writer.loader({ batchSize: 4 })) {
+      await writer.write(batch.idx, { pred: runModel(batch["raw"]!.data, batch.idx.length) });
+    }
+    await writer.close();
+    const run = spawnSync(PYTHON, ["-c", INFERENCE_ORACLE, rawPath, o.path, JSON.stringify(o.classes), "-2", "100.5"], { encoding: "utf8" });
+    expect(run.status, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as Record<string, { maxError: number; voxels: number; ones: number | null; padded: number }>;
+    for (const cls of o.classes) {
+      expect(report[cls]!.voxels).toBe(12 * 12 * 12);
+      expect(report[cls]!.maxError).toBeLessThan(1e-4);
+      expect(report[cls]!.padded).toBeGreaterThan(0);
+    }
+    // The threshold splits the volume: both classes of the first channel occur.
+    expect(report["fg"]!.ones).toBeGreaterThan(0);
+    expect(report["fg"]!.ones).toBeLessThan(12 * 12 * 12 - report["fg"]!.padded);
+  });
+});

@@ -1,6 +1,6 @@
 // CellMapDatasetWriter in Deno (node:fs through src/zarr-write/fs-target.ts): v3 round trip read
 // back by zarrita, crash and resume, refusal of foreign outputs. Bodies in test/setup/writer-cases.ts.
-import { writerCases as cases } from "../setup/writer-cases.ts";
+import { writerCases as cases, writerInputCases as inputCases } from "../setup/writer-cases.ts";
 
 async function inTempDir(work: (dir: string) => Promise<unknown>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "cellmap-writer-" });
@@ -17,3 +17,12 @@ Deno.test("writer: a crash mid-tile leaves finished tiles intact and a rerun res
 Deno.test("writer: a crash mid-tile leaves finished tiles intact and a rerun resumes (v3)", () => inTempDir((d) => cases.resumeAfterCrash(d, 3)));
 Deno.test("writer: an output made with other options is refused unless overwrite", () => inTempDir(cases.refusesForeignOutput));
 Deno.test("writer: bad options raise ArgumentError naming the option", () => inTempDir(cases.rejectsBadOptions));
+
+// The writer reads its inputs (writerInputCases): the raw volume is served from memory.
+Deno.test("writer: inputs from get(idx) and the loader equal the formula: off-grid, coarser level, value transforms, pad (CPU)", () => inTempDir((d) => inputCases.inputsMatchFormula(d, "cpu")));
+Deno.test("writer: inputs from get(idx) and the loader equal the formula: off-grid, coarser level, value transforms, pad (GPU)", () => inTempDir((d) => inputCases.inputsMatchFormula(d, "gpu")));
+Deno.test("writer: inference loop: loader -> model -> write reads back as the model on the input at every voxel (CPU, v3)", () => inTempDir((d) => inputCases.inferenceLoop(d, "cpu", 3)));
+Deno.test("writer: inference loop: loader -> model -> write reads back as the model on the input at every voxel (GPU, v2)", () => inTempDir((d) => inputCases.inferenceLoop(d, "gpu", 2)));
+Deno.test("writer: a rerun after a partial loop visits only the pending tiles", () => inTempDir(inputCases.rerunVisitsPendingTiles));
+Deno.test("writer: GPU input batches stay on the device and equal the CPU twin", () => inTempDir(inputCases.gpuBatchesMatchCpu));
+Deno.test("writer: bad input options, loader options and batch writes raise ArgumentError naming the field", () => inTempDir(inputCases.rejectsBadInputOptions));
