@@ -9,6 +9,7 @@ export {
   neuroglancerUrl,
   type ArrayNeuroglancerOptions,
   type DatasetNeuroglancerOptions,
+  type NeuroglancerDataset,
   type NeuroglancerLayerKind,
   type NeuroglancerLayerSpec,
   type NeuroglancerLayerState,

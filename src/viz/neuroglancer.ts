@@ -246,6 +246,9 @@ export interface DatasetNeuroglancerOptions extends Omit<NeuroglancerStateOption
   base?: string;
 }
 
+/** What the dataset helpers read from a dataset (any `CellMapDataset` fits). */
+export type NeuroglancerDataset = Pick<CellMapDataset, "input" | "classes" | "classArray" | "center">;
+
 function unitOf(array: CellMapArray): string {
   const unit = array.multiscale.unit;
   return unit !== undefined && UNITS[unit] ? unit : "nm";
@@ -260,7 +263,7 @@ function unitOf(array: CellMapArray): string {
  * const state = datasetNeuroglancerState(dataset, { index: 7 });
  * ```
  */
-export function datasetNeuroglancerState(dataset: CellMapDataset, options: DatasetNeuroglancerOptions = {}): NeuroglancerState {
+export function datasetNeuroglancerState(dataset: NeuroglancerDataset, options: DatasetNeuroglancerOptions = {}): NeuroglancerState {
   const raw = dataset.input;
   const layers: NeuroglancerLayerSpec[] = [
     { name: options.rawName ?? "raw", url: raw.url, kind: "image", zarrFormat: raw.levels[0]!.zarrFormat },
@@ -291,7 +294,7 @@ export function datasetNeuroglancerState(dataset: CellMapDataset, options: Datas
  * const url = datasetNeuroglancerUrl(dataset, { index: 7 });
  * ```
  */
-export function datasetNeuroglancerUrl(dataset: CellMapDataset, options: DatasetNeuroglancerOptions = {}): string {
+export function datasetNeuroglancerUrl(dataset: NeuroglancerDataset, options: DatasetNeuroglancerOptions = {}): string {
   return neuroglancerUrl(datasetNeuroglancerState(dataset, options), options.base);
 }
 

@@ -313,7 +313,7 @@ export const vizCases = {
     } catch (e) {
       bad = e;
     }
-    check(isCellMapError(bad, "argument") && (bad as { field: string }).field === "data", `a short buffer should be an ArgumentError on "data", got ${String(bad)}`);
+    check(isCellMapError(bad, "argument") && (bad as unknown as { field: string }).field === "data", `a short buffer should be an ArgumentError on "data", got ${String(bad)}`);
     return `${images.length} images decoded pixel for pixel`;
   },
 };
