@@ -24,16 +24,23 @@
  * stored. A rerun with the same options resumes: {@link CellMapDatasetWriter.pendingTiles} skips
  * finished tiles. One writer process per output.
  *
+ * Inputs (optional): with `inputPath` and `inputArrays` the writer reads each tile's inputs
+ * itself (`./writer-inputs.ts`): {@link CellMapDatasetWriter.get} for one tile,
+ * {@link CellMapDatasetWriter.loader} for batches of the pending tiles (`./writer-loader.ts`).
+ *
  * @example
  * ```ts
  * const writer = await CellMapDatasetWriter.create({
  *   path: "predictions.zarr", classes: ["mito", "er"],
  *   targetArrays: { pred: { shape: [64, 64, 64], scale: [8, 8, 8] } },
  *   targetBounds: { pred: { z: [0, 1024], y: [0, 2048], x: [0, 2048] } },
+ *   inputPath: "https://host/jrc.zarr/recon-1/em/fibsem-uint8",
+ *   inputArrays: { raw: { shape: [80, 80, 80], scale: [8, 8, 8] } },
+ *   valueTransforms: { raw: [{ normalize: {} }] },
  * });
- * for (const tile of writer.pendingTiles()) {
- *   const prediction = await model(tile.center); // Float32Array [2, 64, 64, 64]
- *   await writer.write(tile.idx, { pred: prediction });
+ * for await (const batch of writer.loader({ batchSize: 2 })) {
+ *   const prediction = await model(batch.raw.data); // [2, 1, 80, 80, 80] -> Float32Array [2, 2, 64, 64, 64]
+ *   await writer.write(batch.idx, { pred: prediction });
  * }
  * await writer.close();
  * ```

@@ -629,6 +629,16 @@ export const writerInputCases = {
     await expectArgumentError(() => w.write([0, 1], { pred: new Float32Array(128) }), "arrays.pred");
     await expectArgumentError(() => w.write([0, 1], { pred, other: pred }), "arrays.other");
     check(w.finishedCount === 0, "refused writes record nothing");
+    // An aborted signal stops the loader with a typed error.
+    const ac = new AbortController();
+    ac.abort();
+    let aborted: unknown;
+    try {
+      for await (const _ of w.loader({ signal: ac.signal })) throw new Error("a batch was read after abort");
+    } catch (e) {
+      aborted = e;
+    }
+    check(isCellMapError(aborted, "aborted"), `an aborted loader: ${String(aborted)}`);
     await w.close();
     await expectArgumentError(() => w.get(0), "writer");
   },
