@@ -288,9 +288,12 @@ export const vizCases = {
       const y = Math.floor(i / w);
       const x = i % w;
       s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-      // Smooth gradients (Sub/Up/Paeth rows) and noise (None rows) in one image.
-      const noisy = y % 5 === 0;
-      data.set([noisy ? s >>> 24 : (x * 7) & 255, noisy ? (s >>> 16) & 255 : (y * 11) & 255, (x * y) & 255, 255], i * 4);
+      // Noise (None rows), gradients (Sub, Up, Paeth rows) and anti-diagonal ramps, where Paeth's
+      // left and up predictions tie and only its tie rule picks the right one.
+      const px = y % 5 === 0 ? [s >>> 24, (s >>> 16) & 255, (s >>> 8) & 255]
+        : y % 5 === 2 || y % 5 === 3 ? [(128 + 3 * (x - y)) & 255, (64 + 5 * (x - y)) & 255, (200 - 2 * (x - y)) & 255]
+        : [(x * 7) & 255, (y * 11) & 255, (x * y) & 255];
+      data.set([...px, 255], i * 4);
     }
     const { raw, gt, pred } = handBatch();
     const images: RgbaImage[] = [{ data, width: w, height: h }, imageGrid({ raw, gt }, { targets: ["gt"], predictions: { gt: pred } }), { data: new Uint8ClampedArray([9, 8, 7, 255]), width: 1, height: 1 }];
