@@ -8,4 +8,5 @@ Deno.test("an x slice equals the middle plane of a 3D read and the closed form",
 Deno.test("mirror and rotation stay in the slice plane along every axis", cases.transformsStayInPlane);
 Deno.test("a loader over z, y and x slices: iterationsPerEpoch batches of [B, 1, h, w] mixing axes", () => cases.loaderOverThreeAxes("cpu"));
 Deno.test("a loader over z, y and x slices on the GPU matches the CPU", () => cases.loaderOverThreeAxes("gpu"));
+Deno.test("a blur with sigma [0, s, 0] blurs the image rows of y and x slices", cases.blurActsOnImageRows);
 Deno.test("bad 2D options give ArgumentErrors naming the field", cases.badOptions);

@@ -367,6 +367,50 @@ export const slicingCases = {
     }
   },
 
+  /**
+   * Value transforms see each slice as [1, h, w]: a blur with sigma [0, 1.5, 0] blurs the image
+   * rows (world z on y and x slices) exactly as a 1D scipy-style Gaussian (reflect, truncate 4)
+   * written here; the GPU matches the CPU.
+   */
+  async blurActsOnImageRows(): Promise<void> {
+    const gpu = await GpuContext.create();
+    const [h, w] = [6, 4];
+    const sigma = 1.5;
+    const radius = Math.floor(4 * sigma + 0.5);
+    const weights = Array.from({ length: 2 * radius + 1 }, (_, i) => Math.exp(-((i - radius) ** 2) / (2 * sigma * sigma)));
+    const total = weights.reduce((a, b) => a + b, 0);
+    const reflect = (i: number, n: number) => {
+      const m = ((i % (2 * n)) + 2 * n) % (2 * n);
+      return m < n ? m : 2 * n - 1 - m;
+    };
+    for (const axis of ["y", "x"] as Axis[]) {
+      const blur = { valueTransforms: { raw: [{ gaussianBlur: { sigma: [0, sigma, 0] as [number, number, number] } }] } };
+      const plain = await openSliced(axis, {}, [h, w]);
+      const blurred = await openSliced(axis, blur, [h, w]);
+      const onGpu = await openSliced(axis, { ...blur, gpu, device: "gpu" }, [h, w]);
+      try {
+        for (const i of [indexNear(plain, MITO.center), 5]) {
+          const a = (await plain.get(i)).raw.data;
+          const want = new Float32Array(h * w);
+          for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) {
+            let v = 0;
+            for (let k = -radius; k <= radius; k++) v += weights[k + radius]! * a[reflect(r + k, h) * w + c]!;
+            want[r * w + c] = v / total;
+          }
+          check(want.some((v, k) => Math.abs(v - a[k]!) > 1), `the blur changes little in ${axis} slice ${i}; the test proves little`);
+          const b = (await blurred.get(i)).raw.data;
+          sameArray(b, want, `blurred raw of ${axis} slice ${i}`, 1e-3);
+          sameArray((await onGpu.get(i)).raw.data, b, `GPU blurred raw of ${axis} slice ${i}`, 1e-3);
+        }
+      } finally {
+        plain.destroy();
+        blurred.destroy();
+        onGpu.destroy();
+      }
+    }
+    gpu.destroy();
+  },
+
   /** Bad 2D options give ArgumentErrors naming the field. */
   async badOptions(): Promise<void> {
     const base = await baseOptions([4, 6], [2, 4]);
