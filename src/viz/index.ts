@@ -1,3 +1,4 @@
+// The public face of src/viz: neuroglancer links, batch figures, PNG encoding.
 export {
   arrayNeuroglancerState,
   arrayNeuroglancerUrl,
@@ -17,5 +18,5 @@ export {
   type NeuroglancerStateOptions,
 } from "./neuroglancer.ts";
 export { imageDict, imageGrid, type GridArray, type GridColumn, type ImageGrid, type ImageGridOptions, type ImageGridSource } from "./image-grid.ts";
-export { crc32, encodePng, type RgbaImage } from "./png.ts";
-export { classColor, grayColormap, rampColormap, rgbHex, type Colormap, type Rgb } from "./colors.ts";
+export { encodePng, type RgbaImage } from "./png.ts";
+export { classColor, grayColormap, rampColormap, type Colormap, type Rgb } from "./colors.ts";
