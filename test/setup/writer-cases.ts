@@ -185,7 +185,7 @@ function checkGeometry(o: DatasetWriterOptions, levels: Level[], shapes: number[
   });
 }
 
-async function expectArgumentError(work: () => Promise<unknown>, field: string): Promise<void> {
+async function expectArgumentError(work: () => unknown, field: string): Promise<void> {
   try {
     await work();
   } catch (e) {
@@ -615,12 +615,12 @@ export const writerInputCases = {
 
     const plain = await CellMapDatasetWriter.create(noInputs);
     await expectArgumentError(() => plain.get(0), "inputArrays");
-    await expectArgumentError(async () => plain.loader(), "inputArrays");
+    await expectArgumentError(() => plain.loader(), "inputArrays");
     check(plain.device === undefined && Object.keys(plain.inputArrays).length === 0, "a writer without inputs has none");
     const w = await CellMapDatasetWriter.create({ ...o, overwrite: true });
-    await expectArgumentError(async () => w.loader({ batchSize: 0 }), "batchSize");
-    await expectArgumentError(async () => w.loader({ output: "gpu" }), "output");
-    await expectArgumentError(async () => w.loader({ pendingOnly: "yes" as unknown as boolean }), "pendingOnly");
+    await expectArgumentError(() => w.loader({ batchSize: 0 }), "batchSize");
+    await expectArgumentError(() => w.loader({ output: "gpu" }), "output");
+    await expectArgumentError(() => w.loader({ pendingOnly: "yes" as unknown as boolean }), "pendingOnly");
     await expectArgumentError(() => w.get(27), "idx");
     const pred = new Float32Array(2 * 128);
     await expectArgumentError(() => w.write([], { pred }), "idx");
