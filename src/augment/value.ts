@@ -16,6 +16,16 @@
  * | `gaussianBlur: { sigma, p = 1 }` | separable 3D Gaussian, `sigma` in voxels (one or z, y, x), mode "reflect", truncate 4 (scipy's `gaussian_filter` defaults) |
  * | `binarize: { threshold }` | `x > threshold ? 1 : 0` |
  * | `nanToNum: { nan = 0, posinf, neginf }` | NaN, +Inf, -Inf replaced (defaults: 0 and ±the largest float32) |
+ * | `distance: { clip, tanhScale }` | Euclidean distance (world units) from a foreground voxel (`x != 0`) to the nearest background voxel (`x == 0`); 0 on background; then clipped, then `tanh(d / tanhScale)` |
+ * | `signedDistance: { clip, tanhScale }` | the same distance, positive inside, minus the distance to the nearest foreground voxel outside; then clipped, then `tanh` |
+ * | `custom: { name, wgsl, params, p = 1, cpu }` | a user's WGSL function `name(v, p)` (see `custom-op.ts`) |
+ *
+ * Distances are exact (a separable Euclidean distance transform over the whole sample) and
+ * measured between voxel centers with the array's voxel size (`scale`) as spacing, like
+ * `scipy.ndimage.distance_transform_edt(mask, sampling=scale)`. NaN voxels stay NaN and are
+ * neither foreground nor background: no distance is measured to them. A sample with no
+ * background (for `distance`) or no foreground (for `signedDistance` outside) has infinite
+ * distances there: ±Inf, unless `clip` bounds them (`tanh` takes ±Inf to ±1).
  *
  * @example
  * ```ts
@@ -29,6 +39,9 @@
  */
 
 import { ArgumentError } from "../errors.ts";
+import { customOpSource, type CustomCpuFunction, type CustomOpOptions, parseCustomOp } from "./custom-op.ts";
+
+export type { CustomCpuFunction, CustomOpOptions, CustomParam } from "./custom-op.ts";
 
 /** One value transform of a {@link ValueTransformSpec}. */
 export type ValueTransformEntry =
@@ -38,7 +51,18 @@ export type ValueTransformEntry =
   | { randomGamma: { range: [number, number]; p?: number } }
   | { gaussianBlur: { sigma: number | [number, number, number]; p?: number } }
   | { binarize: { threshold: number } }
-  | { nanToNum: { nan?: number; posinf?: number; neginf?: number } };
+  | { nanToNum: { nan?: number; posinf?: number; neginf?: number } }
+  | { distance: DistanceOptions }
+  | { signedDistance: DistanceOptions }
+  | { custom: CustomOpOptions };
+
+/** Options of the `distance` and `signedDistance` entries. */
+export interface DistanceOptions {
+  /** `[low, high]` bounds of the (signed) distance, world units; ±Infinity allowed (default: none). */
+  clip?: [number, number];
+  /** When given (> 0, world units): the output is `tanh(d / tanhScale)`, after `clip`. */
+  tanhScale?: number;
+}
 
 /** Value transforms of one array or class, applied in order. */
 export type ValueTransformSpec = ValueTransformEntry[];
@@ -52,6 +76,9 @@ export const VALUE_TRANSFORM_NAMES = [
   "gaussianBlur",
   "binarize",
   "nanToNum",
+  "distance",
+  "signedDistance",
+  "custom",
 ] as const;
 
 /** One transform name. */
@@ -78,7 +105,28 @@ export type ValueOp =
   /** `x > threshold ? 1 : 0`, NaN kept. */
   | { readonly kind: "binarize"; readonly threshold: number }
   /** NaN -> `nan`, +Inf -> `posinf`, -Inf -> `neginf`. */
-  | { readonly kind: "nanToNum"; readonly nan: number; readonly posinf: number; readonly neginf: number };
+  | { readonly kind: "nanToNum"; readonly nan: number; readonly posinf: number; readonly neginf: number }
+  /**
+   * Exact Euclidean distance transform of the sample (world units, the array's voxel size as
+   * spacing), then `clip` (`[low, high]`, ±Infinity allowed) and `tanh(d / tanhScale)`.
+   */
+  | {
+    readonly kind: "distance";
+    readonly signed: boolean;
+    readonly clip?: readonly [number, number];
+    readonly tanhScale?: number;
+  }
+  /**
+   * A user's WGSL function: `source` defines `fn name(v: f32, p: vec4<f32>) -> f32`, `params`
+   * are `p` (drawn), `cpu` the twin (required on the CPU).
+   */
+  | {
+    readonly kind: "custom";
+    readonly name: string;
+    readonly source: string;
+    readonly params: readonly [number, number, number, number];
+    readonly cpu?: CustomCpuFunction;
+  };
 
 /** A source of uniform numbers in [0, 1), such as the dataset's seeded generator. */
 export interface UniformSource {
@@ -120,6 +168,24 @@ function allowOnly(o: Record<string, unknown>, keys: readonly string[], field: s
 
 function withP<T extends object>(base: T, p: number | undefined): T & { p?: number } {
   return p === undefined ? base : { ...base, p };
+}
+
+function parseDistance(v: Record<string, unknown>, field: string): DistanceOptions {
+  allowOnly(v, ["clip", "tanhScale"], field);
+  const o: DistanceOptions = {};
+  const clip = v["clip"];
+  if (clip !== undefined) {
+    if (!Array.isArray(clip) || clip.length !== 2 || !clip.every((x) => typeof x === "number" && !Number.isNaN(x)) || clip[0] > clip[1]) {
+      throw new ArgumentError(`${field}.clip`, "must be [low, high] numbers (±Infinity allowed) with low <= high", clip);
+    }
+    o.clip = [clip[0] as number, clip[1] as number];
+  }
+  if (v["tanhScale"] !== undefined) {
+    const s = finite(v["tanhScale"], `${field}.tanhScale`);
+    if (s <= 0) throw new ArgumentError(`${field}.tanhScale`, "must be positive (world units)", s);
+    o.tanhScale = s;
+  }
+  return o;
 }
 
 function parseEntry(name: string, v: unknown, field: string): ValueTransformEntry {
@@ -182,6 +248,11 @@ function parseEntry(name: string, v: unknown, field: string): ValueTransformEntr
       }
       return { nanToNum: o };
     }
+    case "distance":
+    case "signedDistance":
+      return (name === "distance" ? { distance: parseDistance(v, field) } : { signedDistance: parseDistance(v, field) });
+    case "custom":
+      return { custom: parseCustomOp(v, field) };
     default:
       throw new ArgumentError(field, `is not a value transform (known: ${VALUE_TRANSFORM_NAMES.join(", ")})`, name);
   }
@@ -229,9 +300,9 @@ function entryOf(e: ValueTransformEntry): [ValueTransformName, Record<string, un
 
 /**
  * Draw the concrete operations of one sample. Every entry consumes a fixed number of draws from
- * `rng` whether or not it fires (1 for `p`, plus 1 for a drawn factor or noise key), so changing
- * one entry's `p` never shifts what later entries draw. Entries whose `p` did not fire are left
- * out of the result.
+ * `rng` whether or not it fires (1 for `p`, plus 1 for a drawn factor or noise key; a custom op
+ * 1 for `p` and 1 per ranged parameter), so changing one entry's `p` never shifts what later
+ * entries draw. Entries whose `p` did not fire are left out of the result.
  *
  * @param spec a spec from {@link parseValueTransforms}
  * @param rng uniform numbers in [0, 1)
@@ -298,6 +369,29 @@ export function drawValueOps(spec: ValueTransformSpec, rng: UniformSource): Valu
           neginf: typeof o["neginf"] === "number" ? o["neginf"] : -FLOAT32_MAX,
         });
         break;
+      case "distance":
+      case "signedDistance": {
+        const clip = o["clip"] as [number, number] | undefined;
+        const tanhScale = o["tanhScale"] as number | undefined;
+        ops.push({
+          kind: "distance",
+          signed: name === "signedDistance",
+          ...(clip === undefined ? {} : { clip: [clip[0], clip[1]] as const }),
+          ...(tanhScale === undefined ? {} : { tanhScale }),
+        });
+        break;
+      }
+      case "custom": {
+        const c = o as unknown as CustomOpOptions;
+        const fired = fires(c.p);
+        const params: [number, number, number, number] = [0, 0, 0, 0];
+        (c.params ?? []).forEach((q, i) => {
+          params[i] = typeof q === "number" ? q : between(q);
+        });
+        const source = customOpSource(c.name, c.wgsl, "custom");
+        if (fired) ops.push({ kind: "custom", name: c.name, source, params, ...(c.cpu ? { cpu: c.cpu } : {}) });
+        break;
+      }
       default:
         throw new ArgumentError("valueTransforms", `names an unknown transform "${String(name)}"`);
     }

@@ -21,7 +21,7 @@ import { ArgumentError, throwIfAborted } from "../errors.ts";
 import type { Vec3 } from "../geometry/types.ts";
 import type { GpuContext } from "../gpu/context.ts";
 import type { CellMapDataset, SamplePlan } from "./dataset.ts";
-import { outputShape, valueShape } from "./slicing.ts";
+import { outputShape, sliceFrame, valueShape } from "./slicing.ts";
 import { applyClassRelationships, applyValueOps, type PassTarget, type PassWork } from "./transforms-adapter.ts";
 import type { ArrayData, ArraySpec, GpuArrayData } from "./types.ts";
 
@@ -105,6 +105,8 @@ export async function readBatch(
   const C = classes.length;
   const outShape = (spec: ArraySpec) => outputShape(spec, first.slicingAxis);
   const opsShape = (spec: ArraySpec) => valueShape(spec, first.slicingAxis);
+  // The voxel size along opsShape's axes: the spacing of distance transforms.
+  const opsScale = (spec: ArraySpec): Vec3 => (first.slicingAxis === undefined ? spec.scale : (sliceFrame(first.slicingAxis).map((i) => spec.scale[i]!) as Vec3));
   if (first.device === "cpu") {
     if (options.output === "gpu") throw new ArgumentError("output", 'must be "cpu" for datasets on device "cpu"', options.output);
     return readCpu();
@@ -139,14 +141,14 @@ export async function readBatch(
     }
     await Promise.all(work);
     for (const [name, spec] of Object.entries(first.inputArrays)) {
-      applyValueOps({ kind: "cpu", data: arrays[name]!.data }, { batch: B, shape: opsShape(spec), ops: plans.map((p) => p.inputOps[name]!), seed: options.seed });
+      applyValueOps({ kind: "cpu", data: arrays[name]!.data }, { batch: B, shape: opsShape(spec), scale: opsScale(spec), ops: plans.map((p) => p.inputOps[name]!), seed: options.seed });
     }
     for (const [name, spec] of Object.entries(first.targetArrays)) {
       const V = voxels(spec);
       const s = scratch[name]!;
       classes.forEach((cls, c) => {
         const ops = plans.map((p) => p.targetOps[cls]!);
-        applyValueOps({ kind: "cpu", data: s.subarray(c * B * V, (c + 1) * B * V) }, { batch: B, shape: opsShape(spec), ops, seed: options.seed });
+        applyValueOps({ kind: "cpu", data: s.subarray(c * B * V, (c + 1) * B * V) }, { batch: B, shape: opsShape(spec), scale: opsScale(spec), ops, seed: options.seed });
       });
       const out = new Float32Array(B * C * V);
       for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) out.set(s.subarray((c * B + b) * V, (c * B + b + 1) * V), (b * C + c) * V);
@@ -225,14 +227,14 @@ export async function readBatch(
       }
       const gpuTarget = (buffer: GPUBuffer, byteOffset: number): PassTarget => ({ kind: "gpu", ctx, encoder, buffer, byteOffset });
       for (const [name, spec] of Object.entries(first.inputArrays)) {
-        works.push(applyValueOps(gpuTarget(finals[name]!.buffer, 0), { batch: B, shape: opsShape(spec), ops: plans.map((p) => p.inputOps[name]!), seed: options.seed }));
+        works.push(applyValueOps(gpuTarget(finals[name]!.buffer, 0), { batch: B, shape: opsShape(spec), scale: opsScale(spec), ops: plans.map((p) => p.inputOps[name]!), seed: options.seed }));
       }
       for (const [name, spec] of Object.entries(first.targetArrays)) {
         const V = voxels(spec);
         const s = scratch[name]!;
         classes.forEach((cls, c) => {
           const ops = plans.map((p) => p.targetOps[cls]!);
-          works.push(applyValueOps(gpuTarget(s, c * B * V * 4), { batch: B, shape: opsShape(spec), ops, seed: options.seed }));
+          works.push(applyValueOps(gpuTarget(s, c * B * V * 4), { batch: B, shape: opsShape(spec), scale: opsScale(spec), ops, seed: options.seed }));
         });
         const out = finals[name]!.buffer;
         for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) encoder.copyBufferToBuffer(s, (c * B + b) * V * 4, out, (b * C + c) * V * 4, V * 4);

@@ -18,7 +18,7 @@ import { classWeightsFrom, countLabels, countsFromAnnotation, type ClassCounts }
 import { resolveDatasetOptions, type CellMapDatasetOptions } from "./dataset-options.ts";
 import { arrayBounds, SamplingGrid, type IndexList } from "./sampling-geometry.ts";
 import { planeToWorld, slicePad, type Axis } from "./slicing.ts";
-import { drawOps, type ValueOp, type ValueTransformSpec } from "./transforms-adapter.ts";
+import { drawOps, prepareValueSpecs, type ValueOp, type ValueTransformSpec } from "./transforms-adapter.ts";
 import type { ArrayData, ArraySpec, DatasetItem, GetOptions, SampleGroup, SampleSource } from "./types.ts";
 
 export { splitTargetPath, type ArrayOpenOptions, type CellMapDatasetOptions } from "./dataset-options.ts";
@@ -152,6 +152,7 @@ export class CellMapDataset<N extends string = string> implements SampleSource<N
     const o = options as unknown as CellMapDatasetOptions<string, string>;
     const { inputArrays, targetArrays, urls, classes, valueSpecs, targetSpecs, slicingAxis } = resolveDatasetOptions(o);
     const device = o.device ?? (o.gpu ? "gpu" : "cpu");
+    await prepareValueSpecs(valueSpecs, targetSpecs, device === "gpu" ? o.gpu : undefined);
     // Open everything with one shared pool.
     const ownsPool = !o.pool;
     const pool = o.pool ?? (await WorkerPool.create(o.workers === undefined ? {} : { size: o.workers }));

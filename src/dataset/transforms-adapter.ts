@@ -10,7 +10,8 @@ import type { Rng } from "../augment/rng.ts";
 import type { Vec3 } from "../geometry/types.ts";
 import type { GpuContext } from "../gpu/context.ts";
 import { encodeClassRelationships } from "../gpu/labels.ts";
-import { encodeValueOps } from "../gpu/value-transforms.ts";
+import { encodeValueOps, prepareValueTransforms } from "../gpu/value-transforms.ts";
+import { ArgumentError } from "../errors.ts";
 import { applyClassRelationshipsReference } from "../reference/labels.ts";
 import { applyValueOpsReference } from "../reference/value-transforms.ts";
 
@@ -39,10 +40,45 @@ export interface PassWork {
 const NOTHING: PassWork = { release() {} };
 
 /**
- * Apply per-sample value ops to `[batch, z, y, x]` f32 values in place (CPU) or record the pass
- * (GPU).
+ * Check a dataset's value-transform specs against where it samples, once when it opens: on the
+ * CPU every custom op needs its `cpu` twin; on a GPU the custom ops' WGSL is compiled now (once
+ * per distinct source and device), so a compile error surfaces at open.
+ *
+ * @param inputs specs per input array name
+ * @param targets specs per class
+ * @param gpu the GPU the dataset samples on; undefined for CPU datasets
+ * @throws {ArgumentError} a custom op without `cpu` on a CPU dataset (naming the field)
+ * @throws {CustomOpError} a custom op whose WGSL does not compile (naming the op)
  */
-export function applyValueOps(target: PassTarget, options: { batch: number; shape: Vec3; ops: ValueOp[][]; seed: number }): PassWork {
+export async function prepareValueSpecs(
+  inputs: ReadonlyMap<string, ValueTransformSpec>,
+  targets: ReadonlyMap<string, ValueTransformSpec>,
+  gpu: GpuContext | undefined,
+): Promise<void> {
+  const customs: ValueOp[] = [];
+  const all = [
+    ...[...inputs].map(([name, spec]) => [`valueTransforms.${name}`, spec] as const),
+    ...[...targets].map(([cls, spec]) => [`targetValueTransforms.${cls}`, spec] as const),
+  ];
+  for (const [field, spec] of all) {
+    spec.forEach((entry, i) => {
+      if (!("custom" in entry)) return;
+      const c = entry.custom;
+      if (!gpu && typeof c.cpu !== "function") {
+        throw new ArgumentError(`${field}[${i}].custom.cpu`, `is required: custom op "${c.name}" runs on the CPU twin for datasets on device "cpu"`);
+      }
+      // Draw with p = 1 and every range at its low end: only the source matters here.
+      customs.push(...drawValueOps([{ custom: { ...c, p: 1 } }], { next: () => 0 }));
+    });
+  }
+  if (gpu && customs.length > 0) await prepareValueTransforms(gpu, [customs]);
+}
+
+/**
+ * Apply per-sample value ops to `[batch, z, y, x]` f32 values in place (CPU) or record the pass
+ * (GPU). `scale` is the array's voxel size (z, y, x), the spacing of distance transforms.
+ */
+export function applyValueOps(target: PassTarget, options: { batch: number; shape: Vec3; ops: ValueOp[][]; seed: number; scale?: Vec3 }): PassWork {
   if (options.ops.every((o) => o.length === 0)) return NOTHING;
   if (target.kind === "cpu") {
     applyValueOpsReference(target.data, options);

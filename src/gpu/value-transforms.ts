@@ -8,7 +8,9 @@
  * a reduction runs first). Every stage's pointwise ops of all samples run in ONE dispatch that
  * reads an op table; typical specs (normalize, noise, gamma, binarize, nanToNum) are one dispatch
  * per batch. Noise comes from a counter-based hash of (seed, sample, op key, voxel), so the result
- * never depends on scheduling.
+ * never depends on scheduling. Two more barriers: a distance transform (three passes,
+ * `src/gpu/distance.ts`) and a custom op (one dispatch of the op's own pipeline per distinct
+ * source, `src/gpu/custom-op.ts`; prepare it first with {@link prepareValueTransforms}).
  *
  * @example
  * ```ts
@@ -23,13 +25,14 @@
  * @module
  */
 
-import { ArgumentError } from "../errors.ts";
+import { ArgumentError, GpuError } from "../errors.ts";
 import type { ValueOp } from "../augment/value.ts";
 import { gaussianKernel } from "../reference/value-transforms.ts";
 import type { GpuContext } from "./context.ts";
 import {
   bytesOf,
   dispatchGrid,
+  type SampleGroup,
   sampleGroups,
   syncPipeline,
   uploadBuffer,
@@ -38,6 +41,8 @@ import {
   WORKGROUP_SIZE,
 } from "./batch-dispatch.ts";
 import { valueTransformsWgsl } from "./shaders.gen.ts";
+import { customOpPipeline, customParams, CUSTOM_ROW_WORDS, prepareCustomOp, writeCustomRow } from "./custom-op.ts";
+import { DISTANCE_ROW_WORDS, distanceScratchWords, distanceSteps, prepareDistance, writeDistanceRow } from "./distance.ts";
 
 /** Inputs of {@link encodeValueOps}. */
 export interface ValueOpsDispatchOptions {
@@ -52,6 +57,18 @@ export interface ValueOpsDispatchOptions {
   readonly ops: readonly (readonly ValueOp[])[];
   /** Noise seed (u32; other numbers are reduced with `>>> 0`). */
   readonly seed: number;
+  /** Voxel size (z, y, x) in world units, the spacing of distance transforms (default 1, 1, 1). */
+  readonly scale?: readonly [number, number, number];
+}
+
+/** One recorded dispatch: its pipeline, uniform block (at most 64 bytes) and bindings. */
+export interface ValueStep {
+  readonly pipeline: GPUComputePipeline;
+  /** What it does, for labels. */
+  readonly name: string;
+  readonly params: ArrayBuffer;
+  readonly bindings: (uniform: GPUBufferBinding) => GPUBindGroupEntry[];
+  readonly workgroups: readonly [number, number];
 }
 
 /** Recorded work; call `release()` once the command buffer is submitted. */
@@ -79,20 +96,40 @@ function pipelineFor(ctx: GpuContext, entry: EntryPoint): GPUComputePipeline {
 
 /**
  * Compile and validate the value-transform pipelines of the context's device, so shader errors
- * surface as a {@link GpuError} with the compiler's messages rather than as a failed submit.
- * Optional: {@link encodeValueOps} compiles on first use.
+ * surface as a {@link GpuError} with the compiler's messages rather than as a failed submit, and
+ * compile the custom ops among `ops` (each distinct source once per device). Optional for the
+ * built-in ops ({@link encodeValueOps} compiles them on first use); required before recording
+ * a custom op.
  *
+ * @param ctx the GPU context
+ * @param ops op lists (per sample, as {@link encodeValueOps} takes them) whose custom ops to compile
  * @throws {GpuError} when a pipeline fails validation
+ * @throws {CustomOpError} (a GpuError) naming the custom op whose WGSL does not compile
+ * @example
+ * ```ts
+ * await prepareValueTransforms(ctx, [drawValueOps(spec, rng)]);
+ * ```
  */
-export async function prepareValueTransforms(ctx: GpuContext): Promise<void> {
+export async function prepareValueTransforms(ctx: GpuContext, ops: readonly (readonly ValueOp[])[] = []): Promise<void> {
   for (const entry of ENTRY_POINTS) {
     const made = await ctx.createComputePipeline(`${ctx.label} value transforms ${entry}`, valueTransformsWgsl, entry);
     ctx.pipeline(key(entry), () => made);
   }
+  await prepareDistance(ctx);
+  const customs = new Map<string, Extract<ValueOp, { kind: "custom" }>>();
+  for (const list of ops) for (const op of list) if (op.kind === "custom") customs.set(op.source, op);
+  await Promise.all([...customs.values()].map((op) => prepareCustomOp(ctx, op)));
 }
 
-/** The mean barrier (before a contrast) or a blur between two pointwise stages. */
-type Barrier = { readonly kind: "mean" } | { readonly kind: "blur"; readonly radii: readonly number[]; readonly kernels: readonly Float64Array[] };
+type DistanceOp = Extract<ValueOp, { kind: "distance" }>;
+type CustomOp = Extract<ValueOp, { kind: "custom" }>;
+
+/** What sits between two pointwise stages: a mean (before a contrast), a blur, a distance transform or a custom op. */
+type Barrier =
+  | { readonly kind: "mean" }
+  | { readonly kind: "blur"; readonly radii: readonly number[]; readonly kernels: readonly Float64Array[] }
+  | { readonly kind: "distance"; readonly op: DistanceOp }
+  | { readonly kind: "custom"; readonly op: CustomOp };
 
 interface SamplePlan {
   /** Pointwise ops per stage. */
@@ -115,6 +152,9 @@ function planSample(ops: readonly ValueOp[], where: string): SamplePlan {
     } else if (op.kind === "contrast") {
       barriers.push({ kind: "mean" });
       stages.push([op]);
+    } else if (op.kind === "distance" || op.kind === "custom") {
+      barriers.push(op.kind === "distance" ? { kind: "distance", op } : { kind: "custom", op });
+      stages.push([]);
     } else {
       stages[stages.length - 1]!.push(op);
     }
@@ -123,6 +163,8 @@ function planSample(ops: readonly ValueOp[], where: string): SamplePlan {
 }
 
 function checkOp(op: ValueOp, field: string): void {
+  if (op.kind === "distance") return checkDistance(op, field);
+  if (op.kind === "custom") return checkCustom(op, field);
   const numbers = Object.entries(op).filter(([k]) => k !== "kind" && k !== "sigma");
   if (!(op.kind in KIND_CODE) && op.kind !== "gaussianBlur") {
     throw new ArgumentError(`${field}.kind`, "is not a value op kind", (op as { kind: unknown }).kind);
@@ -132,6 +174,22 @@ function checkOp(op: ValueOp, field: string): void {
   }
   if (op.kind === "gaussianBlur" && (op.sigma.length !== 3 || op.sigma.some((s) => !(s >= 0) || s > 64))) {
     throw new ArgumentError(`${field}.sigma`, "must be 3 sigmas in [0, 64] voxels", op.sigma);
+  }
+}
+
+function checkDistance(op: DistanceOp, field: string): void {
+  const c = op.clip;
+  if (c !== undefined && (c.length !== 2 || c.some((x) => typeof x !== "number" || Number.isNaN(x)) || c[0] > c[1])) {
+    throw new ArgumentError(`${field}.clip`, "must be [low, high] numbers with low <= high", c);
+  }
+  const t = op.tanhScale;
+  if (t !== undefined && !(Number.isFinite(t) && t > 0)) throw new ArgumentError(`${field}.tanhScale`, "must be a positive number", t);
+}
+
+function checkCustom(op: CustomOp, field: string): void {
+  if (typeof op.source !== "string" || typeof op.name !== "string") throw new ArgumentError(`${field}.source`, "must be WGSL text", op.source);
+  if (op.params.length !== 4 || !op.params.every(Number.isFinite)) {
+    throw new ArgumentError(`${field}.params`, "must be 4 finite numbers", op.params);
   }
 }
 
@@ -156,12 +214,6 @@ function encodeParams(p: {
   return buffer;
 }
 
-interface Step {
-  readonly entry: EntryPoint;
-  readonly params: ArrayBuffer;
-  readonly bindings: (uniform: GPUBufferBinding) => GPUBindGroupEntry[];
-  readonly workgroups: readonly [number, number];
-}
 
 function validate(o: ValueOpsDispatchOptions): void {
   if (!Number.isInteger(o.batch) || o.batch < 1) throw new ArgumentError("batch", "must be a positive integer", o.batch);
@@ -170,6 +222,28 @@ function validate(o: ValueOpsDispatchOptions): void {
   }
   if (o.ops.length !== o.batch) throw new ArgumentError("ops", `must hold one op list per sample (${o.batch})`, o.ops.length);
   if (!Number.isFinite(o.seed)) throw new ArgumentError("seed", "must be a finite number", o.seed);
+  if (o.scale !== undefined && (o.scale.length !== 3 || !o.scale.every((s) => Number.isFinite(s) && s > 0))) {
+    throw new ArgumentError("scale", "must be 3 positive voxel sizes (z, y, x)", o.scale);
+  }
+}
+
+/** Split groups further so that `perSample` scratch bytes of each fit one binding. */
+function limitGroups(groups: readonly SampleGroup[], device: GPUDevice, perSample: number, layout: { byteOffset: number; sampleBytes: number }, what: string): SampleGroup[] {
+  const max = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+  const most = Math.floor(max / perSample);
+  if (most < 1) throw new GpuError(`${what}: one sample needs ${perSample} bytes of scratch, more than this device binds at once; use a smaller output shape`);
+  if (groups.every((g) => g.count <= most)) return [...groups];
+  const align = device.limits.minStorageBufferOffsetAlignment;
+  const out: SampleGroup[] = [];
+  for (const g of groups) {
+    for (let first = g.first; first < g.first + g.count; first += most) {
+      const count = Math.min(most, g.first + g.count - first);
+      const start = layout.byteOffset + first * layout.sampleBytes;
+      const bindOffset = Math.floor(start / align) * align;
+      out.push({ first, count, bindOffset, bindSize: start - bindOffset + count * layout.sampleBytes, elementOffset: (start - bindOffset) / 4 });
+    }
+  }
+  return out;
 }
 
 /**
@@ -201,10 +275,17 @@ export function encodeValueOps(ctx: GpuContext, encoder: GPUCommandEncoder, opti
   if (plans.every((p) => p.barriers.length === 0 && p.stages[0]!.length === 0)) return { release() {}, dispatches: 0 };
 
   const device = ctx.device;
-  const groups = sampleGroups(device, buffer, { byteOffset: options.byteOffset, batch, sampleBytes }, "value transforms");
+  const scale = options.scale ?? [1, 1, 1];
+  const anyDistance = plans.some((p) => p.barriers.some((b) => b.kind === "distance"));
+  const distWords = distanceScratchWords(shape);
+  let groups = sampleGroups(device, buffer, { byteOffset: options.byteOffset, batch, sampleBytes }, "value transforms");
+  if (anyDistance) groups = limitGroups(groups, device, 4 * distWords.env, { byteOffset: options.byteOffset, sampleBytes }, "distance transform");
   const label = `${ctx.label} value transforms`;
+  // Custom pipelines first: an op that is not prepared (or did not compile) throws before anything is made.
+  const customPipelines = new Map<string, GPUComputePipeline>();
+  for (const p of plans) for (const b of p.barriers) if (b.kind === "custom") customPipelines.set(b.op.source, customOpPipeline(ctx, b.op));
 
-  const { opWords, segs, blurTable, weights, anyBlur, anyMean } = buildTables(plans, batch, barrierCount);
+  const { opWords, segs, blurTable, weights, anyBlur, anyMean, distTable } = buildTables(plans, batch, barrierCount);
 
   const made: GPUBuffer[] = [];
   const make = (name: string, data: ArrayBufferView) => {
@@ -225,6 +306,29 @@ export function encodeValueOps(ctx: GpuContext, encoder: GPUCommandEncoder, opti
     scratch = device.createBuffer({ label: `${label} scratch`, size: maxCount * sampleBytes, usage: USAGE.STORAGE });
     made.push(scratch);
   }
+  let distWork: GPUBuffer | undefined;
+  let distEnv: GPUBuffer | undefined;
+  let distTableBuf: GPUBuffer | undefined;
+  if (anyDistance) {
+    distWork = device.createBuffer({ label: `${label} distance channels`, size: maxCount * distWords.work * 4, usage: USAGE.STORAGE });
+    distEnv = device.createBuffer({ label: `${label} distance envelopes`, size: maxCount * distWords.env * 4, usage: USAGE.STORAGE });
+    made.push(distWork, distEnv);
+    distTableBuf = make("distance table", new Uint8Array(distTable));
+  }
+  const customTables = new Map<string, GPUBuffer>();
+  const customTable = (k: number, source: string): GPUBuffer => {
+    const id = `${k}\u0000${source}`;
+    let t = customTables.get(id);
+    if (!t) {
+      const rows = new ArrayBuffer(batch * CUSTOM_ROW_WORDS * 4);
+      plans.forEach((p, b) => {
+        const barrier = p.barriers[k];
+        writeCustomRow(rows, b, barrier?.kind === "custom" && barrier.op.source === source ? barrier.op : undefined);
+      });
+      customTables.set(id, (t = make(`custom table ${k}`, new Uint8Array(rows))));
+    }
+    return t;
+  };
   let partials: GPUBuffer | undefined;
   if (anyMean) {
     partials = device.createBuffer({ label: `${label} partial sums`, size: Math.max(16, maxCount * blocks * 8), usage: USAGE.STORAGE });
@@ -232,7 +336,8 @@ export function encodeValueOps(ctx: GpuContext, encoder: GPUCommandEncoder, opti
   }
 
   const maxDim = device.limits.maxComputeWorkgroupsPerDimension;
-  const steps: Step[] = [];
+  const steps: ValueStep[] = [];
+  const pipe = (entry: EntryPoint) => ({ pipeline: pipelineFor(ctx, entry), name: entry });
   for (const g of groups) {
     const grid = dispatchGrid(g.count * voxels, maxDim);
     const data: GPUBufferBinding = { buffer, offset: g.bindOffset, size: g.bindSize };
@@ -254,7 +359,7 @@ export function encodeValueOps(ctx: GpuContext, encoder: GPUCommandEncoder, opti
     for (let k = 0; k < stageCount; k++) {
       if (plans.slice(g.first, g.first + g.count).some((p) => (p.stages[k]?.length ?? 0) > 0)) {
         steps.push({
-          entry: "pointwise",
+          ...pipe("pointwise"),
           params: encodeParams({ ...base, stage: k, dstOffset: g.elementOffset }),
           bindings: (uniform) => [
             { binding: 0, resource: uniform },
@@ -282,7 +387,7 @@ export function encodeValueOps(ctx: GpuContext, encoder: GPUCommandEncoder, opti
           const src = fromData ? data : scratchBinding();
           const dst = fromData ? scratchBinding() : data;
           steps.push({
-            entry: "blur",
+            ...pipe("blur"),
             params: encodeParams({
               ...base,
               stage: axis,
@@ -304,7 +409,7 @@ export function encodeValueOps(ctx: GpuContext, encoder: GPUCommandEncoder, opti
       if (plans.slice(g.first, g.first + g.count).some((p) => p.barriers[k]?.kind === "mean")) {
         const partialBinding: GPUBufferBinding = { buffer: partials!, offset: 0, size: Math.max(16, g.count * blocks * 8) };
         steps.push({
-          entry: "reducePartial",
+          ...pipe("reducePartial"),
           params: encodeParams({ ...base, srcOffset: g.elementOffset }),
           bindings: (uniform) => [
             { binding: 0, resource: uniform },
@@ -314,7 +419,7 @@ export function encodeValueOps(ctx: GpuContext, encoder: GPUCommandEncoder, opti
           workgroups: [blocks, g.count],
         });
         steps.push({
-          entry: "reduceFinal",
+          ...pipe("reduceFinal"),
           params: encodeParams(base),
           bindings: (uniform) => [
             { binding: 0, resource: uniform },
@@ -322,6 +427,36 @@ export function encodeValueOps(ctx: GpuContext, encoder: GPUCommandEncoder, opti
             { binding: 11, resource: { buffer: meansBuf } },
           ],
           workgroups: [g.count, 1],
+        });
+      }
+      const atK = plans.slice(g.first, g.first + g.count).map((p) => p.barriers[k]);
+      if (atK.some((b) => b?.kind === "distance")) {
+        steps.push(
+          ...distanceSteps(ctx, shape, scale, {
+            count: g.count,
+            first: g.first,
+            data,
+            elementOffset: g.elementOffset,
+            work: { buffer: distWork!, offset: 0, size: g.count * distWords.work * 4 },
+            env: { buffer: distEnv!, offset: 0, size: g.count * distWords.env * 4 },
+            table: distTableBuf!,
+            tableBase: k * batch,
+          }),
+        );
+      }
+      const sources = new Set(atK.flatMap((b) => (b?.kind === "custom" ? [b.op.source] : [])));
+      for (const source of sources) {
+        const table = customTable(k, source);
+        steps.push({
+          pipeline: customPipelines.get(source)!,
+          name: "custom op",
+          params: customParams({ voxels, count: g.count, sampleBase: g.first, rowWidth: grid.rowWidth, dataOffset: g.elementOffset }),
+          bindings: (uniform) => [
+            { binding: 0, resource: uniform },
+            { binding: 1, resource: data },
+            { binding: 2, resource: { buffer: table } },
+          ],
+          workgroups: [grid.x, grid.y],
         });
       }
     }
@@ -383,7 +518,14 @@ function buildTables(plans: readonly SamplePlan[], batch: number, barrierCount: 
       }
     });
   }
-  return { opWords, segs, blurTable, weights, anyBlur, anyMean };
+  const distTable = new ArrayBuffer(Math.max(1, barrierCount) * batch * DISTANCE_ROW_WORDS * 4);
+  for (let k = 0; k < barrierCount; k++) {
+    plans.forEach((p, b) => {
+      const barrier = p.barriers[k];
+      writeDistanceRow(distTable, k * batch + b, barrier?.kind === "distance" ? barrier.op : undefined);
+    });
+  }
+  return { opWords, segs, blurTable, weights, anyBlur, anyMean, distTable };
 }
 
 /** [kind, key, a, b, c] of a pointwise op. */
@@ -402,12 +544,14 @@ function opRecord(op: ValueOp): number[] {
     case "nanToNum":
       return [KIND_CODE.nanToNum, 0, op.nan, op.posinf, op.neginf];
     case "gaussianBlur":
-      throw new ArgumentError("ops", "a blur is not a pointwise op");
+    case "distance":
+    case "custom":
+      throw new ArgumentError("ops", `${op.kind} is not a pointwise op`);
   }
 }
 
 /** Upload the steps' uniforms and record them, in order, in one compute pass. */
-function record(ctx: GpuContext, encoder: GPUCommandEncoder, label: string, steps: readonly Step[], made: GPUBuffer[]): void {
+function record(ctx: GpuContext, encoder: GPUCommandEncoder, label: string, steps: readonly ValueStep[], made: GPUBuffer[]): void {
   if (steps.length === 0) return;
   const device = ctx.device;
   const stride = Math.max(PARAMS_BYTES, device.limits.minUniformBufferOffsetAlignment);
@@ -415,9 +559,9 @@ function record(ctx: GpuContext, encoder: GPUCommandEncoder, label: string, step
   made.push(uniforms);
   const pass = encoder.beginComputePass({ label: `${label} pass` });
   steps.forEach((s, i) => {
-    const pipeline = pipelineFor(ctx, s.entry);
+    const pipeline = s.pipeline;
     const bindGroup = device.createBindGroup({
-      label: `${label} ${s.entry} bind group`,
+      label: `${label} ${s.name} bind group`,
       layout: pipeline.getBindGroupLayout(0),
       entries: s.bindings({ buffer: uniforms, offset: i * stride, size: PARAMS_BYTES }),
     });

@@ -18,6 +18,7 @@
 
 import { ArgumentError } from "../errors.ts";
 import type { ValueOp } from "../augment/value.ts";
+import { distanceTransformReference } from "./distance.ts";
 
 /** Inputs of {@link applyValueOpsReference} (those of `encodeValueOps` without the GPU buffer). */
 export interface ValueOpsOptions {
@@ -28,6 +29,8 @@ export interface ValueOpsOptions {
   readonly ops: readonly (readonly ValueOp[])[];
   /** Seed of the noise hash (a u32; other numbers are reduced with `>>> 0`). */
   readonly seed: number;
+  /** Voxel size (z, y, x) in world units, the spacing of distance transforms (default 1, 1, 1). */
+  readonly scale?: readonly [number, number, number];
 }
 
 /** Gaussian kernels are cut at this many sigmas (scipy's `truncate` default). */
@@ -135,16 +138,50 @@ export function applyValueOpsReference(data: Float32Array, options: ValueOpsOpti
     throw new ArgumentError("data", `must hold batch * z * y * x = ${batch * voxels} values`, data.length);
   }
   const seed = options.seed >>> 0;
+  const scale = options.scale ?? [1, 1, 1];
+  ops.forEach((list, b) =>
+    list.forEach((op, i) => {
+      if (op.kind === "custom" && typeof op.cpu !== "function") {
+        throw new ArgumentError(`ops[${b}][${i}].cpu`, `is required to run custom op "${op.name}" on the CPU`);
+      }
+    }),
+  );
   for (let b = 0; b < batch; b++) {
     const x = data.subarray(b * voxels, (b + 1) * voxels);
-    for (const op of ops[b]!) applyOp(x, op, shape, seed, b);
+    for (const op of ops[b]!) applyOp(x, op, shape, seed, b, scale);
   }
   return data;
 }
 
-function applyOp(x: Float32Array, op: ValueOp, shape: readonly [number, number, number], seed: number, b: number): void {
+function applyOp(
+  x: Float32Array,
+  op: ValueOp,
+  shape: readonly [number, number, number],
+  seed: number,
+  b: number,
+  scale: readonly [number, number, number],
+): void {
   const n = x.length;
   switch (op.kind) {
+    case "distance": {
+      distanceTransformReference(x, {
+        shape,
+        scale,
+        signed: op.signed,
+        ...(op.clip ? { clip: op.clip } : {}),
+        ...(op.tanhScale === undefined ? {} : { tanhScale: op.tanhScale }),
+      });
+      return;
+    }
+    case "custom": {
+      const cpu = op.cpu!;
+      const p = op.params.map(f32);
+      for (let i = 0; i < n; i++) {
+        const v = x[i]!;
+        if (!Number.isNaN(v)) x[i] = cpu(v, p);
+      }
+      return;
+    }
     case "normalize": {
       const s = f32(op.scale);
       const o = f32(op.offset);
