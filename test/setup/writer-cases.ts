@@ -212,7 +212,7 @@ export const writerCases = {
     check(JSON.stringify(writer.tileExtent) === "[32,20,12]", `tile extent ${writer.tileExtent}`);
     check(JSON.stringify(tiles[1]!.box.lo) === JSON.stringify([0, 100, 2]), `tile 1 box ${JSON.stringify(tiles[1]!.box)}`);
     // All at once, in a scrambled order: tiles sharing a chunk contend for its lock.
-    const order = tiles.map((t, i) => tiles[(i * 7) % tiles.length]!);
+    const order = tiles.map((_t, i) => tiles[(i * 7) % tiles.length]!);
     check(new Set(order.map((t) => t.idx)).size === tiles.length, "the order visits every tile");
     await Promise.all(order.map((t) => writer.write(t.idx, predict(o, t.center))));
     await writer.close();
