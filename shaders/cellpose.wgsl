@@ -101,9 +101,10 @@ fn find(start: u32) -> u32 {
   var a = start;
   loop {
     let p = atomicLoad(&comp[a]);
-    if (p == a) { return a; }
+    if (p == a) { break; }
     a = p;
   }
+  return a;
 }
 
 fn unite(a0: u32, b0: u32) {

@@ -9,7 +9,7 @@
 import { GpuContext } from "../../src/gpu/context.ts";
 import { cellposeFlows, encodeCellposeFlows, prepareCellposeFlows } from "../../src/gpu/cellpose.ts";
 import { cellposeFlowsReference, type CellposeFlowOptions } from "../../src/reference/cellpose.ts";
-import { isCellMapError } from "../../src/errors.ts";
+import { ArgumentError, isCellMapError } from "../../src/errors.ts";
 import { check, rng, withBindingLimit } from "./value-transform-cases.ts";
 
 type Shape = [number, number, number];
@@ -151,8 +151,8 @@ function expectArgumentError(f: () => unknown, field: string): void {
   try {
     f();
   } catch (e) {
-    check(isCellMapError(e, "argument"), `expected an ArgumentError on ${field}, got ${String(e)}`);
-    check((e as { field?: string }).field === field, `expected the error to name ${field}, got ${(e as { field?: string }).field}`);
+    check(isCellMapError(e, "argument") && e instanceof ArgumentError, `expected an ArgumentError on ${field}, got ${String(e)}`);
+    check(e.field === field, `expected the error to name ${field}, got ${e.field}`);
     return;
   }
   throw new Error(`expected an ArgumentError on ${field}, nothing was thrown`);
@@ -404,7 +404,7 @@ export const cellposeCases = {
     expectArgumentError(cpu({}, {}, new Float32Array(63)), "labels");
     let rejected = false;
     await cellposeFlows(labels, [4, 4, 3]).catch((e: unknown) => {
-      rejected = isCellMapError(e, "argument") && (e as { field: string }).field === "labels";
+      rejected = e instanceof ArgumentError && e.field === "labels";
     });
     check(rejected, "cellposeFlows with the wrong number of labels did not reject with an ArgumentError on labels");
     await withContext(async (ctx) => {
