@@ -31,7 +31,7 @@ import type { GpuContext } from "../gpu/context.ts";
 import type { HttpStoreOptions } from "../store/http.ts";
 import { WorkerPool } from "../worker/pool.ts";
 import { resolveDatasetOptions } from "./dataset-options.ts";
-import { applyValueOps, drawOps, type ValueTransformSpec } from "./transforms-adapter.ts";
+import { applyValueOps, drawOps, prepareValueSpecs, type ValueTransformSpec } from "./transforms-adapter.ts";
 import type { ArrayData, ArraySpec, GpuArrayData } from "./types.ts";
 
 /** The input options of a writer (all optional: a writer without them only writes). */
@@ -138,13 +138,16 @@ export class WriterInputs {
   }
 
   /**
-   * Open the raw array.
+   * Check the value transforms against where sampling runs (custom ops compile now), then open
+   * the raw array.
    *
    * @param r the resolved input options
    * @param o the writer's options (GPU, cache, pool, store options, signal)
    * @throws {MetadataError} / {HttpError} when the raw array cannot be opened
+   * @throws {ArgumentError} / {CustomOpError} for a custom value op that cannot run there
    */
   static async open(r: ResolvedWriterInputs, o: WriterInputOptions & { readonly signal?: AbortSignal }): Promise<WriterInputs> {
+    await prepareValueSpecs(r.valueSpecs, new Map(), r.device === "gpu" ? o.gpu : undefined);
     const ownsPool = o.pool === undefined;
     const pool = o.pool ?? (await WorkerPool.create(o.workers === undefined ? {} : { size: o.workers }));
     const options: CellMapArrayOptions = { device: r.device, pool };
@@ -188,7 +191,7 @@ export class WriterInputs {
       const out: Record<string, ArrayData> = {};
       await Promise.all(Object.entries(this.arrays).map(async ([name, spec]) => {
         const data = await this.array.sample(specs, { ...spec, ...read });
-        applyValueOps({ kind: "cpu", data }, { batch: B, shape: spec.shape, ops: opsOf(name), seed });
+        applyValueOps({ kind: "cpu", data }, { batch: B, shape: spec.shape, scale: spec.scale, ops: opsOf(name), seed });
         out[name] = { data, shape: [B, 1, ...spec.shape] };
       }));
       return out;
@@ -211,7 +214,7 @@ export class WriterInputs {
       throwIfAborted(options.signal, "reading writer inputs");
       const encoder = ctx.device.createCommandEncoder({ label: `${ctx.label} writer input transforms` });
       const works = Object.entries(this.arrays).map(([name, spec]) =>
-        applyValueOps({ kind: "gpu", ctx, encoder, buffer: finals[name]!.buffer, byteOffset: 0 }, { batch: B, shape: spec.shape, ops: opsOf(name), seed })
+        applyValueOps({ kind: "gpu", ctx, encoder, buffer: finals[name]!.buffer, byteOffset: 0 }, { batch: B, shape: spec.shape, scale: spec.scale, ops: opsOf(name), seed })
       );
       ctx.device.queue.submit([encoder.finish()]);
       for (const w of works) w.release();

@@ -386,6 +386,31 @@ function checkInput(got: Float32Array, center: readonly number[], shape: Vec3, s
   return checked;
 }
 
+/**
+ * The expected `[binarize > 100, distance]` of the raw read around `center`: the world distance
+ * from each foreground voxel to the nearest background voxel (brute force), 0 on background;
+ * undefined when a voxel is too close to the threshold or an edge to tell.
+ */
+function expectedDistance(center: readonly number[], shape: Vec3, scale: Vec3): Float64Array | undefined {
+  const pts: Vec3[] = [];
+  const fg: boolean[] = [];
+  for (let z = 0; z < shape[0]; z++) for (let y = 0; y < shape[1]; y++) for (let x = 0; x < shape[2]; x++) {
+    const w = [z, y, x].map((j, k) => center[k]! + (j - (shape[k]! - 1) / 2) * scale[k]!) as Vec3;
+    const v = expectedRaw(0, w, INPUT_PAD);
+    if (v === undefined || Math.abs(v - 100) < 1e-3) return undefined;
+    pts.push(w);
+    fg.push(v > 100);
+  }
+  return Float64Array.from(pts, (p, i) => {
+    if (!fg[i]) return 0;
+    let best = Infinity;
+    pts.forEach((q, j) => {
+      if (!fg[j]) best = Math.min(best, Math.hypot(p[0] - q[0], p[1] - q[1], p[2] - q[2]));
+    });
+    return best;
+  });
+}
+
 async function withGpu<T>(device: "cpu" | "gpu", work: (gpu: GpuContext | undefined) => Promise<T>): Promise<T> {
   const gpu = device === "gpu" ? await GpuContext.create() : undefined;
   try {
@@ -424,8 +449,8 @@ export const writerInputCases = {
     const raw = await getRaw();
     return withGpu(device, async (gpu) => {
       const o = inferenceOptions(place, `inputs-${device}.zarr`, raw, {
-        inputArrays: { raw: { shape: [3, 5, 4], scale: [3, 2, 5] }, ctx: { shape: [2, 3, 3], scale: [8, 8, 8] } },
-        valueTransforms: { ctx: [{ normalize: { mean: 100, std: 4 } }] },
+        inputArrays: { raw: { shape: [3, 5, 4], scale: [3, 2, 5] }, ctx: { shape: [2, 3, 3], scale: [8, 8, 8] }, dist: { shape: [4, 5, 6], scale: [3, 2, 5] } },
+        valueTransforms: { ctx: [{ normalize: { mean: 100, std: 4 } }], dist: [{ binarize: { threshold: 100 } }, { distance: {} }] },
         ...(gpu ? { gpu } : {}),
       });
       const writer = await CellMapDatasetWriter.create(o);
@@ -448,6 +473,21 @@ export const writerInputCases = {
         checked += checkInput(c.data, item.center, [2, 3, 3], [8, 8, 8], expectCtx, `get(${idx}).ctx`);
         padded += r.data.filter((v) => v === INPUT_PAD).length + c.data.filter((v) => v === (INPUT_PAD - 100) / 4).length;
       }
+      // A distance transform measures in world units along each axis's voxel size.
+      let distances = 0;
+      let positive = 0;
+      for (let idx = 0; idx < writer.length; idx++) {
+        const want = expectedDistance(writer.tile(idx).center, [4, 5, 6], [3, 2, 5]);
+        if (want === undefined) continue;
+        const got = (await writer.get(idx))["dist"]!.data;
+        want.forEach((d, i) => {
+          check(d === Infinity ? got[i] === Infinity : Math.abs(got[i]! - d) <= 1e-3 * Math.max(1, d), `tile ${idx} dist[${i}]: ${got[i]}, expected ${d}`);
+          if (d > 0 && d < Infinity) positive++;
+        });
+        distances += want.length;
+      }
+      check(distances >= 5 * 120 && positive > 20, `distances checked: ${distances} (${positive} inside)`);
+      checked += distances;
       check(padded > 0, "the corner tiles read some pad");
       const loader = writer.loader({ batchSize: 4, ...(gpu ? { output: "gpu" as const } : {}) });
       check(loader.tiles === 27 && loader.length === 7, `loader: ${loader.tiles} tiles, ${loader.length} batches`);
@@ -464,6 +504,9 @@ export const writerInputCases = {
           check(JSON.stringify(b.center[j]) === JSON.stringify(center), `batch center of tile ${idx}`);
           checked += checkInput(b.arrays["raw"]!.data.subarray(j * 60, (j + 1) * 60), center, [3, 5, 4], [3, 2, 5], expectRaw, `loader tile ${idx} raw`);
           checked += checkInput(b.arrays["ctx"]!.data.subarray(j * 18, (j + 1) * 18), center, [2, 3, 3], [8, 8, 8], expectCtx, `loader tile ${idx} ctx`);
+          const dist = expectedDistance(center, [4, 5, 6], [3, 2, 5]);
+          const got = b.arrays["dist"]!.data.subarray(j * 120, (j + 1) * 120);
+          dist?.forEach((d, i) => check(d === Infinity ? got[i] === Infinity : Math.abs(got[i]! - d) <= 1e-3 * Math.max(1, d), `loader tile ${idx} dist[${i}]: ${got[i]}, expected ${d}`));
         });
       }
       await writer.close();
