@@ -28,7 +28,7 @@
 import { ArgumentError } from "../errors.ts";
 
 /** Options of {@link distanceTransformReference}. */
-export interface DistanceOptions {
+export interface DistanceTransformOptions {
   /** The sample's extent (z, y, x). */
   readonly shape: readonly [number, number, number];
   /** Voxel size (z, y, x), world units; distances are in these units. */
@@ -132,7 +132,7 @@ export function finishDistance(d: number, clip: readonly [number, number] | unde
  * @returns `x`
  * @throws {ArgumentError} when `x` does not hold `shape`'s voxels or `scale` is not positive
  */
-export function distanceTransformReference(x: Float32Array, options: DistanceOptions): Float32Array {
+export function distanceTransformReference(x: Float32Array, options: DistanceTransformOptions): Float32Array {
   const { shape, scale, signed, clip, tanhScale } = options;
   const voxels = shape[0] * shape[1] * shape[2];
   if (x.length !== voxels) throw new ArgumentError("data", `must hold z * y * x = ${voxels} values`, x.length);

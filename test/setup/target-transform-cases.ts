@@ -161,7 +161,7 @@ export const targetTransformCases = {
    * voxels, NaN, no background, no foreground, a binarize before and a normalize after) equal the
    * CPU twin.
    */
-  async distancesMatchTwin(): Promise<string> {
+  distancesMatchTwin(): Promise<string> {
     return withContext(async (ctx) => {
       const shape: Shape = [5, 9, 13];
       const scale: Shape = [3, 1, 1.5];
@@ -190,7 +190,7 @@ export const targetTransformCases = {
   },
 
   /** Sparse sites in a larger sample (long envelopes on every axis) match the CPU twin. */
-  async sparseSitesMatchTwin(): Promise<string> {
+  sparseSitesMatchTwin(): Promise<string> {
     return withContext(async (ctx) => {
       const shape: Shape = [24, 20, 40];
       const n = 24 * 20 * 40;
@@ -260,7 +260,7 @@ export const targetTransformCases = {
   },
 
   /** Custom ops (an expression, a body, a full function with helpers; drawn params) equal their cpu twins. */
-  async customMatchesTwin(): Promise<string> {
+  customMatchesTwin(): Promise<string> {
     return withContext(async (ctx) => {
       const sigmoid = {
         name: "sigmoid",
