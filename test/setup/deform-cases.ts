@@ -7,7 +7,7 @@
 
 import { parseSpatialTransforms } from "../../src/augment/spatial.ts";
 import { rngFor } from "../../src/augment/rng.ts";
-import type { DeformField } from "../../src/augment/deform.ts";
+import { displacementAt, type DeformField } from "../../src/augment/deform.ts";
 import { readBatch } from "../../src/dataset/batch.ts";
 import { CellMapDataset, type CellMapDatasetOptions } from "../../src/dataset/dataset.ts";
 import type { ArrayData } from "../../src/dataset/types.ts";
@@ -169,6 +169,11 @@ export const deformCases = {
         largest = Math.max(largest, Math.abs(v));
       }
       check(largest > 15, `largest control value ${largest}: not spread over [-20, 20]`);
+      // The library's evaluation agrees with the piecewise basis written here.
+      for (const o of [[0, 0, 0], [12, -22, 22], [-7.5, 3.25, -19]] as Vec3[]) {
+        const [got, want] = [displacementAt(a, o), displacement(a, o)];
+        check(got.every((x, k) => Math.abs(x - want[k]!) < 1e-9), `displacementAt(${o}) = ${got}, expected ${want}`);
+      }
       const differs = (f: DeformField | undefined, what: string) => {
         check(f !== undefined && f.values.some((v, k) => v !== a.values[k]), `${what} gives the same field`);
       };
