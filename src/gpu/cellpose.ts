@@ -60,6 +60,7 @@ const SAMPLE_WORDS = 8;
 const COMPUTE = 0x4;
 const INDIRECT = 0x0100;
 const COPY_DST = USAGE.COPY_DST;
+const COPY_SRC = 0x0004;
 
 interface Layouts {
   readonly main: GPUBindGroupLayout;
@@ -310,7 +311,7 @@ export async function cellposeFlows(
   }
   const device = gpu.device;
   const input = device.createBuffer({ label: `${gpu.label} cellpose labels`, size: labels.byteLength, usage: USAGE.STORAGE | COPY_DST });
-  const output = device.createBuffer({ label: `${gpu.label} cellpose flows`, size: 3 * labels.byteLength, usage: USAGE.STORAGE | 0x0004 });
+  const output = device.createBuffer({ label: `${gpu.label} cellpose flows`, size: 3 * labels.byteLength, usage: USAGE.STORAGE | COPY_SRC });
   try {
     device.queue.writeBuffer(input, 0, labels.buffer instanceof ArrayBuffer ? (labels as Float32Array<ArrayBuffer>) : labels.slice());
     const encoder = device.createCommandEncoder({ label: `${gpu.label} cellpose` });

@@ -160,7 +160,7 @@ function expectArgumentError(f: () => unknown, field: string): void {
 
 export const cellposeCases = {
   /** Random labels in both modes, a channel of a 2-channel batch, unaligned offsets. */
-  async randomMatchesTwin(): Promise<string> {
+  randomMatchesTwin(): Promise<string> {
     return withContext(async (ctx) => {
       const shape: Shape = [7, 9, 11];
       const V = 7 * 9 * 11;
@@ -191,7 +191,7 @@ export const cellposeCases = {
    * a fixed number of propagation rounds): following the flows from any voxel of the path ends
    * at the same center. Two slices (z = 0 and z = 2) are two objects with two centers.
    */
-  async serpentineIsOneObject(): Promise<string> {
+  serpentineIsOneObject(): Promise<string> {
     return withContext(async (ctx) => {
       const shape: Shape = [3, 7, 6];
       const [, Y, X] = shape;
@@ -227,7 +227,7 @@ export const cellposeCases = {
   },
 
   /** Flows of a ball point at its center; unit length inside, zero outside, NaN where unknown. */
-  async sphereFlowsPointToCenter(): Promise<string> {
+  sphereFlowsPointToCenter(): Promise<string> {
     return withContext(async (ctx) => {
       const shape: Shape = [17, 17, 17];
       const c = [8, 8, 8];
@@ -368,7 +368,7 @@ export const cellposeCases = {
   },
 
   /** A batch split into groups by a small binding limit gives the same flows. */
-  async groupsSplitLargeBatches(): Promise<string> {
+  groupsSplitLargeBatches(): Promise<string> {
     return withContext(async (real) => {
       const ctx = GpuContext.fromDevice(withBindingLimit(real.device, 2 * 216 * 36 + 512), { label: "test small bindings" });
       const shape: Shape = [6, 6, 6];
@@ -407,7 +407,7 @@ export const cellposeCases = {
       rejected = e instanceof ArgumentError && e.field === "labels";
     });
     check(rejected, "cellposeFlows with the wrong number of labels did not reject with an ArgumentError on labels");
-    await withContext(async (ctx) => {
+    await withContext((ctx) => {
       const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
       const small = ctx.device.createBuffer({ size: 256, usage });
       const input = ctx.device.createBuffer({ size: 256, usage });
@@ -423,6 +423,7 @@ export const cellposeCases = {
       expectArgumentError(gpu({ mode: "binary ", iterations: 3 }), "mode");
       expectArgumentError(gpu({ channel: 1 }), "channel");
       for (const b of [small, input, output]) b.destroy();
+      return Promise.resolve();
     });
   },
 };
