@@ -87,7 +87,7 @@ afterAll(() => {
 const npy = (name: string) => decodeNpy(new Uint8Array(readFileSync(join(dir, name)))).data;
 
 type Options = Parameters<typeof CellMapDataset.open<"raw", "gt">>[0];
-async function openData(extra: Partial<Options>) {
+function openData(extra: Partial<Options>) {
   return CellMapDataset.open<"raw", "gt">({
     inputPath: join(dir, "data.zarr/recon-1/em/fibsem-uint8"),
     targetPath: join(dir, "data.zarr/recon-1/labels/groundtruth/crop1/[mito]"),
