@@ -26,4 +26,14 @@ export { encodeValueOps, prepareValueTransforms, type EncodedWork, type ValueOps
 export { encodeClassRelationships, prepareClassRelationships, type ClassRelationshipsOptions } from "./gpu/labels.ts";
 export { applyValueOpsReference, gaussianKernel, noiseKey, standardNormalAt, type ValueOpsOptions } from "./reference/value-transforms.ts";
 export { applyClassRelationshipsReference, type ClassRelationshipsLayout } from "./reference/labels.ts";
+export { cellposeFlows, encodeCellposeFlows, prepareCellposeFlows, type CellposeFlowsDispatchOptions } from "./gpu/cellpose.ts";
+export {
+  cellposeFlowsReference,
+  MAX_CELLPOSE_ITERATIONS,
+  planCellpose,
+  type CellposeFlowOptions,
+  type CellposeLayout,
+  type CellposeMode,
+} from "./reference/cellpose.ts";
+export * from "./viz/index.ts";
 export { planWriterGeometry, type WriterGeometry, type ArrayPlan } from "./dataset/writer-geometry.ts";

@@ -21,3 +21,16 @@ export {
   type ValueTransformEntry,
   type ValueTransformSpec,
 } from "./value.ts";
+export {
+  bsplineWeights,
+  deformGrid,
+  displacementAt,
+  drawDeformField,
+  maxDisplacement,
+  MAX_DEFORM_POINTS,
+  parseDeform,
+  type DeformConfig,
+  type DeformField,
+  type DeformGrid,
+  type DeformSpec,
+} from "./deform.ts";

@@ -14,7 +14,9 @@ export { CellMapMultiDataset } from "./multidataset.ts";
 export { createIndexStream, Permutation, type IndexStream, type SamplerKind, type StreamOptions } from "./samplers.ts";
 export { arrayBounds, intersectBoxes, SamplingGrid, type IndexList, type SamplingGridOptions, type WorldBox } from "./sampling-geometry.ts";
 export { CellMapSubset, type SubsetIndices } from "./subset.ts";
-export type { ArrayData, ArraySpec, DatasetItem, GetOptions, GpuArrayData, SampleGroup, SampleSource } from "./types.ts";
+export { openSlicedDatasets, type SlicedDatasetsOptions } from "./sliced-datasets.ts";
+export { arrayHasSingletonDim, isArray2D, permuteSingletonDimension, planeToWorld, sliceFrame, slicedShape, SLICING_AXES } from "./slicing.ts";
+export type { ArrayData, ArrayRequest, ArraySpec, DatasetItem, GetOptions, GpuArrayData, SampleGroup, SampleSource } from "./types.ts";
 export {
   CellMapDatasetWriter,
   type DatasetWriterOptions,
@@ -22,5 +24,11 @@ export {
   type WorldBounds,
   type WorldRange,
   type WriterArraySpec,
+  type WriterBatch,
+  type WriterInputOptions,
+  type WriterItem,
+  type WriterLoader,
+  type WriterLoaderOptions,
+  type WriterProgress,
   type WriterTile,
 } from "./writer.ts";
