@@ -18,6 +18,9 @@ test("a dataset's signedDistance targets equal the brute-force distance (cpu)", 
 test("a dataset's signedDistance targets equal the brute-force distance (gpu)", async () => {
   console.log(`[node] ${await cases.datasetSignedDistance("gpu")}`);
 });
+test("a dataset of 2D slices measures with the in-plane voxel size", async () => {
+  console.log(`[node] ${await cases.slicedDatasetDistance()}`);
+});
 test("custom ops on the GPU match their cpu twins", async () => {
   console.log(`[node] ${await cases.customMatchesTwin()}`);
 });

@@ -17,6 +17,9 @@ Deno.test("target transforms: a dataset's signedDistance targets equal the brute
 Deno.test("target transforms: a dataset's signedDistance targets equal the brute-force distance (gpu)", async () => {
   console.log(`[deno] ${await cases.datasetSignedDistance("gpu")}`);
 });
+Deno.test("target transforms: a dataset of 2D slices measures with the in-plane voxel size", async () => {
+  console.log(`[deno] ${await cases.slicedDatasetDistance()}`);
+});
 Deno.test("target transforms: custom ops on the GPU match their cpu twins", async () => {
   console.log(`[deno] ${await cases.customMatchesTwin()}`);
 });

@@ -259,6 +259,37 @@ export const targetTransformCases = {
     }
   },
 
+  /**
+   * A dataset of 2D x slices (rows z at 4 nm, columns y at 8 nm): the distance uses the slice's
+   * in-plane voxel size, the same as the twin on the untransformed labels with spacing (·, 4, 8).
+   */
+  async slicedDatasetDistance(): Promise<string> {
+    const sliced = (extra: Partial<CellMapDatasetOptions<"raw", "gt">>) =>
+      openFixture({
+        slicingAxis: "x",
+        inputArrays: { raw: { shape: [4, 6], scale: [4, 4, 4] } },
+        targetArrays: { gt: { shape: [9, 7], scale: [4, 8, 4] } },
+        ...extra,
+      });
+    const plain = await sliced({});
+    const ds = await sliced({ targetValueTransforms: { mito: [{ signedDistance: {} }] } });
+    try {
+      const g = [0, 1, 2].map((k) => Math.round(([40, 50, 66][k]! - ds.grid.origin[k]!) / ds.grid.step[k]!)) as Vec3;
+      const i = ds.grid.ravel(g);
+      const labels = (await plain.get(i)).gt.data.slice(0, 63);
+      check(labels.some((v) => v === 1) && labels.some((v) => v === 0), `the slice should hold mito and background: ${Array.from(labels)}`);
+      const got = (await ds.get(i)).gt.data.subarray(0, 63);
+      const want = applyValueOpsReference(labels.slice(), { batch: 1, shape: [1, 9, 7], scale: [4, 4, 8], ops: [ops([{ signedDistance: {} }])], seed: 0 });
+      compare(got, want, 1e-5, 1e-6, "sliced signed distance");
+      const swapped = applyValueOpsReference(labels.slice(), { batch: 1, shape: [1, 9, 7], scale: [4, 8, 4], ops: [ops([{ signedDistance: {} }])], seed: 0 });
+      check(want.some((v, k) => v !== swapped[k]), "rows and columns spacings should matter in this slice");
+      return `${labels.filter((v) => v === 1).length} mito pixels`;
+    } finally {
+      plain.destroy();
+      ds.destroy();
+    }
+  },
+
   /** Custom ops (an expression, a body, a full function with helpers; drawn params) equal their cpu twins. */
   customMatchesTwin(): Promise<string> {
     return withContext(async (ctx) => {
