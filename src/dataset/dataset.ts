@@ -17,7 +17,7 @@ import { readBatch } from "./batch.ts";
 import { classWeightsFrom, countLabels, countsFromAnnotation, type ClassCounts } from "./class-counts.ts";
 import { resolveDatasetOptions, type CellMapDatasetOptions } from "./dataset-options.ts";
 import { arrayBounds, SamplingGrid, type IndexList } from "./sampling-geometry.ts";
-import { planeToWorld, slicePad, type Axis } from "./slicing.ts";
+import { deformInPlane, planeToWorld, slicePad, type Axis } from "./slicing.ts";
 import { drawOps, prepareValueSpecs, type ValueOp, type ValueTransformSpec } from "./transforms-adapter.ts";
 import type { ArrayData, ArraySpec, DatasetItem, GetOptions, SampleGroup, SampleSource } from "./types.ts";
 
@@ -139,7 +139,8 @@ export class CellMapDataset<N extends string = string> implements SampleSource<N
       ...[...this.#labels.values()].map((a) => ({ box: arrayBounds(a.levels[0]!), outputs: targets })),
     ];
     this.grid = new SamplingGrid({ bounds, outputs: [...inputs, ...targets], pad: slicePad(this.pad, this.slicingAxis) });
-    this.deformGrid = this.spatial.deform ? deformGrid(this.spatial.deform, [...inputs, ...targets]) : undefined;
+    // A 2D dataset's deformation is written in its slice frame and stays in the slice plane.
+    this.deformGrid = this.spatial.deform ? deformGrid(deformInPlane(this.spatial.deform, this.slicingAxis), [...inputs, ...targets]) : undefined;
   }
 
   /**

@@ -20,6 +20,7 @@
  */
 
 import type { Axis } from "../augment/spatial.ts";
+import type { DeformSpec } from "../augment/deform.ts";
 import { ArgumentError } from "../errors.ts";
 import type { Vec3 } from "../geometry/types.ts";
 import type { ArraySpec } from "./types.ts";
@@ -205,6 +206,24 @@ export function planeToWorld(a: Float64Array | undefined, slicingAxis: Axis | un
   const out = new Float64Array(9);
   for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) out[w[i]! * 3 + w[j]!] = a[i * 3 + j]!;
   return out;
+}
+
+/**
+ * Carry a deformation config written in the slice frame (z = normal, y = rows, x = columns) into
+ * world axes, with no displacement along the slice normal, so a deformed 2D sample stays in its
+ * slice plane (a displacement across a one-voxel-thick read would blend neighbouring slices).
+ * A 3D dataset's config is returned unchanged.
+ */
+export function deformInPlane(spec: DeformSpec, slicingAxis: Axis | undefined): DeformSpec {
+  if (slicingAxis === undefined) return spec;
+  const w = sliceFrame(slicingAxis);
+  const spacing: Vec3 = [0, 0, 0];
+  const magnitude: Vec3 = [0, 0, 0];
+  for (let i = 0; i < 3; i++) {
+    spacing[w[i]!] = spec.spacing[i]!;
+    magnitude[w[i]!] = i === 0 ? 0 : spec.magnitude[i]!;
+  }
+  return { spacing, magnitude, p: spec.p };
 }
 
 /**

@@ -4,6 +4,7 @@
 // values come from the fixture's closed-form geometry, and from 3D reads of the same centers
 // whose planes are picked out here by index, never from the slicing code itself.
 
+import { displacementAt } from "../../src/augment/deform.ts";
 import { rngFor } from "../../src/augment/rng.ts";
 import { GpuContext } from "../../src/gpu/context.ts";
 import { isCellMapError } from "../../src/errors.ts";
@@ -279,6 +280,61 @@ export const slicingCases = {
         plain.destroy();
         mirrored.destroy();
         turned.destroy();
+      }
+    }
+  },
+
+  /**
+   * An elastic deformation of a 2D dataset moves reads only within the slice plane: every raw
+   * pixel equals the bilinear interpolation, in the plane, of the closed-form raw at its displaced
+   * position (the displacement taken from the plan's control grid), and the deformation moved
+   * something. A displacement across the slice would read neighbouring slices and fail this.
+   */
+  async deformStaysInPlane(): Promise<void> {
+    const n = 8;
+    for (const axis of AXES) {
+      const { k, rows, cols } = PLANE[axis];
+      const ds = await openSliced(axis, { isTrain: true, seed: 5, spatialTransforms: { deform: { spacing: 12, magnitude: 8 } } }, [n, n], [4, 4]);
+      const plain = await openSliced(axis, {}, [n, n], [4, 4]);
+      try {
+        const i = indexNear(ds, MITO.center);
+        const rng = rngFor(5, 0, i);
+        const plan = ds.plan(i, rng);
+        check(plan.deform !== undefined, `${axis}: no deformation was drawn`);
+        const item = await ds.get(i);
+        const flat = await plain.get(i);
+        check(item.raw.data.some((v, j) => Math.abs(v - flat.raw.data[j]!) > 1), `${axis}: the deformation changed nothing`);
+        let checked = 0;
+        for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) {
+          const p = pixelWorld(axis, plan.center, n, n, r, c);
+          const offset = [p[0] - plan.center[0]!, p[1] - plan.center[1]!, p[2] - plan.center[2]!] as Vec3;
+          const d = displacementAt(plan.deform!, offset);
+          check(d[k] === 0, `${axis} pixel (${r}, ${c}) moves ${d[k]} across the slice`);
+          const q = [0, 1, 2].map((a) => (p[a]! + d[a]!) / SCALE);
+          if (!q.every((v, a) => v >= 0 && v <= RAW_SHAPE[a]! - 1)) continue;
+          check(Number.isInteger(q[k]!), `${axis} pixel (${r}, ${c}) is off its slice: ${q[k]}`);
+          const r0 = Math.floor(q[rows]!);
+          const c0 = Math.floor(q[cols]!);
+          const fr = q[rows]! - r0;
+          const fc = q[cols]! - c0;
+          const at = (dr: number, dc: number): number => {
+            if (dr > 0 && fr === 0) return 0;
+            if (dc > 0 && fc === 0) return 0;
+            const v = [0, 0, 0];
+            v[k] = q[k]!;
+            v[rows] = r0 + dr;
+            v[cols] = c0 + dc;
+            return rawAt(v[0]!, v[1]!, v[2]!);
+          };
+          const want = (1 - fr) * (1 - fc) * at(0, 0) + (1 - fr) * fc * at(0, 1) + fr * (1 - fc) * at(1, 0) + fr * fc * at(1, 1);
+          const got = item.raw.data[r * n + c]!;
+          check(Math.abs(got - want) <= 1e-2, `${axis} pixel (${r}, ${c}): ${got}, expected ${want}`);
+          checked++;
+        }
+        check(checked >= n * n / 2, `${axis}: only ${checked} pixels inside the volume`);
+      } finally {
+        ds.destroy();
+        plain.destroy();
       }
     }
   },
