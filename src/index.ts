@@ -26,6 +26,8 @@ export { encodeValueOps, prepareValueTransforms, type EncodedWork, type ValueOps
 export { encodeClassRelationships, prepareClassRelationships, type ClassRelationshipsOptions } from "./gpu/labels.ts";
 export { applyValueOpsReference, gaussianKernel, noiseKey, standardNormalAt, type ValueOpsOptions } from "./reference/value-transforms.ts";
 export { applyClassRelationshipsReference, type ClassRelationshipsLayout } from "./reference/labels.ts";
+export { CustomOpError, prepareCustomOp } from "./gpu/custom-op.ts";
+export { distanceTransformReference, type DistanceTransformOptions } from "./reference/distance.ts";
 export { cellposeFlows, encodeCellposeFlows, prepareCellposeFlows, type CellposeFlowsDispatchOptions } from "./gpu/cellpose.ts";
 export {
   cellposeFlowsReference,

@@ -17,6 +17,10 @@ export {
 export {
   drawValueOps,
   parseValueTransforms,
+  type CustomCpuFunction,
+  type CustomOpOptions,
+  type CustomParam,
+  type DistanceOptions,
   type ValueOp,
   type ValueTransformEntry,
   type ValueTransformSpec,

@@ -11,3 +11,5 @@
  */
 
 export { resampleReference } from "./resample.ts";
+export { distanceTransformReference, type DistanceTransformOptions } from "./distance.ts";
+export { cellposeFlowsReference } from "./cellpose.ts";
