@@ -12,6 +12,8 @@ test("same seed gives bit-identical batches with prefetch 1 and 4", cases.determ
 test("rank/worldSize shards are disjoint and cover", cases.shardsAreDisjointAndCover);
 test("classRelationships give true negatives where an exclusive class is present", () => cases.trueNegatives("cpu"));
 test("classRelationships on the GPU", () => cases.trueNegatives("gpu"));
+test("true negatives come before the target value transforms (CPU)", () => cases.trueNegativesBeforeTargetTransforms("cpu"));
+test("true negatives come before the target value transforms (GPU)", () => cases.trueNegativesBeforeTargetTransforms("gpu"));
 test("value transforms per input array and per class", () => cases.valueTransforms("cpu"));
 test("value transforms on the GPU", () => cases.valueTransforms("gpu"));
 test("GPU dataset matches CPU; GPU batches stay on the device", cases.gpuMatchesCpu);

@@ -11,5 +11,6 @@ test("an epoch has exactly iterationsPerEpoch batches of batchSize", cases.epoch
 test("same seed gives bit-identical batches with prefetch 1 and 4", cases.deterministicAcrossPrefetch);
 test("rank/worldSize shards are disjoint and cover", cases.shardsAreDisjointAndCover);
 test("classRelationships give true negatives (GPU)", () => cases.trueNegatives("gpu"));
+test("true negatives come before the target value transforms (GPU)", () => cases.trueNegativesBeforeTargetTransforms("gpu"));
 test("value transforms per input array and per class (GPU)", () => cases.valueTransforms("gpu"));
 test("GPU dataset matches CPU; GPU batches stay on the device", cases.gpuMatchesCpu);

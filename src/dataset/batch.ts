@@ -1,8 +1,8 @@
 /**
  * Building one batch: for every array, ONE resample call per run of samples from the same
  * dataset (so one GPU dispatch per (batch, array) when the batch comes from one dataset), then
- * the value passes, the class-relationship pass and a single readback per array when the
- * consumer wants CPU arrays.
+ * the class-relationship pass (on labels), the value passes and a single readback per array when
+ * the consumer wants CPU arrays.
  *
  * Layout (both outputs): one f32 array per output name, C-order, `[B, 1, z, y, x]` for inputs
  * and `[B, C, z, y, x]` for targets (C in the order of `classes`). Targets are resampled class by
@@ -146,26 +146,31 @@ export async function readBatch(
     for (const [name, spec] of Object.entries(first.targetArrays)) {
       const V = voxels(spec);
       const s = scratch[name]!;
+      relationships({ kind: "cpu", data: s }, B * V, 1);
       classes.forEach((cls, c) => {
         const ops = plans.map((p) => p.targetOps[cls]!);
         applyValueOps({ kind: "cpu", data: s.subarray(c * B * V, (c + 1) * B * V) }, { batch: B, shape: opsShape(spec), scale: opsScale(spec), ops, seed: options.seed });
       });
       const out = new Float32Array(B * C * V);
       for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) out.set(s.subarray((c * B + b) * V, (c * B + b + 1) * V), (b * C + c) * V);
-      relationships({ kind: "cpu", data: out }, V);
       arrays[name] = { data: out, shape: [B, C, ...outShape(spec)] };
     }
     return { arrays, centers: plans.map((p) => p.center) };
   }
 
-  function relationships(target: PassTarget, V: number): PassWork | undefined {
+  /**
+   * True negatives on `[batch, C, V]` values, before the target value transforms: the rule reads
+   * labels (1 present, `emptyValue` unknown), not transformed values such as distances. The CPU
+   * path runs it on the class-major scratch `[C, B, V]`, as one batch of `B * V` voxels.
+   */
+  function relationships(target: PassTarget, V: number, batch: number): PassWork | undefined {
     const withRel = new Set(items.map((it) => it.dataset).filter((d) => d.hasRelationships));
     if (withRel.size === 0) return undefined;
     const ref = JSON.stringify([...withRel][0]!.exclusive);
     if ([...withRel].some((d) => JSON.stringify(d.exclusive) !== ref) || withRel.size !== new Set(items.map((it) => it.dataset)).size) {
       throw new ArgumentError("classRelationships", "must be the same for every dataset of a batch");
     }
-    return applyClassRelationships(target, { batch: B, classes: C, voxels: V, exclusive: [...withRel][0]!.exclusive, emptyValue: first.emptyValue });
+    return applyClassRelationships(target, { batch, classes: C, voxels: V, exclusive: [...withRel][0]!.exclusive, emptyValue: first.emptyValue });
   }
 
   async function readGpu(ctx: GpuContext): Promise<ReadBatchResult<ArrayData | GpuArrayData>> {
@@ -232,13 +237,23 @@ export async function readBatch(
       for (const [name, spec] of Object.entries(first.targetArrays)) {
         const V = voxels(spec);
         const s = scratch[name]!;
-        classes.forEach((cls, c) => {
-          const ops = plans.map((p) => p.targetOps[cls]!);
-          works.push(applyValueOps(gpuTarget(s, c * B * V * 4), { batch: B, shape: opsShape(spec), scale: opsScale(spec), ops, seed: options.seed }));
-        });
         const out = finals[name]!.buffer;
-        for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) encoder.copyBufferToBuffer(s, (c * B + b) * V * 4, out, (b * C + c) * V * 4, V * 4);
-        works.push(relationships(gpuTarget(out, 0), V));
+        const toOut = () => {
+          for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) encoder.copyBufferToBuffer(s, (c * B + b) * V * 4, out, (b * C + c) * V * 4, V * 4);
+        };
+        const targetOps = classes.map((cls) => plans.map((p) => p.targetOps[cls]!));
+        // True negatives come first, on labels; the pass works on the [B, C, V] layout (bound
+        // per sample), so with target ops the scratch goes there and back.
+        toOut();
+        const rel = relationships(gpuTarget(out, 0), V, B);
+        works.push(rel);
+        if (targetOps.some((ops) => ops.some((o) => o.length > 0))) {
+          if (rel) for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) encoder.copyBufferToBuffer(out, (b * C + c) * V * 4, s, (c * B + b) * V * 4, V * 4);
+          targetOps.forEach((ops, c) => {
+            works.push(applyValueOps(gpuTarget(s, c * B * V * 4), { batch: B, shape: opsShape(spec), scale: opsScale(spec), ops, seed: options.seed }));
+          });
+          toOut();
+        }
       }
       device.queue.submit([encoder.finish()]);
       for (const w of works) w?.release();

@@ -11,5 +11,7 @@ Deno.test("same seed gives bit-identical batches with prefetch 1 and 4", cases.d
 Deno.test("rank/worldSize shards are disjoint and cover", cases.shardsAreDisjointAndCover);
 Deno.test("classRelationships give true negatives (CPU)", () => cases.trueNegatives("cpu"));
 Deno.test("classRelationships give true negatives (GPU)", () => cases.trueNegatives("gpu"));
+Deno.test("true negatives come before the target value transforms (CPU)", () => cases.trueNegativesBeforeTargetTransforms("cpu"));
+Deno.test("true negatives come before the target value transforms (GPU)", () => cases.trueNegativesBeforeTargetTransforms("gpu"));
 Deno.test("value transforms per input array and per class (GPU)", () => cases.valueTransforms("gpu"));
 Deno.test("GPU dataset matches CPU; GPU batches stay on the device", cases.gpuMatchesCpu);

@@ -321,6 +321,45 @@ export const datasetCases = {
     }
   },
 
+  /**
+   * True negatives are found on the labels, before the target value transforms: with
+   * `nanToNum` on the unannotated nucleus, its voxels are 0 where mito or er is present and the
+   * replacement value elsewhere (were the order reversed, no voxel would be unknown by then and
+   * nucleus would be the replacement everywhere). Checked on loader batches of 3 against the
+   * fixture's closed form.
+   */
+  async trueNegativesBeforeTargetTransforms(device: "cpu" | "gpu" = "cpu"): Promise<void> {
+    const gpu = device === "gpu" ? await GpuContext.create() : undefined;
+    const ds = await open({
+      classRelationships: { nucleus: ["mito", "er"] },
+      targetValueTransforms: { nucleus: [{ nanToNum: { nan: 5 } }], mito: [{ nanToNum: { nan: -1 } }] },
+      ...(gpu ? { gpu, device: "gpu" as const } : {}),
+    }, { gt: [4, 6, 6] });
+    try {
+      let negatives = 0;
+      let batches = 0;
+      for await (const batch of new CellMapDataLoader(ds, { batchSize: 3, iterationsPerEpoch: 4, seed: 21 })) {
+        batches++;
+        batch.idx.forEach((i, b) => {
+          const c = ds.center(i);
+          const mito = expectedIdentity(c, [4, 6, 6], "mito");
+          const er = expectedIdentity(c, [4, 6, 6], "er");
+          const nucleus = mito.map((m, v) => (m === 1 || er[v] === 1 ? 0 : 5));
+          negatives += nucleus.filter((x) => x === 0).length;
+          const at = b * 3 * 144;
+          sameArray(batch.gt.data.subarray(at, at + 144), mito.map((x) => (Number.isNaN(x) ? -1 : x)), `mito of sample ${i}`);
+          sameArray(batch.gt.data.subarray(at + 144, at + 288), er, `er of sample ${i}`);
+          sameArray(batch.gt.data.subarray(at + 288, at + 432), nucleus, `nucleus of sample ${i}`);
+        });
+      }
+      check(batches === 4, `${batches} batches`);
+      check(negatives > 20, `only ${negatives} true negatives checked`);
+    } finally {
+      ds.destroy();
+      gpu?.destroy();
+    }
+  },
+
   /** Value transforms apply per input array and per class (normalize raw, binarize labels). */
   async valueTransforms(device: "cpu" | "gpu" = "cpu"): Promise<void> {
     const gpu = device === "gpu" ? await GpuContext.create() : undefined;
