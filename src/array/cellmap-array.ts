@@ -23,7 +23,11 @@ export interface CellMapArrayOptions {
   gpu?: GpuContext;
   /** "gpu" (WGSL resampling, GPU chunk cache) or "cpu" (reference twin); default "gpu" if `gpu` is given. */
   device?: "gpu" | "cpu";
-  /** Chunk-cache budget in bytes (default 64 MiB; capped one slot below the GPU's storage binding limit). */
+  /**
+   * Chunk-cache budget in bytes (default 64 MiB): capped one slot below the GPU's storage binding
+   * limit, and at the array's chunk count (over all levels), so a small array allocates only what
+   * it can use. `stats.budgetBytes` is the allocation.
+   */
   cacheBytes?: number;
   /** Worker pool for fetching and decoding; one is created (and owned) if omitted. */
   pool?: WorkerPool;
@@ -127,7 +131,9 @@ export class CellMapArray {
     // Stay one slot below the binding limit: SwiftShader reads wrong values from a storage buffer
     // of exactly its 1 GiB limit, and no budget needs the last slot.
     if (device === "gpu") budget = Math.min(budget, options.gpu!.maxStorageBinding - words * 4);
-    const slotCount = Math.floor(budget / (words * 4));
+    // Never more slots than the array has chunks: a small crop's cache is its size, not the budget.
+    const chunkCount = opened.levels.reduce((n, l) => n + l.shape.reduce((m, v, k) => m * Math.ceil(v / l.chunks[k]!), 1), 0);
+    const slotCount = Math.min(Math.floor(budget / (words * 4)), Math.max(1, chunkCount));
     if (slotCount < 1) {
       throw new BudgetError(
         `cacheBytes ${budget} holds no chunk of ${words * 4} bytes (${opened.url}); raise cacheBytes to at least ${words * 4 * 8}`,

@@ -10,9 +10,11 @@ import type { Vec3 } from "../geometry/types.ts";
 import type { GpuContext } from "../gpu/context.ts";
 import type { HttpStoreOptions } from "../store/http.ts";
 import type { WorkerPool } from "../worker/pool.ts";
+import type { ArrayRegistry } from "./array-registry.ts";
 import { axisIndex, checkPlaneTransforms, slicedShape } from "./slicing.ts";
 import { parseValueSpec, type ValueTransformSpec } from "./transforms-adapter.ts";
-import type { ArrayRequest, ArraySpec } from "./types.ts";
+import { parseCellposeTarget, type CellposeTargetSpec } from "./derived-targets.ts";
+import type { ArrayRequest, ArraySpec, TargetArrayRequest } from "./types.ts";
 
 /** Options shared by everything that opens arrays (datasets, splits). */
 export interface ArrayOpenOptions {
@@ -26,6 +28,12 @@ export interface ArrayOpenOptions {
   /** Workers of the pool created when `pool` is omitted (0 = fetch on the calling thread). */
   workers?: number;
   storeOptions?: HttpStoreOptions;
+  /**
+   * Arrays shared with other datasets (see {@link ArrayRegistry}): one array, one cache and one
+   * fetch per chunk for every dataset reading the same URL on the same device. Without a `pool`,
+   * the arrays read through the registry's pool.
+   */
+  arrays?: ArrayRegistry;
   signal?: AbortSignal;
 }
 
@@ -45,8 +53,11 @@ export interface CellMapDatasetOptions<I extends string, T extends string> exten
    * `shape` (`[h, w]`, every array then 2D) reads slices along `slicingAxis`.
    */
   inputArrays: Readonly<Record<I, ArrayRequest>>;
-  /** Target arrays read from the labels: `{ name: { shape, scale } }`. */
-  targetArrays?: Readonly<Record<T, ArrayRequest>>;
+  /**
+   * Target arrays read from the labels: `{ name: { shape, scale } }`, `[C, z, y, x]` per sample.
+   * With `cellpose: { class }` the array holds that class's cellpose flows, `[3, z, y, x]`.
+   */
+  targetArrays?: Readonly<Record<T, TargetArrayRequest>>;
   /**
    * For 2D array shapes: the axis the slices are cut across (`"z"`: `[h, w]` runs along y, x;
    * `"y"`: along z, x; `"x"`: along z, y). Required with 2D shapes, refused with 3D ones;
@@ -164,6 +175,8 @@ export interface ResolvedDatasetOptions {
   targetSpecs: Map<string, ValueTransformSpec>;
   /** The slicing axis of a dataset of 2D slices (its specs are then 3D with one voxel there). */
   slicingAxis: Axis | undefined;
+  /** Target arrays that hold cellpose flows (not in `targetArrays`). */
+  cellposeTargets: Record<string, CellposeTargetSpec>;
 }
 
 /**
@@ -207,6 +220,12 @@ export function resolveDatasetOptions(o: CellMapDatasetOptions<string, string>):
   if (Object.keys(targetArrays).length > 0 && classes.length === 0) {
     throw new ArgumentError("classes", "must list at least one class when targetArrays are given", classes);
   }
+  const cellposeTargets: Record<string, CellposeTargetSpec> = {};
+  for (const [name, req] of Object.entries(o.targetArrays ?? {}) as Array<[string, TargetArrayRequest]>) {
+    if (req.cellpose === undefined) continue;
+    cellposeTargets[name] = parseCellposeTarget(`targetArrays.${name}.cellpose`, req.cellpose, targetArrays[name]!, classes, slicingAxis !== undefined);
+    delete targetArrays[name];
+  }
   const valueSpecs = new Map<string, ValueTransformSpec>();
   for (const [name, spec] of Object.entries(o.valueTransforms ?? {})) {
     if (!(name in inputArrays)) throw new ArgumentError(`valueTransforms.${name}`, "names no input array", Object.keys(inputArrays));
@@ -223,5 +242,5 @@ export function resolveDatasetOptions(o: CellMapDatasetOptions<string, string>):
       if (parsed.length) targetSpecs.set(c, parsed);
     }
   }
-  return { inputArrays, targetArrays, urls, classes, valueSpecs, targetSpecs, slicingAxis };
+  return { inputArrays, targetArrays, urls, classes, valueSpecs, targetSpecs, slicingAxis, cellposeTargets };
 }

@@ -13,9 +13,12 @@ import { ArgumentError } from "../errors.ts";
 import type { OutputSpec, Vec3 } from "../geometry/types.ts";
 import type { GpuContext } from "../gpu/context.ts";
 import { WorkerPool } from "../worker/pool.ts";
+import type { ArrayRegistry } from "./array-registry.ts";
 import { readBatch } from "./batch.ts";
 import { classWeightsFrom, countLabels, countsFromAnnotation, type ClassCounts } from "./class-counts.ts";
 import { resolveDatasetOptions, type CellMapDatasetOptions } from "./dataset-options.ts";
+import type { CellposeTargetSpec } from "./derived-targets.ts";
+import { prepareCellposeFlows } from "../gpu/cellpose.ts";
 import { arrayBounds, SamplingGrid, type IndexList } from "./sampling-geometry.ts";
 import { deformInPlane, planeToWorld, slicePad, type Axis } from "./slicing.ts";
 import { drawOps, prepareValueSpecs, type ValueOp, type ValueTransformSpec } from "./transforms-adapter.ts";
@@ -59,6 +62,8 @@ export class CellMapDataset<N extends string = string> implements SampleSource<N
   readonly classes: readonly string[];
   readonly inputArrays: Readonly<Record<string, ArraySpec>>;
   readonly targetArrays: Readonly<Record<string, ArraySpec>>;
+  /** Target arrays holding one class's cellpose flows, `[3, z, y, x]` per sample (not in `targetArrays`). */
+  readonly cellposeTargets: Readonly<Record<string, CellposeTargetSpec>>;
   readonly emptyValue: number;
   readonly inputPad: number;
   readonly pad: boolean;
@@ -84,6 +89,7 @@ export class CellMapDataset<N extends string = string> implements SampleSource<N
   readonly #valueSpecs: ReadonlyMap<string, ValueTransformSpec>;
   readonly #targetSpecs: ReadonlyMap<string, ValueTransformSpec>;
   readonly #pool: WorkerPool | undefined;
+  readonly #arrays: ArrayRegistry | undefined;
   #counts: Promise<ClassCounts> | undefined;
   #destroyed = false;
 
@@ -92,6 +98,7 @@ export class CellMapDataset<N extends string = string> implements SampleSource<N
     classes: string[];
     inputArrays: Record<string, ArraySpec>;
     targetArrays: Record<string, ArraySpec>;
+    cellposeTargets: Record<string, CellposeTargetSpec>;
     input: CellMapArray;
     labels: Map<string, CellMapArray>;
     valueSpecs: Map<string, ValueTransformSpec>;
@@ -104,6 +111,7 @@ export class CellMapDataset<N extends string = string> implements SampleSource<N
     this.classes = Object.freeze([...init.classes]);
     this.inputArrays = init.inputArrays;
     this.targetArrays = init.targetArrays;
+    this.cellposeTargets = init.cellposeTargets;
     this.emptyValue = o.emptyValue ?? NaN;
     this.inputPad = o.inputPad ?? 0;
     this.pad = o.pad ?? true;
@@ -117,6 +125,7 @@ export class CellMapDataset<N extends string = string> implements SampleSource<N
     this.#valueSpecs = init.valueSpecs;
     this.#targetSpecs = init.targetSpecs;
     this.#pool = init.pool;
+    this.#arrays = o.arrays;
     this.spatial = parseSpatialTransforms(o.spatialTransforms);
     const idx = new Map(this.classes.map((c, i) => [c, i]));
     this.exclusive = this.classes.map(() => this.classes.map(() => false));
@@ -133,7 +142,7 @@ export class CellMapDataset<N extends string = string> implements SampleSource<N
     }
     this.hasRelationships = any;
     const inputs = Object.values(this.inputArrays) as OutputSpec[];
-    const targets = Object.values(this.targetArrays) as OutputSpec[];
+    const targets = [...Object.values(this.targetArrays), ...Object.values(this.cellposeTargets)] as OutputSpec[];
     const bounds = [
       { box: arrayBounds(this.input.levels[0]!), outputs: inputs },
       ...[...this.#labels.values()].map((a) => ({ box: arrayBounds(a.levels[0]!), outputs: targets })),
@@ -151,13 +160,18 @@ export class CellMapDataset<N extends string = string> implements SampleSource<N
    */
   static async open<I extends string, T extends string = never>(options: CellMapDatasetOptions<I, T>): Promise<CellMapDataset<I | T>> {
     const o = options as unknown as CellMapDatasetOptions<string, string>;
-    const { inputArrays, targetArrays, urls, classes, valueSpecs, targetSpecs, slicingAxis } = resolveDatasetOptions(o);
+    const { inputArrays, targetArrays, urls, classes, valueSpecs, targetSpecs, slicingAxis, cellposeTargets } = resolveDatasetOptions(o);
     const device = o.device ?? (o.gpu ? "gpu" : "cpu");
     await prepareValueSpecs(valueSpecs, targetSpecs, device === "gpu" ? o.gpu : undefined);
-    // Open everything with one shared pool.
-    const ownsPool = !o.pool;
-    const pool = o.pool ?? (await WorkerPool.create(o.workers === undefined ? {} : { size: o.workers }));
-    const arrayOptions: CellMapArrayOptions = { device, pool };
+    if (device === "gpu" && o.gpu && Object.keys(cellposeTargets).length > 0) await prepareCellposeFlows(o.gpu);
+    // Open everything with one shared pool (the registry's, when arrays are shared and no pool is given).
+    const shared = o.arrays;
+    const ownsPool = !o.pool && !shared;
+    const pool = o.pool ?? (shared ? undefined : await WorkerPool.create(o.workers === undefined ? {} : { size: o.workers }));
+    const arrayOptions: CellMapArrayOptions = { device };
+    if (pool) arrayOptions.pool = pool;
+    else if (o.workers !== undefined) arrayOptions.workers = o.workers;
+    const openArray = (url: string) => (shared ? shared.open(url, arrayOptions) : CellMapArray.open(url, arrayOptions));
     if (o.gpu) arrayOptions.gpu = o.gpu;
     if (o.cacheBytes !== undefined) arrayOptions.cacheBytes = o.cacheBytes;
     if (o.storeOptions) arrayOptions.storeOptions = o.storeOptions;
@@ -166,15 +180,18 @@ export class CellMapDataset<N extends string = string> implements SampleSource<N
     const opened: CellMapArray[] = [];
     try {
       const [input, ...labelArrays] = await Promise.all([
-        CellMapArray.open(o.inputPath, arrayOptions).then((a) => (opened.push(a), a)),
-        ...wanted.map((c) => CellMapArray.open(urls.get(c)!, arrayOptions).then((a) => (opened.push(a), a))),
+        openArray(o.inputPath).then((a) => (opened.push(a), a)),
+        ...wanted.map((c) => openArray(urls.get(c)!).then((a) => (opened.push(a), a))),
       ]);
       const labels = new Map(wanted.map((c, i) => [c, labelArrays[i]!]));
-      const ds = new CellMapDataset({ options: o, classes, inputArrays, targetArrays, input: input!, labels, valueSpecs, targetSpecs, pool: ownsPool ? pool : undefined, slicingAxis });
+      const ds = new CellMapDataset({ options: o, classes, inputArrays, targetArrays, cellposeTargets, input: input!, labels, valueSpecs, targetSpecs, pool: ownsPool ? pool : undefined, slicingAxis });
       return ds as unknown as CellMapDataset<I | T>;
     } catch (e) {
-      for (const a of opened) a.destroy();
-      if (ownsPool) pool.terminate();
+      for (const a of opened) {
+        if (shared) shared.release(a);
+        else a.destroy();
+      }
+      if (ownsPool) pool!.terminate();
       throw e;
     }
   }
@@ -186,7 +203,7 @@ export class CellMapDataset<N extends string = string> implements SampleSource<N
 
   /** True when the crop annotates at least one of `classes` (or there are no target arrays). */
   get hasData(): boolean {
-    return this.#labels.size > 0 || Object.keys(this.targetArrays).length === 0;
+    return this.#labels.size > 0 || Object.keys(this.targetArrays).length + Object.keys(this.cellposeTargets).length === 0;
   }
 
   /** Number of sample centers (0 when the dataset has no data and `forceHasData` is off). */
@@ -299,7 +316,8 @@ export class CellMapDataset<N extends string = string> implements SampleSource<N
    */
   get validationIndices(): IndexList {
     if (this.length === 0) return { length: 0, at: (j) => { throw new ArgumentError("tile", "this dataset has no samples", j); } };
-    const specs = Object.values(Object.keys(this.targetArrays).length ? this.targetArrays : this.inputArrays);
+    const targets = [...Object.values(this.targetArrays), ...Object.values(this.cellposeTargets)];
+    const specs = targets.length ? targets : Object.values(this.inputArrays);
     const extent = [0, 1, 2].map((k) => Math.max(...specs.map((s) => s.shape[k]! * s.scale[k]!))) as Vec3;
     return this.grid.tiles(extent);
   }
@@ -309,12 +327,16 @@ export class CellMapDataset<N extends string = string> implements SampleSource<N
     if (!(Number.isInteger(i) && i >= 0 && i < this.length)) throw new ArgumentError("index", `must be an integer in [0, ${this.length})`, i);
   }
 
-  /** Free every array's cache (and the worker pool if this dataset created it). */
+  /**
+   * Free every array's cache (and the worker pool if this dataset created it). Arrays shared
+   * through `arrays` are released instead, and freed with their last dataset.
+   */
   destroy(): void {
     if (this.#destroyed) return;
     this.#destroyed = true;
-    this.input.destroy();
-    for (const a of this.#labels.values()) a.destroy();
+    const free = (a: CellMapArray) => (this.#arrays ? this.#arrays.release(a) : a.destroy());
+    free(this.input);
+    for (const a of this.#labels.values()) free(a);
     this.#pool?.terminate();
   }
 }

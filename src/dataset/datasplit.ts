@@ -8,12 +8,15 @@
 import { ArgumentError, isCellMapError } from "../errors.ts";
 import type { SpatialTransformsConfig } from "../augment/spatial.ts";
 import { WorkerPool } from "../worker/pool.ts";
+import { ArrayRegistry } from "./array-registry.ts";
 import type { ClassCounts } from "./class-counts.ts";
 import { parseDatasplitCsv, readText, type DatasetDict, type DatasplitEntry } from "./csv.ts";
 import { CellMapDataset, type ArrayOpenOptions, type CellMapDatasetOptions } from "./dataset.ts";
 import { CellMapMultiDataset } from "./multidataset.ts";
+import { openSlicedDatasets } from "./sliced-datasets.ts";
+import { isArray2D, type Axis } from "./slicing.ts";
 import { CellMapSubset } from "./subset.ts";
-import type { ArraySpec } from "./types.ts";
+import type { ArrayRequest } from "./types.ts";
 
 /** Options of {@link CellMapDataSplit.open}. Give exactly one of `csvPath`, `csv`, `datasetDict`, `datasets`. */
 export interface CellMapDataSplitOptions<I extends string, T extends string> extends ArrayOpenOptions {
@@ -25,8 +28,14 @@ export interface CellMapDataSplitOptions<I extends string, T extends string> ext
   datasetDict?: Partial<DatasetDict>;
   /** Datasets already opened. */
   datasets?: { train: CellMapDataset<NoInfer<I | T>>[]; validate?: CellMapDataset<NoInfer<I | T>>[] };
-  inputArrays: Readonly<Record<I, ArraySpec>>;
-  targetArrays?: Readonly<Record<T, ArraySpec>>;
+  /**
+   * `{ name: { shape, scale } }`, z, y, x. 2D shapes (`[h, w]`, every array then 2D) open each
+   * row or entry as one dataset of 2D slices per axis of `slicingAxes` (see `openSlicedDatasets`).
+   */
+  inputArrays: Readonly<Record<I, ArrayRequest>>;
+  targetArrays?: Readonly<Record<T, ArrayRequest>>;
+  /** With 2D shapes: the axes to slice along, one dataset each per entry (default z, y, x). */
+  slicingAxes?: readonly Axis[];
   classes: readonly string[];
   /** Applied to training datasets only. */
   spatialTransforms?: SpatialTransformsConfig;
@@ -115,15 +124,21 @@ export class CellMapDataSplit<N extends string = string> {
       const fetchFn = options.storeOptions?.fetch;
       dict = parseDatasplitCsv(await readText(options.csvPath!, { ...(options.signal ? { signal: options.signal } : {}), ...(fetchFn ? { fetch: fetchFn } : {}) }));
     }
+    const sliced = isArray2D(options.inputArrays, "any") || isArray2D(options.targetArrays, "any");
+    if (!sliced && options.slicingAxes !== undefined) {
+      throw new ArgumentError("slicingAxes", "applies only to 2D array shapes ([h, w])", options.slicingAxes);
+    }
     const ownsPool = !options.pool;
     const pool = options.pool ?? (await WorkerPool.create(options.workers === undefined ? {} : { size: options.workers }));
+    // Every dataset reads through one registry: crops over one raw volume share its array and cache.
+    const arrays = options.arrays ?? new ArrayRegistry();
     const padFor = (usage: "train" | "validate") => {
       const p = options.pad ?? true;
       return typeof p === "boolean" ? p : p === usage;
     };
     const skipped: SkippedDataset[] = [];
     const openAll = async (usage: "train" | "validate"): Promise<CellMapDataset<I | T>[]> => {
-      const opened = await Promise.all((dict[usage] ?? []).map(async (entry) => {
+      const opened = await Promise.all((dict[usage] ?? []).map(async (entry): Promise<CellMapDataset<I | T>[] | undefined> => {
         const o: CellMapDatasetOptions<I, T> = {
           inputPath: entry.raw,
           targetPath: entry.gt,
@@ -133,6 +148,7 @@ export class CellMapDataSplit<N extends string = string> {
           isTrain: usage === "train",
           forceHasData: force,
           pool,
+          arrays,
         };
         if (options.targetArrays) o.targetArrays = options.targetArrays;
         if (usage === "train" && options.spatialTransforms) o.spatialTransforms = options.spatialTransforms;
@@ -149,7 +165,9 @@ export class CellMapDataSplit<N extends string = string> {
         if (options.storeOptions) o.storeOptions = options.storeOptions;
         if (options.signal) o.signal = options.signal;
         try {
-          return await CellMapDataset.open(o);
+          if (!sliced) return [await CellMapDataset.open(o)];
+          const slices = await openSlicedDatasets<I, T>({ ...o, ...(options.slicingAxes ? { slicingAxes: options.slicingAxes } : {}) });
+          return [...slices.datasets];
         } catch (e) {
           // Bad metadata or an unreachable array skips the dataset; bad options and aborts do not.
           if (isCellMapError(e) && (e.tag === "metadata" || e.tag === "http" || e.tag === "chunk-decode")) {
@@ -160,9 +178,9 @@ export class CellMapDataSplit<N extends string = string> {
         }
       }));
       const keep: CellMapDataset<I | T>[] = [];
-      for (const d of opened) {
-        if (d && (force || d.length > 0)) keep.push(d);
-        else d?.destroy();
+      for (const d of opened.flatMap((l) => l ?? [])) {
+        if (force || d.length > 0) keep.push(d);
+        else d.destroy();
       }
       return keep;
     };

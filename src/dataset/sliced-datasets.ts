@@ -6,6 +6,7 @@
 
 import { ArgumentError } from "../errors.ts";
 import { WorkerPool } from "../worker/pool.ts";
+import { ArrayRegistry } from "./array-registry.ts";
 import { CellMapDataset } from "./dataset.ts";
 import type { CellMapDatasetOptions } from "./dataset-options.ts";
 import { CellMapMultiDataset } from "./multidataset.ts";
@@ -21,8 +22,9 @@ export type SlicedDatasetsOptions<I extends string, T extends string> = Omit<Cel
  * Open one dataset of 2D slices per axis (z, y, x by default) over the same raw volume and crop,
  * concatenated in a multi-dataset. Every item is `[1, h, w]` (inputs) and `[C, h, w]` (targets),
  * whatever its axis, so a loader mixes the axes freely. The datasets share one worker pool
- * (created when `pool` is not given, and terminated by the multi-dataset's `destroy()`); each
- * has its own chunk caches (`cacheBytes` per array and axis).
+ * (created when `pool` is not given, and terminated by the multi-dataset's `destroy()`) and one
+ * {@link ArrayRegistry} (`arrays`, created when not given): each array is opened once, with one
+ * chunk cache (`cacheBytes`) that every axis reads, and freed with the last dataset using it.
  *
  * @throws {ArgumentError} when a shape is not 2D, `slicingAxis` is given, or `slicingAxes` is bad.
  * @example
@@ -58,7 +60,8 @@ export async function openSlicedDatasets<I extends string, T extends string = ne
   delete (rest as { slicingAxes?: unknown }).slicingAxes;
   const ownsPool = !options.pool;
   const pool = options.pool ?? (await WorkerPool.create(options.workers === undefined ? {} : { size: options.workers }));
-  const opened = await Promise.allSettled(axes.map((slicingAxis) => CellMapDataset.open<I, T>({ ...rest, pool, slicingAxis })));
+  const arrays = options.arrays ?? new ArrayRegistry();
+  const opened = await Promise.allSettled(axes.map((slicingAxis) => CellMapDataset.open<I, T>({ ...rest, pool, arrays, slicingAxis })));
   const datasets = opened.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
   const failed = opened.find((r) => r.status === "rejected");
   if (failed) {
