@@ -178,15 +178,14 @@ export class CellMapDataset<N extends string = string> implements SampleSource<N
     if (o.signal) arrayOptions.signal = o.signal;
     const wanted = classes.filter((c) => urls.has(c));
     const opened: CellMapArray[] = [];
+    const opening = [o.inputPath, ...wanted.map((c) => urls.get(c)!)].map((url) => openArray(url).then((a) => (opened.push(a), a)));
     try {
-      const [input, ...labelArrays] = await Promise.all([
-        openArray(o.inputPath).then((a) => (opened.push(a), a)),
-        ...wanted.map((c) => openArray(urls.get(c)!).then((a) => (opened.push(a), a))),
-      ]);
+      const [input, ...labelArrays] = await Promise.all(opening);
       const labels = new Map(wanted.map((c, i) => [c, labelArrays[i]!]));
       const ds = new CellMapDataset({ options: o, classes, inputArrays, targetArrays, cellposeTargets, input: input!, labels, valueSpecs, targetSpecs, pool: ownsPool ? pool : undefined, slicingAxis });
       return ds as unknown as CellMapDataset<I | T>;
     } catch (e) {
+      await Promise.allSettled(opening); // so that no array opened after the failure is left behind
       for (const a of opened) {
         if (shared) shared.release(a);
         else a.destroy();
