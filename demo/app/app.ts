@@ -11,6 +11,7 @@ import { classColor } from "./colors.ts";
 import { byId, h } from "./dom.ts";
 import { showError } from "./errors.ts";
 import { mountLayersPanel } from "./layers-panel.ts";
+import { mountNeuroglancerLink } from "./neuroglancer-link.ts";
 import { Overview } from "./overview.ts";
 import type { PlaneName } from "./planes.ts";
 import { mountSamplePanel, type SamplePanel } from "./sample-panel.ts";
@@ -82,6 +83,7 @@ export async function startApp(options: { url: string; crops?: string[] | undefi
 
   const arrays = trackedArrays(source);
   mountDatasetPanel(byId("dataset-panel"), source, mode, gpu);
+  mountNeuroglancerLink(byId("dataset-panel"), source, store);
   mountLayersPanel(byId("layers-panel"), source, store);
   const samplePanel = mountSamplePanel({ sampleRoot: byId("sample-panel"), balanceRoot: byId("balance-panel"), source, store, gpu, pool, arrays, onError });
   mountCachePanel(byId("cache-panel"), arrays, () => Object.values(views).some((v) => v.pending) || samplePanel.busy);

@@ -1,7 +1,8 @@
 /**
  * The sample panel's link to the dataset API: open one `CellMapDataset` per selected crop with the
- * panel's config, combine them in a `CellMapMultiDataset`, and read batches through a
- * `CellMapDataLoader`, exactly as a training script would. Also recovers each sample's plan
+ * panel's config (or, for 2D slices, one per crop and slicing axis with `openSlicedDatasets`),
+ * combine them in a `CellMapMultiDataset`, and read batches through a `CellMapDataLoader`,
+ * exactly as a training script would. Also recovers each sample's plan
  * (center and augmentation matrix) so the views can draw its box.
  * @module
  */
@@ -9,6 +10,7 @@ import { rngFor } from "../../src/index.ts";
 import { CellMapDataLoader, type Batch } from "../../src/index.ts";
 import { CellMapDataset } from "../../src/index.ts";
 import { CellMapMultiDataset } from "../../src/index.ts";
+import { openSlicedDatasets, SLICING_AXES, slicedShape } from "../../src/index.ts";
 import { arrayBounds, SamplingGrid } from "../../src/index.ts";
 import type { ArrayData } from "../../src/index.ts";
 import type { Vec3 } from "../../src/index.ts";
@@ -21,7 +23,10 @@ import type { DrawnSample, SamplingRegion } from "./state.ts";
 /** The opened datasets for one config. */
 export interface Datasets {
   key: string;
-  /** One per crop that annotates at least one chosen class, in crop order. */
+  /**
+   * One per crop that annotates at least one chosen class, in crop order (2D: one per crop and
+   * slicing axis, z, y, x), in the multi-dataset's order.
+   */
   crops: Array<{ name: string; dataset: CellMapDataset }>;
   multi: CellMapMultiDataset;
   destroy(): void;
@@ -45,7 +50,7 @@ export async function openDatasets(source: Source, config: SampleConfig, gpu: Gp
   try {
     for (const c of crops) {
       const targetPath = Object.fromEntries(c.classes.filter((cls) => config.classes.includes(cls)).map((cls) => [cls, `${c.url}/${cls}`]));
-      const dataset = await CellMapDataset.open({
+      const options = {
         inputPath: source.rawUrl,
         targetPath,
         classes: config.classes,
@@ -53,14 +58,21 @@ export async function openDatasets(source: Source, config: SampleConfig, gpu: Gp
         targetArrays: config.targetArrays,
         spatialTransforms: config.spatialTransforms,
         valueTransforms: config.valueTransforms,
+        ...(config.targetValueTransforms ? { targetValueTransforms: config.targetValueTransforms } : {}),
         isTrain: config.isTrain,
         pad: config.pad,
         seed: config.seed,
         gpu,
         pool,
         cacheBytes: 16 * 2 ** 20,
-      });
-      opened.push({ name: c.name, dataset });
+      };
+      if (config.slices2D) {
+        // The app's pool is passed, so the multi-dataset leaves it running.
+        const slices = await openSlicedDatasets(options);
+        for (const dataset of slices.datasets) opened.push({ name: c.name, dataset });
+      } else {
+        opened.push({ name: c.name, dataset: await CellMapDataset.open(options) });
+      }
     }
     const multi = new CellMapMultiDataset(opened.map((o) => o.dataset));
     return { key: datasetKey(config), crops: opened, multi, destroy: () => opened.forEach((o) => o.dataset.destroy()) };
@@ -72,15 +84,20 @@ export async function openDatasets(source: Source, config: SampleConfig, gpu: Gp
 
 /** Where sample centers can fall per crop, from the arrays' bounds (no dataset needs opening). */
 export function samplingRegions(source: Source, config: SampleConfig): SamplingRegion[] {
-  const outputs = [...Object.values(config.inputArrays), ...Object.values(config.targetArrays)];
+  const specs = [...Object.values(config.inputArrays), ...Object.values(config.targetArrays)];
+  // 2D: one grid per slicing axis, its arrays one voxel thick there and never padded along it.
+  const axes = config.slices2D ? SLICING_AXES.map((a, k) => ({ label: ` (${a})`, outputs: specs.map((s) => ({ shape: slicedShape(s.shape, a), scale: s.scale })), pad: [0, 1, 2].map((i) => config.pad && i !== k) }))
+    : [{ label: "", outputs: specs.map((s) => ({ shape: s.shape as Vec3, scale: s.scale })), pad: config.pad }];
   const out: SamplingRegion[] = [];
   for (const c of source.crops) {
     if (!config.crops.includes(c.name)) continue;
     const classes = c.classes.filter((cls) => config.classes.includes(cls));
     if (classes.length === 0) continue;
     const bounds = [source.bounds, ...classes.map((cls) => arrayBounds(c.arrays.get(cls)!.levels[0]!))];
-    const grid = new SamplingGrid({ bounds, outputs, pad: config.pad });
-    if (grid.length > 0) out.push({ crop: c.name, box: grid.box, count: grid.length });
+    for (const a of axes) {
+      const grid = new SamplingGrid({ bounds, outputs: a.outputs, pad: a.pad });
+      if (grid.length > 0) out.push({ crop: c.name + a.label, box: grid.box, count: grid.length });
+    }
   }
   return out;
 }
@@ -107,7 +124,7 @@ export async function drawBatch(d: Datasets, config: SampleConfig): Promise<Draw
     break;
   }
   if (!batch) throw new Error("the loader gave no batch");
-  const samples = await plansOf(d, loader, batch, config);
+  const samples = await plansOf(d, loader, batch);
   return {
     batch,
     samples,
@@ -123,7 +140,7 @@ export async function drawBatch(d: Datasets, config: SampleConfig): Promise<Draw
  * `rngFor(seed, epoch, position)` (see the loader's determinism notes). Checked against the
  * centers the batch reports.
  */
-async function plansOf(d: Datasets, loader: CellMapDataLoader<string, "cpu">, batch: Batch<string, "cpu">, config: SampleConfig): Promise<DrawnSample[]> {
+async function plansOf(d: Datasets, loader: CellMapDataLoader<string, "cpu">, batch: Batch<string, "cpu">): Promise<DrawnSample[]> {
   const indices = await loader.indices(0);
   const order = new Map(d.multi.datasets.map((ds, i) => [ds, i]));
   const entries = indices.map((idx, p) => {
@@ -131,9 +148,10 @@ async function plansOf(d: Datasets, loader: CellMapDataLoader<string, "cpu">, ba
     return { p, idx, dataset, index, rank: order.get(dataset)! };
   });
   entries.sort((a, b) => a.rank - b.rank || a.p - b.p);
-  const arrays = [
-    ...Object.entries(config.inputArrays).map(([name, s]) => ({ name, kind: "input" as const, shape: s.shape, scale: s.scale })),
-    ...Object.entries(config.targetArrays).map(([name, s]) => ({ name, kind: "target" as const, shape: s.shape, scale: s.scale })),
+  // The 3D read of each array (a 2D slice is one voxel thick across its axis).
+  const arraysOf = (ds: CellMapDataset) => [
+    ...Object.entries(ds.inputArrays).map(([name, s]) => ({ name, kind: "input" as const, shape: [...s.shape] as Vec3, scale: [...s.scale] as Vec3 })),
+    ...Object.entries(ds.targetArrays).map(([name, s]) => ({ name, kind: "target" as const, shape: [...s.shape] as Vec3, scale: [...s.scale] as Vec3 })),
   ];
   return entries.map((e, b) => {
     const plan = e.dataset.plan(e.index, rngFor(loader.seed, loader.epoch, e.p));
@@ -142,7 +160,18 @@ async function plansOf(d: Datasets, loader: CellMapDataLoader<string, "cpu">, ba
       throw new Error(`sample ${b}: the recovered plan (index ${e.idx}) does not match the batch (index ${batch.idx[b]})`);
     }
     const crop = d.crops.find((c) => c.dataset === e.dataset)?.name ?? "?";
-    return { index: b, datasetIndex: e.idx, crop, center: [...plan.center] as Vec3, augment: plan.augment, arrays };
+    return {
+      index: b,
+      datasetIndex: e.idx,
+      crop,
+      center: [...plan.center] as Vec3,
+      augment: plan.augment,
+      arrays: arraysOf(e.dataset),
+      dataset: e.dataset,
+      localIndex: e.index,
+      slicingAxis: e.dataset.slicingAxis,
+      deformed: plan.deform !== undefined,
+    };
   });
 }
 

@@ -5,6 +5,7 @@
  */
 import type { Vec3 } from "../../src/index.ts";
 import type { WorldBox } from "../../src/index.ts";
+import type { CellMapDataset } from "../../src/index.ts";
 
 /** One drawn sample as the views show it. */
 export interface DrawnSample {
@@ -16,8 +17,15 @@ export interface DrawnSample {
   readonly center: Vec3;
   /** Augmentation matrix A (row-major z, y, x), or undefined for none. */
   readonly augment: Float64Array | undefined;
-  /** Every array of the sample: its name, shape and voxel size (its box is drawn). */
+  /** Every array of the sample: its name, 3D read shape and voxel size (its box is drawn). */
   readonly arrays: ReadonlyArray<{ name: string; kind: "input" | "target"; shape: Vec3; scale: Vec3 }>;
+  /** The dataset the sample came from, and its index there. */
+  readonly dataset: CellMapDataset;
+  readonly localIndex: number;
+  /** The axis a 2D slice is cut across; undefined for a 3D patch. */
+  readonly slicingAxis: "z" | "y" | "x" | undefined;
+  /** Whether an elastic deformation field was applied. */
+  readonly deformed: boolean;
 }
 
 /** A region where sample centers can fall, per crop. */

@@ -1,7 +1,8 @@
 /**
  * `window.__cellmap`: a small read-mostly handle for the end-to-end tests (and the console): the
- * slice geometry, so a test can map a voxel to its pixel; the pixels on screen; the drawn batch;
- * and a promise that settles when nothing is rendering or streaming.
+ * slice geometry, so a test can map a voxel to its pixel; the pixels on screen; the drawn batch
+ * (its arrays' values and its figure's layout); and a promise that settles when nothing is
+ * rendering or streaming.
  * @module
  */
 import type { Vec3 } from "../../src/index.ts";
@@ -26,7 +27,17 @@ export interface CellMapHook {
   setCenter(center: Vec3): void;
   setPixelSize(pixelSize: number): void;
   /** The drawn batch: per sample its center, matrix and the boxes drawn in each view (pixels). */
-  batch(): { count: number; samples: Array<{ index: number; crop: string; center: Vec3; augment: number[] | null; targets: Record<string, { present: number; absent: number; unknown: number }> }>; boxes: Record<PlaneName, Array<{ sample: number; array: string; points: Array<[number, number]> }>> } | undefined;
+  batch(): {
+    count: number;
+    /** Each array's batch shape (`[B, C, z, y, x]`, or `[B, C, h, w]` for 2D slices). */
+    shapes: Record<string, number[]>;
+    samples: Array<{ index: number; crop: string; center: Vec3; augment: number[] | null; slicingAxis: string | null; deformed: boolean; targets: Record<string, { present: number; absent: number; unknown: number }> }>;
+    boxes: Record<PlaneName, Array<{ sample: number; array: string; points: Array<[number, number]> }>>;
+  } | undefined;
+  /** The values of one sample of a batch array (`[C, ...]`, C order), as the loader gave them. */
+  sampleArray(index: number, name: string): { shape: number[]; data: number[] } | undefined;
+  /** The batch figure's size and columns (what the saved PNG shows). */
+  figure(): { width: number; height: number; columns: Array<{ title: string; x: number; width: number }>; rows: Array<{ y: number; height: number }> } | undefined;
   cacheStats(): Record<string, number>;
 }
 
@@ -110,15 +121,29 @@ export function installHook(): CellMapHook {
       const boxes = Object.fromEntries(Object.entries(a.views).map(([p, v]) => [p, v.boxes.map((b) => ({ sample: b.sample, array: b.array, points: b.points }))])) as Record<PlaneName, Array<{ sample: number; array: string; points: Array<[number, number]> }>>;
       return {
         count: d.samples.length,
+        shapes: Object.fromEntries([...d.inputs, ...d.targets].map((n) => [n, [...d.batch[n]!.shape]])),
         samples: d.samples.map((s) => ({
           index: s.index,
           crop: s.crop,
           center: [...s.center] as Vec3,
           augment: s.augment ? Array.from(s.augment) : null,
+          slicingAxis: s.slicingAxis ?? null,
+          deformed: s.deformed,
           targets: targetSummary(d, s.index),
         })),
         boxes,
       };
+    },
+    sampleArray(index, name) {
+      const a = need().samplePanel.drawn?.batch[name];
+      if (!a) return undefined;
+      const n = a.data.length / a.shape[0]!;
+      return { shape: a.shape.slice(1), data: Array.from(a.data.subarray(index * n, (index + 1) * n)) };
+    },
+    figure() {
+      const f = need().samplePanel.figure;
+      if (!f) return undefined;
+      return { width: f.grid.width, height: f.grid.height, columns: f.grid.columns.map((c) => ({ title: c.title, x: c.x, width: c.width })), rows: f.grid.rows.map((r) => ({ ...r })) };
     },
     cacheStats() {
       return { ...need().arrays.totals() };

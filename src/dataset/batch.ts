@@ -21,6 +21,7 @@ import { ArgumentError, throwIfAborted } from "../errors.ts";
 import type { Vec3 } from "../geometry/types.ts";
 import type { GpuContext } from "../gpu/context.ts";
 import type { CellMapDataset, SamplePlan } from "./dataset.ts";
+import { cellposeLabels, cellposeTargetCpu, encodeCellposeTarget, type CellposeLabels } from "./derived-targets.ts";
 import { outputShape, sliceFrame, valueShape } from "./slicing.ts";
 import { applyClassRelationships, applyValueOps, type PassTarget, type PassWork } from "./transforms-adapter.ts";
 import type { ArrayData, ArraySpec, GpuArrayData } from "./types.ts";
@@ -68,7 +69,8 @@ function sameConfig(items: readonly BatchItem[]): void {
   const outputs = (d: CellMapDataset, arrays: Readonly<Record<string, ArraySpec>>) =>
     Object.entries(arrays).map(([name, spec]) => [name, outputShape(spec, d.slicingAxis), spec.scale]);
   const key = (d: CellMapDataset) =>
-    JSON.stringify([d.classes, outputs(d, d.inputArrays), outputs(d, d.targetArrays), d.device, Number.isNaN(d.emptyValue) ? "NaN" : d.emptyValue]);
+    JSON.stringify([d.classes, outputs(d, d.inputArrays), outputs(d, d.targetArrays), d.device, Number.isNaN(d.emptyValue) ? "NaN" : d.emptyValue,
+      Object.entries(d.cellposeTargets).map(([name, s]) => [name, outputShape(s, d.slicingAxis), s.scale, s.class, s.mode, s.iterations ?? 0])]);
   const k0 = key(a);
   for (const it of items) {
     if (it.dataset !== a && key(it.dataset) !== k0) {
@@ -139,6 +141,24 @@ export async function readBatch(
         }
       });
     }
+    // Flow targets: their class (and the classes exclusive with it) as labels, class-major.
+    const flowLabels: Record<string, { data: Float32Array; labels: CellposeLabels }> = {};
+    for (const [name, spec] of Object.entries(first.cellposeTargets)) {
+      const V = voxels(spec);
+      const labels = cellposeLabels(leafDatasets(), spec.class);
+      const s = new Float32Array(labels.classes.length * B * V);
+      flowLabels[name] = { data: s, labels };
+      labels.classes.forEach((cls, c) => {
+        for (const r of runs) {
+          const ds = items[r.start]!.dataset;
+          const arr = ds.classArray(cls);
+          const at = (c * B + r.start) * V;
+          const own = ds.cellposeTargets[name]!;
+          if (!arr) s.fill(ds.emptyValue, at, at + (r.end - r.start) * V);
+          else work.push(arr.sample(specsOf(r.start, r.end), { shape: own.shape, scale: own.scale, interp: "nearest", pad: ds.emptyValue, ...signal }).then((v) => s.set(v, at)));
+        }
+      });
+    }
     await Promise.all(work);
     for (const [name, spec] of Object.entries(first.inputArrays)) {
       applyValueOps({ kind: "cpu", data: arrays[name]!.data }, { batch: B, shape: opsShape(spec), scale: opsScale(spec), ops: plans.map((p) => p.inputOps[name]!), seed: options.seed });
@@ -155,7 +175,16 @@ export async function readBatch(
       for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) out.set(s.subarray((c * B + b) * V, (c * B + b + 1) * V), (b * C + c) * V);
       arrays[name] = { data: out, shape: [B, C, ...outShape(spec)] };
     }
+    for (const [name, spec] of Object.entries(first.cellposeTargets)) {
+      const { data, labels } = flowLabels[name]!;
+      arrays[name] = { data: cellposeTargetCpu(data, { batch: B, spec, labels, emptyValue: first.emptyValue }), shape: [B, 3, ...outShape(spec)] };
+    }
     return { arrays, centers: plans.map((p) => p.center) };
+  }
+
+  // deno-lint-ignore no-explicit-any
+  function leafDatasets(): CellMapDataset<any>[] {
+    return [...new Set(items.map((it) => it.dataset))];
   }
 
   /**
@@ -212,6 +241,25 @@ export async function readBatch(
         });
         finals[name] = { buffer: make(`batch ${name}`, B * C * V * 4), shape: [B, C, ...outShape(spec)], byteLength: B * C * V * 4 };
       }
+      // Flow targets: their class (and the classes exclusive with it) as labels, class-major.
+      const flowLabels: Record<string, { buffer: GPUBuffer; labels: CellposeLabels }> = {};
+      for (const [name, spec] of Object.entries(first.cellposeTargets)) {
+        const V = voxels(spec);
+        const labels = cellposeLabels(leafDatasets(), spec.class);
+        const s = make(`batch ${name} labels`, labels.classes.length * B * V * 4);
+        flowLabels[name] = { buffer: s, labels };
+        labels.classes.forEach((cls, c) => {
+          for (const r of runs) {
+            const ds = items[r.start]!.dataset;
+            const arr = ds.classArray(cls);
+            const at = (c * B + r.start) * V * 4;
+            const own = ds.cellposeTargets[name]!;
+            if (!arr) fills.push({ buffer: s, at, bytes: (r.end - r.start) * V * 4, value: ds.emptyValue });
+            else work.push(arr.sampleInto(specsOf(r.start, r.end), { shape: own.shape, scale: own.scale, interp: "nearest", pad: ds.emptyValue, buffer: s, byteOffset: at, ...signal }));
+          }
+        });
+        finals[name] = { buffer: make(`batch ${name}`, B * 3 * V * 4), shape: [B, 3, ...outShape(spec)], byteLength: B * 3 * V * 4 };
+      }
       await Promise.all(work);
       throwIfAborted(options.signal, "reading a batch");
       const encoder = device.createCommandEncoder({ label: `${ctx.label} batch passes` });
@@ -255,9 +303,14 @@ export async function readBatch(
           toOut();
         }
       }
+      for (const [name, spec] of Object.entries(first.cellposeTargets)) {
+        const { buffer, labels } = flowLabels[name]!;
+        works.push(encodeCellposeTarget(ctx, encoder, { scratch: buffer, flows: finals[name]!.buffer, batch: B, spec, labels, emptyValue: first.emptyValue }));
+      }
       device.queue.submit([encoder.finish()]);
       for (const w of works) w?.release();
       for (const s of Object.values(scratch)) s.destroy();
+      for (const f of Object.values(flowLabels)) f.buffer.destroy();
       if (options.output === "gpu") return { arrays: finals, centers: plans.map((p) => p.center) };
       const arrays: Record<string, ArrayData> = {};
       await Promise.all(Object.entries(finals).map(async ([name, f]) => {
