@@ -4,6 +4,7 @@
  */
 
 import type { Vec3 } from "../geometry/types.ts";
+import type { CellposeMode } from "../reference/cellpose.ts";
 import type { ClassCounts } from "./class-counts.ts";
 import type { CellMapDataset } from "./dataset.ts";
 
@@ -21,6 +22,25 @@ export interface ArraySpec {
 export interface ArrayRequest {
   shape: Vec3 | [number, number];
   scale: Vec3;
+}
+
+/**
+ * A cellpose flow target (Python's `CellposeFlow` target transform): the array holds the flows
+ * `[3, z, y, x]` of one class's labels instead of the classes.
+ */
+export interface CellposeTargetOptions {
+  /** The class whose labels give the objects; one of `classes`. */
+  class: string;
+  /** `"binary"` (default): face-connected components of the voxels > 0; `"instances"`: values > 0 are object ids. */
+  mode?: CellposeMode;
+  /** Diffusion steps (default: 6 × Σ(foreground bounding-box extent + 1), per sample). */
+  iterations?: number;
+}
+
+/** A target array as the options ask for it: class labels, or derived from them (`cellpose`). */
+export interface TargetArrayRequest extends ArrayRequest {
+  /** Make this array the cellpose flows `[3, z, y, x]` of one class (3D datasets only). */
+  cellpose?: CellposeTargetOptions;
 }
 
 /** An array on the CPU: C-order `data` of `shape`. */

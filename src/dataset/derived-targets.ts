@@ -1,0 +1,160 @@
+/**
+ * Derived targets: target arrays computed from a class's labels instead of holding the classes.
+ * The one kind is cellpose flows, `targetArrays: { flows: { shape, scale, cellpose: { class } } }`
+ * (Python's `CellposeFlow` target transform): `[3, z, y, x]` per sample, the unit vectors towards
+ * each object's center (`src/gpu/cellpose.ts`, CPU twin `src/reference/cellpose.ts`).
+ *
+ * The labels are read for the flow array like any target (nearest voxel, `emptyValue` where
+ * unknown), then the class-relationship pass makes true negatives, then the flows are computed;
+ * target value transforms do not apply. Only the flow class and the classes exclusive with it are
+ * read: a flow array costs one resample call per such class per batch, plus the flow passes, all
+ * in the batch's one command buffer on the GPU.
+ * @module
+ */
+
+import { ArgumentError, isCellMapError } from "../errors.ts";
+import { encodeCellposeFlows } from "../gpu/cellpose.ts";
+import type { GpuContext } from "../gpu/context.ts";
+import { cellposeFlowsReference, type CellposeMode, planCellpose } from "../reference/cellpose.ts";
+import type { CellMapDataset } from "./dataset.ts";
+import { applyClassRelationships, type PassWork } from "./transforms-adapter.ts";
+import type { ArraySpec } from "./types.ts";
+
+/** A checked cellpose flow target: its output grid, class, object mode and iterations. */
+export interface CellposeTargetSpec extends ArraySpec {
+  readonly class: string;
+  readonly mode: CellposeMode;
+  /** Fixed diffusion steps; absent: the per-sample default. */
+  readonly iterations?: number;
+}
+
+const KEYS = new Set(["class", "mode", "iterations"]);
+
+/**
+ * Check `targetArrays.<name>.cellpose` against the dataset's classes.
+ *
+ * @param field the option's path, e.g. `"targetArrays.flows.cellpose"`
+ * @param value the `cellpose` entry as given
+ * @param spec the array's checked output grid
+ * @param classes the dataset's classes
+ * @param sliced whether the dataset reads 2D slices (not supported)
+ * @throws {ArgumentError} naming the bad field
+ * @example
+ * ```ts
+ * parseCellposeTarget("targetArrays.flows.cellpose", { class: "mito" }, { shape: [32, 32, 32], scale: [8, 8, 8] }, ["mito"], false);
+ * // { shape: [32, 32, 32], scale: [8, 8, 8], class: "mito", mode: "binary" }
+ * ```
+ */
+export function parseCellposeTarget(field: string, value: unknown, spec: ArraySpec, classes: readonly string[], sliced: boolean): CellposeTargetSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new ArgumentError(field, 'must be an object { class, mode?, iterations? }, e.g. { class: "mito" }', value);
+  }
+  if (sliced) throw new ArgumentError(field, "is not supported for 2D slices: flow targets need 3D array shapes", value);
+  const o = value as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (!KEYS.has(k)) throw new ArgumentError(`${field}.${k}`, "is not an option of cellpose targets (class, mode, iterations)", o[k]);
+  }
+  const cls = o["class"];
+  if (typeof cls !== "string" || !classes.includes(cls)) {
+    throw new ArgumentError(`${field}.class`, `must name one of the classes (${classes.join(", ")})`, cls);
+  }
+  const mode = o["mode"] ?? "binary";
+  const iterations = o["iterations"];
+  try {
+    planCellpose({ batch: 1, shape: spec.shape }, { mode: mode as CellposeMode, ...(iterations === undefined ? {} : { iterations: iterations as number }) });
+  } catch (e) {
+    if (!isCellMapError(e, "argument")) throw e;
+    const f = (e as ArgumentError).field;
+    const at = f === "shape" ? field.replace(/\.cellpose$/, ".shape") : `${field}.${f}`;
+    throw new ArgumentError(at, e.message.slice(f.length + 1), (e as ArgumentError).value);
+  }
+  return { shape: spec.shape, scale: spec.scale, class: cls, mode: mode as CellposeMode, ...(iterations === undefined ? {} : { iterations: iterations as number }) };
+}
+
+/** The labels a flow target reads. */
+export interface CellposeLabels {
+  /** The flow class first, then the classes exclusive with it (their presence makes true negatives). */
+  readonly classes: readonly string[];
+  /** `exclusive` restricted to `classes`. */
+  readonly exclusive: boolean[][];
+}
+
+/**
+ * The classes a flow target of class `cls` reads, for the datasets of one batch.
+ *
+ * @throws {ArgumentError} when the datasets' class relationships differ
+ */
+// deno-lint-ignore no-explicit-any
+export function cellposeLabels(datasets: readonly CellMapDataset<any>[], cls: string): CellposeLabels {
+  const first = datasets[0]!;
+  const ref = JSON.stringify(first.exclusive);
+  if (datasets.some((d) => JSON.stringify(d.exclusive) !== ref)) {
+    throw new ArgumentError("classRelationships", "must be the same for every dataset of a batch");
+  }
+  const c = first.classes.indexOf(cls);
+  const picked = [c, ...first.classes.map((_, d) => d).filter((d) => d !== c && first.exclusive[c]![d])];
+  return {
+    classes: picked.map((i) => first.classes[i]!),
+    exclusive: picked.map((i) => picked.map((j) => first.exclusive[i]![j]!)),
+  };
+}
+
+/**
+ * Flows on the CPU from class-major labels `[S, batch, V]` (S = `labels.classes.length`, the
+ * flow class first): true negatives in place, then the CPU twin.
+ *
+ * @returns f32 flows `[batch, 3, z, y, x]`
+ */
+export function cellposeTargetCpu(
+  scratch: Float32Array,
+  options: { batch: number; spec: CellposeTargetSpec; labels: CellposeLabels; emptyValue: number },
+): Float32Array {
+  const { batch, spec, labels } = options;
+  const V = spec.shape[0] * spec.shape[1] * spec.shape[2];
+  const S = labels.classes.length;
+  if (S > 1) {
+    applyClassRelationships({ kind: "cpu", data: scratch }, { batch: 1, classes: S, voxels: batch * V, exclusive: labels.exclusive, emptyValue: options.emptyValue });
+  }
+  return cellposeFlowsReference(scratch.subarray(0, batch * V), { batch, shape: spec.shape }, flowOptions(spec));
+}
+
+/**
+ * Record the flows of class-major labels `[S, batch, V]` (in `scratch`, the flow class first)
+ * into `flows` `[batch, 3, z, y, x]`: with exclusive classes, the labels are first laid out per
+ * sample (`[batch, S, V]`, a buffer that `release()` destroys) and given their true negatives.
+ *
+ * @returns the recorded work; release it after submitting
+ */
+export function encodeCellposeTarget(
+  ctx: GpuContext,
+  encoder: GPUCommandEncoder,
+  options: {
+    scratch: GPUBuffer;
+    flows: GPUBuffer;
+    batch: number;
+    spec: CellposeTargetSpec;
+    labels: CellposeLabels;
+    emptyValue: number;
+  },
+): PassWork {
+  const { batch: B, spec, labels } = options;
+  const V = spec.shape[0] * spec.shape[1] * spec.shape[2];
+  const S = labels.classes.length;
+  let source = options.scratch;
+  const works: PassWork[] = [];
+  if (S > 1) {
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
+    const made = ctx.device.createBuffer({ label: `${ctx.label} cellpose ${spec.class} labels`, size: B * S * V * 4, usage });
+    works.push({ release: () => made.destroy() });
+    source = made;
+    for (let b = 0; b < B; b++) for (let c = 0; c < S; c++) encoder.copyBufferToBuffer(options.scratch, (c * B + b) * V * 4, source, (b * S + c) * V * 4, V * 4);
+    const target = { kind: "gpu" as const, ctx, encoder, buffer: source, byteOffset: 0 };
+    works.push(applyClassRelationships(target, { batch: B, classes: S, voxels: V, exclusive: labels.exclusive, emptyValue: options.emptyValue }));
+  }
+  works.push(encodeCellposeFlows(ctx, encoder, { ...flowOptions(spec), labels: source, flows: options.flows, batch: B, channels: S, channel: 0, shape: spec.shape }));
+  return { release: () => works.forEach((w) => w.release()) };
+}
+
+function flowOptions(spec: CellposeTargetSpec): { mode: CellposeMode; iterations?: number } {
+  return { mode: spec.mode, ...(spec.iterations === undefined ? {} : { iterations: spec.iterations }) };
+}

@@ -1,0 +1,320 @@
+// Cellpose flow targets inside the dataset (`targetArrays.<name>.cellpose`), shared by the Node
+// (vitest), Chromium (vitest browser mode) and Deno suites. Plain async functions that throw on
+// failure; none of them skips (without a GPU adapter GpuContext.create() throws).
+//
+// Oracles: the CPU twin (src/reference/cellpose.ts) applied to the item's own label channel, read
+// through the ordinary target path; the CPU dataset for the GPU loader's batches; and the
+// fixture's closed-form geometry (test/setup/dataset-fixture.ts) for where flows are unit
+// vectors towards the mito ball's center, zero, or NaN.
+
+import { hashKey, rngFor } from "../../src/augment/rng.ts";
+import { readBatch } from "../../src/dataset/batch.ts";
+import { CellMapDataLoader } from "../../src/dataset/dataloader.ts";
+import { CellMapDataset, type CellMapDatasetOptions } from "../../src/dataset/dataset.ts";
+import { isCellMapError } from "../../src/errors.ts";
+import type { Vec3 } from "../../src/geometry/types.ts";
+import { GpuContext } from "../../src/gpu/context.ts";
+import { cellposeFlowsReference, type CellposeMode } from "../../src/reference/cellpose.ts";
+import { buildFixture, CROP_SHAPE, CROP_TRANSLATION, ER, inBall, type MemoryFixture, MITO, SCALE } from "./dataset-fixture.ts";
+
+function check(condition: boolean, message: string): asserts condition {
+  if (!condition) throw new Error(message);
+}
+
+let fixture: Promise<MemoryFixture> | undefined;
+function getFixture(): Promise<MemoryFixture> {
+  fixture ??= buildFixture(2);
+  return fixture;
+}
+
+type Names = "raw" | "gt" | "flows";
+type Options = CellMapDatasetOptions<"raw", "gt" | "flows">;
+const CLASSES = ["mito", "er", "nucleus"];
+const S: Vec3 = [SCALE, SCALE, SCALE];
+
+async function open(extra: Partial<Options> = {}): Promise<CellMapDataset<Names>> {
+  const fx = await getFixture();
+  return CellMapDataset.open<"raw", "gt" | "flows">({
+    inputPath: fx.rawUrl,
+    targetPath: `${fx.cropUrl}/[mito,er]`,
+    classes: CLASSES,
+    inputArrays: { raw: { shape: [2, 4, 4], scale: S } },
+    targetArrays: { gt: { shape: [6, 8, 8], scale: S }, flows: { shape: [6, 8, 8], scale: S, cellpose: { class: "mito" } } },
+    workers: 0,
+    storeOptions: { fetch: fx.fetch },
+    device: "cpu",
+    ...extra,
+  });
+}
+
+/** The grid index whose center is nearest a world point. */
+function indexNear(ds: CellMapDataset<Names>, p: readonly number[]): number {
+  const g = [0, 1, 2].map((k) => Math.min(ds.grid.dims[k]! - 1, Math.max(0, Math.round((p[k]! - ds.grid.origin[k]!) / ds.grid.step[k]!)))) as Vec3;
+  return ds.grid.ravel(g);
+}
+
+/** NaN where NaN, exact zeros where zero, else within `atol` (GPU and twin agree to f32 rounding). */
+function sameFlows(got: ArrayLike<number>, want: ArrayLike<number>, what: string, atol = 0): void {
+  check(got.length === want.length, `${what}: ${got.length} values, expected ${want.length}`);
+  for (let i = 0; i < want.length; i++) {
+    const g = got[i]!;
+    const w = want[i]!;
+    if (Number.isNaN(w) || w === 0) check(Object.is(g, w) || (w === 0 && g === 0), `${what}: value ${i} is ${g}, expected ${w}`);
+    else check(Math.abs(g - w) <= atol, `${what}: value ${i} is ${g}, expected ${w}`);
+  }
+}
+
+function sameArray(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
+  sameFlows(got, want, what, 0);
+}
+
+async function withGpu<T>(work: (gpu: GpuContext) => Promise<T>): Promise<T> {
+  const gpu = await GpuContext.create({ label: "test cellpose dataset" });
+  try {
+    return await work(gpu);
+  } finally {
+    gpu.destroy();
+  }
+}
+
+/** The world position of output voxel `j` of an identity read of `shape` at `center`. */
+const voxelAt = (center: readonly number[], shape: readonly number[], j: readonly number[]): number[] =>
+  j.map((jk, k) => center[k]! + (jk - (shape[k]! - 1) / 2) * SCALE);
+
+/** Inside the crop's voxels (the labels' extent, half a voxel beyond the outer centers). */
+const inCrop = (p: readonly number[]): boolean =>
+  p.every((q, k) => q >= CROP_TRANSLATION[k]! - SCALE / 2 && q < CROP_TRANSLATION[k]! + (CROP_SHAPE[k]! - 0.5) * SCALE);
+
+async function expectArgumentError(field: string, options: Partial<Options>): Promise<void> {
+  let caught: unknown;
+  try {
+    const ds = await open(options);
+    ds.destroy();
+  } catch (e) {
+    caught = e;
+  }
+  check(isCellMapError(caught, "argument"), `expected an ArgumentError naming ${field}, got ${String(caught)}`);
+  check(caught.field === field, `ArgumentError names ${caught.field}, expected ${field} (${caught.message})`);
+}
+
+export const cellposeDatasetCases = {
+  /**
+   * An item's flows are `[3, z, y, x]` and equal the CPU twin applied to the item's own mito
+   * channel (same grid), in both object modes, with fixed iterations, under augmentation: exactly
+   * on a CPU dataset, to float32 rounding on a GPU one.
+   */
+  async itemFlowsMatchTwinOfItsLabels(): Promise<string> {
+    return await withGpu(async (gpu) => {
+      const variants: Array<{ mode?: CellposeMode; iterations?: number }> = [{}, { mode: "instances", iterations: 7 }];
+      let compared = 0;
+      for (const v of variants) {
+        const cellpose = { class: "mito", ...v };
+        const extra: Partial<Options> = {
+          targetArrays: { gt: { shape: [6, 8, 8], scale: S }, flows: { shape: [6, 8, 8], scale: S, cellpose } },
+          isTrain: true,
+          spatialTransforms: { mirror: { axes: { x: 0.5, y: 0.5 } }, transpose: { axes: ["y", "x"] } },
+          seed: 3,
+        };
+        const cpu = await open(extra);
+        const onGpu = await open({ ...extra, gpu, device: "gpu" });
+        try {
+          check(Object.keys(cpu.targetArrays).join() === "gt" && cpu.cellposeTargets["flows"]?.class === "mito", "flows is a cellpose target, gt a class target");
+          const near = indexNear(cpu, MITO.center);
+          for (const i of [near, near + 1, near + cpu.grid.dims[2]! * 2, indexNear(cpu, [CROP_TRANSLATION[0], 60, 60])]) {
+            for (const [ds, atol, where] of [[cpu, 0, "CPU"], [onGpu, 2e-6, "GPU"]] as const) {
+              const item = await ds.get(i, { epoch: 1 });
+              check(item.flows.shape.join() === "3,6,8,8", `${where} flows shape ${item.flows.shape}`);
+              const mito = item.gt.data.subarray(0, 6 * 8 * 8);
+              check(mito.some((x) => x === 1), `sample ${i} should hold some mito`);
+              const want = cellposeFlowsReference(mito, { batch: 1, shape: [6, 8, 8] }, v);
+              sameFlows(item.flows.data, want, `${where} flows of sample ${i} (${JSON.stringify(v)})`, atol);
+              compared++;
+            }
+          }
+        } finally {
+          cpu.destroy();
+          onGpu.destroy();
+        }
+      }
+      return `${compared} items equal the twin of their own labels`;
+    });
+  },
+
+  /**
+   * The fixture's mito ball seen whole by one flow array: unit vectors pointing at the ball's
+   * center inside the ball, exactly 0 in the crop outside it, NaN outside the crop; the same on
+   * the GPU. A dataset may hold only flow targets.
+   */
+  async ballFlowsPointToItsCenter(): Promise<string> {
+    return await withGpu(async (gpu) => {
+      const shape: Vec3 = [14, 26, 26];
+      const extra: Partial<Options> = { targetArrays: { flows: { shape, scale: S, cellpose: { class: "mito" } } } };
+      const cpu = await open(extra);
+      const onGpu = await open({ ...extra, gpu, device: "gpu" });
+      try {
+        check(cpu.length > 0 && Object.keys(cpu.targetArrays).length === 0, "a dataset of flow targets only has samples");
+        const i = indexNear(cpu, [38, 70, 70]); // the crop's center: the whole crop and a rim around it
+        const center = cpu.center(i);
+        const item = await cpu.get(i);
+        const V = shape[0] * shape[1] * shape[2];
+        let inside = 0, zero = 0, unknown = 0, worstCos = 1;
+        for (let z = 0, n = 0; z < shape[0]; z++) for (let y = 0; y < shape[1]; y++) for (let x = 0; x < shape[2]; x++, n++) {
+          const p = voxelAt(center, shape, [z, y, x]);
+          const f = [0, 1, 2].map((c) => item.flows.data[c * V + n]!);
+          if (!inCrop(p)) {
+            check(f.every((v) => Number.isNaN(v)), `flow at ${p} (outside the crop) is ${f}, expected NaN`);
+            unknown++;
+          } else if (!inBall(MITO, p)) {
+            check(f.every((v) => v === 0), `flow at ${p} (crop, outside the ball) is ${f}, expected 0`);
+            zero++;
+          } else {
+            inside++;
+            const d = [0, 1, 2].map((k) => MITO.center[k]! - p[k]!);
+            const dist = Math.hypot(...d);
+            if (dist < 1.5 * SCALE) continue; // the center voxels: the heat's peak
+            const len = Math.hypot(...f);
+            check(Math.abs(len - 1) < 1e-5, `flow at ${p} has length ${len}, expected 1`);
+            const cos = (f[0]! * d[0]! + f[1]! * d[1]! + f[2]! * d[2]!) / dist;
+            worstCos = Math.min(worstCos, cos);
+            check(cos > 0.8, `flow at ${p} is ${f.map((v) => v.toFixed(3))}, ${(Math.acos(cos) * 180 / Math.PI).toFixed(0)}° off the direction to the center`);
+          }
+        }
+        check(inside > 500 && zero > 1000 && unknown > 1000, `${inside} ball, ${zero} background, ${unknown} unknown voxels`);
+        const g = await onGpu.get(i);
+        sameFlows(g.flows.data, item.flows.data, "GPU flows of the ball", 2e-6);
+        return `${inside} ball voxels point inwards (worst cos ${worstCos.toFixed(3)}), ${zero} zero, ${unknown} NaN`;
+      } finally {
+        cpu.destroy();
+        onGpu.destroy();
+      }
+    });
+  },
+
+  /**
+   * Flows of a class the crop does not annotate are NaN, except where class relationships make
+   * true negatives (inside the mito and er balls), which are 0: the relationship pass runs on the
+   * labels before the flows, on the CPU and the GPU.
+   */
+  async unannotatedClassFlowsFollowTrueNegatives(): Promise<string> {
+    return await withGpu(async (gpu) => {
+      const shape: Vec3 = [14, 26, 26];
+      const extra: Partial<Options> = {
+        targetArrays: { flows: { shape, scale: S, cellpose: { class: "nucleus" } } },
+        classRelationships: { nucleus: ["mito", "er"] },
+      };
+      const cpu = await open(extra);
+      const onGpu = await open({ ...extra, gpu, device: "gpu" });
+      try {
+        let counted = 0;
+        for (const i of [indexNear(cpu, [38, 70, 70]), indexNear(cpu, ER.center)]) {
+          const center = cpu.center(i);
+          const [a, b] = [await cpu.get(i), await onGpu.get(i)];
+          const V = shape[0] * shape[1] * shape[2];
+          for (let z = 0, n = 0; z < shape[0]; z++) for (let y = 0; y < shape[1]; y++) for (let x = 0; x < shape[2]; x++, n++) {
+            const p = voxelAt(center, shape, [z, y, x]);
+            const negative = inCrop(p) && (inBall(MITO, p) || inBall(ER, p));
+            for (const [item, where] of [[a, "CPU"], [b, "GPU"]] as const) {
+              for (let c = 0; c < 3; c++) {
+                const v = item.flows.data[c * V + n]!;
+                check(negative ? v === 0 : Number.isNaN(v), `${where} nucleus flow ${c} at ${p} is ${v}, expected ${negative ? 0 : NaN}`);
+              }
+            }
+            if (negative) counted++;
+          }
+        }
+        check(counted > 500, `only ${counted} true-negative voxels`);
+        return `${counted} true-negative voxels have zero flows, the rest NaN`;
+      } finally {
+        cpu.destroy();
+        onGpu.destroy();
+      }
+    });
+  },
+
+  /**
+   * GPU loader batches, left on the device (`output: "gpu"`, `[B, 3, z, y, x]` buffers) or read
+   * back, equal the CPU dataset's batches: labels exactly, flows to float32 rounding.
+   */
+  async gpuLoaderMatchesCpuDataset(): Promise<string> {
+    return await withGpu(async (gpu) => {
+      const extra: Partial<Options> = {
+        targetArrays: {
+          gt: { shape: [4, 6, 6], scale: S },
+          flows: { shape: [4, 6, 6], scale: S, cellpose: { class: "mito" } },
+          nflows: { shape: [2, 6, 6], scale: [8, 4, 4], cellpose: { class: "nucleus", mode: "instances" } },
+        } as Options["targetArrays"],
+        classRelationships: { nucleus: ["mito", "er"] },
+        isTrain: true,
+        spatialTransforms: { mirror: { axes: { x: 0.5, z: 0.5 } }, transpose: { axes: ["y", "x"] } },
+      };
+      const cpu = await open(extra);
+      const onGpu = await open({ ...extra, gpu, device: "gpu" });
+      try {
+        const opts = { batchSize: 3, iterationsPerEpoch: 3, seed: 11, sampler: "weighted" as const };
+        const want: Array<Record<string, { data: Float32Array; shape: number[] }>> = [];
+        for await (const batch of new CellMapDataLoader(cpu, opts)) want.push(batch as never);
+        let k = 0;
+        for await (const batch of new CellMapDataLoader(onGpu, opts)) {
+          const w = want[k++]!;
+          sameArray(batch.gt.data, w["gt"]!.data, `gt of batch ${k}`);
+          for (const name of ["flows", "nflows"]) {
+            const got = (batch as unknown as Record<string, { data: Float32Array; shape: number[] }>)[name]!;
+            check(got.shape.join() === w[name]!.shape.join(), `${name} shape ${got.shape}, expected ${w[name]!.shape}`);
+            sameFlows(got.data, w[name]!.data, `${name} of batch ${k}`, 2e-6);
+          }
+        }
+        check(k === 3, `${k} batches`);
+        check(want[0]!["flows"]!.shape.join() === "3,3,4,6,6" && want[0]!["nflows"]!.shape.join() === "3,3,2,6,6", `flow shapes ${want[0]!["flows"]!.shape} ${want[0]!["nflows"]!.shape}`);
+        check(want.some((b) => b["flows"]!.data.some((v) => v !== 0 && !Number.isNaN(v))), "some batch should hold nonzero mito flows");
+        k = 0;
+        for await (const batch of new CellMapDataLoader(onGpu, { ...opts, output: "gpu" })) {
+          const w = want[k++]!;
+          const f = batch["flows" as "gt"];
+          check(f.byteLength === 3 * 3 * 144 * 4 && f.buffer.size >= f.byteLength, `flows buffer holds ${f.byteLength} bytes`);
+          const flows = new Float32Array(await gpu.readBuffer(f.buffer, 0, f.byteLength));
+          sameFlows(flows, w["flows"]!.data, `flows left on the GPU, batch ${k}`, 2e-6);
+          batch.release();
+        }
+        check(k === 3, `${k} GPU batches`);
+        return `${k} batches: GPU flows equal the CPU dataset's`;
+      } finally {
+        cpu.destroy();
+        onGpu.destroy();
+      }
+    });
+  },
+
+  /** Bad cellpose options are ArgumentErrors naming the field; datasets that differ in them share no batch. */
+  async badOptionsNameTheField(): Promise<void> {
+    const t = (cellpose: unknown): Partial<Options> => ({
+      targetArrays: { gt: { shape: [2, 2, 2], scale: S }, flows: { shape: [2, 2, 2], scale: S, cellpose } } as Options["targetArrays"],
+    });
+    await expectArgumentError("targetArrays.flows.cellpose.class", t({ class: "golgi" }));
+    await expectArgumentError("targetArrays.flows.cellpose.class", t({}));
+    await expectArgumentError("targetArrays.flows.cellpose.mode", t({ class: "mito", mode: "semantic" }));
+    await expectArgumentError("targetArrays.flows.cellpose.iterations", t({ class: "mito", iterations: 0 }));
+    await expectArgumentError("targetArrays.flows.cellpose.iterations", t({ class: "mito", iterations: 2.5 }));
+    await expectArgumentError("targetArrays.flows.cellpose.channel", t({ class: "mito", channel: 1 }));
+    await expectArgumentError("targetArrays.flows.cellpose", t("mito"));
+    await expectArgumentError("targetArrays.flows.cellpose", t(null));
+    await expectArgumentError("targetArrays.flows.cellpose", {
+      inputArrays: { raw: { shape: [4, 4], scale: S } },
+      targetArrays: { gt: { shape: [2, 2], scale: S }, flows: { shape: [2, 2], scale: S, cellpose: { class: "mito" } } },
+      slicingAxis: "z",
+    });
+    const a = await open();
+    const b = await open({ targetArrays: { gt: { shape: [6, 8, 8], scale: S }, flows: { shape: [6, 8, 8], scale: S, cellpose: { class: "er" } } } });
+    try {
+      let caught: unknown;
+      try {
+        await readBatch([{ dataset: a, index: 0, rng: rngFor(0, 0, 0) }, { dataset: b, index: 0, rng: rngFor(0, 0, 1) }], { output: "cpu", seed: hashKey(0) });
+      } catch (e) {
+        caught = e;
+      }
+      check(isCellMapError(caught, "argument") && caught.field === "datasets", `mixing flow classes in a batch: ${String(caught)}`);
+    } finally {
+      a.destroy();
+      b.destroy();
+    }
+  },
+};
