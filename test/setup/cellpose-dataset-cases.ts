@@ -11,8 +11,9 @@ import { hashKey, rngFor } from "../../src/augment/rng.ts";
 import { readBatch } from "../../src/dataset/batch.ts";
 import { CellMapDataLoader } from "../../src/dataset/dataloader.ts";
 import { CellMapDataset, type CellMapDatasetOptions } from "../../src/dataset/dataset.ts";
-import { isCellMapError } from "../../src/errors.ts";
+import { ArgumentError } from "../../src/errors.ts";
 import type { Vec3 } from "../../src/geometry/types.ts";
+import type { TargetArrayRequest } from "../../src/dataset/types.ts";
 import { GpuContext } from "../../src/gpu/context.ts";
 import { cellposeFlowsReference, type CellposeMode } from "../../src/reference/cellpose.ts";
 import { buildFixture, CROP_SHAPE, CROP_TRANSLATION, ER, inBall, type MemoryFixture, MITO, SCALE } from "./dataset-fixture.ts";
@@ -29,10 +30,12 @@ function getFixture(): Promise<MemoryFixture> {
 
 type Names = "raw" | "gt" | "flows";
 type Options = CellMapDatasetOptions<"raw", "gt" | "flows">;
+/** Dataset options with any set of target arrays (the tests choose which ones). */
+type Extra = Omit<Partial<Options>, "targetArrays"> & { targetArrays?: Record<string, TargetArrayRequest> };
 const CLASSES = ["mito", "er", "nucleus"];
 const S: Vec3 = [SCALE, SCALE, SCALE];
 
-async function open(extra: Partial<Options> = {}): Promise<CellMapDataset<Names>> {
+async function open(extra: Extra = {}): Promise<CellMapDataset<Names>> {
   const fx = await getFixture();
   return CellMapDataset.open<"raw", "gt" | "flows">({
     inputPath: fx.rawUrl,
@@ -44,7 +47,7 @@ async function open(extra: Partial<Options> = {}): Promise<CellMapDataset<Names>
     storeOptions: { fetch: fx.fetch },
     device: "cpu",
     ...extra,
-  });
+  } as Options);
 }
 
 /** The grid index whose center is nearest a world point. */
@@ -85,7 +88,7 @@ const voxelAt = (center: readonly number[], shape: readonly number[], j: readonl
 const inCrop = (p: readonly number[]): boolean =>
   p.every((q, k) => q >= CROP_TRANSLATION[k]! - SCALE / 2 && q < CROP_TRANSLATION[k]! + (CROP_SHAPE[k]! - 0.5) * SCALE);
 
-async function expectArgumentError(field: string, options: Partial<Options>): Promise<void> {
+async function expectArgumentError(field: string, options: Extra): Promise<void> {
   let caught: unknown;
   try {
     const ds = await open(options);
@@ -93,7 +96,7 @@ async function expectArgumentError(field: string, options: Partial<Options>): Pr
   } catch (e) {
     caught = e;
   }
-  check(isCellMapError(caught, "argument"), `expected an ArgumentError naming ${field}, got ${String(caught)}`);
+  check(caught instanceof ArgumentError, `expected an ArgumentError naming ${field}, got ${String(caught)}`);
   check(caught.field === field, `ArgumentError names ${caught.field}, expected ${field} (${caught.message})`);
 }
 
@@ -109,7 +112,7 @@ export const cellposeDatasetCases = {
       let compared = 0;
       for (const v of variants) {
         const cellpose = { class: "mito", ...v };
-        const extra: Partial<Options> = {
+        const extra: Extra = {
           targetArrays: { gt: { shape: [6, 8, 8], scale: S }, flows: { shape: [6, 8, 8], scale: S, cellpose } },
           isTrain: true,
           spatialTransforms: { mirror: { axes: { x: 0.5, y: 0.5 } }, transpose: { axes: ["y", "x"] } },
@@ -148,7 +151,7 @@ export const cellposeDatasetCases = {
   async ballFlowsPointToItsCenter(): Promise<string> {
     return await withGpu(async (gpu) => {
       const shape: Vec3 = [14, 26, 26];
-      const extra: Partial<Options> = { targetArrays: { flows: { shape, scale: S, cellpose: { class: "mito" } } } };
+      const extra: Extra = { targetArrays: { flows: { shape, scale: S, cellpose: { class: "mito" } } } };
       const cpu = await open(extra);
       const onGpu = await open({ ...extra, gpu, device: "gpu" });
       try {
@@ -198,7 +201,7 @@ export const cellposeDatasetCases = {
   async unannotatedClassFlowsFollowTrueNegatives(): Promise<string> {
     return await withGpu(async (gpu) => {
       const shape: Vec3 = [14, 26, 26];
-      const extra: Partial<Options> = {
+      const extra: Extra = {
         targetArrays: { flows: { shape, scale: S, cellpose: { class: "nucleus" } } },
         classRelationships: { nucleus: ["mito", "er"] },
       };
@@ -237,12 +240,12 @@ export const cellposeDatasetCases = {
    */
   async gpuLoaderMatchesCpuDataset(): Promise<string> {
     return await withGpu(async (gpu) => {
-      const extra: Partial<Options> = {
+      const extra: Extra = {
         targetArrays: {
           gt: { shape: [4, 6, 6], scale: S },
           flows: { shape: [4, 6, 6], scale: S, cellpose: { class: "mito" } },
           nflows: { shape: [2, 6, 6], scale: [8, 4, 4], cellpose: { class: "nucleus", mode: "instances" } },
-        } as Options["targetArrays"],
+        },
         classRelationships: { nucleus: ["mito", "er"] },
         isTrain: true,
         spatialTransforms: { mirror: { axes: { x: 0.5, z: 0.5 } }, transpose: { axes: ["y", "x"] } },
@@ -286,8 +289,8 @@ export const cellposeDatasetCases = {
 
   /** Bad cellpose options are ArgumentErrors naming the field; datasets that differ in them share no batch. */
   async badOptionsNameTheField(): Promise<void> {
-    const t = (cellpose: unknown): Partial<Options> => ({
-      targetArrays: { gt: { shape: [2, 2, 2], scale: S }, flows: { shape: [2, 2, 2], scale: S, cellpose } } as Options["targetArrays"],
+    const t = (cellpose: unknown): Extra => ({
+      targetArrays: { gt: { shape: [2, 2, 2], scale: S }, flows: { shape: [2, 2, 2], scale: S, cellpose: cellpose as { class: string } } },
     });
     await expectArgumentError("targetArrays.flows.cellpose.class", t({ class: "golgi" }));
     await expectArgumentError("targetArrays.flows.cellpose.class", t({}));
@@ -311,7 +314,7 @@ export const cellposeDatasetCases = {
       } catch (e) {
         caught = e;
       }
-      check(isCellMapError(caught, "argument") && caught.field === "datasets", `mixing flow classes in a batch: ${String(caught)}`);
+      check(caught instanceof ArgumentError && caught.field === "datasets", `mixing flow classes in a batch: ${String(caught)}`);
     } finally {
       a.destroy();
       b.destroy();
