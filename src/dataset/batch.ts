@@ -7,7 +7,10 @@
  * Layout (both outputs): one f32 array per output name, C-order, `[B, 1, z, y, x]` for inputs
  * and `[B, C, z, y, x]` for targets (C in the order of `classes`). Targets are resampled class by
  * class into a `[C, B, z, y, x]` scratch first, which keeps each class's samples contiguous for
- * its single resample call and its value pass, and are then copied into place.
+ * its single resample call and its value pass, and are then copied into place. Cellpose flow
+ * targets are `[B, 3, z, y, x]`: their class (and the classes exclusive with it) are read the same
+ * way, given their true negatives and turned into flows in the same command buffer
+ * (`derived-targets.ts`).
  *
  * 2D slices: each dataset reads its own 3D spec (`[1, h, w]`, `[h, 1, w]` or `[h, w, 1]`, one per
  * slicing axis), all with the same voxel count, into the same `[h, w]` planes, so a batch may mix
@@ -21,6 +24,7 @@ import { ArgumentError, throwIfAborted } from "../errors.ts";
 import type { Vec3 } from "../geometry/types.ts";
 import type { GpuContext } from "../gpu/context.ts";
 import type { CellMapDataset, SamplePlan } from "./dataset.ts";
+import { cellposeLabels, cellposeTargetCpu, encodeCellposeTarget, type CellposeLabels } from "./derived-targets.ts";
 import { cellposeLabels, cellposeTargetCpu, encodeCellposeTarget, type CellposeLabels } from "./derived-targets.ts";
 import { outputShape, sliceFrame, valueShape } from "./slicing.ts";
 import { applyClassRelationships, applyValueOps, type PassTarget, type PassWork } from "./transforms-adapter.ts";
@@ -307,9 +311,14 @@ export async function readBatch(
         const { buffer, labels } = flowLabels[name]!;
         works.push(encodeCellposeTarget(ctx, encoder, { scratch: buffer, flows: finals[name]!.buffer, batch: B, spec, labels, emptyValue: first.emptyValue }));
       }
+      for (const [name, spec] of Object.entries(first.cellposeTargets)) {
+        const { buffer, labels } = flowLabels[name]!;
+        works.push(encodeCellposeTarget(ctx, encoder, { scratch: buffer, flows: finals[name]!.buffer, batch: B, spec, labels, emptyValue: first.emptyValue }));
+      }
       device.queue.submit([encoder.finish()]);
       for (const w of works) w?.release();
       for (const s of Object.values(scratch)) s.destroy();
+      for (const f of Object.values(flowLabels)) f.buffer.destroy();
       for (const f of Object.values(flowLabels)) f.buffer.destroy();
       if (options.output === "gpu") return { arrays: finals, centers: plans.map((p) => p.center) };
       const arrays: Record<string, ArrayData> = {};

@@ -14,7 +14,8 @@
  * index at most once per epoch.
  *
  * Batch layout: one array per output name, f32 C-order, `[B, 1, z, y, x]` for inputs and
- * `[B, C, z, y, x]` for targets (C in the order of `classes`), or `[B, 1, h, w]` and
+ * `[B, C, z, y, x]` for targets (C in the order of `classes`; `[B, 3, z, y, x]` for cellpose flow
+ * targets), or `[B, 1, h, w]` and
  * `[B, C, h, w]` for datasets of 2D slices (a batch may mix slicing axes: each leaf dataset's run
  * reads its own 3D spec into the same planes); with `output: "gpu"` each is a
  * `GPUBuffer` (usage STORAGE | COPY_SRC | COPY_DST) holding exactly that, owned by the consumer

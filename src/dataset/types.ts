@@ -27,6 +27,16 @@ export interface ArrayRequest {
 /**
  * A cellpose flow target (Python's `CellposeFlow` target transform): the array holds the flows
  * `[3, z, y, x]` of one class's labels instead of the classes.
+ *
+ * @example
+ * ```ts
+ * const ds = await CellMapDataset.open({
+ *   inputPath, targetPath: ".../crop1/[mito,er]",
+ *   inputArrays: { raw: { shape: [32, 64, 64], scale: [8, 4, 4] } },
+ *   targetArrays: { flows: { shape: [16, 32, 32], scale: [8, 8, 8], cellpose: { class: "mito" } } },
+ * });
+ * (await ds.get(0)).flows.shape; // [3, 16, 32, 32]
+ * ```
  */
 export interface CellposeTargetOptions {
   /** The class whose labels give the objects; one of `classes`. */
