@@ -1,0 +1,13 @@
+// Chunk-cache memory in Deno (built-in navigator.gpu; the same cases run in Node and Chromium).
+// Bodies in test/setup/memory-cases.ts.
+import { memoryCases as cases } from "../setup/memory-cases.ts";
+
+Deno.test("a small crop's label cache holds its chunks, not the default budget (CPU)", () => cases.cacheIsCappedAtChunkCount("cpu"));
+Deno.test("a small crop's label cache holds its chunks, not the default budget (GPU)", () => cases.cacheIsCappedAtChunkCount("gpu"));
+Deno.test("a budget above the binding limit is still capped one slot below it", cases.bindingLimitStillCaps);
+Deno.test("two datasets over one raw volume share its array: no new fetches, and destroying one leaves the other working", cases.datasetsShareArrays);
+Deno.test("a data split over two crops of one raw volume opens the raw array once", cases.splitOpensRawOnce);
+Deno.test("openSlicedDatasets opens each array once for its three datasets", cases.slicedOpensEachArrayOnce);
+Deno.test("a data split with 2D shapes opens one dataset per axis with [1, h, w] items; slicingAxes passes through", cases.splitOf2DShapes);
+Deno.test("mismatched open options for a shared array give an ArgumentError naming the field", cases.mismatchedOptions);
+Deno.test("device and GPU pick the shared array", cases.deviceIsPartOfTheKey);

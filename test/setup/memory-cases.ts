@@ -1,0 +1,436 @@
+// Chunk-cache memory: test bodies shared by the Node (vitest), Chromium (vitest browser mode) and
+// Deno suites. Plain async functions that throw on failure. The in-memory fixture of
+// test/setup/dataset-fixture.ts is read through its `fetch` with `workers: 0`; its request
+// counter says how often each stored key was fetched. A second crop is written here into the same
+// store. Expected slot counts come from the fixture's shapes and chunk shapes, worked out here.
+
+import { CellMapDataSplit } from "../../src/dataset/datasplit.ts";
+import { ArrayRegistry } from "../../src/dataset/array-registry.ts";
+import { CellMapDataset, type CellMapDatasetOptions } from "../../src/dataset/dataset.ts";
+import { openSlicedDatasets } from "../../src/dataset/sliced-datasets.ts";
+import { CellMapArray } from "../../src/array/cellmap-array.ts";
+import { isCellMapError } from "../../src/errors.ts";
+import { GpuContext } from "../../src/gpu/context.ts";
+import type { Vec3 } from "../../src/geometry/types.ts";
+import { WorkerPool } from "../../src/worker/pool.ts";
+import { createArray, createMemoryTarget, multiscalesAttributes, writeArray, writeGroup } from "../../src/zarr-write/index.ts";
+import { buildFixture, CROP_PATH, CROP_SHAPE, CROP_TRANSLATION, inBall, type MemoryFixture, MITO, RAW_PATH, RAW_SHAPE, rawAt, SCALE } from "./dataset-fixture.ts";
+
+function check(condition: boolean, message: string): asserts condition {
+  if (!condition) throw new Error(message);
+}
+
+function sameArray(a: ArrayLike<number>, b: ArrayLike<number>, what: string): void {
+  check(a.length === b.length, `${what}: ${a.length} values, expected ${b.length}`);
+  for (let i = 0; i < a.length; i++) {
+    if (!Object.is(a[i], b[i])) throw new Error(`${what}: value ${i} is ${a[i]}, expected ${b[i]}`);
+  }
+}
+
+async function expectArgumentError(work: () => Promise<unknown>, field: string): Promise<void> {
+  let result: unknown;
+  try {
+    result = await work();
+  } catch (e) {
+    const got = isCellMapError(e, "argument") ? (e as unknown as { field: string }).field : undefined;
+    check(got === field, `expected an ArgumentError naming ${field}, got ${String(e)}`);
+    return;
+  }
+  (result as { destroy?: () => void } | undefined)?.destroy?.();
+  throw new Error(`expected an ArgumentError naming ${field}, nothing was thrown`);
+}
+
+// The fixture's chunk shapes (dataset-fixture.ts writes raw in 8x16x16 chunks, each class in 6x12x12).
+const RAW_CHUNKS: Vec3 = [8, 16, 16];
+const CROP_CHUNKS: Vec3 = [6, 12, 12];
+// A second crop of the same raw volume, written here: mito only, 8x16x16 voxels in 4x8x8 chunks.
+const CROP2_PATH = "recon-1/labels/groundtruth/crop2";
+const CROP2_SHAPE: Vec3 = [8, 16, 16];
+const CROP2_CHUNKS: Vec3 = [4, 8, 8];
+const CROP2_TRANSLATION: Vec3 = [8, 40, 32];
+const S: Vec3 = [SCALE, SCALE, SCALE];
+const CLASSES = ["mito", "er"];
+
+/** Arrays a registry holds open (a function, so that checks before and after a destroy both type-check). */
+const openArrays = (r: ArrayRegistry): number => r.size;
+
+/** Chunks of a one-level array, and the bytes of one uint8 slot (padded to 4-byte words). */
+function chunkCount(shape: readonly number[], chunks: readonly number[]): number {
+  return shape.reduce((n, v, k) => n * Math.ceil(v / chunks[k]!), 1);
+}
+function slotBytes(chunks: readonly number[]): number {
+  return Math.ceil((chunks[0]! * chunks[1]! * chunks[2]!) / 4) * 4;
+}
+
+let fixture: Promise<MemoryFixture> | undefined;
+/** The dataset fixture plus a second crop (mito) over the same raw volume. */
+function getFixture(): Promise<MemoryFixture> {
+  fixture ??= (async () => {
+    const fx = await buildFixture(2);
+    const target = createMemoryTarget(fx.files);
+    await writeGroup(target, `sample.zarr/${CROP2_PATH}`, { zarrFormat: 2 });
+    await writeGroup(target, `sample.zarr/${CROP2_PATH}/mito`, {
+      zarrFormat: 2,
+      attributes: multiscalesAttributes("0.4", { levels: [{ path: "s0", scale: [...S], translation: [...CROP2_TRANSLATION] }] }),
+    });
+    const [nz, ny, nx] = CROP2_SHAPE;
+    const lab = new Uint8Array(nz * ny * nx);
+    for (let z = 0, i = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++, i++) {
+      lab[i] = inBall(MITO, [CROP2_TRANSLATION[0] + z * SCALE, CROP2_TRANSLATION[1] + y * SCALE, CROP2_TRANSLATION[2] + x * SCALE]) ? 1 : 0;
+    }
+    await writeArray(target, `sample.zarr/${CROP2_PATH}/mito/s0`, { shape: [...CROP2_SHAPE], chunks: [...CROP2_CHUNKS], dtype: "uint8", zarrFormat: 2 }, lab);
+    return fx;
+  })();
+  return fixture;
+}
+
+/** Requests so far for keys below `prefix` (below the store root) that pass `keep`. */
+function requestsBelow(fx: MemoryFixture, prefix: string, keep: (rest: string) => boolean = () => true): number {
+  let n = 0;
+  for (const [key, count] of fx.requests) {
+    if (key.startsWith(`sample.zarr/${prefix}/`) && keep(key.slice(prefix.length + 13))) n += count;
+  }
+  return n;
+}
+/** Raw chunk requests so far (not metadata). */
+const rawChunkRequests = (fx: MemoryFixture) => requestsBelow(fx, `${RAW_PATH}/s0`, (rest) => !rest.startsWith("."));
+/** Raw metadata requests so far: every open of the raw array reads it. */
+const rawMetadataRequests = (fx: MemoryFixture) => requestsBelow(fx, RAW_PATH, (rest) => rest.includes(".z"));
+
+async function options(extra: Partial<CellMapDatasetOptions<"raw", "gt">> = {}): Promise<CellMapDatasetOptions<"raw", "gt">> {
+  const fx = await getFixture();
+  return {
+    inputPath: fx.rawUrl,
+    targetPath: `${fx.cropUrl}/[mito,er]`,
+    classes: CLASSES,
+    inputArrays: { raw: { shape: [2, 4, 4], scale: S } },
+    targetArrays: { gt: { shape: [2, 2, 2], scale: S } },
+    workers: 0,
+    storeOptions: { fetch: fx.fetch },
+    device: "cpu",
+    ...extra,
+  };
+}
+
+/** How many raw metadata requests one open of the raw array makes (measured, not assumed). */
+async function metadataPerOpen(fx: MemoryFixture): Promise<number> {
+  const before = rawMetadataRequests(fx);
+  const a = await CellMapArray.open(fx.rawUrl, { device: "cpu", workers: 0, storeOptions: { fetch: fx.fetch } });
+  a.destroy();
+  const n = rawMetadataRequests(fx) - before;
+  check(n > 0, "opening the raw array read no metadata through the counter");
+  return n;
+}
+
+/** The closed-form raw image of a [h, w] slice item along `axis` (pixels on voxel centers). */
+function expectedRawSlice(axis: "z" | "y" | "x", center: readonly number[], h: number, w: number): Float32Array {
+  const [rows, cols] = axis === "z" ? [1, 2] : axis === "y" ? [0, 2] : [0, 1];
+  const out = new Float32Array(h * w);
+  for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) {
+    const p = [...center];
+    p[rows] = center[rows]! + (r - (h - 1) / 2) * SCALE;
+    p[cols] = center[cols]! + (c - (w - 1) / 2) * SCALE;
+    const v = p.map((q) => q / SCALE);
+    check(v.every(Number.isInteger), `raw position ${v} is not a voxel center`);
+    out[r * w + c] = v.every((q, k) => q >= 0 && q < RAW_SHAPE[k]!) ? rawAt(v[0]!, v[1]!, v[2]!) : 0;
+  }
+  return out;
+}
+
+export const memoryCases = {
+  /** A small crop's label cache holds its chunks, not the 64 MiB default budget (CPU and GPU). */
+  async cacheIsCappedAtChunkCount(device: "cpu" | "gpu"): Promise<void> {
+    const gpu = device === "gpu" ? await GpuContext.create() : undefined;
+    try {
+      const ds = await CellMapDataset.open<"raw", "gt">(await options({ device, ...(gpu ? { gpu } : {}) }));
+      try {
+        const cropChunks = chunkCount(CROP_SHAPE, CROP_CHUNKS);
+        const rawChunks = chunkCount(RAW_SHAPE, RAW_CHUNKS);
+        check(cropChunks === 8 && rawChunks === 27, `chunk counts ${cropChunks}, ${rawChunks}`);
+        for (const cls of CLASSES) {
+          const a = ds.classArray(cls)!;
+          check(a.cacheSlots === cropChunks, `${cls}: ${a.cacheSlots} slots, the crop has ${cropChunks} chunks`);
+          check(a.stats.budgetBytes === cropChunks * slotBytes(CROP_CHUNKS), `${cls}: budget ${a.stats.budgetBytes} bytes, expected ${cropChunks * slotBytes(CROP_CHUNKS)}`);
+          if (gpu) check(a.gpuCache!.size === a.stats.budgetBytes, `${cls}: GPU cache buffer of ${a.gpuCache!.size} bytes`);
+        }
+        check(ds.input.stats.budgetBytes === rawChunks * slotBytes(RAW_CHUNKS), `raw budget ${ds.input.stats.budgetBytes}`);
+        if (gpu) check(ds.input.gpuCache!.size === ds.input.stats.budgetBytes, `raw GPU cache buffer of ${ds.input.gpuCache!.size} bytes`);
+        // A budget below the chunk count still rules, and a sample that needs more chunks than it holds is refused.
+        const small = await CellMapArray.open((await getFixture()).rawUrl, { device: "cpu", workers: 0, cacheBytes: 2 * slotBytes(RAW_CHUNKS), storeOptions: { fetch: (await getFixture()).fetch } });
+        try {
+          check(small.cacheSlots === 2, `a 2-slot budget gave ${small.cacheSlots} slots`);
+          let err: unknown;
+          await small.sample([{ center: [40, 64, 64] }], { shape: [12, 12, 12], scale: S }).catch((e) => (err = e));
+          check(isCellMapError(err, "budget"), `a sample over 8 chunks with 2 slots gave ${String(err)}`);
+        } finally {
+          small.destroy();
+        }
+        // The capped cache still reads every voxel of the crop right (it never evicts a needed chunk).
+        const item = await ds.get(0);
+        check(item.raw.data.length === 32, "raw item size");
+      } finally {
+        ds.destroy();
+      }
+    } finally {
+      gpu?.destroy();
+    }
+  },
+
+  /** With a binding limit below the array's chunks, a huge budget is capped one slot below the limit. */
+  async bindingLimitStillCaps(): Promise<void> {
+    const limit = 128 * 1024 * 1024;
+    const gpu = await GpuContext.create({ requiredLimits: { maxStorageBufferBindingSize: limit } });
+    try {
+      check(gpu.maxStorageBinding === limit, `requested a ${limit}-byte binding limit, got ${gpu.maxStorageBinding}`);
+      // Metadata only: 512 x 512 x 1024 uint8 voxels in 8³ chunks, 524288 chunks of 512 bytes (256 MiB).
+      const target = createMemoryTarget();
+      await writeGroup(target, "big.zarr", { zarrFormat: 2, attributes: multiscalesAttributes("0.4", { levels: [{ path: "s0", scale: [...S], translation: [0, 0, 0] }] }) });
+      await createArray(target, "big.zarr/s0", { shape: [512, 512, 1024], chunks: [8, 8, 8], dtype: "uint8", zarrFormat: 2 });
+      const fetchFn = ((input: RequestInfo | URL) => {
+        const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+        const bytes = target.map.get(url.slice("http://big.invalid/".length));
+        return Promise.resolve(bytes ? new Response(bytes.slice().buffer as ArrayBuffer) : new Response(null, { status: 404 }));
+      }) as typeof fetch;
+      const a = await CellMapArray.open("http://big.invalid/big.zarr", { gpu, workers: 0, cacheBytes: 2 ** 30, storeOptions: { fetch: fetchFn } });
+      try {
+        check(chunkCount([512, 512, 1024], [8, 8, 8]) * 512 > limit, "the array's chunks must exceed the binding limit");
+        check(a.stats.budgetBytes === limit - 512, `budget ${a.stats.budgetBytes}, expected one 512-byte slot below ${limit}`);
+        check(a.gpuCache!.size === limit - 512, `GPU cache buffer of ${a.gpuCache!.size} bytes`);
+        const out = await a.sample([{ center: [100, 100, 100] }], { shape: [2, 2, 2], scale: S });
+        sameArray(out, new Float32Array(8), "an unwritten array reads its fill value");
+      } finally {
+        a.destroy();
+      }
+    } finally {
+      gpu.destroy();
+    }
+  },
+
+  /** Two datasets over one raw volume share its array: the second one's reads fetch nothing new. */
+  async datasetsShareArrays(): Promise<void> {
+    const fx = await getFixture();
+    const arrays = new ArrayRegistry();
+    const first = await CellMapDataset.open<"raw", "gt">(await options({ arrays, targetPath: `${fx.cropUrl}/[mito]` }));
+    const second = await CellMapDataset.open<"raw", "gt">(await options({ arrays, storeOptions: { fetch: fx.fetch } }));
+    const alone = await CellMapDataset.open<"raw", "gt">(await options());
+    try {
+      check(first.input === second.input, "the two datasets opened the raw array twice");
+      check(first.classArray("mito") === second.classArray("mito"), "the two datasets opened the mito array twice");
+      check(alone.input !== first.input, "a dataset without the registry shares its array");
+      check(openArrays(arrays) === 3 && arrays.refs(first.input) === 2 && arrays.refs(second.classArray("er")!) === 1, `registry: ${openArrays(arrays)} arrays`);
+      check(first.grid.length === second.grid.length && first.length > 4, "the datasets differ in length");
+      const picks = [0, Math.floor(first.length / 2), first.length - 1];
+      const beforeFirst = rawChunkRequests(fx);
+      for (const i of picks) await first.get(i);
+      const fetchedByFirst = rawChunkRequests(fx) - beforeFirst;
+      check(fetchedByFirst > 0, "the first dataset fetched no raw chunk");
+      const beforeSecond = rawChunkRequests(fx);
+      const items = [];
+      for (const i of picks) items.push(await second.get(i));
+      check(rawChunkRequests(fx) === beforeSecond, `the second dataset fetched ${rawChunkRequests(fx) - beforeSecond} raw chunks the first had read`);
+      // The counter does count: an unshared dataset fetches the same chunks again.
+      const beforeAlone = rawChunkRequests(fx);
+      for (const [k, i] of picks.entries()) sameArray((await alone.get(i)).raw.data, items[k]!.raw.data, `raw of sample ${i}`);
+      check(rawChunkRequests(fx) - beforeAlone === fetchedByFirst, `an unshared dataset fetched ${rawChunkRequests(fx) - beforeAlone} raw chunks, the first ${fetchedByFirst}`);
+      // Destroying the first leaves the second reading, from the cache it shared.
+      first.destroy();
+      check(arrays.refs(second.input) === 1 && openArrays(arrays) === 3, "destroying the first dataset released the wrong arrays");
+      const beforeAfter = rawChunkRequests(fx);
+      for (const [k, i] of picks.entries()) {
+        const again = await second.get(i);
+        sameArray(again.raw.data, items[k]!.raw.data, `raw of sample ${i} after the first dataset was destroyed`);
+        sameArray(again.gt.data, (await alone.get(i)).gt.data, `labels of sample ${i} after the first dataset was destroyed`);
+      }
+      check(rawChunkRequests(fx) === beforeAfter, "the shared cache was lost with the first dataset");
+      const center = second.center(second.length - 1);
+      check(Number.isFinite(center[0]), "center");
+      second.destroy();
+      check(openArrays(arrays) === 0, `${openArrays(arrays)} arrays left open after both datasets were destroyed`);
+      let err: unknown;
+      await second.input.sample([{ center: [40, 64, 64] }], { shape: [1, 1, 1], scale: S }).catch((e) => (err = e));
+      check(isCellMapError(err, "argument"), "the raw array outlived its last dataset");
+    } finally {
+      first.destroy();
+      second.destroy();
+      alone.destroy();
+    }
+  },
+
+  /** A split over two crops of one raw volume opens the raw array once, and frees all on destroy. */
+  async splitOpensRawOnce(): Promise<void> {
+    const fx = await getFixture();
+    const perOpen = await metadataPerOpen(fx);
+    const arrays = new ArrayRegistry();
+    const before = rawMetadataRequests(fx);
+    const split = await CellMapDataSplit.open<"raw", "gt">({
+      datasetDict: {
+        train: [{ raw: fx.rawUrl, gt: `${fx.cropUrl}/[mito,er]` }, { raw: fx.rawUrl, gt: `${fx.rawUrl.replace(RAW_PATH, CROP2_PATH)}/[mito]` }],
+        validate: [{ raw: fx.rawUrl, gt: `${fx.cropUrl}/[mito]` }],
+      },
+      classes: CLASSES,
+      inputArrays: { raw: { shape: [2, 4, 4], scale: S } },
+      targetArrays: { gt: { shape: [2, 2, 2], scale: S } },
+      workers: 0,
+      storeOptions: { fetch: fx.fetch },
+      device: "cpu",
+      arrays,
+    });
+    try {
+      const all = [...split.trainDatasets, ...split.validationDatasets];
+      check(all.length === 3, `${all.length} datasets`);
+      check(new Set(all.map((d) => d.input)).size === 1, "the split opened the raw array more than once");
+      check(rawMetadataRequests(fx) - before === perOpen, `the split read the raw metadata ${(rawMetadataRequests(fx) - before) / perOpen} times`);
+      check(split.trainDatasets[0]!.classArray("mito") === split.validationDatasets[0]!.classArray("mito"), "crop1's mito array was opened twice");
+      check(split.trainDatasets[1]!.classArray("mito") !== split.trainDatasets[0]!.classArray("mito"), "two crops share one label array");
+      // raw, crop1 mito, crop1 er, crop2 mito: 4 arrays, 27 + 8 + 8 + 8 slots.
+      check(openArrays(arrays) === 4, `${openArrays(arrays)} arrays open`);
+      const crop2 = split.trainDatasets[1]!.classArray("mito")!;
+      check(crop2.cacheSlots === chunkCount(CROP2_SHAPE, CROP2_CHUNKS), `crop2: ${crop2.cacheSlots} slots`);
+      // Validation reads of raw chunks that training read already fetch nothing.
+      const train0 = split.trainDatasets[0]!;
+      const val0 = split.validationDatasets[0]!;
+      check(train0.length === val0.length, "crop1's train and validate grids differ");
+      await train0.get(0);
+      const b = rawChunkRequests(fx);
+      const v = await val0.get(0);
+      check(rawChunkRequests(fx) === b, "a validation read fetched raw chunks the training read had fetched");
+      check(v.raw.shape.join() === "1,2,4,4", `raw item shape ${v.raw.shape}`);
+    } finally {
+      split.destroy();
+    }
+    check(openArrays(arrays) === 0, `${openArrays(arrays)} arrays left open after the split was destroyed`);
+  },
+
+  /** openSlicedDatasets opens each array once for its three datasets. */
+  async slicedOpensEachArrayOnce(): Promise<void> {
+    const fx = await getFixture();
+    const perOpen = await metadataPerOpen(fx);
+    const arrays = new ArrayRegistry();
+    const before = rawMetadataRequests(fx);
+    const o = await options({ arrays, inputArrays: { raw: { shape: [4, 6], scale: S } }, targetArrays: { gt: { shape: [2, 4], scale: S } } });
+    const multi = await openSlicedDatasets<"raw", "gt">(o);
+    try {
+      check(multi.datasets.map((d) => d.slicingAxis).join() === "z,y,x", "axes");
+      check(rawMetadataRequests(fx) - before === perOpen, `three datasets read the raw metadata ${(rawMetadataRequests(fx) - before) / perOpen} times`);
+      check(openArrays(arrays) === 3, `${openArrays(arrays)} arrays for raw, mito and er`);
+      for (const cls of ["mito", "er"]) check(new Set(multi.datasets.map((d) => d.classArray(cls))).size === 1, `${cls} opened more than once`);
+      check(arrays.refs(multi.datasets[0]!.input) === 3, "the raw array has not three references");
+      const item = await multi.get(multi.offsets[1]!);
+      check(item.raw.shape.join() === "1,4,6", `y slice shape ${item.raw.shape}`);
+    } finally {
+      multi.destroy();
+    }
+    check(openArrays(arrays) === 0, `${openArrays(arrays)} arrays left open after the multi-dataset was destroyed`);
+    // Without a registry of its own, openSlicedDatasets still shares one.
+    const withoutRegistry = { ...o };
+    delete withoutRegistry.arrays;
+    const plain = await openSlicedDatasets<"raw", "gt">(withoutRegistry);
+    try {
+      check(new Set(plain.datasets.map((d) => d.input)).size === 1, "openSlicedDatasets opened the raw array per axis");
+    } finally {
+      plain.destroy();
+    }
+  },
+
+  /** A split with 2D shapes: one dataset per axis and entry, items [1, h, w]; slicingAxes passes through. */
+  async splitOf2DShapes(): Promise<void> {
+    const fx = await getFixture();
+    const base = {
+      datasetDict: { train: [{ raw: fx.rawUrl, gt: `${fx.cropUrl}/[mito,er]` }], validate: [{ raw: fx.rawUrl, gt: `${fx.cropUrl}/[mito]` }] },
+      classes: CLASSES,
+      inputArrays: { raw: { shape: [4, 6] as [number, number], scale: S } },
+      targetArrays: { gt: { shape: [2, 4] as [number, number], scale: S } },
+      workers: 0,
+      storeOptions: { fetch: fx.fetch },
+      device: "cpu" as const,
+    };
+    const split = await CellMapDataSplit.open<"raw", "gt">(base);
+    try {
+      check(split.trainDatasets.map((d) => d.slicingAxis).join() === "z,y,x", `train axes ${split.trainDatasets.map((d) => d.slicingAxis)}`);
+      check(split.validationDatasets.map((d) => d.slicingAxis).join() === "z,y,x", "validate axes");
+      check(split.train.datasets.length === 3, "the training multi-dataset has not three datasets");
+      check(new Set([...split.trainDatasets, ...split.validationDatasets].map((d) => d.input)).size === 1, "the 2D split opened the raw array more than once");
+      for (const [k, axis] of (["z", "y", "x"] as const).entries()) {
+        const i = split.train.offsets[k]! + Math.floor(split.trainDatasets[k]!.length / 2);
+        const item = await split.train.get(i);
+        check(item.raw.shape.join() === "1,4,6", `${axis}: raw item shape ${item.raw.shape}`);
+        check(item.gt.shape.join() === "2,2,4", `${axis}: gt item shape ${item.gt.shape}`);
+        sameArray(item.raw.data, expectedRawSlice(axis, item.center, 4, 6), `${axis} slice raw`);
+      }
+      const tiles = split.validationBlocks;
+      check(tiles.length > 0, "no validation tiles");
+    } finally {
+      split.destroy();
+    }
+    const one = await CellMapDataSplit.open<"raw", "gt">({ ...base, slicingAxes: ["y"] });
+    try {
+      check(one.trainDatasets.length === 1 && one.trainDatasets[0]!.slicingAxis === "y", "slicingAxes did not pass through");
+      const item = await one.train.get(0);
+      sameArray(item.raw.data, expectedRawSlice("y", item.center, 4, 6), "y slice raw");
+    } finally {
+      one.destroy();
+    }
+    await expectArgumentError(() => CellMapDataSplit.open<"raw", "gt">({ ...base, inputArrays: { raw: { shape: [4, 4, 4], scale: S } }, targetArrays: { gt: { shape: [2, 2, 2], scale: S } }, slicingAxes: ["z"] }), "slicingAxes");
+    await expectArgumentError(() => CellMapDataSplit.open<"raw", "gt">({ ...base, slicingAxes: ["z", "z"] }), "slicingAxes");
+    await expectArgumentError(() => CellMapDataSplit.open<"raw", "gt">({ ...base, targetArrays: { gt: { shape: [2, 2, 2], scale: S } } }), "targetArrays.gt.shape");
+  },
+
+  /** Options that change how a shared array is opened must agree (a typed error naming the field). */
+  async mismatchedOptions(): Promise<void> {
+    const fx = await getFixture();
+    const arrays = new ArrayRegistry();
+    const pool = await WorkerPool.create({ size: 0 });
+    const other = await WorkerPool.create({ size: 0 });
+    const first = await CellMapDataset.open<"raw", "gt">(await options({ arrays, pool, cacheBytes: 1 << 20 }));
+    const refs = () => [first.input, first.classArray("mito")!, first.classArray("er")!].map((a) => arrays.refs(a)).join();
+    try {
+      await expectArgumentError(async () => CellMapDataset.open(await options({ arrays, pool, cacheBytes: 2 << 20 })), "cacheBytes");
+      await expectArgumentError(async () => CellMapDataset.open(await options({ arrays, pool })), "cacheBytes");
+      await expectArgumentError(async () => CellMapDataset.open(await options({ arrays, pool: other, cacheBytes: 1 << 20 })), "pool");
+      const wrapped = ((input: RequestInfo | URL, init?: RequestInit) => fx.fetch(input, init)) as typeof fetch;
+      await expectArgumentError(async () => CellMapDataset.open(await options({ arrays, pool, cacheBytes: 1 << 20, storeOptions: { fetch: wrapped } })), "storeOptions");
+      await expectArgumentError(async () => CellMapDataset.open(await options({ arrays, pool, cacheBytes: 1 << 20, storeOptions: { fetch: fx.fetch, maxTries: 2 } })), "storeOptions");
+      check(refs() === "1,1,1", `failed opens left references behind: ${refs()}`);
+      // Equal options (a new but equal storeOptions object) share.
+      const same = await CellMapDataset.open<"raw", "gt">(await options({ arrays, pool, cacheBytes: 1 << 20, storeOptions: { fetch: fx.fetch } }));
+      check(same.input === first.input && refs() === "2,2,2", "equal options did not share");
+      same.destroy();
+      // A dataset that fails on one class releases the arrays it did open.
+      let err: unknown;
+      await CellMapDataset.open(await options({ arrays, pool, cacheBytes: 1 << 20, targetPath: `${fx.cropUrl}/[mito,nucleus]`, classes: ["mito", "nucleus"] })).catch((e) => (err = e));
+      check(isCellMapError(err, "metadata") || isCellMapError(err, "http"), `a missing class gave ${String(err)}`);
+      check(refs() === "1,1,1" && openArrays(arrays) === 3, `a failed open left references behind: ${refs()}, ${openArrays(arrays)} arrays`);
+    } finally {
+      first.destroy();
+      pool.terminate();
+      other.terminate();
+    }
+    check(openArrays(arrays) === 0, "arrays left open");
+  },
+
+  /** The device and GPU pick the array: a CPU and a GPU dataset over one URL do not share. */
+  async deviceIsPartOfTheKey(): Promise<void> {
+    const gpu = await GpuContext.create();
+    const arrays = new ArrayRegistry();
+    try {
+      const onCpu = await CellMapDataset.open<"raw", "gt">(await options({ arrays }));
+      const onGpu = await CellMapDataset.open<"raw", "gt">(await options({ arrays, device: "gpu", gpu }));
+      const onGpu2 = await CellMapDataset.open<"raw", "gt">(await options({ arrays, device: "gpu", gpu }));
+      try {
+        check(onCpu.input !== onGpu.input && onGpu.input === onGpu2.input, "device and GPU do not pick the array");
+        check(onGpu.input.device === "gpu" && onCpu.input.device === "cpu", "devices");
+        check(openArrays(arrays) === 6, `${openArrays(arrays)} arrays`);
+        const i = Math.floor(onCpu.length / 2);
+        const [a, b] = [await onCpu.get(i), await onGpu2.get(i)];
+        for (let k = 0; k < a.raw.data.length; k++) check(Math.abs(a.raw.data[k]! - b.raw.data[k]!) < 1e-3, `raw ${k}: CPU ${a.raw.data[k]}, GPU ${b.raw.data[k]}`);
+      } finally {
+        onCpu.destroy();
+        onGpu.destroy();
+        onGpu2.destroy();
+      }
+      check(openArrays(arrays) === 0, "arrays left open");
+    } finally {
+      gpu.destroy();
+    }
+  },
+};
