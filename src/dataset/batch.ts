@@ -25,7 +25,6 @@ import type { Vec3 } from "../geometry/types.ts";
 import type { GpuContext } from "../gpu/context.ts";
 import type { CellMapDataset, SamplePlan } from "./dataset.ts";
 import { cellposeLabels, cellposeTargetCpu, encodeCellposeTarget, type CellposeLabels } from "./derived-targets.ts";
-import { cellposeLabels, cellposeTargetCpu, encodeCellposeTarget, type CellposeLabels } from "./derived-targets.ts";
 import { outputShape, sliceFrame, valueShape } from "./slicing.ts";
 import { applyClassRelationships, applyValueOps, type PassTarget, type PassWork } from "./transforms-adapter.ts";
 import type { ArrayData, ArraySpec, GpuArrayData } from "./types.ts";
@@ -311,14 +310,9 @@ export async function readBatch(
         const { buffer, labels } = flowLabels[name]!;
         works.push(encodeCellposeTarget(ctx, encoder, { scratch: buffer, flows: finals[name]!.buffer, batch: B, spec, labels, emptyValue: first.emptyValue }));
       }
-      for (const [name, spec] of Object.entries(first.cellposeTargets)) {
-        const { buffer, labels } = flowLabels[name]!;
-        works.push(encodeCellposeTarget(ctx, encoder, { scratch: buffer, flows: finals[name]!.buffer, batch: B, spec, labels, emptyValue: first.emptyValue }));
-      }
       device.queue.submit([encoder.finish()]);
       for (const w of works) w?.release();
       for (const s of Object.values(scratch)) s.destroy();
-      for (const f of Object.values(flowLabels)) f.buffer.destroy();
       for (const f of Object.values(flowLabels)) f.buffer.destroy();
       if (options.output === "gpu") return { arrays: finals, centers: plans.map((p) => p.center) };
       const arrays: Record<string, ArrayData> = {};
