@@ -1,11 +1,15 @@
 // End-to-end tests of the QA app (`npm start`) in headless Chromium with WebGPU: the page loads
 // cleanly, shows the dataset's real voxel values, overlays exactly the labelled pixels, draws
-// batches with their boxes, and explains a bad URL. Screenshots go to test/artifacts/e2e/.
+// batches with their boxes, links the view and each sample to neuroglancer, saves the batch as a
+// PNG figure, deforms samples, shows signed-distance targets and 2D slices, and explains a bad
+// URL. Screenshots go to test/artifacts/e2e/.
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Browser, Page } from "playwright";
 import {
+  ARTIFACTS,
   CHROMIUM_VULKAN_ARGS,
   chromiumPath,
   isExpectedZarrMiss,
@@ -283,6 +287,189 @@ describe.skipIf(chromiumPath === undefined)("QA app in Chromium (WebGPU)", { tim
     await screenshot(page, "balance");
   });
 
+  /** Click "Draw batch" and wait until the new batch (and its figure) is shown. */
+  async function drawAndWait(): Promise<void> {
+    await page.evaluate(() => ((window as unknown as { __prev: unknown }).__prev = window.__cellmap.app!.samplePanel.drawn));
+    await page.click("#draw-batch");
+    await page.waitForFunction(() => {
+      const p = window.__cellmap.app!.samplePanel;
+      return !p.busy && p.drawn !== (window as unknown as { __prev: unknown }).__prev;
+    }, null, { timeout: TIMEOUT });
+    await page.evaluate(() => window.__cellmap.ready());
+    expect(await page.getAttribute("#batch-status", "class")).toBe("muted");
+  }
+
+  test("Open in neuroglancer links the served raw and labels at the view's position, and each sample at its center", async () => {
+    const l0 = manifest.raw.levels[0]!;
+    const voxel: Vec3 = [40, 20, 25];
+    await look(voxel.map((i, k) => l0.translation[k]! + i * l0.scale[k]!) as Vec3, 4);
+    // Click 12 pixels left and 7 above the xy view's center: the link follows what the page shows.
+    const g0 = await geometry("xy");
+    const box = (await page.locator('.view[data-plane="xy"] .slice-overlay').boundingBox())!;
+    await page.mouse.click(box.x + (g0.width - 1) / 2 - 12 + 0.5, box.y + (g0.height - 1) / 2 - 7 + 0.5);
+    await page.evaluate(() => window.__cellmap.ready());
+    const shown = (await geometry("xy")).center;
+    expect(shown).toEqual([g0.center[0], g0.center[1] - 7 * 4, g0.center[2] - 12 * 4]);
+    const state = decodeNeuroglancer((await page.getAttribute("#ng-view", "href"))!);
+    expect(state.base).toBe("https://neuroglancer-demo.appspot.com/");
+    // Neuroglancer's position is x, y, z in voxels of the finest raw level.
+    const [sz, sy, sx] = l0.scale as Vec3;
+    expect(state.dimensions).toEqual({ x: [sx * 1e-9, "m"], y: [sy * 1e-9, "m"], z: [sz * 1e-9, "m"] });
+    const expectedVoxel = [shown[2] / sx, shown[1] / sy, shown[0] / sz];
+    state.position.forEach((p, k) => expect(p).toBeCloseTo(expectedVoxel[k]!, 9));
+    expect(state.position[0]).toBeCloseTo(l0.translation[2]! / sx + voxel[2] - 12, 9);
+    expect(state.position[1]).toBeCloseTo(l0.translation[1]! / sy + voxel[1] - 7, 9);
+    expect(state.position[2]).toBeCloseTo(l0.translation[0]! / sz + voxel[0], 9);
+    // The raw layer reads the dataset from the data server the app reads (which serves it).
+    const served = `${app.dataUrl}/sample_v3.zarr`;
+    expect(state.layers[0]).toMatchObject({ type: "image", name: "raw", source: `zarr3://${served}/${manifest.raw.path}` });
+    expect((await fetch(`${served}/${manifest.raw.path}/zarr.json`)).status).toBe(200);
+    const labelLayers = manifest.crops.flatMap((c) => c.classes.map((cls) => ({ type: "segmentation", name: `${c.name}/${cls}`, source: `zarr3://${served}/${c.path}/${cls}` })));
+    expect(state.layers.slice(1).map((l) => ({ type: l.type, name: l.name, source: l.source }))).toEqual(labelLayers);
+
+    // Each drawn sample's card links to its own center, with its crop's classes.
+    const batch = (await page.evaluate(() => window.__cellmap.batch()))!;
+    expect(batch.count).toBeGreaterThan(0);
+    for (const s of batch.samples) {
+      const href = await page.getAttribute(`#samples .sample[data-index="${s.index}"] a.ng-link`, "href");
+      const ng = decodeNeuroglancer(href!);
+      [s.center[2] / sx, s.center[1] / sy, s.center[0] / sz].forEach((p, k) => expect(ng.position[k]).toBeCloseTo(p, 9));
+      const crop = manifest.crops.find((c) => c.name === s.crop)!;
+      expect(ng.layers[0]!.source).toBe(`zarr3://${served}/${manifest.raw.path}`);
+      expect(ng.layers.slice(1).map((l) => l.source).sort()).toEqual(crop.classes.map((cls) => `zarr3://${served}/${crop.path}/${cls}`).sort());
+    }
+  });
+
+  test("Save batch as PNG downloads the grid figure: its first tiles are the samples' raw in gray", async () => {
+    log.clear();
+    await page.fill("#batch-size", "5");
+    await page.fill("#seed", "7");
+    await drawAndWait();
+    const shapes = (await page.evaluate(() => window.__cellmap.batch()))!.shapes;
+    const [B, , Z, Y, X] = shapes["raw"]!;
+    const [, C, , gy, gx] = shapes["gt"]!;
+    // One row per sample, one column for the raw and one per class; tiles as large as the
+    // longest slice side, 2 pixels apart.
+    const tile = Math.max(Y!, X!, gy!, gx!);
+    const size = { width: 2 + (1 + C!) * (tile + 2), height: 2 + B! * (tile + 2) };
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#save-png")]);
+    expect(download.suggestedFilename()).toBe("batch-seed7-epoch0.png");
+    const file = join(ARTIFACTS, "batch-figure.png");
+    await download.saveAs(file);
+    const png = decodePng(file);
+    expect({ width: png.width, height: png.height }).toEqual(size);
+    expect(await page.evaluate(() => window.__cellmap.figure())).toMatchObject(size);
+    // The panel shows the same image.
+    const img = await page.$eval("#batch-grid", (el) => ({ w: (el as HTMLImageElement).naturalWidth, h: (el as HTMLImageElement).naturalHeight }));
+    expect(img).toEqual({ w: size.width, h: size.height });
+    for (const b of [0, 1]) {
+      // The middle z slice of sample b's raw, its finite min..max mapped to black..white.
+      const raw = (await page.evaluate((i) => window.__cellmap.sampleArray(i, "raw"), b))!;
+      expect(raw.shape).toEqual([1, Z, Y, X]);
+      const z = Math.floor(Z! / 2);
+      const slice = raw.data.slice(z * Y! * X!, (z + 1) * Y! * X!);
+      const lo = Math.min(...slice);
+      const hi = Math.max(...slice);
+      expect(hi).toBeGreaterThan(lo);
+      let worst = 0;
+      for (let r = 0; r < Y!; r++) {
+        for (let c = 0; c < X!; c++) {
+          const gray = Math.round((255 * (slice[r * X! + c]! - lo)) / (hi - lo));
+          const at = ((2 + b * (tile + 2) + r) * png.width + 2 + c) * 4;
+          const px = [...png.rgba.subarray(at, at + 4)];
+          worst = Math.max(worst, ...px.slice(0, 3).map((v) => Math.abs(v - gray)));
+          expect(px[3]).toBe(255);
+        }
+      }
+      expect({ sample: b, worst }).toEqual({ sample: b, worst: 0 });
+    }
+    await page.evaluate(() => document.querySelector("#batch-grid")!.scrollIntoView());
+    await screenshot(page, "batch-figure-panel");
+    expect(log.pageErrors).toEqual([]);
+  });
+
+  test("elastic deformation changes the drawn samples and nothing else about them, with no console errors", async () => {
+    log.clear();
+    const read = () => page.evaluate(() => ({ batch: window.__cellmap.batch()!, raw: window.__cellmap.sampleArray(0, "raw")!.data, gt: window.__cellmap.sampleArray(0, "gt")!.data }));
+    await drawAndWait();
+    const plain = await read();
+    await drawAndWait();
+    // The same config draws the same batch: any change below comes from the deformation.
+    expect((await read()).raw).toEqual(plain.raw);
+    await page.check("#deform");
+    expect(await page.inputValue("#deform-magnitude")).not.toBe("0");
+    await drawAndWait();
+    const bent = await read();
+    expect(bent.batch.samples.map((s) => s.deformed)).toEqual(plain.batch.samples.map(() => true));
+    expect(plain.batch.samples.every((s) => !s.deformed)).toBe(true);
+    // Same centers and matrices (the field is drawn apart from the other transforms).
+    expect(bent.batch.samples.map((s) => [s.center, s.augment])).toEqual(plain.batch.samples.map((s) => [s.center, s.augment]));
+    const changed = bent.raw.filter((v, i) => Math.abs(v - plain.raw[i]!) > 1e-4).length;
+    expect(changed / bent.raw.length).toBeGreaterThan(0.5);
+    expect(bent.gt.some((v, i) => !Object.is(v, plain.gt[i]))).toBe(true);
+    expect(await page.textContent('#samples .sample[data-index="0"]')).toContain("+ deformed");
+    await screenshot(page, "deformed-batch");
+    expect(log.pageErrors).toEqual([]);
+    expect(log.gpuWarnings()).toEqual([]);
+    // Reopening the datasets probes metadata keys the store does not have (404s, by design).
+    const unexpected = log.failed.filter((f) => !isExpectedZarrMiss(f.url, app.dataUrl));
+    expect(unexpected).toEqual([]);
+    expect(log.console.filter((m) => m.type === "error" && !(m.text.startsWith("Failed to load resource") && isExpectedZarrMiss(m.url, app.dataUrl)))).toEqual([]);
+    await page.uncheck("#deform");
+  });
+
+  test("a signed-distance target is positive on the labels, negative off them, unknown where they are", async () => {
+    log.clear();
+    await drawAndWait();
+    const labels = (await page.evaluate(() => window.__cellmap.sampleArray(0, "gt")))!;
+    await page.selectOption("#target-transform", "signedDistance");
+    await drawAndWait();
+    const sd = (await page.evaluate(() => window.__cellmap.sampleArray(0, "gt")))!;
+    expect(sd.shape).toEqual(labels.shape);
+    const mismatch = { inside: 0, outside: 0, unknown: 0 };
+    let inside = 0;
+    let outside = 0;
+    labels.data.forEach((l, i) => {
+      const d = sd.data[i]!;
+      if (Number.isNaN(l)) { if (!Number.isNaN(d)) mismatch.unknown++; return; }
+      if (l > 0.5) { inside++; if (!(d > 0 && d <= 1)) mismatch.inside++; }
+      else { outside++; if (!(d < 0 && d >= -1)) mismatch.outside++; }
+    });
+    expect(inside).toBeGreaterThan(0);
+    expect(outside).toBeGreaterThan(0);
+    expect(mismatch).toEqual({ inside: 0, outside: 0, unknown: 0 });
+    expect(log.pageErrors).toEqual([]);
+    expect(log.gpuWarnings()).toEqual([]);
+    await page.selectOption("#target-transform", "none");
+  });
+
+  test("the 2D option draws [1, h, w] slices from openSlicedDatasets and shows them", async () => {
+    log.clear();
+    await page.check("#slices-2d");
+    await drawAndWait();
+    const [, Y, X] = await vec("raw-shape");
+    const [, gy, gx] = await vec("gt-shape");
+    const batch = (await page.evaluate(() => window.__cellmap.batch()))!;
+    const C = batch.shapes["gt"]![1]!;
+    expect(batch.shapes).toEqual({ raw: [5, 1, Y, X], gt: [5, C, gy, gx] });
+    expect((await page.evaluate(() => window.__cellmap.sampleArray(0, "raw")))!.shape).toEqual([1, Y, X]);
+    for (const s of batch.samples) {
+      expect(["z", "y", "x"]).toContain(s.slicingAxis);
+      const card = `#samples .sample[data-index="${s.index}"]`;
+      expect(await page.textContent(card)).toContain(`2D slice across ${s.slicingAxis}`);
+      // The raw thumbnail is the h × w slice, each class's the gt slice.
+      const sizes = await page.$$eval(`${card} canvas`, (els) => els.map((e) => [(e as HTMLCanvasElement).width, (e as HTMLCanvasElement).height]));
+      expect(sizes).toEqual([[X, Y], ...Array.from({ length: C }, () => [gx, gy])]);
+    }
+    // The figure draws each slice as its tile.
+    expect(await page.evaluate(() => window.__cellmap.figure())).toMatchObject({ width: 2 + (1 + C) * (Math.max(Y!, X!, gy!, gx!) + 2), height: 2 + 5 * (Math.max(Y!, X!, gy!, gx!) + 2) });
+    expect(await page.inputValue("#config-json")).toContain("openSlicedDatasets");
+    await screenshot(page, "slices-2d");
+    expect(log.pageErrors).toEqual([]);
+    expect(log.gpuWarnings()).toEqual([]);
+    await page.uncheck("#slices-2d");
+  });
+
   test("the zarr v2 (blosc) copy shows the same voxel values", async () => {
     log.clear();
     await page.goto(`${app.url}?url=${encodeURIComponent(`${app.dataUrl}/sample_v2.zarr`)}`);
@@ -340,6 +527,66 @@ describe.skipIf(chromiumPath === undefined)("QA app in Chromium (WebGPU)", { tim
     return (await Promise.all(["z", "y", "x"].map((a) => page.inputValue(`#${id}-${a}`)))).map(Number) as Vec3;
   }
 });
+
+interface DecodedNeuroglancer {
+  base: string;
+  dimensions: Record<string, [number, string]>;
+  position: [number, number, number];
+  layers: Array<{ type: string; name: string; source: string }>;
+}
+
+/** A neuroglancer URL's base and its state (the URL-encoded JSON after `#!`). */
+function decodeNeuroglancer(href: string): DecodedNeuroglancer {
+  const at = href.indexOf("#!");
+  expect(at).toBeGreaterThan(0);
+  return { base: href.slice(0, at), ...(JSON.parse(decodeURIComponent(href.slice(at + 2))) as Omit<DecodedNeuroglancer, "base">) };
+}
+
+/** A PNG decoded by Python's standard library (zlib and the five PNG row filters), independently of the app. */
+const DECODE_PNG = String.raw`
+import base64, json, struct, sys, zlib
+b = open(sys.argv[1], "rb").read()
+assert b[:8] == bytes([137, 80, 78, 71, 13, 10, 26, 10]), "not a PNG"
+pos, idat, w = 8, b"", None
+while pos < len(b):
+    n, kind = struct.unpack(">I4s", b[pos:pos + 8])
+    body = b[pos + 8:pos + 8 + n]
+    assert zlib.crc32(b[pos + 4:pos + 8 + n]) == struct.unpack(">I", b[pos + 8 + n:pos + 12 + n])[0], "bad CRC"
+    if kind == b"IHDR":
+        w, h, depth, ctype, _, _, interlace = struct.unpack(">IIBBBBB", body)
+        assert (depth, ctype, interlace) == (8, 6, 0), "expected 8-bit RGBA, not interlaced"
+    elif kind == b"IDAT":
+        idat += body
+    pos += 12 + n
+raw = zlib.decompress(idat)
+stride = w * 4
+out = bytearray()
+prev = bytearray(stride)
+for y in range(h):
+    f = raw[y * (stride + 1)]
+    line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+    for i in range(stride):
+        a = line[i - 4] if i >= 4 else 0
+        up = prev[i]
+        c = prev[i - 4] if i >= 4 else 0
+        if f == 0: p = 0
+        elif f == 1: p = a
+        elif f == 2: p = up
+        elif f == 3: p = (a + up) // 2
+        else:
+            q = a + up - c
+            pa, pb, pc = abs(q - a), abs(q - up), abs(q - c)
+            p = a if pa <= pb and pa <= pc else (up if pb <= pc else c)
+        line[i] = (line[i] + p) & 255
+    out += line
+    prev = line
+print(json.dumps({"width": w, "height": h, "rgba": base64.b64encode(bytes(out)).decode()}))
+`;
+
+function decodePng(file: string): { width: number; height: number; rgba: Uint8Array } {
+  const out = JSON.parse(execFileSync("/usr/bin/python3", ["-c", DECODE_PNG, file], { encoding: "utf8", maxBuffer: 1 << 28 })) as { width: number; height: number; rgba: string };
+  return { width: out.width, height: out.height, rgba: new Uint8Array(Buffer.from(out.rgba, "base64")) };
+}
 
 function polygonArea(points: ReadonlyArray<[number, number]>): number {
   let a = 0;
