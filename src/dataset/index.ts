@@ -16,7 +16,8 @@ export { arrayBounds, intersectBoxes, SamplingGrid, type IndexList, type Samplin
 export { CellMapSubset, type SubsetIndices } from "./subset.ts";
 export { openSlicedDatasets, type SlicedDatasetsOptions } from "./sliced-datasets.ts";
 export { arrayHasSingletonDim, isArray2D, permuteSingletonDimension, planeToWorld, sliceFrame, slicedShape, SLICING_AXES } from "./slicing.ts";
-export type { ArrayData, ArrayRequest, ArraySpec, DatasetItem, GetOptions, GpuArrayData, SampleGroup, SampleSource } from "./types.ts";
+export type { CellposeTargetSpec } from "./derived-targets.ts";
+export type { ArrayData, ArrayRequest, ArraySpec, CellposeTargetOptions, TargetArrayRequest, DatasetItem, GetOptions, GpuArrayData, SampleGroup, SampleSource } from "./types.ts";
 export {
   CellMapDatasetWriter,
   type DatasetWriterOptions,
