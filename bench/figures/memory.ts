@@ -9,6 +9,7 @@ import { openMultiscale } from "../../src/array/open-multiscale.ts";
 import type { Vec3 } from "../../src/geometry/types.ts";
 import type { WorkerPool } from "../../src/worker/pool.ts";
 import { openZarritaLevel, zarritaSample } from "../baseline.ts";
+import { splitMemoryRows } from "./split-memory.ts";
 import { bySize, type BenchContext } from "../context.ts";
 import { RAW_PATH } from "../dataset.ts";
 import { collectGarbage, rssBytes, watchRss } from "../lib/env.ts";
@@ -107,12 +108,13 @@ export async function memoryFigure(ctx: BenchContext, base: string, pool: Worker
     key: "memory",
     title: "Memory over many samples, cache budget below the working set (MiB, lower is better)",
     workload: `${count} samples of ${edge}³ (batch ${batch}), random centers over ${level.shape.join("x")} uint8 raw with rotation/mirror/transpose; budget ${fmt(budget / MIB)} MiB (${slots} chunks) vs working set ${fmt(workingSet / MIB)} MiB; ${runs} runs`,
-    rows: [ourGrowth, baseGrowth, ourPeak, basePeak, resident],
+    rows: [ourGrowth, baseGrowth, ourPeak, basePeak, resident, ...(await splitMemoryRows(ctx, base, pool, scale))],
     targets: [{ name: "GPU bytes resident", goal: "never above budget", measured: `peak ${fmt(peakResident / MIB)} MiB of ${fmt(budget / MIB)} MiB`, met: peakResident <= budget }],
     notes: [
       "RSS is the whole process (fetch workers are threads in it); growth is measured from the RSS at the start of each run, after a garbage collection when the runtime exposes one (Node via run.mjs; not deno task bench). This figure runs right after figure 6, before the others grow the heap; ours and the baseline alternate going first.",
       ctx.gpu?.isSoftware ? "software adapter: GPU buffers live in host memory, so the cache budget is part of RSS here." : "",
       "cache bytes resident is sampled every 2 ms and after every batch from CellMapArray.stats; the GPU cache buffer itself is allocated once at the budget.",
+      "data split rows: the chunk-cache bytes (GPU buffers, or CPU caches with --no-gpu) of the distinct arrays of a split of three crop1 entries (default cacheBytes), against the same entries opened as separate datasets; both cap each cache at the array's chunk count.",
     ].filter(Boolean),
     seconds: (performance.now() - t0) / 1000,
   };
