@@ -21,6 +21,7 @@ test("an array's link, s3 and mapped sources, units; bad layers raise ArgumentEr
 test("the grid puts known voxels at the expected pixels in gray and class colour; NaN is marked", cases.gridPixels);
 test("slicing across x and y, and the coloured overlay on a coarser label grid", cases.gridAxisAndOverlay);
 test("a dataset item renders its raw voxels and labels at their pixels", cases.gridDatasetItem);
+test("2D slices: batches [B, C, h, w] and items [C, h, w] are drawn as planes", cases.gridSlices);
 test("bad batches and options raise ArgumentError naming the field", cases.gridErrors);
 test("encodePng round-trips every pixel through an independent decoder", async () => {
   console.log(`[chromium] ${await cases.pngRoundTrip(browserDecode)}`);

@@ -23,12 +23,19 @@ export interface ImageGridSource {
   inputArrays: Readonly<Record<string, { shape: Readonly<Vec3>; scale: Readonly<Vec3> }>>;
   targetArrays: Readonly<Record<string, { shape: Readonly<Vec3>; scale: Readonly<Vec3> }>>;
   classes?: readonly string[];
+  /** Set on a dataset of 2D slices: its items are `[C, h, w]` and its batches `[B, C, h, w]`. */
+  slicingAxis?: "z" | "y" | "x" | undefined;
 }
 
 /** Options of {@link imageGrid}. */
 export interface ImageGridOptions {
   /** Takes `inputs`, `targets`, `classes` and voxel sizes (for overlays) from a dataset. */
   dataset?: ImageGridSource;
+  /**
+   * 2 for 2D slices (items `[C, h, w]`, batches `[B, C, h, w]`), 3 for volumes (items
+   * `[C, z, y, x]`, batches `[B, C, z, y, x]`). Default: 2 when `dataset` slices, else 3.
+   */
+  spatialDims?: 2 | 3;
   /** Arrays drawn in gray (default: the dataset's inputs, else every array not in `targets`). */
   inputs?: readonly string[];
   /** Arrays drawn per class (default: the dataset's targets, else none). */
@@ -105,16 +112,20 @@ function isArrayData(v: unknown): v is GridArray {
   return typeof v === "object" && v !== null && (v as GridArray).data instanceof Float32Array && Array.isArray((v as GridArray).shape);
 }
 
-function toArr(name: string, v: unknown, field: string): Arr {
+function toArr(name: string, v: unknown, field: string, planar = false): Arr {
   if (typeof v === "object" && v !== null && "buffer" in v && !("data" in v)) {
     throw new ArgumentError(field, "is on the GPU: read the batch with output \"cpu\"");
   }
   if (!isArrayData(v)) throw new ArgumentError(field, "must be { data: Float32Array, shape }", v);
   const s = v.shape;
-  if (!(s.length === 4 || s.length === 5) || !s.every((n) => Number.isInteger(n) && n > 0)) {
-    throw new ArgumentError(`${field}.shape`, "must be [B, C, z, y, x] or [C, z, y, x] of positive integers", s);
+  const d = planar ? 2 : 3;
+  if (!(s.length === d + 1 || s.length === d + 2) || !s.every((n) => Number.isInteger(n) && n > 0)) {
+    const what = planar ? "[B, C, h, w] or [C, h, w] (2D slices)" : "[B, C, z, y, x] or [C, z, y, x]";
+    throw new ArgumentError(`${field}.shape`, `must be ${what} of positive integers`, s);
   }
-  const full = s.length === 4 ? [1, ...s] : [...s];
+  // A 2D slice is one plane: [.., h, w] reads as [.., 1, h, w].
+  const spatial = planar ? [1, ...s.slice(-2)] : s.slice(-3);
+  const full = [s.length === d + 1 ? 1 : s[0]!, s[s.length - d - 1]!, ...spatial];
   if (v.data.length !== full.reduce((a, b) => a * b, 1)) {
     throw new ArgumentError(`${field}.data`, `has ${v.data.length} values for shape [${s.join(", ")}]`);
   }
@@ -122,11 +133,11 @@ function toArr(name: string, v: unknown, field: string): Arr {
 }
 
 /** Every array entry of a batch (or a dataset item), by name; other fields (idx, center) are skipped. */
-function arraysOf(batch: Readonly<Record<string, unknown>>): Map<string, Arr> {
+function arraysOf(batch: Readonly<Record<string, unknown>>, planar: boolean): Map<string, Arr> {
   if (typeof batch !== "object" || batch === null) throw new ArgumentError("batch", "must be an object of arrays", batch);
   const out = new Map<string, Arr>();
   for (const [name, v] of Object.entries(batch)) {
-    if (isArrayData(v) || (typeof v === "object" && v !== null && "buffer" in v && "shape" in v)) out.set(name, toArr(name, v, `batch.${name}`));
+    if (isArrayData(v) || (typeof v === "object" && v !== null && "buffer" in v && "shape" in v)) out.set(name, toArr(name, v, `batch.${name}`, planar));
   }
   return out;
 }
@@ -197,7 +208,9 @@ interface Resolved {
 }
 
 function resolve(batch: Readonly<Record<string, unknown>>, o: ImageGridOptions): Resolved {
-  const arrays = arraysOf(batch);
+  if (o.spatialDims !== undefined && o.spatialDims !== 2 && o.spatialDims !== 3) throw new ArgumentError("spatialDims", "must be 2 or 3", o.spatialDims);
+  const planar = (o.spatialDims ?? (o.dataset?.slicingAxis !== undefined ? 2 : 3)) === 2;
+  const arrays = arraysOf(batch, planar);
   const names = (list: readonly string[] | undefined, field: string): string[] | undefined => {
     if (list === undefined) return undefined;
     if (!Array.isArray(list)) throw new ArgumentError(field, "must be an array of array names", list);
@@ -211,7 +224,7 @@ function resolve(batch: Readonly<Record<string, unknown>>, o: ImageGridOptions):
   for (const [name, v] of Object.entries(o.predictions ?? {})) {
     const t = arrays.get(name);
     if (!t || !targets.includes(name)) throw new ArgumentError("predictions", `has "${name}", which is not a target array (${targets.join(", ") || "none"}); list it in targets`, name);
-    const p = toArr(name, v, `predictions.${name}`);
+    const p = toArr(name, v, `predictions.${name}`, planar);
     if (p.batch !== t.batch || p.channels !== t.channels || p.dims.some((n, k) => n !== t.dims[k])) {
       throw new ArgumentError(`predictions.${name}.shape`, `must match the target's [${[t.batch, t.channels, ...t.dims].join(", ")}]`, v.shape);
     }

@@ -61,6 +61,7 @@ Deno.test("an array's link, s3 and mapped sources, units; bad layers raise Argum
 Deno.test("the grid puts known voxels at the expected pixels in gray and class colour; NaN is marked", cases.gridPixels);
 Deno.test("slicing across x and y, and the coloured overlay on a coarser label grid", cases.gridAxisAndOverlay);
 Deno.test("a dataset item renders its raw voxels and labels at their pixels", cases.gridDatasetItem);
+Deno.test("2D slices: batches [B, C, h, w] and items [C, h, w] are drawn as planes", cases.gridSlices);
 Deno.test("bad batches and options raise ArgumentError naming the field", cases.gridErrors);
 Deno.test("encodePng round-trips every pixel through an independent decoder", async () => {
   console.log(`[deno] ${await cases.pngRoundTrip(denoDecode)}`);

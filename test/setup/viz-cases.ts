@@ -5,6 +5,7 @@
 // The PNG case takes the runtime's own decoder (Python's zlib in Node, DecompressionStream in
 // Deno, createImageBitmap in Chromium).
 
+import { CellMapDataLoader } from "../../src/dataset/dataloader.ts";
 import { CellMapDataset } from "../../src/dataset/dataset.ts";
 import { isCellMapError } from "../../src/errors.ts";
 import { imageDict, imageGrid, type ImageGridOptions } from "../../src/viz/image-grid.ts";
@@ -259,6 +260,52 @@ export const vizCases = {
         pixels(img, [2 + 2 * r], [8 + 2 * c], [v, Math.round(v / 4), Math.round(v / 4)], `mito label (${r}, ${c})`);
       }
       pixels(img, [2, 5], [20, 23], MAGENTA, "nucleus is not annotated: NaN everywhere");
+    } finally {
+      ds.destroy();
+    }
+  },
+
+  /**
+   * Batches and items of a 2D slice dataset (`[B, C, h, w]`, `[C, h, w]`) are drawn as planes:
+   * with the dataset given, or with `spatialDims: 2`, every raw pixel is the sample's value at
+   * that row and column.
+   */
+  async gridSlices(): Promise<void> {
+    const fx = await buildFixture(3);
+    const ds = await CellMapDataset.open<"raw", "gt">({
+      inputPath: fx.rawUrl,
+      targetPath: `${fx.cropUrl}/[mito,er]`,
+      classes: ["mito", "er"],
+      inputArrays: { raw: { shape: [6, 6], scale: [SCALE, SCALE, SCALE] } },
+      targetArrays: { gt: { shape: [6, 6], scale: [SCALE, SCALE, SCALE] } },
+      slicingAxis: "y",
+      workers: 0,
+      storeOptions: { fetch: fx.fetch },
+      device: "cpu",
+    });
+    try {
+      const batches: Array<{ raw: { data: Float32Array; shape: number[] }; gt: { data: Float32Array; shape: number[] } }> = [];
+      for await (const b of new CellMapDataLoader(ds, { batchSize: 2, iterationsPerEpoch: 1, seed: 3 })) batches.push(b);
+      const batch = batches[0]!;
+      same(batch.raw.shape, [2, 1, 6, 6], "batch raw shape");
+      for (const img of [imageGrid(batch, { dataset: ds, range: [0, 255] }), imageGrid(batch, { targets: ["gt"], range: [0, 255], spatialDims: 2 })]) {
+        same([img.width, img.height], [2 + 3 * 8, 2 + 2 * 8], "two rows of raw, mito and er tiles of 6 x 6");
+        for (let b = 0; b < 2; b++) for (let r = 0; r < 6; r++) for (let c = 0; c < 6; c++) {
+          const v = batch.raw.data[b * 36 + r * 6 + c]!;
+          pixels(img, [2 + b * 8 + r], [2 + c], [v, v, v], `raw of sample ${b} at (${r}, ${c})`);
+        }
+      }
+      const item = await ds.get((batch as unknown as { idx: number[] }).idx[1]!);
+      same(item.raw.shape, [1, 6, 6], "item raw shape");
+      const one = imageGrid(item, { dataset: ds, range: [0, 255] });
+      same([one.width, one.height], [2 + 3 * 8, 2 + 8], "one row");
+      for (let r = 0; r < 6; r++) for (let c = 0; c < 6; c++) {
+        const v = batch.raw.data[36 + r * 6 + c]!;
+        pixels(one, [2 + r], [2 + c], [v, v, v], `item raw at (${r}, ${c})`);
+      }
+      // Read as a volume, the same 4D batch is one item [C, z, y, x]: one row, not two.
+      same(imageGrid(batch, { targets: ["gt"], spatialDims: 3 }).height, 2 + 8, "a volume item");
+      expectArgumentError(() => imageGrid(batch, { spatialDims: 4 as 2 }), "spatialDims");
     } finally {
       ds.destroy();
     }
