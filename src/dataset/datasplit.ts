@@ -16,7 +16,7 @@ import { CellMapMultiDataset } from "./multidataset.ts";
 import { openSlicedDatasets } from "./sliced-datasets.ts";
 import { isArray2D, type Axis } from "./slicing.ts";
 import { CellMapSubset } from "./subset.ts";
-import type { ArrayRequest } from "./types.ts";
+import type { ArrayRequest, TargetArrayRequest } from "./types.ts";
 
 /** Options of {@link CellMapDataSplit.open}. Give exactly one of `csvPath`, `csv`, `datasetDict`, `datasets`. */
 export interface CellMapDataSplitOptions<I extends string, T extends string> extends ArrayOpenOptions {
@@ -33,7 +33,7 @@ export interface CellMapDataSplitOptions<I extends string, T extends string> ext
    * row or entry as one dataset of 2D slices per axis of `slicingAxes` (see `openSlicedDatasets`).
    */
   inputArrays: Readonly<Record<I, ArrayRequest>>;
-  targetArrays?: Readonly<Record<T, ArrayRequest>>;
+  targetArrays?: Readonly<Record<T, TargetArrayRequest>>;
   /** With 2D shapes: the axes to slice along, one dataset each per entry (default z, y, x). */
   slicingAxes?: readonly Axis[];
   classes: readonly string[];

@@ -4,6 +4,7 @@
  * and class statistics.
  * @module
  */
+export { ArrayRegistry, type ArrayRegistryOptions } from "./array-registry.ts";
 export { readBatch, type BatchItem, type ReadBatchOptions, type ReadBatchResult } from "./batch.ts";
 export { classWeightsFrom, countLabels, countsFromAnnotation, type ClassCount, type ClassCounts } from "./class-counts.ts";
 export { joinPath, parseCsvRows, parseDatasplitCsv, readText, type DatasetDict, type DatasplitEntry } from "./csv.ts";
