@@ -44,7 +44,7 @@ function randomCache(r: Rand, kind: StorageKind, words: number): Uint32Array {
 /** An affine: a random rotation, scale and mirror about a random center, or an exact permutation. */
 function randomMatrix(r: Rand, outShape: Vec3, vol: Vec3, origin: Vec3): Float64Array {
   const m = new Float64Array(12);
-  const center = vec((a) => (r() * 1.4 - 0.2) * vol[a]!);
+  const center = vec((a) => (r() < 0.7 ? r() : r() * 1.4 - 0.2) * vol[a]!);
   if (r() < 0.3) {
     // Axis permutation with mirrors and integer or half-integer offsets: lands exactly on borders.
     const perm = pick(r, [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]] as const);
@@ -65,7 +65,7 @@ function randomMatrix(r: Rand, outShape: Vec3, vol: Vec3, origin: Vec3): Float64
     2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w),
     2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y),
   ];
-  const scale = vec(() => (0.3 + r() * 1.7) * (r() < 0.3 ? -1 : 1));
+  const scale = vec(() => (0.3 + r() * 1.2) * (r() < 0.3 ? -1 : 1));
   for (let a = 0; a < 3; a++) {
     let t = center[a]! - origin[a]!;
     for (let k = 0; k < 3; k++) {
@@ -110,12 +110,14 @@ function randomCase(seed: number, options: { big?: boolean; kind?: StorageKind }
   const samples: ResampleSample[] = [];
   for (let b = 0; b < batch; b++) {
     for (let i = int(r, 0, 2); i > 0; i--) table.push(int(r, 0, slotCount - 1));
-    const chunkLo = vec((a) => int(r, -1, Math.max(0, grid[a]! - 2)));
-    const chunkDims = vec((a) => (r() < 0.05 ? 0 : int(r, 1, grid[a]! + 1)));
+    // Mostly a table over the whole chunk grid; else a random window (partly outside the grid, or empty).
+    const whole = r() < 0.6;
+    const chunkLo = vec((a) => (whole ? 0 : int(r, -1, Math.max(0, grid[a]! - 2))));
+    const chunkDims = vec((a) => (whole ? grid[a]! : r() < 0.05 ? 0 : int(r, 1, grid[a]! + 1)));
     const tableOffset = table.length;
     for (let i = chunkDims[0] * chunkDims[1] * chunkDims[2]; i > 0; i--) {
       const u = r();
-      table.push(u < 0.15 ? ABSENT_SLOT : u < 0.2 ? pick(r, [slotCount, slotCount + 7, 0xdeadbeef]) : int(r, 0, slotCount - 1));
+      table.push(u < 0.1 ? ABSENT_SLOT : u < 0.13 ? pick(r, [slotCount, slotCount + 7, 0xdeadbeef]) : int(r, 0, slotCount - 1));
     }
     const origin = vec(() => int(r, -4, 4));
     const sample: ResampleSample = { matrix: randomMatrix(r, outShape, vol, origin), origin, chunkLo, chunkDims, tableOffset };
@@ -177,10 +179,10 @@ test("400 random dispatches give bit-identical output to the previous twin, ever
       else seen.other++;
     }
   }
-  console.log(JSON.stringify({ ...seen, kinds: seen.kinds.size }));
   expect(seen.kinds.size).toBe(2 * KINDS.length);
   expect(seen.displaced).toBeGreaterThan(50);
-  for (const k of ["pad", "fill", "other", "nan", "negativeZero"] as const) expect(seen[k], k).toBeGreaterThan(100);
+  for (const k of ["pad", "fill", "other"] as const) expect(seen[k], k).toBeGreaterThan(10_000);
+  for (const k of ["nan", "negativeZero"] as const) expect(seen[k], k).toBeGreaterThan(100);
 });
 
 test("larger volumes crossing many chunks give bit-identical output, every kind", () => {
