@@ -208,7 +208,7 @@ export class CellMapArray {
     const buffer = ctx.device.createBuffer({
       label: `${this.url} sample output`,
       size: Math.max(4, n * 4),
-      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
     });
     try {
       await this.#run(specs, options, { kind: "gpu", buffer, byteOffset: 0 });
