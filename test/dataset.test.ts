@@ -7,7 +7,6 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { rngFor } from "../src/augment/rng.ts";
 import { CellMapDataset } from "../src/dataset/dataset.ts";
-import { CellMapMultiDataset } from "../src/dataset/multidataset.ts";
 import { decodeNpy } from "../src/io/npy.ts";
 import { isCellMapError } from "../src/errors.ts";
 import { runPython } from "./helpers/python.ts";
@@ -183,33 +182,6 @@ describe("CellMapDataset against scipy", () => {
       expect(ds.annotatedClasses).toEqual(["mito"]);
     } finally {
       ds.destroy();
-    }
-  });
-
-  test("a multi-dataset concatenates, locates and aggregates counts", async () => {
-    const a = await openData();
-    const b = await openData({ pad: false });
-    try {
-      const multi = new CellMapMultiDataset([a, b]);
-      expect(multi.length).toBe(a.length + b.length);
-      expect(multi.locate(a.length)).toEqual({ dataset: b, index: 0 });
-      expect(multi.locate(a.length - 1)).toEqual({ dataset: a, index: a.length - 1 });
-      const item = await multi.get(a.length + 5);
-      expect(item.idx).toBe(a.length + 5);
-      expect(item.center).toEqual(b.center(5));
-      const [ca, cm] = [await a.classCounts, await multi.classCounts];
-      expect(cm["mito"]!.foreground).toBe(2 * ca["mito"]!.foreground);
-      const w = await multi.classWeights;
-      expect(w["mito"]).toBeCloseTo(ca["mito"]!.background / ca["mito"]!.foreground, 12);
-      expect(w["er"]).toBe(1);
-      const dw = await multi.datasetWeights;
-      expect(dw[0]! * a.length).toBeCloseTo(ca["mito"]!.foreground * w["mito"]!, 6);
-      const tiles = multi.validationIndices;
-      expect(tiles.length).toBe(a.validationIndices.length + b.validationIndices.length);
-      expect(tiles.at(a.validationIndices.length)).toBe(a.length + b.validationIndices.at(0));
-    } finally {
-      a.destroy();
-      b.destroy();
     }
   });
 

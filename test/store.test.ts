@@ -1,21 +1,26 @@
-import { describe, expect, test } from "vitest";
-import { FileStore, HttpStore, openStore, resolveLocation } from "../src/index.ts";
+// Store locations (s3://, https://, file: URLs and paths) and streaming over the in-memory
+// fixture's counting fetch. Bodies in test/setup/store-cases.ts (also run by
+// test/deno/parity_test.ts and test/parity.browser.test.ts). Streaming from a loopback server
+// with worker threads: test/streaming.test.ts.
+import { describe, test } from "vitest";
+import { storeCases as cases } from "./setup/store-cases.ts";
 
 describe("openStore", () => {
-  test("s3:// URLs are read anonymously over HTTPS, virtual-hosted style", () => {
-    expect(resolveLocation("s3://janelia-cosem-datasets/jrc_hela-2/jrc_hela-2.zarr/")).toBe(
-      "https://janelia-cosem-datasets.s3.amazonaws.com/jrc_hela-2/jrc_hela-2.zarr",
-    );
-    const store = openStore("s3://bucket/a/b.zarr");
-    expect(store).toBeInstanceOf(HttpStore);
-    expect(store.url).toBe("https://bucket.s3.amazonaws.com/a/b.zarr");
+  test("s3:// URLs are read anonymously over HTTPS, virtual-hosted style", cases.s3Resolution);
+  test("http(s) URLs, file: URLs and paths", cases.otherLocations);
+});
+
+describe("streaming through the chunk cache (in-memory fetch)", () => {
+  test("each chunk is fetched once however many samples want it (CPU)", async () => {
+    console.log(`[node] ${await cases.fetchedOnce("cpu")}`);
   });
-  test("http(s) URLs, file: URLs and paths", () => {
-    expect(openStore("https://h/x.zarr")).toBeInstanceOf(HttpStore);
-    expect(resolveLocation("https://h/x.zarr")).toBe("https://h/x.zarr");
-    const f = openStore("file:///tmp/a%20b.zarr");
-    expect(f).toBeInstanceOf(FileStore);
-    expect(f.url).toBe("/tmp/a b.zarr");
-    expect(openStore("data/x.zarr/")).toBeInstanceOf(FileStore);
+  test("each chunk is fetched once however many samples want it (GPU)", async () => {
+    console.log(`[node] ${await cases.fetchedOnce("gpu")}`);
+  });
+  test("a cache budget smaller than the working set gives identical values (CPU)", async () => {
+    console.log(`[node] ${await cases.smallBudget("cpu")}`);
+  });
+  test("a cache budget smaller than the working set gives the CPU twin's values (GPU)", async () => {
+    console.log(`[node] ${await cases.smallBudget("gpu")}`);
   });
 });
