@@ -62,6 +62,7 @@ test("the grid puts known voxels at the expected pixels in gray and class colour
 test("slicing across x and y, and the coloured overlay on a coarser label grid", cases.gridAxisAndOverlay);
 test("a dataset item renders its raw voxels and labels at their pixels", cases.gridDatasetItem);
 test("2D slices: batches [B, C, h, w] and items [C, h, w] are drawn as planes", cases.gridSlices);
+test("the overlay of a y slice lines labels up by world z and x", cases.overlaySliceFrame);
 test("bad batches and options raise ArgumentError naming the field", cases.gridErrors);
 test("encodePng round-trips every pixel through an independent decoder", async () => {
   console.log(`[node] ${await cases.pngRoundTrip(pythonDecode)}`);

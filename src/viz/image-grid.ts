@@ -27,6 +27,8 @@ export interface ImageGridSource {
   slicingAxis?: "z" | "y" | "x" | undefined;
 }
 
+const SLICE_FRAME: Record<"z" | "y" | "x", readonly number[]> = { z: [0, 1, 2], y: [1, 0, 2], x: [2, 0, 1] };
+
 /** Options of {@link imageGrid}. */
 export interface ImageGridOptions {
   /** Takes `inputs`, `targets`, `classes` and voxel sizes (for overlays) from a dataset. */
@@ -205,6 +207,8 @@ interface Resolved {
   targets: string[];
   predictions: Map<string, Arr>;
   overlayOn: string | undefined;
+  /** The arrays are 2D slices (`[.., 1, h, w]` in the slice frame). */
+  planar: boolean;
 }
 
 function resolve(batch: Readonly<Record<string, unknown>>, o: ImageGridOptions): Resolved {
@@ -231,7 +235,7 @@ function resolve(batch: Readonly<Record<string, unknown>>, o: ImageGridOptions):
     predictions.set(name, p);
   }
   if (o.overlayOn !== undefined && !arrays.has(o.overlayOn)) throw new ArgumentError("overlayOn", "must name an array of the batch", o.overlayOn);
-  return { arrays, inputs, targets, predictions, overlayOn: o.overlayOn ?? inputs[0] };
+  return { arrays, inputs, targets, predictions, overlayOn: o.overlayOn ?? inputs[0], planar };
 }
 
 /**
@@ -288,9 +292,12 @@ function drawGrid(res: Resolved, o: ImageGridOptions): ImageGrid {
     if (!(Number.isInteger(k) && k >= 0 && k < n)) throw new ArgumentError("index", `must be an integer in [0, ${n}) for array "${a.name}" (${axisName} size ${n})`, o.index);
     return k;
   };
+  // Voxel sizes in the arrays' own frame: a slice's (normal, rows, columns) are world axes
+  // z, y, x for a z slice, y, z, x for a y slice and x, z, y for an x slice.
+  const frame = res.planar && o.dataset?.slicingAxis !== undefined ? SLICE_FRAME[o.dataset.slicingAxis] : [0, 1, 2];
   const scaleOf = (name: string): Vec3 => {
     const spec = o.dataset?.inputArrays[name] ?? o.dataset?.targetArrays[name];
-    return spec ? [...spec.scale] as Vec3 : [1, 1, 1];
+    return spec ? frame.map((k) => spec.scale[k]!) as unknown as Vec3 : [1, 1, 1];
   };
 
   // Batch size: every drawn array must agree.

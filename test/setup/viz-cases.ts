@@ -311,6 +311,39 @@ export const vizCases = {
     }
   },
 
+  /**
+   * The overlay of a y slice lines labels up with the raw by the slice's own axes: rows are world
+   * z, columns world x. Labels at [8, 4, 8] nm (z, y, x) over raw at 4 nm: label row r sits on raw
+   * row 2r - 1 (+ 2.5, rounded: 1, 3, 5), and so do the columns. With alpha 0 the overlay tile is
+   * the raw voxel under each label voxel.
+   */
+  async overlaySliceFrame(): Promise<void> {
+    const fx = await buildFixture(3);
+    const ds = await CellMapDataset.open<"raw", "gt">({
+      inputPath: fx.rawUrl,
+      targetPath: `${fx.cropUrl}/[mito,er]`,
+      classes: ["mito", "er"],
+      inputArrays: { raw: { shape: [6, 6], scale: [SCALE, SCALE, SCALE] } },
+      targetArrays: { gt: { shape: [3, 3], scale: [2 * SCALE, SCALE, 2 * SCALE] } },
+      slicingAxis: "y",
+      workers: 0,
+      storeOptions: { fetch: fx.fetch },
+      device: "cpu",
+    });
+    try {
+      const item = await ds.get(Math.floor(ds.length / 2));
+      const img = imageGrid(item, { dataset: ds, range: [0, 255], targetStyle: "overlay", overlayAlpha: 0 });
+      same(img.columns.map((c) => c.title), ["raw", "gt overlay"], "columns");
+      const under = [1, 3, 5];
+      for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) {
+        const v = item.raw.data[under[r]! * 6 + under[c]!]!;
+        pixels(img, [2 + 2 * r, 3 + 2 * r], [10 + 2 * c, 11 + 2 * c], [v, v, v], `raw under label (${r}, ${c})`);
+      }
+    } finally {
+      ds.destroy();
+    }
+  },
+
   /** Bad batches and options. */
   async gridErrors(): Promise<void> {
     const { raw, gt, pred } = handBatch();
