@@ -51,7 +51,8 @@ function randomMatrix(r: Rand, outShape: Vec3, vol: Vec3, origin: Vec3): Float64
     for (let a = 0; a < 3; a++) {
       const k = perm[a]!;
       const sign = r() < 0.3 ? -1 : 1;
-      const step = pick(r, [1, 1, 0.5, 2]);
+      // Decimal steps do not sum exactly: points land within rounding of voxel borders and ties.
+      const step = pick(r, [1, 1, 0.5, 2, 0.1, 0.3, 0.7, 1 / 3]);
       m[4 * a + k] = sign * step;
       m[4 * a + 3] = Math.round(center[a]! * 2) / 2 - sign * step * Math.floor((outShape[k]! - 1) / 2) - origin[a]!;
     }
@@ -81,7 +82,10 @@ function randomMatrix(r: Rand, outShape: Vec3, vol: Vec3, origin: Vec3): Float64
 function randomDisplacement(r: Rand, outShape: Vec3): ResampleDisplacement {
   const dims = vec(() => int(r, 1, 6));
   const n = 3 * dims[0] * dims[1] * dims[2];
-  const list = Array.from({ length: n }, () => (r() - 0.5) * 6);
+  // A constant field moves every voxel by that constant, up to the rounding of the weighted sum
+  // (whose order therefore shows): by half a voxel, nearest sampling then hits ties.
+  const constant = r() < 0.3 ? vec(() => pick(r, [0.5, -0.5, 1.5, 0.25, 0])) : undefined;
+  const list = Array.from({ length: n }, (_, i) => (constant ? constant[i % 3]! : (r() - 0.5) * 6));
   if (r() < 0.1) list[int(r, 0, n - 1)] = Number.NaN;
   const layout = r();
   const values = layout < 0.5 ? Float64Array.from(list) : layout < 0.8 ? Float32Array.from(list) : list;
@@ -119,7 +123,9 @@ function randomCase(seed: number, options: { big?: boolean; kind?: StorageKind }
       const u = r();
       table.push(u < 0.1 ? ABSENT_SLOT : u < 0.13 ? pick(r, [slotCount, slotCount + 7, 0xdeadbeef]) : int(r, 0, slotCount - 1));
     }
-    const origin = vec(() => int(r, -4, 4));
+    // Far origins make the float64 rounding of origin + (matrix · j) matter (the matrix is relative to it).
+    const far = r() < 0.4;
+    const origin = vec(() => (far ? int(r, -200_000, 200_000) : int(r, -4, 4)));
     const sample: ResampleSample = { matrix: randomMatrix(r, outShape, vol, origin), origin, chunkLo, chunkDims, tableOffset };
     samples.push(r() < 0.35 ? { ...sample, displacement: randomDisplacement(r, outShape) } : sample);
   }

@@ -1,7 +1,14 @@
 /**
  * CPU twin of `shaders/resample.wgsl`: the same inputs (params, samples, slot tables, cache words)
- * give the same output, computed plainly in float64. Tests compare the two; `--device cpu` uses it
- * instead of the GPU. Contract: docs/architecture.md, "One resample dispatch".
+ * give the same output, computed in float64. Tests compare the two; `--device cpu` and CPU
+ * datasets use it instead of the GPU. Contract: docs/architecture.md, "One resample dispatch".
+ *
+ * It is written for speed without changing a value: per output row the affine's partial sums
+ * `m[r] * jz + m[r + 1] * jy` are computed once and each voxel adds `m[r + 2] * jx + m[r + 3]` in
+ * the same order as the plain matrix-vector product (so the same rounding); the 8 linear corners
+ * share one chunk/element split per axis; the cache is read through one typed view of the
+ * storage kind (little-endian, like the packing); the B-spline weights of a displacement field
+ * are computed once per output row (z, y) and once per column (x). Nothing is allocated per voxel.
  *
  * @example
  * ```ts
@@ -10,10 +17,34 @@
  * @module
  */
 
-import { readPacked } from "../array/storage-kind.ts";
+import { bsplineWeights } from "../augment/deform.ts";
+import type { StorageKind } from "../array/storage-kind.ts";
 import type { ResampleDisplacement, ResampleParams, ResampleSample } from "../gpu/resample.ts";
 
 const ABSENT = 0xffffffff;
+
+type Elements = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array;
+
+/** The cache words seen as elements of `kind` (packed little-endian, element `e` at byte `e * bytes`). */
+function elementsOf(cache: Uint32Array, kind: StorageKind): Elements {
+  const { buffer, byteOffset, length } = cache;
+  switch (kind) {
+    case "u8":
+      return new Uint8Array(buffer, byteOffset, length * 4);
+    case "i8":
+      return new Int8Array(buffer, byteOffset, length * 4);
+    case "u16":
+      return new Uint16Array(buffer, byteOffset, length * 2);
+    case "i16":
+      return new Int16Array(buffer, byteOffset, length * 2);
+    case "u32":
+      return cache;
+    case "i32":
+      return new Int32Array(buffer, byteOffset, length);
+    case "f32":
+      return new Float32Array(buffer, byteOffset, length);
+  }
+}
 
 /**
  * Resample every sample of a batch on the CPU.
@@ -31,49 +62,59 @@ export function resampleReference(
   cache: Uint32Array,
 ): Float32Array {
   const [nz, ny, nx] = params.outShape;
-  const [cz, cy, cx] = params.chunkShape;
-  const vol = params.volShape;
   const perSample = nz * ny * nx;
   const out = new Float32Array(params.batch * perSample);
+  const source = new Source(params, table, elementsOf(cache, params.kind));
   const nearest = params.interp === "nearest";
+  const pad = params.pad;
+  const [vz, vy, vx] = params.volShape;
 
   for (let b = 0; b < params.batch; b++) {
     const s = samples[b];
     if (s === undefined) throw new RangeError(`samples has ${samples.length} entries, params.batch is ${params.batch}`);
+    source.use(s);
     const m = s.matrix;
-    const [dz, dy, dx] = s.chunkDims;
-
-    const voxel = (iz: number, iy: number, ix: number): number => {
-      const kz = Math.floor(iz / cz) - s.chunkLo[0];
-      const ky = Math.floor(iy / cy) - s.chunkLo[1];
-      const kx = Math.floor(ix / cx) - s.chunkLo[2];
-      if (kz < 0 || ky < 0 || kx < 0 || kz >= dz || ky >= dy || kx >= dx) return params.fill;
-      const slot = table[s.tableOffset + (kz * dy + ky) * dx + kx] ?? ABSENT;
-      if (slot === ABSENT) return params.fill;
-      const e = ((iz % cz) * cy + (iy % cy)) * cx + (ix % cx);
-      return readPacked(cache, params.kind, e, slot * params.slotWords);
-    };
-
+    const m0 = m[0]!, m1 = m[1]!, m2 = m[2]!, m3 = m[3]!;
+    const m4 = m[4]!, m5 = m[5]!, m6 = m[6]!, m7 = m[7]!;
+    const m8 = m[8]!, m9 = m[9]!, m10 = m[10]!, m11 = m[11]!;
+    const [oz, oy, ox] = s.origin;
+    const field = s.displacement ? new Field(s.displacement, nx) : undefined;
+    const d = new Float64Array(3);
     let o = b * perSample;
-    const j: [number, number, number] = [0, 0, 0];
-    const d: [number, number, number] = [0, 0, 0];
     for (let jz = 0; jz < nz; jz++) {
       for (let jy = 0; jy < ny; jy++) {
+        // v[a] = origin[a] + (((m[r] * jz + m[r + 1] * jy) + m[r + 2] * jx) + m[r + 3]), r = 4a.
+        const rz = m0 * jz + m1 * jy;
+        const ry = m4 * jz + m5 * jy;
+        const rx = m8 * jz + m9 * jy;
+        field?.row(jz, jy);
         for (let jx = 0; jx < nx; jx++, o++) {
-          j[0] = jz;
-          j[1] = jy;
-          j[2] = jx;
-          if (s.displacement) {
+          let pz: number, py: number, px: number;
+          if (field) {
             // Elastic deformation: output voxel j is read at j + d(j), through the same affine.
-            displacement(s.displacement, j, d);
-            for (let a = 0; a < 3; a++) j[a]! += d[a]!;
+            field.at(jx, d);
+            const tz = jz + d[0]!;
+            const ty = jy + d[1]!;
+            const tx = jx + d[2]!;
+            pz = oz + (m0 * tz + m1 * ty + m2 * tx + m3);
+            py = oy + (m4 * tz + m5 * ty + m6 * tx + m7);
+            px = ox + (m8 * tz + m9 * ty + m10 * tx + m11);
+          } else {
+            pz = oz + (rz + m2 * jx + m3);
+            py = oy + (ry + m6 * jx + m7);
+            px = ox + (rx + m10 * jx + m11);
           }
-          const v: [number, number, number] = [0, 0, 0];
-          for (let a = 0; a < 3; a++) {
-            const r = 4 * a;
-            v[a] = s.origin[a]! + (m[r]! * j[0] + m[r + 1]! * j[1] + m[r + 2]! * j[2] + m[r + 3]!);
+          if (nearest) {
+            // Voxel floor(v + 0.5), or pad outside [-0.5, N - 0.5) on any axis.
+            out[o] = pz >= -0.5 && pz < vz - 0.5 && py >= -0.5 && py < vy - 0.5 && px >= -0.5 && px < vx - 0.5
+              ? source.voxel(Math.floor(pz + 0.5), Math.floor(py + 0.5), Math.floor(px + 0.5))
+              : pad;
+          } else {
+            // Trilinear blend of the 8 voxels around v, or pad outside [0, N - 1] on any axis.
+            out[o] = pz >= 0 && pz <= vz - 1 && py >= 0 && py <= vy - 1 && px >= 0 && px <= vx - 1
+              ? source.linear(pz, py, px)
+              : pad;
           }
-          out[o] = nearest ? sampleNearest(v, vol, params.pad, voxel) : sampleLinear(v, vol, params.pad, voxel);
         }
       }
     }
@@ -81,80 +122,187 @@ export function resampleReference(
   return out;
 }
 
-/** The 4 cubic B-spline weights of control points `floor(u) - 1 .. floor(u) + 2`, `t = u - floor(u)`. */
-function bspline(t: number, w: number[]): void {
-  const s = 1 - t;
-  const t2 = t * t;
-  const t3 = t2 * t;
-  w[0] = (s * s * s) / 6;
-  w[1] = (3 * t3 - 6 * t2 + 4) / 6;
-  w[2] = (-3 * t3 + 3 * t2 + 3 * t + 1) / 6;
-  w[3] = t3 / 6;
-}
-
-const weights = [[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]];
-
-/**
- * The displacement (output voxels) of output voxel `j`: the cubic B-spline of the control points
- * at `u = j * step + start`, control indices clamped to the grid; into `dst`.
- */
-function displacement(disp: ResampleDisplacement, j: Vec3, dst: [number, number, number]): void {
-  const [gz, gy, gx] = disp.dims;
-  const base = [0, 0, 0];
-  for (let a = 0; a < 3; a++) {
-    const u = j[a]! * disp.step[a]! + disp.start[a]!;
-    const i = Math.floor(u);
-    base[a] = i - 1;
-    bspline(u - i, weights[a]!);
-  }
-  const clamp = (i: number, n: number) => Math.min(n - 1, Math.max(0, i));
-  const [wz, wy, wx] = weights as [number[], number[], number[]];
-  const values = disp.values;
-  dst[0] = dst[1] = dst[2] = 0;
-  for (let a = 0; a < 4; a++) {
-    const z = clamp(base[0]! + a, gz);
-    for (let b = 0; b < 4; b++) {
-      const y = clamp(base[1]! + b, gy);
-      const wzy = wz[a]! * wy[b]!;
-      for (let c = 0; c < 4; c++) {
-        const x = clamp(base[2]! + c, gx);
-        const w = wzy * wx[c]!;
-        const p = 3 * ((z * gy + y) * gx + x);
-        dst[0] += w * values[p]!;
-        dst[1] += w * values[p + 1]!;
-        dst[2] += w * values[p + 2]!;
-      }
-    }
-  }
-}
-
-type Voxel = (iz: number, iy: number, ix: number) => number;
-type Vec3 = readonly [number, number, number];
-
-/** Voxel `floor(v + 0.5)`, or pad outside `[-0.5, N - 0.5)` on any axis. */
-function sampleNearest(v: Vec3, vol: Vec3, pad: number, voxel: Voxel): number {
-  const inside = (x: number, n: number) => x >= -0.5 && x < n - 0.5;
-  if (!(inside(v[0], vol[0]) && inside(v[1], vol[1]) && inside(v[2], vol[2]))) return pad;
-  return voxel(Math.floor(v[0] + 0.5), Math.floor(v[1] + 0.5), Math.floor(v[2] + 0.5));
-}
-
-/** Trilinear blend of the 8 voxels around `v`, or pad outside `[0, N - 1]` on any axis. */
-function sampleLinear(v: Vec3, vol: Vec3, pad: number, voxel: Voxel): number {
-  const inside = (x: number, n: number) => x >= 0 && x <= n - 1;
-  if (!(inside(v[0], vol[0]) && inside(v[1], vol[1]) && inside(v[2], vol[2]))) return pad;
-  const [z0, y0, x0] = [Math.floor(v[0]), Math.floor(v[1]), Math.floor(v[2])];
-  const [fz, fy, fx] = [v[0] - z0, v[1] - y0, v[2] - x0];
-  const z1 = Math.min(z0 + 1, vol[0] - 1);
-  const y1 = Math.min(y0 + 1, vol[1] - 1);
-  const x1 = Math.min(x0 + 1, vol[2] - 1);
-  const x00 = mix(voxel(z0, y0, x0), voxel(z0, y0, x1), fx);
-  const x01 = mix(voxel(z0, y1, x0), voxel(z0, y1, x1), fx);
-  const x10 = mix(voxel(z1, y0, x0), voxel(z1, y0, x1), fx);
-  const x11 = mix(voxel(z1, y1, x0), voxel(z1, y1, x1), fx);
-  return mix(mix(x00, x01, fy), mix(x10, x11, fy), fz);
-}
-
 /** WGSL's `mix`: `a * (1 - t) + b * t` (so a NaN corner propagates even at weight 0). */
 function mix(a: number, b: number, t: number): number {
   return a * (1 - t) + b * t;
+}
+
+/**
+ * One sample's view of the chunk cache: voxel `(z, y, x)` of the level -> slot-table entry ->
+ * element of the cache. A voxel splits per axis into its chunk's table term (-1 when the chunk
+ * lies outside the sample's table) and its element term, so the 8 corners of a linear blend
+ * need only 6 splits.
+ */
+class Source {
+  readonly #data: Elements;
+  readonly #table: Uint32Array;
+  readonly #fill: number;
+  /** Elements per cache slot. */
+  readonly #perSlot: number;
+  readonly #cz: number;
+  readonly #cy: number;
+  readonly #cx: number;
+  readonly #lastZ: number;
+  readonly #lastY: number;
+  readonly #lastX: number;
+  #offset = 0;
+  #loz = 0;
+  #loy = 0;
+  #lox = 0;
+  #dz = 0;
+  #dy = 0;
+  #dx = 0;
+
+  constructor(params: ResampleParams, table: Uint32Array, data: Elements) {
+    this.#data = data;
+    this.#table = table;
+    this.#fill = params.fill;
+    this.#perSlot = params.slotWords * (4 / data.BYTES_PER_ELEMENT);
+    [this.#cz, this.#cy, this.#cx] = params.chunkShape;
+    this.#lastZ = params.volShape[0] - 1;
+    this.#lastY = params.volShape[1] - 1;
+    this.#lastX = params.volShape[2] - 1;
+  }
+
+  /** Read through this sample's slot table from now on. */
+  use(s: ResampleSample): void {
+    this.#offset = s.tableOffset;
+    [this.#loz, this.#loy, this.#lox] = s.chunkLo;
+    [this.#dz, this.#dy, this.#dx] = s.chunkDims;
+  }
+
+  /** The voxel's value: the fill value when its chunk is outside the table or absent. */
+  voxel(iz: number, iy: number, ix: number): number {
+    const cz = this.#cz, cy = this.#cy, cx = this.#cx;
+    const dy = this.#dy, dx = this.#dx;
+    return this.#corner(
+      tableTerm(iz, cz, this.#loz, this.#dz, dy * dx),
+      tableTerm(iy, cy, this.#loy, dy, dx),
+      tableTerm(ix, cx, this.#lox, dx, 1),
+      (iz % cz) * cy * cx + (iy % cy) * cx + (ix % cx),
+    );
+  }
+
+  /** Trilinear blend of the 8 voxels around `(pz, py, px)`, a point inside `[0, N - 1]` on every axis. */
+  linear(pz: number, py: number, px: number): number {
+    const cz = this.#cz, cy = this.#cy, cx = this.#cx;
+    const dz = this.#dz, dy = this.#dy, dx = this.#dx;
+    const z0 = Math.floor(pz), y0 = Math.floor(py), x0 = Math.floor(px);
+    const fz = pz - z0, fy = py - y0, fx = px - x0;
+    const z1 = Math.min(z0 + 1, this.#lastZ);
+    const y1 = Math.min(y0 + 1, this.#lastY);
+    const x1 = Math.min(x0 + 1, this.#lastX);
+    const tz0 = tableTerm(z0, cz, this.#loz, dz, dy * dx), tz1 = tableTerm(z1, cz, this.#loz, dz, dy * dx);
+    const ty0 = tableTerm(y0, cy, this.#loy, dy, dx), ty1 = tableTerm(y1, cy, this.#loy, dy, dx);
+    const tx0 = tableTerm(x0, cx, this.#lox, dx, 1), tx1 = tableTerm(x1, cx, this.#lox, dx, 1);
+    const ez0 = (z0 % cz) * cy * cx, ez1 = (z1 % cz) * cy * cx;
+    const ey0 = (y0 % cy) * cx, ey1 = (y1 % cy) * cx;
+    const ex0 = x0 % cx, ex1 = x1 % cx;
+    const x00 = mix(this.#corner(tz0, ty0, tx0, ez0 + ey0 + ex0), this.#corner(tz0, ty0, tx1, ez0 + ey0 + ex1), fx);
+    const x01 = mix(this.#corner(tz0, ty1, tx0, ez0 + ey1 + ex0), this.#corner(tz0, ty1, tx1, ez0 + ey1 + ex1), fx);
+    const x10 = mix(this.#corner(tz1, ty0, tx0, ez1 + ey0 + ex0), this.#corner(tz1, ty0, tx1, ez1 + ey0 + ex1), fx);
+    const x11 = mix(this.#corner(tz1, ty1, tx0, ez1 + ey1 + ex0), this.#corner(tz1, ty1, tx1, ez1 + ey1 + ex1), fx);
+    return mix(mix(x00, x01, fy), mix(x10, x11, fy), fz);
+  }
+
+  /** Element `e` of the chunk whose per-axis table terms are `tz`, `ty`, `tx`. */
+  #corner(tz: number, ty: number, tx: number, e: number): number {
+    if (tz < 0 || ty < 0 || tx < 0) return this.#fill;
+    const slot = this.#table[this.#offset + tz + ty + tx] ?? ABSENT;
+    if (slot === ABSENT) return this.#fill;
+    // A slot past the cache reads as zero words, as the shader's clamped read would.
+    return this.#data[slot * this.#perSlot + e] ?? 0;
+  }
+}
+
+/** The table term of voxel `i` on one axis: `(chunk - lo) * stride`, or -1 outside `[lo, lo + dims)`. */
+function tableTerm(i: number, c: number, lo: number, dims: number, stride: number): number {
+  const k = Math.floor(i / c) - lo;
+  return k >= 0 && k < dims ? k * stride : -1;
+}
+
+/**
+ * One sample's displacement field, evaluated the way the shader does: the cubic B-spline of the
+ * control points at `u = j * step + start` per axis, indices clamped to the grid. The weights and
+ * clamped indices of x are computed once per column, those of z and y once per output row.
+ */
+class Field {
+  readonly #values: ArrayLike<number>;
+  readonly #dims: readonly [number, number, number];
+  readonly #step: readonly [number, number, number];
+  readonly #start: readonly [number, number, number];
+  /** Per column jx: 4 clamped x indices and their 4 weights. */
+  readonly #xIndex: Float64Array;
+  readonly #xWeight: Float64Array;
+  /** Per row: `(z * gy + y) * gx` and `wz[a] * wy[b]` of the 16 (a, b) pairs. */
+  readonly #zy = new Float64Array(16);
+  readonly #wzy = new Float64Array(16);
+  readonly #wz = [0, 0, 0, 0];
+  readonly #wy = [0, 0, 0, 0];
+
+  constructor(disp: ResampleDisplacement, nx: number) {
+    this.#values = disp.values;
+    this.#dims = disp.dims;
+    this.#step = disp.step;
+    this.#start = disp.start;
+    this.#xIndex = new Float64Array(4 * nx);
+    this.#xWeight = new Float64Array(4 * nx);
+    const w = [0, 0, 0, 0];
+    for (let jx = 0; jx < nx; jx++) {
+      const base = this.#weights(2, jx, w);
+      for (let c = 0; c < 4; c++) {
+        this.#xIndex[4 * jx + c] = clamp(base + c, disp.dims[2]);
+        this.#xWeight[4 * jx + c] = w[c]!;
+      }
+    }
+  }
+
+  /** The weights of axis `a` at output index `j` into `w`; returns the first control index. */
+  #weights(a: 0 | 1 | 2, j: number, w: number[]): number {
+    const u = j * this.#step[a] + this.#start[a];
+    const i = Math.floor(u);
+    bsplineWeights(u - i, w);
+    return i - 1;
+  }
+
+  /** Prepare output row `(jz, jy)`. */
+  row(jz: number, jy: number): void {
+    const [, gy, gx] = this.#dims;
+    const wz = this.#wz, wy = this.#wy;
+    const bz = this.#weights(0, jz, wz);
+    const by = this.#weights(1, jy, wy);
+    for (let a = 0; a < 4; a++) {
+      const z = clamp(bz + a, this.#dims[0]);
+      for (let b = 0; b < 4; b++) {
+        this.#zy[4 * a + b] = (z * gy + clamp(by + b, gy)) * gx;
+        this.#wzy[4 * a + b] = wz[a]! * wy[b]!;
+      }
+    }
+  }
+
+  /** The displacement (output voxels) of column `jx` of the current row, into `dst`. */
+  at(jx: number, dst: Float64Array): void {
+    const values = this.#values;
+    const xi = this.#xIndex, xw = this.#xWeight;
+    const k0 = 4 * jx;
+    let d0 = 0, d1 = 0, d2 = 0;
+    for (let k = 0; k < 16; k++) {
+      const zy = this.#zy[k]!;
+      const wzy = this.#wzy[k]!;
+      for (let c = k0; c < k0 + 4; c++) {
+        const w = wzy * xw[c]!;
+        const p = 3 * (zy + xi[c]!);
+        d0 += w * values[p]!;
+        d1 += w * values[p + 1]!;
+        d2 += w * values[p + 2]!;
+      }
+    }
+    dst[0] = d0;
+    dst[1] = d1;
+    dst[2] = d2;
+  }
+}
+
+function clamp(i: number, n: number): number {
+  return Math.min(n - 1, Math.max(0, i));
 }
