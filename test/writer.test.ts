@@ -7,13 +7,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import * as zarr from "zarrita";
 import { CellMapDatasetWriter, type DatasetWriterOptions } from "../src/dataset/writer.ts";
-import { planWriterGeometry } from "../src/dataset/writer-geometry.ts";
-import { createMemoryTarget } from "../src/zarr-write/index.ts";
 import { createFsTarget } from "../src/zarr-write/fs-target.ts";
 import { PYTHON } from "./helpers/python.ts";
 import { options, predict, runModel, writerCases as cases, writerInputCases as inputCases } from "./setup/writer-cases.ts";
+import { writerLogicCases as writerLogic } from "./setup/writer-logic-cases.ts";
 import { writeRawFixture } from "./setup/writer-input-fixture.ts";
 
 let dir = "";
@@ -103,42 +101,8 @@ describe("zarr-python reads the v2 output", () => {
   });
 });
 
-test("a memory target and an integer dtype: values rounded and clamped, NaN stored as 0", async () => {
-  const target = createMemoryTarget();
-  const o = {
-    path: "mem.zarr",
-    classes: ["a"],
-    targetArrays: { p: { shape: [4, 4, 4], scale: [1, 1, 1] } },
-    targetBounds: { p: { z: [0, 8], y: [0, 4], x: [0, 4] } },
-    dtype: "uint8",
-    target,
-  } satisfies DatasetWriterOptions;
-  const w = await CellMapDatasetWriter.create(o);
-  expect(w.length).toBe(2);
-  expect(w.tile(1)).toEqual({ idx: 1, center: [6, 2, 2], box: { lo: [4, 0, 0], hi: [8, 4, 4] } });
-  const first = new Float32Array(64).fill(7);
-  first.set([-5, 3.4, 3.6, 300, NaN, 254.6]);
-  await w.write(0, { p: first });
-  await w.write(1, { p: new Float32Array(64).fill(9) });
-  await w.close();
-  expect(target.map.has("mem.zarr/.cellmap-progress.json")).toBe(true);
-  const arr = await zarr.open.v3(zarr.root(target).resolve("mem.zarr/a/s0"), { kind: "array" });
-  expect(arr.dtype).toBe("uint8");
-  const { data } = (await zarr.get(arr)) as { data: Uint8Array };
-  expect(Array.from(data.subarray(0, 7))).toEqual([0, 3, 4, 255, 0, 255, 7]);
-  expect(data.subarray(64).every((v) => v === 9)).toBe(true);
-});
-
-test("planWriterGeometry: tiles of the smallest extent cover the bounds", () => {
-  const g = planWriterGeometry({ pred: { shape: [64, 64, 64], scale: [8, 8, 8] } }, { pred: { z: [0, 1000], y: [0, 1000], x: [0, 1000] } });
-  expect(g.extent).toEqual([512, 512, 512]);
-  expect(g.counts).toEqual([2, 2, 2]);
-  expect(g.plans[0]!.outShape).toEqual([125, 125, 125]);
-  expect(g.plans[0]!.translation).toEqual([4, 4, 4]);
-  expect(g.plans[0]!.chunks).toEqual([64, 64, 64]);
-  const big = planWriterGeometry({ pred: { shape: [200, 1, 300], scale: [1, 1, 1] } }, { pred: { z: [0, 10], y: [0, 1], x: [0, 1] } });
-  expect(big.plans[0]!.chunks).toEqual([100, 1, 100]);
-});
+test("a memory target and an integer dtype: values rounded and clamped, NaN stored as 0", writerLogic.integerDtype);
+test("planWriterGeometry: tiles of the smallest extent cover the bounds", writerLogic.tileGeometry);
 
 // The writer reads its inputs (bodies in test/setup/writer-cases.ts, writerInputCases).
 test("inputs from get(idx) and the loader equal the formula: off-grid, coarser level, value transforms, pad (CPU)", async () => {

@@ -3,7 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import FileSystemStore from "@zarrita/storage/fs";
@@ -26,6 +26,7 @@ import {
   writeGroup,
 } from "../src/zarr-write/index.ts";
 import { createFsTarget } from "../src/zarr-write/fs-target.ts";
+import { zarrWriteCases } from "./setup/zarr-write-cases.ts";
 
 const PYTHON = "/usr/bin/python3";
 const hasZarrPython = (() => {
@@ -291,38 +292,9 @@ describe("layout on disk", () => {
 });
 
 describe("groups and OME-NGFF metadata", () => {
-  it("computes pyramid levels with half-voxel shifted translations", () => {
-    const levels = pyramidLevels(3, [8, 4, 4], [100, 0, 0]);
-    expect(levels).toEqual([
-      { path: "s0", scale: [8, 4, 4], translation: [100, 0, 0] },
-      { path: "s1", scale: [16, 8, 8], translation: [104, 2, 2] },
-      { path: "s2", scale: [32, 16, 16], translation: [112, 6, 6] },
-    ]);
-  });
-
-  it("writes 0.4 multiscales in .zattrs and 0.5 under attributes.ome", async () => {
-    const levels = pyramidLevels(2, [8, 4, 4]);
-    const target = createFsTarget(dir);
-    await writeGroup(target, "ngff-v2.zarr", { zarrFormat: 2, attributes: multiscalesAttributes("0.4", { name: "raw", levels }) });
-    await writeGroup(target, "ngff-v3.zarr", { zarrFormat: 3, attributes: multiscalesAttributes("0.5", { name: "raw", levels }) });
-    const store = new FileSystemStore(dir);
-    const g2 = await zarr.open.v2(zarr.root(store).resolve("ngff-v2.zarr"), { kind: "group" });
-    const g3 = await zarr.open.v3(zarr.root(store).resolve("ngff-v3.zarr"), { kind: "group" });
-    const ms2 = (g2.attrs as { multiscales: { version: string; axes: unknown[]; datasets: unknown[] }[] }).multiscales[0]!;
-    expect(ms2.version).toBe("0.4");
-    expect(ms2.axes).toEqual([
-      { name: "z", type: "space", unit: "nanometer" },
-      { name: "y", type: "space", unit: "nanometer" },
-      { name: "x", type: "space", unit: "nanometer" },
-    ]);
-    const ome = (g3.attrs as { ome: { version: string; multiscales: { datasets: unknown[] }[] } }).ome;
-    expect(ome.version).toBe("0.5");
-    expect(ome.multiscales[0]!.datasets[1]).toEqual({
-      path: "s1",
-      coordinateTransformations: [{ type: "scale", scale: [16, 8, 8] }, { type: "translation", translation: [4, 2, 2] }],
-    });
-    expect(await readFile(join(dir, "ngff-v2.zarr/.zgroup"), "utf8")).toContain('"zarr_format": 2');
-  });
+  it("computes pyramid levels with half-voxel shifted translations", zarrWriteCases.pyramidTranslations);
+  it("writes 0.4 multiscales in .zattrs and 0.5 under attributes.ome", () =>
+    zarrWriteCases.ngffGroups({ target: createFsTarget(dir), store: new FileSystemStore(dir) }));
 });
 
 describe.skipIf(!hasZarrPython)("zarr-python reads our v2 arrays", () => {
