@@ -129,9 +129,9 @@ function mix(a: number, b: number, t: number): number {
 
 /**
  * One sample's view of the chunk cache: voxel `(z, y, x)` of the level -> slot-table entry ->
- * element of the cache. A voxel splits per axis into its chunk's table term (-1 when the chunk
- * lies outside the sample's table) and its element term, so the 8 corners of a linear blend
- * need only 6 splits.
+ * element of the cache. Per axis, each voxel index splits into its chunk's table term and its
+ * element term; {@link Axis} tabulates both over the sample's table once, so the 8 corners of a
+ * linear blend need 6 table look-ups instead of 24 divisions.
  */
 class Source {
   readonly #data: Elements;
@@ -139,26 +139,21 @@ class Source {
   readonly #fill: number;
   /** Elements per cache slot. */
   readonly #perSlot: number;
-  readonly #cz: number;
-  readonly #cy: number;
-  readonly #cx: number;
+  readonly #params: ResampleParams;
   readonly #lastZ: number;
   readonly #lastY: number;
   readonly #lastX: number;
+  readonly #z = new Axis();
+  readonly #y = new Axis();
+  readonly #x = new Axis();
   #offset = 0;
-  #loz = 0;
-  #loy = 0;
-  #lox = 0;
-  #dz = 0;
-  #dy = 0;
-  #dx = 0;
 
   constructor(params: ResampleParams, table: Uint32Array, data: Elements) {
+    this.#params = params;
     this.#data = data;
     this.#table = table;
     this.#fill = params.fill;
     this.#perSlot = params.slotWords * (4 / data.BYTES_PER_ELEMENT);
-    [this.#cz, this.#cy, this.#cx] = params.chunkShape;
     this.#lastZ = params.volShape[0] - 1;
     this.#lastY = params.volShape[1] - 1;
     this.#lastX = params.volShape[2] - 1;
@@ -166,59 +161,118 @@ class Source {
 
   /** Read through this sample's slot table from now on. */
   use(s: ResampleSample): void {
+    const { chunkShape: [cz, cy, cx], volShape: [nz, ny, nx] } = this.#params;
+    const [lz, ly, lx] = s.chunkLo;
+    const [dz, dy, dx] = s.chunkDims;
     this.#offset = s.tableOffset;
-    [this.#loz, this.#loy, this.#lox] = s.chunkLo;
-    [this.#dz, this.#dy, this.#dx] = s.chunkDims;
+    this.#z.set(nz, cz, lz, dz, dy * dx, cy * cx);
+    this.#y.set(ny, cy, ly, dy, dx, cx);
+    this.#x.set(nx, cx, lx, dx, 1, 1);
   }
 
-  /** The voxel's value: the fill value when its chunk is outside the table or absent. */
+  /** Voxel `(iz, iy, ix)` (inside the volume): the fill value when its chunk is outside the table or absent. */
   voxel(iz: number, iy: number, ix: number): number {
-    const cz = this.#cz, cy = this.#cy, cx = this.#cx;
-    const dy = this.#dy, dx = this.#dx;
-    return this.#corner(
-      tableTerm(iz, cz, this.#loz, this.#dz, dy * dx),
-      tableTerm(iy, cy, this.#loy, dy, dx),
-      tableTerm(ix, cx, this.#lox, dx, 1),
-      (iz % cz) * cy * cx + (iy % cy) * cx + (ix % cx),
-    );
+    const z = this.#z, y = this.#y, x = this.#x;
+    return this.#corner(z.table(iz), y.table(iy), x.table(ix), z.elem(iz) + y.elem(iy) + x.elem(ix));
   }
 
   /** Trilinear blend of the 8 voxels around `(pz, py, px)`, a point inside `[0, N - 1]` on every axis. */
   linear(pz: number, py: number, px: number): number {
-    const cz = this.#cz, cy = this.#cy, cx = this.#cx;
-    const dz = this.#dz, dy = this.#dy, dx = this.#dx;
+    const z = this.#z, y = this.#y, x = this.#x;
     const z0 = Math.floor(pz), y0 = Math.floor(py), x0 = Math.floor(px);
     const fz = pz - z0, fy = py - y0, fx = px - x0;
     const z1 = Math.min(z0 + 1, this.#lastZ);
     const y1 = Math.min(y0 + 1, this.#lastY);
     const x1 = Math.min(x0 + 1, this.#lastX);
-    const tz0 = tableTerm(z0, cz, this.#loz, dz, dy * dx), tz1 = tableTerm(z1, cz, this.#loz, dz, dy * dx);
-    const ty0 = tableTerm(y0, cy, this.#loy, dy, dx), ty1 = tableTerm(y1, cy, this.#loy, dy, dx);
-    const tx0 = tableTerm(x0, cx, this.#lox, dx, 1), tx1 = tableTerm(x1, cx, this.#lox, dx, 1);
-    const ez0 = (z0 % cz) * cy * cx, ez1 = (z1 % cz) * cy * cx;
-    const ey0 = (y0 % cy) * cx, ey1 = (y1 % cy) * cx;
-    const ex0 = x0 % cx, ex1 = x1 % cx;
-    const x00 = mix(this.#corner(tz0, ty0, tx0, ez0 + ey0 + ex0), this.#corner(tz0, ty0, tx1, ez0 + ey0 + ex1), fx);
-    const x01 = mix(this.#corner(tz0, ty1, tx0, ez0 + ey1 + ex0), this.#corner(tz0, ty1, tx1, ez0 + ey1 + ex1), fx);
-    const x10 = mix(this.#corner(tz1, ty0, tx0, ez1 + ey0 + ex0), this.#corner(tz1, ty0, tx1, ez1 + ey0 + ex1), fx);
-    const x11 = mix(this.#corner(tz1, ty1, tx0, ez1 + ey1 + ex0), this.#corner(tz1, ty1, tx1, ez1 + ey1 + ex1), fx);
+    const tz0 = z.table(z0), tz1 = z.table(z1), ez0 = z.elem(z0), ez1 = z.elem(z1);
+    const ty0 = y.table(y0), ty1 = y.table(y1), ey0 = y.elem(y0), ey1 = y.elem(y1);
+    const tx0 = x.table(x0), tx1 = x.table(x1), ex0 = x.elem(x0), ex1 = x.elem(x1);
+    let c000: number, c001: number, c010: number, c011: number, c100: number, c101: number, c110: number, c111: number;
+    if (tz0 === tz1 && ty0 === ty1 && tx0 === tx1) {
+      // All 8 corners in one chunk (the common case): one slot look-up.
+      const slot = tz0 < 0 || ty0 < 0 || tx0 < 0 ? ABSENT : (this.#table[this.#offset + tz0 + ty0 + tx0] ?? ABSENT);
+      if (slot === ABSENT) {
+        c000 = c001 = c010 = c011 = c100 = c101 = c110 = c111 = this.#fill;
+      } else {
+        const data = this.#data;
+        const b = slot * this.#perSlot;
+        const b00 = b + ez0 + ey0, b01 = b + ez0 + ey1, b10 = b + ez1 + ey0, b11 = b + ez1 + ey1;
+        c000 = data[b00 + ex0] ?? 0;
+        c001 = data[b00 + ex1] ?? 0;
+        c010 = data[b01 + ex0] ?? 0;
+        c011 = data[b01 + ex1] ?? 0;
+        c100 = data[b10 + ex0] ?? 0;
+        c101 = data[b10 + ex1] ?? 0;
+        c110 = data[b11 + ex0] ?? 0;
+        c111 = data[b11 + ex1] ?? 0;
+      }
+    } else {
+      c000 = this.#corner(tz0, ty0, tx0, ez0 + ey0 + ex0);
+      c001 = this.#corner(tz0, ty0, tx1, ez0 + ey0 + ex1);
+      c010 = this.#corner(tz0, ty1, tx0, ez0 + ey1 + ex0);
+      c011 = this.#corner(tz0, ty1, tx1, ez0 + ey1 + ex1);
+      c100 = this.#corner(tz1, ty0, tx0, ez1 + ey0 + ex0);
+      c101 = this.#corner(tz1, ty0, tx1, ez1 + ey0 + ex1);
+      c110 = this.#corner(tz1, ty1, tx0, ez1 + ey1 + ex0);
+      c111 = this.#corner(tz1, ty1, tx1, ez1 + ey1 + ex1);
+    }
+    const x00 = mix(c000, c001, fx);
+    const x01 = mix(c010, c011, fx);
+    const x10 = mix(c100, c101, fx);
+    const x11 = mix(c110, c111, fx);
     return mix(mix(x00, x01, fy), mix(x10, x11, fy), fz);
   }
 
-  /** Element `e` of the chunk whose per-axis table terms are `tz`, `ty`, `tx`. */
+  /** Element `e` of the chunk whose per-axis table terms are `tz`, `ty`, `tx` (-1: outside the table). */
   #corner(tz: number, ty: number, tx: number, e: number): number {
     if (tz < 0 || ty < 0 || tx < 0) return this.#fill;
     const slot = this.#table[this.#offset + tz + ty + tx] ?? ABSENT;
     if (slot === ABSENT) return this.#fill;
-    // A slot past the cache reads as zero words, as the shader's clamped read would.
+    // A slot past the cache reads as zero words.
     return this.#data[slot * this.#perSlot + e] ?? 0;
   }
 }
 
-/** The table term of voxel `i` on one axis: `(chunk - lo) * stride`, or -1 outside `[lo, lo + dims)`. */
-function tableTerm(i: number, c: number, lo: number, dims: number, stride: number): number {
-  const k = Math.floor(i / c) - lo;
-  return k >= 0 && k < dims ? k * stride : -1;
+/**
+ * One axis of a sample's slot table, tabulated over the voxels its chunks cover: voxel `i` lies
+ * in chunk `k = floor(i / c)`, whose table term is `(k - lo) * tableStride` when `lo <= k < lo + dims`
+ * (else -1), and its element term is `(i mod c) * elemStride`.
+ */
+class Axis {
+  #start = 0;
+  #length = 0;
+  #table = new Int32Array(0);
+  #elem = new Int32Array(0);
+
+  /** Tabulate voxels `[max(0, lo * c), min(n, (lo + dims) * c))`. */
+  set(n: number, c: number, lo: number, dims: number, tableStride: number, elemStride: number): void {
+    const start = Math.max(0, lo * c);
+    const length = Math.max(0, Math.min(n, (lo + dims) * c) - start);
+    if (this.#table.length < length) {
+      this.#table = new Int32Array(length);
+      this.#elem = new Int32Array(length);
+    }
+    for (let l = 0; l < length; l++) {
+      const i = start + l;
+      const k = Math.floor(i / c);
+      this.#table[l] = (k - lo) * tableStride;
+      this.#elem[l] = (i - k * c) * elemStride;
+    }
+    this.#start = start;
+    this.#length = length;
+  }
+
+  /** The table term of voxel `i`, or -1 when its chunk is outside the table. */
+  table(i: number): number {
+    const l = i - this.#start;
+    return l >= 0 && l < this.#length ? this.#table[l]! : -1;
+  }
+
+  /** The element term of voxel `i` (0 when its chunk is outside the table). */
+  elem(i: number): number {
+    const l = i - this.#start;
+    return l >= 0 && l < this.#length ? this.#elem[l]! : 0;
+  }
 }
 
 /**
