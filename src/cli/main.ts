@@ -6,13 +6,11 @@ import { GpuContext } from "../gpu/context.ts";
 import { isHttpUrl } from "../store/open.ts";
 import { encodeNpy } from "../io/npy.ts";
 import { numberList, padValue, parseArgs, rejectUnknown, stringOption, type ParsedArgs } from "./args.ts";
+import { batchCommand } from "./batch.ts";
+import type { CliIo } from "./io.ts";
+import { linkCommand } from "./link.ts";
 
-/** What the command needs from its runtime: output streams and file writing. */
-export interface CliIo {
-  stdout(text: string): void;
-  stderr(text: string): void;
-  writeFile(path: string, bytes: Uint8Array): Promise<void>;
-}
+export type { CliIo } from "./io.ts";
 
 export const USAGE = `cellmap-data: sample training and inspection patches from OME-NGFF zarr
 
@@ -21,10 +19,26 @@ Usage:
   cellmap-data sample <url-or-path> --center=z,y,x --shape=z,y,x --scale=z,y,x
                       [--matrix=a00,...,a22] [--interp=linear|nearest] [--pad=VALUE]
                       [--device=gpu|cpu] [--cache-mb=N] [--workers=N] --out=FILE.npy
+  cellmap-data batch --config=FILE.json [--batch-size=N] [--seed=S] [--epoch=E]
+                     [--index=i,j,...] [--device=gpu|cpu] [--out-dir=DIR] [--png]
+  cellmap-data link <url> [--center=z,y,x] [--labels=url,...] [--base=URL]
 
 <url-or-path> is a multiscale group, e.g. https://host/data.zarr/recon-1/em/fibsem-uint8.
 Axes are z,y,x in world units (nanometers for CellMap data). --matrix is the
 augmentation matrix A, row-major; --pad takes a number or NaN.
+
+batch opens a dataset from a JSON file of CellMapDataset.open options (inputPath,
+targetPath, classes, inputArrays, targetArrays, spatialTransforms, valueTransforms,
+isTrain, pad, emptyValue as a number or "NaN", ...; local paths relative to the file)
+and draws one batch as the data loader does (random sampler; --index reads those
+samples instead). It writes DIR/<array>.npy (float32 [B, C, ...]), DIR/batch.json
+(indices, centers, each sample's matrix, deformation and value ops) and, with --png,
+DIR/batch.png; DIR defaults to ./cellmap-batch. Defaults: 4 samples, seed from the
+config (else 0), epoch 0, gpu.
+
+link prints a neuroglancer URL of an array served over HTTP, centered on --center
+(default: the array's center), with each --labels array as a segmentation layer;
+--base is the neuroglancer deployment (default https://neuroglancer-demo.appspot.com/).
 `;
 
 /** Run the command line; resolves with the exit code. */
@@ -36,13 +50,15 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       io.stdout(USAGE);
       return command === undefined && !args.options.has("help") ? 2 : 0;
     }
-    if (command !== "info" && command !== "sample") throw new ArgumentError("command", 'must be "info" or "sample"', command);
+    if (!["info", "sample", "batch", "link"].includes(command)) throw new ArgumentError("command", 'must be "info", "sample", "batch" or "link"', command);
     for (const [k, v] of args.options) {
-      if (v === true && k !== "json") stringOption(args, k, false);
+      if (v === true && k !== "json" && k !== "png") stringOption(args, k, false);
     }
-    if (target === undefined) throw new ArgumentError("<url-or-path>", "is required");
+    if (command === "batch") return await batchCommand(args, io);
+    if (target === undefined) throw new ArgumentError(command === "link" ? "<url>" : "<url-or-path>", "is required");
     if (extra.length) throw new ArgumentError("arguments", "has unexpected extra words", extra);
     if (command === "info") return await info(target, args, io);
+    if (command === "link") return await linkCommand(target, args, io);
     return await sample(target, args, io);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
