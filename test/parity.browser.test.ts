@@ -45,6 +45,7 @@ test("a cache budget smaller than the working set gives identical values (CPU)",
 test("a cache budget smaller than the working set gives the CPU twin's values (GPU)", async () => {
   console.log(`[chromium] ${await store.smallBudget("gpu")}`);
 });
+test("sampleInto at an unaligned offset writes through a copy; a buffer without COPY_DST is an ArgumentError", store.sampleIntoUnalignedOffset);
 
 // The dataset API on the in-memory fixture (test/dataset-api.test.ts)
 test("hasData follows the annotated classes; forceHasData keeps the raw grid; length > 0 only with data", datasetApi.hasDataAndForce);

@@ -23,4 +23,5 @@ describe("streaming through the chunk cache (in-memory fetch)", () => {
   test("a cache budget smaller than the working set gives the CPU twin's values (GPU)", async () => {
     console.log(`[node] ${await cases.smallBudget("gpu")}`);
   });
+  test("sampleInto at an unaligned offset writes through a copy; a buffer without COPY_DST is an ArgumentError", cases.sampleIntoUnalignedOffset);
 });

@@ -1,3 +1,4 @@
+import { ArgumentError } from "../errors.ts";
 import type { GpuContext } from "../gpu/context.ts";
 import { getResamplePipeline, recordResample, type ResampleParams, type ResampleSample } from "../gpu/resample.ts";
 import { resampleReference } from "../reference/resample.ts";
@@ -74,6 +75,13 @@ export class GpuBackend implements ResampleBackend {
     const bytes = params.batch * params.outShape[0] * params.outShape[1] * params.outShape[2] * 4;
     // Storage bindings need aligned offsets; a sub-batch that starts mid-way goes through a copy.
     const aligned = offset % device.limits.minStorageBufferOffsetAlignment === 0;
+    if (!aligned && (out.buffer.usage & GPUBufferUsage.COPY_DST) === 0) {
+      // WebGPU would only log the rejected copy and leave the output unwritten.
+      throw new ArgumentError(
+        "buffer",
+        `needs GPUBufferUsage.COPY_DST: output byte offset ${offset} is not a multiple of ${device.limits.minStorageBufferOffsetAlignment}, so it is written through a copy`,
+      );
+    }
     const target = aligned ? out.buffer : device.createBuffer({
       label: "cellmap resample staging",
       size: bytes,

@@ -222,7 +222,11 @@ export class CellMapArray {
   /**
    * Resample a batch straight into a GPU buffer (f32 `[batch, z, y, x]` at
    * `byteOffset`), leaving it on the device for a WebGPU consumer. Resolves when
-   * the work is submitted.
+   * the work is submitted. `buffer` needs `STORAGE`, and `COPY_DST` too when `byteOffset`
+   * (or a split of a call larger than the cache) is not a multiple of the device's
+   * `minStorageBufferOffsetAlignment`: such output is written through a copy.
+   *
+   * @throws {ArgumentError} on `buffer` when a copy is needed and the buffer lacks `COPY_DST`.
    */
   async sampleInto(specs: readonly SampleSpec[], options: ReadOptions & { buffer: GPUBuffer; byteOffset?: number }): Promise<void> {
     if (this.device !== "gpu") throw new ArgumentError("device", 'must be "gpu" to write GPU buffers', this.device);

@@ -44,6 +44,7 @@ Deno.test("a cache budget smaller than the working set gives identical values (C
 Deno.test("a cache budget smaller than the working set gives the CPU twin's values (GPU)", async () => {
   console.log(`[deno] ${await store.smallBudget("gpu")}`);
 });
+Deno.test("sampleInto at an unaligned offset writes through a copy; a buffer without COPY_DST is an ArgumentError", store.sampleIntoUnalignedOffset);
 
 // The dataset API on the in-memory fixture (test/dataset-api.test.ts)
 Deno.test("hasData follows the annotated classes; forceHasData keeps the raw grid; length > 0 only with data", datasetApi.hasDataAndForce);

@@ -8,6 +8,7 @@
 
 import { CellMapArray, type SampleSpec } from "../../src/array/cellmap-array.ts";
 import { GpuContext } from "../../src/gpu/context.ts";
+import { isCellMapError } from "../../src/errors.ts";
 import { FileStore } from "../../src/store/file.ts";
 import { HttpStore } from "../../src/store/http.ts";
 import { openStore, resolveLocation } from "../../src/store/open.ts";
@@ -135,6 +136,51 @@ export const storeCases = {
       big.destroy();
       small.destroy();
       gpu?.destroy();
+    }
+  },
+
+  /**
+   * sampleInto at a byte offset that storage bindings cannot take writes through a copy: into a
+   * buffer with COPY_DST it lands at that offset (the CPU twin's values, nothing before it
+   * touched); a buffer without COPY_DST is an ArgumentError naming "buffer", not a silent miss.
+   */
+  async sampleIntoUnalignedOffset(): Promise<void> {
+    const fx = await buildFixture(2);
+    const gpu = await GpuContext.create({ label: "store cases" });
+    const g = await openRaw(fx, "gpu", gpu);
+    const c = await openRaw(fx, "cpu", undefined);
+    try {
+      const specs = wanderingSpecs().slice(0, 2);
+      const opts = { shape: [4, 4, 4] as Vec3, scale: [SCALE, SCALE, SCALE] as Vec3 };
+      const n = specs.length * 64;
+      const offset = 4; // one f32 in: never a multiple of the storage offset alignment
+      const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC;
+      const good = gpu.device.createBuffer({ size: (n + 1) * 4, usage: usage | GPUBufferUsage.COPY_DST });
+      const bad = gpu.device.createBuffer({ size: (n + 1) * 4, usage });
+      try {
+        gpu.device.queue.writeBuffer(good, 0, new Float32Array([-7]));
+        await g.sampleInto(specs, { ...opts, buffer: good, byteOffset: offset });
+        const got = new Float32Array(await gpu.readBuffer(good, 0, (n + 1) * 4));
+        const ref = await c.sample(specs, opts);
+        check(got[0] === -7, `the value before the offset was overwritten: ${got[0]}`);
+        let worst = 0;
+        for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(got[1 + i]! - ref[i]!));
+        check(worst <= 1e-3, `unaligned sampleInto vs CPU: max |difference| ${worst}`);
+        let threw: unknown;
+        try {
+          await g.sampleInto(specs, { ...opts, buffer: bad, byteOffset: offset });
+        } catch (e) {
+          threw = e;
+        }
+        check(isCellMapError(threw, "argument") && (threw as { field?: string }).field === "buffer", `expected ArgumentError on buffer, got ${String(threw)}`);
+      } finally {
+        good.destroy();
+        bad.destroy();
+      }
+    } finally {
+      g.destroy();
+      c.destroy();
+      gpu.destroy();
     }
   },
 };
