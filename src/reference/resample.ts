@@ -66,60 +66,109 @@ export function resampleReference(
   const out = new Float32Array(params.batch * perSample);
   const source = new Source(params, table, elementsOf(cache, params.kind));
   const nearest = params.interp === "nearest";
-  const pad = params.pad;
-  const [vz, vy, vx] = params.volShape;
 
   for (let b = 0; b < params.batch; b++) {
     const s = samples[b];
     if (s === undefined) throw new RangeError(`samples has ${samples.length} entries, params.batch is ${params.batch}`);
     source.use(s);
-    const m = s.matrix;
-    const m0 = m[0]!, m1 = m[1]!, m2 = m[2]!, m3 = m[3]!;
-    const m4 = m[4]!, m5 = m[5]!, m6 = m[6]!, m7 = m[7]!;
-    const m8 = m[8]!, m9 = m[9]!, m10 = m[10]!, m11 = m[11]!;
-    const [oz, oy, ox] = s.origin;
     const field = s.displacement ? new Field(s.displacement, nx) : undefined;
-    const d = new Float64Array(3);
-    let o = b * perSample;
-    for (let jz = 0; jz < nz; jz++) {
-      for (let jy = 0; jy < ny; jy++) {
-        // v[a] = origin[a] + (((m[r] * jz + m[r + 1] * jy) + m[r + 2] * jx) + m[r + 3]), r = 4a.
-        const rz = m0 * jz + m1 * jy;
-        const ry = m4 * jz + m5 * jy;
-        const rx = m8 * jz + m9 * jy;
-        field?.row(jz, jy);
-        for (let jx = 0; jx < nx; jx++, o++) {
-          let pz: number, py: number, px: number;
-          if (field) {
-            // Elastic deformation: output voxel j is read at j + d(j), through the same affine.
-            field.at(jx, d);
-            const tz = jz + d[0]!;
-            const ty = jy + d[1]!;
-            const tx = jx + d[2]!;
-            pz = oz + (m0 * tz + m1 * ty + m2 * tx + m3);
-            py = oy + (m4 * tz + m5 * ty + m6 * tx + m7);
-            px = ox + (m8 * tz + m9 * ty + m10 * tx + m11);
-          } else {
-            pz = oz + (rz + m2 * jx + m3);
-            py = oy + (ry + m6 * jx + m7);
-            px = ox + (rx + m10 * jx + m11);
-          }
-          if (nearest) {
-            // Voxel floor(v + 0.5), or pad outside [-0.5, N - 0.5) on any axis.
-            out[o] = pz >= -0.5 && pz < vz - 0.5 && py >= -0.5 && py < vy - 0.5 && px >= -0.5 && px < vx - 0.5
-              ? source.voxel(Math.floor(pz + 0.5), Math.floor(py + 0.5), Math.floor(px + 0.5))
-              : pad;
-          } else {
-            // Trilinear blend of the 8 voxels around v, or pad outside [0, N - 1] on any axis.
-            out[o] = pz >= 0 && pz <= vz - 1 && py >= 0 && py <= vy - 1 && px >= 0 && px <= vx - 1
-              ? source.linear(pz, py, px)
-              : pad;
-          }
+    const o = b * perSample;
+    if (field) deformed(source, field, params, s, out, o);
+    else if (nearest) straightNearest(source, params, s, out, o);
+    else straightLinear(source, params, s, out, o);
+  }
+  return out;
+}
+
+// The voxel loops, one per case so that each inner loop is branch-free. Source position of output
+// voxel j, as the shader computes it: v[a] = origin[a] + (m[r] * jz + m[r + 1] * jy + m[r + 2] * jx
+// + m[r + 3]), r = 4a, summed left to right; the undeformed loops keep the row's first two terms
+// (the same partial sum) and add the rest per voxel. Nearest reads voxel floor(v + 0.5), or pad
+// outside [-0.5, N - 0.5) on any axis; linear blends the 8 voxels around v, or pad outside [0, N - 1].
+
+function straightNearest(source: Source, params: ResampleParams, s: ResampleSample, out: Float32Array, o: number): void {
+  const [nz, ny, nx] = params.outShape;
+  const hz = params.volShape[0] - 0.5, hy = params.volShape[1] - 0.5, hx = params.volShape[2] - 0.5;
+  const pad = params.pad;
+  const m = s.matrix;
+  const m0 = m[0]!, m1 = m[1]!, m2 = m[2]!, m3 = m[3]!;
+  const m4 = m[4]!, m5 = m[5]!, m6 = m[6]!, m7 = m[7]!;
+  const m8 = m[8]!, m9 = m[9]!, m10 = m[10]!, m11 = m[11]!;
+  const [oz, oy, ox] = s.origin;
+  for (let jz = 0; jz < nz; jz++) {
+    for (let jy = 0; jy < ny; jy++) {
+      const rz = m0 * jz + m1 * jy;
+      const ry = m4 * jz + m5 * jy;
+      const rx = m8 * jz + m9 * jy;
+      for (let jx = 0; jx < nx; jx++, o++) {
+        const pz = oz + (rz + m2 * jx + m3);
+        const py = oy + (ry + m6 * jx + m7);
+        const px = ox + (rx + m10 * jx + m11);
+        out[o] = pz >= -0.5 && pz < hz && py >= -0.5 && py < hy && px >= -0.5 && px < hx
+          ? source.voxel(Math.floor(pz + 0.5), Math.floor(py + 0.5), Math.floor(px + 0.5))
+          : pad;
+      }
+    }
+  }
+}
+
+function straightLinear(source: Source, params: ResampleParams, s: ResampleSample, out: Float32Array, o: number): void {
+  const [nz, ny, nx] = params.outShape;
+  const lz = params.volShape[0] - 1, ly = params.volShape[1] - 1, lx = params.volShape[2] - 1;
+  const pad = params.pad;
+  const m = s.matrix;
+  const m0 = m[0]!, m1 = m[1]!, m2 = m[2]!, m3 = m[3]!;
+  const m4 = m[4]!, m5 = m[5]!, m6 = m[6]!, m7 = m[7]!;
+  const m8 = m[8]!, m9 = m[9]!, m10 = m[10]!, m11 = m[11]!;
+  const [oz, oy, ox] = s.origin;
+  for (let jz = 0; jz < nz; jz++) {
+    for (let jy = 0; jy < ny; jy++) {
+      const rz = m0 * jz + m1 * jy;
+      const ry = m4 * jz + m5 * jy;
+      const rx = m8 * jz + m9 * jy;
+      for (let jx = 0; jx < nx; jx++, o++) {
+        const pz = oz + (rz + m2 * jx + m3);
+        const py = oy + (ry + m6 * jx + m7);
+        const px = ox + (rx + m10 * jx + m11);
+        out[o] = pz >= 0 && pz <= lz && py >= 0 && py <= ly && px >= 0 && px <= lx ? source.linear(pz, py, px) : pad;
+      }
+    }
+  }
+}
+
+/** Elastic deformation: output voxel j is read at j + d(j), through the same affine. */
+function deformed(source: Source, field: Field, params: ResampleParams, s: ResampleSample, out: Float32Array, o: number): void {
+  const [nz, ny, nx] = params.outShape;
+  const nearest = params.interp === "nearest";
+  const [vz, vy, vx] = params.volShape;
+  const pad = params.pad;
+  const m = s.matrix;
+  const m0 = m[0]!, m1 = m[1]!, m2 = m[2]!, m3 = m[3]!;
+  const m4 = m[4]!, m5 = m[5]!, m6 = m[6]!, m7 = m[7]!;
+  const m8 = m[8]!, m9 = m[9]!, m10 = m[10]!, m11 = m[11]!;
+  const [oz, oy, ox] = s.origin;
+  const d = new Float64Array(3);
+  for (let jz = 0; jz < nz; jz++) {
+    for (let jy = 0; jy < ny; jy++) {
+      field.row(jz, jy);
+      for (let jx = 0; jx < nx; jx++, o++) {
+        field.at(jx, d);
+        const tz = jz + d[0]!;
+        const ty = jy + d[1]!;
+        const tx = jx + d[2]!;
+        const pz = oz + (m0 * tz + m1 * ty + m2 * tx + m3);
+        const py = oy + (m4 * tz + m5 * ty + m6 * tx + m7);
+        const px = ox + (m8 * tz + m9 * ty + m10 * tx + m11);
+        if (nearest) {
+          out[o] = pz >= -0.5 && pz < vz - 0.5 && py >= -0.5 && py < vy - 0.5 && px >= -0.5 && px < vx - 0.5
+            ? source.voxel(Math.floor(pz + 0.5), Math.floor(py + 0.5), Math.floor(px + 0.5))
+            : pad;
+        } else {
+          out[o] = pz >= 0 && pz <= vz - 1 && py >= 0 && py <= vy - 1 && px >= 0 && px <= vx - 1 ? source.linear(pz, py, px) : pad;
         }
       }
     }
   }
-  return out;
 }
 
 /** WGSL's `mix`: `a * (1 - t) + b * t` (so a NaN corner propagates even at weight 0). */
@@ -147,6 +196,8 @@ class Source {
   readonly #y = new Axis();
   readonly #x = new Axis();
   #offset = 0;
+  #lastEntry = -1;
+  #lastSlot = ABSENT;
 
   constructor(params: ResampleParams, table: Uint32Array, data: Elements) {
     this.#params = params;
@@ -165,6 +216,7 @@ class Source {
     const [lz, ly, lx] = s.chunkLo;
     const [dz, dy, dx] = s.chunkDims;
     this.#offset = s.tableOffset;
+    this.#lastEntry = -1;
     this.#z.set(nz, cz, lz, dz, dy * dx, cy * cx);
     this.#y.set(ny, cy, ly, dy, dx, cx);
     this.#x.set(nx, cx, lx, dx, 1, 1);
@@ -173,7 +225,21 @@ class Source {
   /** Voxel `(iz, iy, ix)` (inside the volume): the fill value when its chunk is outside the table or absent. */
   voxel(iz: number, iy: number, ix: number): number {
     const z = this.#z, y = this.#y, x = this.#x;
-    return this.#corner(z.table(iz), y.table(iy), x.table(ix), z.elem(iz) + y.elem(iy) + x.elem(ix));
+    const lz = z.local(iz), ly = y.local(iy), lx = x.local(ix);
+    if (lz < 0 || ly < 0 || lx < 0) return this.#fill;
+    const slot = this.#slot(z.tableAt(lz) + y.tableAt(ly) + x.tableAt(lx));
+    if (slot === ABSENT) return this.#fill;
+    // A slot past the cache reads as zero words.
+    return this.#data[slot * this.#perSlot + z.elemAt(lz) + y.elemAt(ly) + x.elemAt(lx)] ?? 0;
+  }
+
+  /** The slot of table entry `t` of this sample (ABSENT past the table); the last one is remembered. */
+  #slot(t: number): number {
+    if (t !== this.#lastEntry) {
+      this.#lastEntry = t;
+      this.#lastSlot = this.#table[this.#offset + t] ?? ABSENT;
+    }
+    return this.#lastSlot;
   }
 
   /** Trilinear blend of the 8 voxels around `(pz, py, px)`, a point inside `[0, N - 1]` on every axis. */
@@ -190,7 +256,7 @@ class Source {
     let c000: number, c001: number, c010: number, c011: number, c100: number, c101: number, c110: number, c111: number;
     if (tz0 === tz1 && ty0 === ty1 && tx0 === tx1) {
       // All 8 corners in one chunk (the common case): one slot look-up.
-      const slot = tz0 < 0 || ty0 < 0 || tx0 < 0 ? ABSENT : (this.#table[this.#offset + tz0 + ty0 + tx0] ?? ABSENT);
+      const slot = tz0 < 0 || ty0 < 0 || tx0 < 0 ? ABSENT : this.#slot(tz0 + ty0 + tx0);
       if (slot === ABSENT) {
         c000 = c001 = c010 = c011 = c100 = c101 = c110 = c111 = this.#fill;
       } else {
@@ -226,9 +292,8 @@ class Source {
   /** Element `e` of the chunk whose per-axis table terms are `tz`, `ty`, `tx` (-1: outside the table). */
   #corner(tz: number, ty: number, tx: number, e: number): number {
     if (tz < 0 || ty < 0 || tx < 0) return this.#fill;
-    const slot = this.#table[this.#offset + tz + ty + tx] ?? ABSENT;
+    const slot = this.#slot(tz + ty + tx);
     if (slot === ABSENT) return this.#fill;
-    // A slot past the cache reads as zero words.
     return this.#data[slot * this.#perSlot + e] ?? 0;
   }
 }
@@ -260,6 +325,22 @@ class Axis {
     }
     this.#start = start;
     this.#length = length;
+  }
+
+  /** Where voxel `i` lies in the tabulated span, or -1 when its chunk is outside the table. */
+  local(i: number): number {
+    const l = i - this.#start;
+    return l >= 0 && l < this.#length ? l : -1;
+  }
+
+  /** The table term at span position `l` (from {@link local}). */
+  tableAt(l: number): number {
+    return this.#table[l]!;
+  }
+
+  /** The element term at span position `l` (from {@link local}). */
+  elemAt(l: number): number {
+    return this.#elem[l]!;
   }
 
   /** The table term of voxel `i`, or -1 when its chunk is outside the table. */
