@@ -118,6 +118,11 @@ function planJson(index: number, plan: SamplePlan) {
   };
 }
 
+/** Tiles of the batch figure: the longest image side of any array, and at least 128 pixels. */
+export function figureTileSize(shapes: readonly (readonly number[])[]): number {
+  return Math.max(128, ...shapes.map((s) => Math.max(s[s.length - 1]!, s[s.length - 2]!)));
+}
+
 const fmt = (v: number) => (Number.isInteger(v) ? String(v) : v.toPrecision(6).replace(/\.?0+$/, ""));
 
 /** Run `cellmap-data batch`; resolves with the exit code. */
@@ -209,12 +214,12 @@ export async function batchCommand(args: ParsedArgs, io: CliIo): Promise<number>
     }
     const fractions: Record<string, Record<string, ClassFractions>> = {};
     for (const name of Object.keys(ds.targetArrays)) fractions[name] = classFractions(arrays[name]!.data, arrays[name]!.shape, ds.classes, ds.emptyValue);
-    let pngInfo: { file: string; width: number; height: number; columns: unknown } | undefined;
+    let pngInfo: { file: string; width: number; height: number; tileSize: number; columns: unknown } | undefined;
     if (png) {
-      const grid = imageGrid(arrays, { dataset: ds });
+      const grid = imageGrid(arrays, { dataset: ds, tileSize: figureTileSize(Object.values(arrays).map((a) => a.shape)) });
       const file = path.join(outDir, "batch.png");
       await io.writeFile(file, await encodePng(grid));
-      pngInfo = { file: "batch.png", width: grid.width, height: grid.height, columns: grid.columns };
+      pngInfo = { file: "batch.png", width: grid.width, height: grid.height, tileSize: figureTileSize(Object.values(arrays).map((a) => a.shape)), columns: grid.columns };
     }
     const jsonFile = path.join(outDir, "batch.json");
     await io.writeFile(jsonFile, new TextEncoder().encode(toJson({
