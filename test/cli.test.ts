@@ -84,6 +84,16 @@ describe("cellmap-data", () => {
     });
   }
 
+  test("--help lists info, sample, batch and link with their options and exits 0", async () => {
+    const r = await cli("--help");
+    expect(r.code).toBe(0);
+    for (const line of [/cellmap-data info <url-or-path>/, /cellmap-data sample <url-or-path> --center=z,y,x/,
+      /cellmap-data batch --config=FILE\.json \[--batch-size=N\] \[--seed=S\] \[--epoch=E\]\s+\[--index=i,j,\.\.\.\] \[--device=gpu\|cpu\] \[--out-dir=DIR\] \[--png\]/,
+      /cellmap-data link <url> \[--center=z,y,x\] \[--labels=url,\.\.\.\] \[--base=URL\]/]) {
+      expect(r.stdout).toMatch(line);
+    }
+  });
+
   test("a path that is no zarr group exits 1 naming it", async () => {
     const r = await cli("info", join(dir, "nothing"));
     expect(r.code).toBe(1);
