@@ -1,6 +1,7 @@
 /**
- * The `cellmap-data` command for Deno and Node:
- * `cellmap-data info <url-or-path>` and `cellmap-data sample <url-or-path> ...`.
+ * The `cellmap-data` command for Deno and Node: `cellmap-data info <url-or-path>`,
+ * `cellmap-data sample <url-or-path> ...`, `cellmap-data batch --config=FILE.json ...` and
+ * `cellmap-data link <url> ...` (see `USAGE` in ./cli/main.ts).
  * @module
  */
 import { main } from "./cli/main.ts";
