@@ -1,0 +1,228 @@
+/**
+ * How the CPU resample twin reads the chunk cache: a sample's voxel -> its chunk's slot-table
+ * entry -> the element in the cache slot, with the fill value for chunks outside the table or
+ * absent, and the trilinear blend of 8 voxels. Used by `resample.ts`; the layout is
+ * docs/architecture.md, "The chunk cache layout".
+ *
+ * @example
+ * ```ts
+ * const source = new Source(params, table, elementsOf(cacheWords, params.kind));
+ * source.use(sample);
+ * source.linear(10.25, 3.5, 7); // or source.voxel(10, 3, 7)
+ * ```
+ * @module
+ */
+
+import type { StorageKind } from "../array/storage-kind.ts";
+import type { ResampleParams, ResampleSample } from "../gpu/resample.ts";
+
+const ABSENT = 0xffffffff;
+
+export type Elements = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array;
+
+/** The cache words seen as elements of `kind` (packed little-endian, element `e` at byte `e * bytes`). */
+export function elementsOf(cache: Uint32Array, kind: StorageKind): Elements {
+  const { buffer, byteOffset, length } = cache;
+  switch (kind) {
+    case "u8":
+      return new Uint8Array(buffer, byteOffset, length * 4);
+    case "i8":
+      return new Int8Array(buffer, byteOffset, length * 4);
+    case "u16":
+      return new Uint16Array(buffer, byteOffset, length * 2);
+    case "i16":
+      return new Int16Array(buffer, byteOffset, length * 2);
+    case "u32":
+      return cache;
+    case "i32":
+      return new Int32Array(buffer, byteOffset, length);
+    case "f32":
+      return new Float32Array(buffer, byteOffset, length);
+  }
+}
+
+/** WGSL's `mix`: `a * (1 - t) + b * t` (so a NaN corner propagates even at weight 0). */
+function mix(a: number, b: number, t: number): number {
+  return a * (1 - t) + b * t;
+}
+
+/**
+ * One sample's view of the chunk cache: voxel `(z, y, x)` of the level -> slot-table entry ->
+ * element of the cache. Per axis, each voxel index splits into its chunk's table term and its
+ * element term; {@link Axis} tabulates both over the sample's table once, so the 8 corners of a
+ * linear blend need 6 table look-ups instead of 24 divisions.
+ */
+export class Source {
+  readonly #data: Elements;
+  readonly #table: Uint32Array;
+  readonly #fill: number;
+  /** Elements per cache slot. */
+  readonly #perSlot: number;
+  readonly #params: ResampleParams;
+  readonly #lastZ: number;
+  readonly #lastY: number;
+  readonly #lastX: number;
+  readonly #z = new Axis();
+  readonly #y = new Axis();
+  readonly #x = new Axis();
+  #offset = 0;
+  #lastEntry = -1;
+  #lastSlot = ABSENT;
+
+  constructor(params: ResampleParams, table: Uint32Array, data: Elements) {
+    this.#params = params;
+    this.#data = data;
+    this.#table = table;
+    this.#fill = params.fill;
+    this.#perSlot = params.slotWords * (4 / data.BYTES_PER_ELEMENT);
+    this.#lastZ = params.volShape[0] - 1;
+    this.#lastY = params.volShape[1] - 1;
+    this.#lastX = params.volShape[2] - 1;
+  }
+
+  /** Read through this sample's slot table from now on. */
+  use(s: ResampleSample): void {
+    const { chunkShape: [cz, cy, cx], volShape: [nz, ny, nx] } = this.#params;
+    const [lz, ly, lx] = s.chunkLo;
+    const [dz, dy, dx] = s.chunkDims;
+    this.#offset = s.tableOffset;
+    this.#lastEntry = -1;
+    this.#z.set(nz, cz, lz, dz, dy * dx, cy * cx);
+    this.#y.set(ny, cy, ly, dy, dx, cx);
+    this.#x.set(nx, cx, lx, dx, 1, 1);
+  }
+
+  /** Voxel `(iz, iy, ix)` (inside the volume): the fill value when its chunk is outside the table or absent. */
+  voxel(iz: number, iy: number, ix: number): number {
+    const z = this.#z, y = this.#y, x = this.#x;
+    const lz = z.local(iz), ly = y.local(iy), lx = x.local(ix);
+    if (lz < 0 || ly < 0 || lx < 0) return this.#fill;
+    const slot = this.#slot(z.tableAt(lz) + y.tableAt(ly) + x.tableAt(lx));
+    if (slot === ABSENT) return this.#fill;
+    // A slot past the cache reads as zero words.
+    return this.#data[slot * this.#perSlot + z.elemAt(lz) + y.elemAt(ly) + x.elemAt(lx)] ?? 0;
+  }
+
+  /** The slot of table entry `t` of this sample (ABSENT past the table); the last one is remembered. */
+  #slot(t: number): number {
+    if (t !== this.#lastEntry) {
+      this.#lastEntry = t;
+      this.#lastSlot = this.#table[this.#offset + t] ?? ABSENT;
+    }
+    return this.#lastSlot;
+  }
+
+  /** Trilinear blend of the 8 voxels around `(pz, py, px)`, a point inside `[0, N - 1]` on every axis. */
+  linear(pz: number, py: number, px: number): number {
+    const z = this.#z, y = this.#y, x = this.#x;
+    const z0 = Math.floor(pz), y0 = Math.floor(py), x0 = Math.floor(px);
+    const fz = pz - z0, fy = py - y0, fx = px - x0;
+    const z1 = Math.min(z0 + 1, this.#lastZ);
+    const y1 = Math.min(y0 + 1, this.#lastY);
+    const x1 = Math.min(x0 + 1, this.#lastX);
+    const tz0 = z.table(z0), tz1 = z.table(z1), ez0 = z.elem(z0), ez1 = z.elem(z1);
+    const ty0 = y.table(y0), ty1 = y.table(y1), ey0 = y.elem(y0), ey1 = y.elem(y1);
+    const tx0 = x.table(x0), tx1 = x.table(x1), ex0 = x.elem(x0), ex1 = x.elem(x1);
+    let c000: number, c001: number, c010: number, c011: number, c100: number, c101: number, c110: number, c111: number;
+    if (tz0 === tz1 && ty0 === ty1 && tx0 === tx1) {
+      // All 8 corners in one chunk (the common case): one slot look-up.
+      const slot = tz0 < 0 || ty0 < 0 || tx0 < 0 ? ABSENT : this.#slot(tz0 + ty0 + tx0);
+      if (slot === ABSENT) {
+        c000 = c001 = c010 = c011 = c100 = c101 = c110 = c111 = this.#fill;
+      } else {
+        const data = this.#data;
+        const b = slot * this.#perSlot;
+        const b00 = b + ez0 + ey0, b01 = b + ez0 + ey1, b10 = b + ez1 + ey0, b11 = b + ez1 + ey1;
+        c000 = data[b00 + ex0] ?? 0;
+        c001 = data[b00 + ex1] ?? 0;
+        c010 = data[b01 + ex0] ?? 0;
+        c011 = data[b01 + ex1] ?? 0;
+        c100 = data[b10 + ex0] ?? 0;
+        c101 = data[b10 + ex1] ?? 0;
+        c110 = data[b11 + ex0] ?? 0;
+        c111 = data[b11 + ex1] ?? 0;
+      }
+    } else {
+      c000 = this.#corner(tz0, ty0, tx0, ez0 + ey0 + ex0);
+      c001 = this.#corner(tz0, ty0, tx1, ez0 + ey0 + ex1);
+      c010 = this.#corner(tz0, ty1, tx0, ez0 + ey1 + ex0);
+      c011 = this.#corner(tz0, ty1, tx1, ez0 + ey1 + ex1);
+      c100 = this.#corner(tz1, ty0, tx0, ez1 + ey0 + ex0);
+      c101 = this.#corner(tz1, ty0, tx1, ez1 + ey0 + ex1);
+      c110 = this.#corner(tz1, ty1, tx0, ez1 + ey1 + ex0);
+      c111 = this.#corner(tz1, ty1, tx1, ez1 + ey1 + ex1);
+    }
+    const x00 = mix(c000, c001, fx);
+    const x01 = mix(c010, c011, fx);
+    const x10 = mix(c100, c101, fx);
+    const x11 = mix(c110, c111, fx);
+    return mix(mix(x00, x01, fy), mix(x10, x11, fy), fz);
+  }
+
+  /** Element `e` of the chunk whose per-axis table terms are `tz`, `ty`, `tx` (-1: outside the table). */
+  #corner(tz: number, ty: number, tx: number, e: number): number {
+    if (tz < 0 || ty < 0 || tx < 0) return this.#fill;
+    const slot = this.#slot(tz + ty + tx);
+    if (slot === ABSENT) return this.#fill;
+    return this.#data[slot * this.#perSlot + e] ?? 0;
+  }
+}
+
+/**
+ * One axis of a sample's slot table, tabulated over the voxels its chunks cover: voxel `i` lies
+ * in chunk `k = floor(i / c)`, whose table term is `(k - lo) * tableStride` when `lo <= k < lo + dims`
+ * (else -1), and its element term is `(i mod c) * elemStride`.
+ */
+class Axis {
+  #start = 0;
+  #length = 0;
+  #table = new Int32Array(0);
+  #elem = new Int32Array(0);
+
+  /** Tabulate voxels `[max(0, lo * c), min(n, (lo + dims) * c))`. */
+  set(n: number, c: number, lo: number, dims: number, tableStride: number, elemStride: number): void {
+    const start = Math.max(0, lo * c);
+    const length = Math.max(0, Math.min(n, (lo + dims) * c) - start);
+    if (this.#table.length < length) {
+      this.#table = new Int32Array(length);
+      this.#elem = new Int32Array(length);
+    }
+    for (let l = 0; l < length; l++) {
+      const i = start + l;
+      const k = Math.floor(i / c);
+      this.#table[l] = (k - lo) * tableStride;
+      this.#elem[l] = (i - k * c) * elemStride;
+    }
+    this.#start = start;
+    this.#length = length;
+  }
+
+  /** Where voxel `i` lies in the tabulated span, or -1 when its chunk is outside the table. */
+  local(i: number): number {
+    const l = i - this.#start;
+    return l >= 0 && l < this.#length ? l : -1;
+  }
+
+  /** The table term at span position `l` (from {@link local}). */
+  tableAt(l: number): number {
+    return this.#table[l]!;
+  }
+
+  /** The element term at span position `l` (from {@link local}). */
+  elemAt(l: number): number {
+    return this.#elem[l]!;
+  }
+
+  /** The table term of voxel `i`, or -1 when its chunk is outside the table. */
+  table(i: number): number {
+    const l = i - this.#start;
+    return l >= 0 && l < this.#length ? this.#table[l]! : -1;
+  }
+
+  /** The element term of voxel `i` (0 when its chunk is outside the table). */
+  elem(i: number): number {
+    const l = i - this.#start;
+    return l >= 0 && l < this.#length ? this.#elem[l]! : 0;
+  }
+}
+
