@@ -7,7 +7,7 @@
  * and the ratio is previous / current time (above 1: the current twin is faster). Every run also
  * checks that both give the same output (Object.is per value).
  *
- *     node bench/cpu-twin.mjs [--quick]      # or: npx deno run -A bench/cpu-twin.ts [--quick]
+ *     node bench/cpu-twin.mjs [--quick]      # or: npx deno run -A --no-lock --cached-only bench/cpu-twin.ts [--quick]
  * @module
  */
 import { packChunk, slotWords } from "../src/array/storage-kind.ts";
