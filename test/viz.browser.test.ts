@@ -23,6 +23,8 @@ test("slicing across x and y, and the coloured overlay on a coarser label grid",
 test("a dataset item renders its raw voxels and labels at their pixels", cases.gridDatasetItem);
 test("2D slices: batches [B, C, h, w] and items [C, h, w] are drawn as planes", cases.gridSlices);
 test("the overlay of a y slice lines labels up by world z and x", cases.overlaySliceFrame);
+test("flow arrays are drawn in direction colours: hue the in-plane direction, brightness its length, zero black, NaN marked", cases.gridFlows);
+test("a dataset with a cellpose target gets a flow column whose pixels follow its flows", cases.gridFlowDataset);
 test("bad batches and options raise ArgumentError naming the field", cases.gridErrors);
 test("encodePng round-trips every pixel through an independent decoder", async () => {
   console.log(`[chromium] ${await cases.pngRoundTrip(browserDecode)}`);

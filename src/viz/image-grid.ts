@@ -3,13 +3,15 @@
  * one slice (the middle z slice by default) of every array of every sample, drawn into one RGBA
  * image. Rows are samples; columns are the input arrays in gray, then per target array each
  * class in its colour (or all classes as one coloured overlay on the input), each followed by the
- * model's prediction when one is given. No text is drawn; `columns` says what each column holds.
+ * model's prediction when one is given, then each cellpose flow array in direction colours
+ * ({@link flowColor}). No text is drawn; `columns` says what each column holds.
  * @module
  */
 
 import { ArgumentError } from "../errors.ts";
 import type { Vec3 } from "../geometry/types.ts";
 import { classColor, grayColormap, rampColormap, type Colormap, type Rgb } from "./colors.ts";
+import { flowColor, sliceAxes } from "./flow-color.ts";
 import type { RgbaImage } from "./png.ts";
 
 /** One array of a batch: `[B, C, z, y, x]` (a loader batch) or `[C, z, y, x]` (one `dataset.get` item). */
@@ -23,6 +25,8 @@ export interface ImageGridSource {
   inputArrays: Readonly<Record<string, { shape: Readonly<Vec3>; scale: Readonly<Vec3> }>>;
   targetArrays: Readonly<Record<string, { shape: Readonly<Vec3>; scale: Readonly<Vec3> }>>;
   classes?: readonly string[];
+  /** Cellpose flow target arrays (`[3, z, y, x]` items), by name: drawn as flows. */
+  cellposeTargets?: Readonly<Record<string, unknown>>;
   /** Set on a dataset of 2D slices: its items are `[C, h, w]` and its batches `[B, C, h, w]`. */
   slicingAxis?: "z" | "y" | "x" | undefined;
 }
@@ -42,7 +46,14 @@ export interface ImageGridOptions {
   inputs?: readonly string[];
   /** Arrays drawn per class (default: the dataset's targets, else none). */
   targets?: readonly string[];
-  /** Model outputs by target name, same shape as that target: drawn after each of its classes. */
+  /**
+   * Cellpose flow arrays (3 channels: the z, y, x components of a vector), drawn as one tile per
+   * sample in direction colours (see {@link flowColor}): the slice's in-plane part of each vector,
+   * its direction as hue and its length as brightness; zero vectors black, NaN in `nanColor`.
+   * Default: the dataset's `cellposeTargets`, else none.
+   */
+  flows?: readonly string[];
+  /** Model outputs by target or flow array name, same shape as that array: drawn after each of its classes (or after its flows). */
   predictions?: Readonly<Record<string, GridArray>>;
   /** Class names (titles in `columns`; default the dataset's). */
   classes?: readonly string[];
@@ -84,7 +95,8 @@ export interface ImageGridOptions {
 export interface GridColumn {
   /** "raw", "gt mito", "pred mito", "gt overlay", ... */
   title: string;
-  kind: "input" | "target" | "prediction" | "overlay";
+  /** "flow": a flow array (or its prediction, titled "pred <name>"), channel undefined. */
+  kind: "input" | "target" | "prediction" | "overlay" | "flow";
   array: string;
   /** Channel (class index) for input, target and prediction columns. */
   channel: number | undefined;
@@ -205,6 +217,7 @@ interface Resolved {
   arrays: Map<string, Arr>;
   inputs: string[];
   targets: string[];
+  flows: string[];
   predictions: Map<string, Arr>;
   overlayOn: string | undefined;
   /** The arrays are 2D slices (`[.., 1, h, w]` in the slice frame). */
@@ -223,11 +236,18 @@ function resolve(batch: Readonly<Record<string, unknown>>, o: ImageGridOptions):
   };
   const ds = o.dataset;
   const targets = names(o.targets, "targets") ?? (ds ? Object.keys(ds.targetArrays).filter((n) => arrays.has(n)) : []);
-  const inputs = names(o.inputs, "inputs") ?? (ds ? Object.keys(ds.inputArrays).filter((n) => arrays.has(n)) : [...arrays.keys()].filter((n) => !targets.includes(n)));
+  const flows = names(o.flows, "flows") ?? Object.keys(ds?.cellposeTargets ?? {}).filter((n) => arrays.has(n) && !targets.includes(n));
+  for (const n of flows) {
+    if (targets.includes(n)) throw new ArgumentError("flows", `names "${n}", which is also in targets: an array is drawn as classes or as flows`, o.flows);
+    if (planar) throw new ArgumentError("flows", "cannot be drawn from 2D slices: flow arrays are volumes [B, 3, z, y, x]", o.flows);
+    const c = arrays.get(n)!.channels;
+    if (c !== 3) throw new ArgumentError(`batch.${n}.shape`, `is a flow array, which needs 3 channels (z, y, x), not ${c}`, (batch[n] as GridArray).shape);
+  }
+  const inputs = names(o.inputs, "inputs") ?? (ds ? Object.keys(ds.inputArrays).filter((n) => arrays.has(n)) : [...arrays.keys()].filter((n) => !targets.includes(n) && !flows.includes(n)));
   const predictions = new Map<string, Arr>();
   for (const [name, v] of Object.entries(o.predictions ?? {})) {
     const t = arrays.get(name);
-    if (!t || !targets.includes(name)) throw new ArgumentError("predictions", `has "${name}", which is not a target array (${targets.join(", ") || "none"}); list it in targets`, name);
+    if (!t || !(targets.includes(name) || flows.includes(name))) throw new ArgumentError("predictions", `has "${name}", which is not a target or flow array (${[...targets, ...flows].join(", ") || "none"}); list it in targets or flows`, name);
     const p = toArr(name, v, `predictions.${name}`, planar);
     if (p.batch !== t.batch || p.channels !== t.channels || p.dims.some((n, k) => n !== t.dims[k])) {
       throw new ArgumentError(`predictions.${name}.shape`, `must match the target's [${[t.batch, t.channels, ...t.dims].join(", ")}]`, v.shape);
@@ -235,7 +255,7 @@ function resolve(batch: Readonly<Record<string, unknown>>, o: ImageGridOptions):
     predictions.set(name, p);
   }
   if (o.overlayOn !== undefined && !arrays.has(o.overlayOn)) throw new ArgumentError("overlayOn", "must name an array of the batch", o.overlayOn);
-  return { arrays, inputs, targets, predictions, overlayOn: o.overlayOn ?? inputs[0], planar };
+  return { arrays, inputs, targets, flows, predictions, overlayOn: o.overlayOn ?? inputs[0], planar };
 }
 
 /**
@@ -301,7 +321,7 @@ function drawGrid(res: Resolved, o: ImageGridOptions): ImageGrid {
   };
 
   // Batch size: every drawn array must agree.
-  const drawn = [...res.inputs, ...res.targets, ...(style === "overlay" && res.overlayOn ? [res.overlayOn] : [])];
+  const drawn = [...res.inputs, ...res.targets, ...res.flows, ...(style === "overlay" && res.overlayOn ? [res.overlayOn] : [])];
   if (drawn.length === 0) throw new ArgumentError("batch", "has no arrays to draw");
   const batchSize = res.arrays.get(drawn[0]!)!.batch;
   for (const n of drawn) {
@@ -343,6 +363,23 @@ function drawGrid(res: Resolved, o: ImageGridOptions): ImageGrid {
           px = [px[0] * (1 - f) + col[0] * f, px[1] * (1 - f) + col[1] * f, px[2] * (1 - f) + col[2] * f];
         });
         return [Math.round(px[0]), Math.round(px[1]), Math.round(px[2])];
+      },
+    };
+  };
+  // A flow tile: the in-plane components of the slice, coloured by direction and length.
+  const flowTile = (a: Arr, b: number): Tile => {
+    const k = sliceIndex(a);
+    const { rows, columns } = sliceAxes(axis);
+    const ch = [0, 1, 2].map((c) => sliceOf(a, b, c, axis, k));
+    const across = ch[columns]!;
+    const down = ch[rows]!;
+    const normal = ch[axis]!;
+    return {
+      h: across.h, w: across.w,
+      color: (r, c) => {
+        const u = across.at(r, c);
+        const v = down.at(r, c);
+        return Number.isNaN(u) || Number.isNaN(v) || Number.isNaN(normal.at(r, c)) ? nan : flowColor(u, v);
       },
     };
   };
@@ -394,6 +431,13 @@ function drawGrid(res: Resolved, o: ImageGridOptions): ImageGrid {
     }
   }
 
+  for (const name of res.flows) {
+    const a = res.arrays.get(name)!;
+    const p = res.predictions.get(name);
+    makers.push({ col: { title: name, kind: "flow", array: name, channel: undefined }, tile: (b) => flowTile(a, b) });
+    if (p) makers.push({ col: { title: `pred ${name}`, kind: "flow", array: name, channel: undefined }, tile: (b) => flowTile(p, b) });
+  }
+
   // Sizes: every tile's longer side is tileSize pixels.
   const tiles = Array.from({ length: rows }, (_, b) => makers.map((m) => m.tile(b)));
   const first = tiles[0]!;
@@ -441,7 +485,8 @@ function drawGrid(res: Resolved, o: ImageGridOptions): ImageGrid {
 
 /**
  * One grid image per array (Python's `get_image_dict`, which makes one per class): each input
- * on its own, and each target with its classes (and its prediction when given).
+ * on its own, each target with its classes, and each flow array (each with its prediction when
+ * given).
  *
  * @example
  * ```ts
@@ -452,7 +497,8 @@ function drawGrid(res: Resolved, o: ImageGridOptions): ImageGrid {
 export function imageDict(batch: Readonly<Record<string, unknown>>, options: ImageGridOptions = {}): Record<string, ImageGrid> {
   const res = resolve(batch, options);
   const out: Record<string, ImageGrid> = {};
-  for (const name of res.inputs) out[name] = drawGrid({ ...res, inputs: [name], targets: [] }, options);
-  for (const name of res.targets) out[name] = drawGrid({ ...res, inputs: [], targets: [name] }, options);
+  for (const name of res.inputs) out[name] = drawGrid({ ...res, inputs: [name], targets: [], flows: [] }, options);
+  for (const name of res.targets) out[name] = drawGrid({ ...res, inputs: [], targets: [name], flows: [] }, options);
+  for (const name of res.flows) out[name] = drawGrid({ ...res, inputs: [], targets: [], flows: [name] }, options);
   return out;
 }

@@ -63,6 +63,8 @@ Deno.test("slicing across x and y, and the coloured overlay on a coarser label g
 Deno.test("a dataset item renders its raw voxels and labels at their pixels", cases.gridDatasetItem);
 Deno.test("2D slices: batches [B, C, h, w] and items [C, h, w] are drawn as planes", cases.gridSlices);
 Deno.test("the overlay of a y slice lines labels up by world z and x", cases.overlaySliceFrame);
+Deno.test("flow arrays are drawn in direction colours: hue the in-plane direction, brightness its length, zero black, NaN marked", cases.gridFlows);
+Deno.test("a dataset with a cellpose target gets a flow column whose pixels follow its flows", cases.gridFlowDataset);
 Deno.test("bad batches and options raise ArgumentError naming the field", cases.gridErrors);
 Deno.test("encodePng round-trips every pixel through an independent decoder", async () => {
   console.log(`[deno] ${await cases.pngRoundTrip(denoDecode)}`);

@@ -39,6 +39,23 @@ function pixels(img: RgbaImage, rows: number[], cols: number[], rgb: number[], w
   for (const r of rows) for (const c of cols) same(pixel(img, r, c), [...rgb, 255], `${what} at pixel (${r}, ${c})`);
 }
 
+/** Channels within `tol` of the expected colour. */
+function near(actual: number[], expected: number[], tol: number, what: string): void {
+  if (actual.length !== expected.length || actual.some((v, i) => Math.abs(v - expected[i]!) > tol)) throw new Error(`${what}: got ${actual}, expected ${expected}`);
+}
+
+/** The documented flow colour, from the HSV formula f(n) = v - v * max(0, min(k, 4 - k, 1)). */
+function flowOracle(across: number, down: number): number[] {
+  const v = Math.min(1, Math.sqrt(across * across + down * down));
+  if (v === 0) return [0, 0, 0];
+  const hue = ((Math.atan2(down, across) * 180) / Math.PI + 360) % 360;
+  const f = (n: number) => {
+    const k = (n + hue / 60) % 6;
+    return Math.round(255 * (v - v * Math.max(0, Math.min(k, 4 - k, 1))));
+  };
+  return [f(5), f(3), f(1)];
+}
+
 function expectArgumentError(fn: () => unknown, field: string): void {
   try {
     fn();
@@ -339,6 +356,113 @@ export const vizCases = {
         const v = item.raw.data[under[r]! * 6 + under[c]!]!;
         pixels(img, [2 + 2 * r, 3 + 2 * r], [10 + 2 * c, 11 + 2 * c], [v, v, v], `raw under label (${r}, ${c})`);
       }
+    } finally {
+      ds.destroy();
+    }
+  },
+
+  /**
+   * Flow arrays in direction colours, by the documented rule worked out here on its own: the
+   * slice's in-plane part (across, down) -> hue atan2(down, across), full saturation, value
+   * min(1, length), from the HSV formula f(n) = v - v * max(0, min(k, 4 - k, 1)) with
+   * k = (n + hue / 60) mod 6 (R = f(5), G = f(3), B = f(1)). Zero vectors black, NaN marked.
+   */
+  async gridFlows(): Promise<void> {
+    // raw [2, 1, 1, 2, 3] and flows [2, 3, 1, 2, 3]: tiles 2 x 3 pixels, columns raw (x 2) |
+    // flows (x 7), sample b at y = 2 + 4 b.
+    const raw = { data: new Float32Array(12).map((_, i) => i), shape: [2, 1, 1, 2, 3] };
+    const flows = new Float32Array(2 * 3 * 6);
+    const set = (b: number, y: number, x: number, v: [number, number, number]) => v.forEach((c, ch) => (flows[(b * 3 + ch) * 6 + y * 3 + x] = c));
+    set(0, 0, 0, [0, 0, 1]); // right
+    set(0, 0, 1, [0, 1, 0]); // down
+    set(0, 0, 2, [0, -0.6, 0.8]);
+    set(0, 1, 1, [NaN, NaN, NaN]);
+    set(0, 1, 2, [0.8, 0.36, -0.48]); // in-plane length 0.6
+    set(1, 0, 0, [0, -1, 0]); // up
+    set(1, 1, 2, [0.6, 0.28, 0.75]);
+    const batch = { raw, flows: { data: flows, shape: [2, 3, 1, 2, 3] } };
+    const img = imageGrid(batch, { flows: ["flows"], nanColor: [1, 2, 3] });
+    same(img.columns.map((c) => [c.title, c.kind, c.x, c.width]), [["raw", "input", 2, 3], ["flows", "flow", 7, 3]], "columns");
+    same([img.width, img.height], [12, 10], "grid size");
+    for (let b = 0; b < 2; b++) for (let y = 0; y < 2; y++) for (let x = 0; x < 3; x++) {
+      const at = (ch: number) => flows[(b * 3 + ch) * 6 + y * 3 + x]!;
+      const want = Number.isNaN(at(0)) ? [1, 2, 3] : flowOracle(at(2), at(1));
+      near(pixel(img, 2 + 4 * b + y, 7 + x).slice(0, 3), want, 1, `flow of sample ${b} at (y ${y}, x ${x})`);
+    }
+    pixels(img, [2], [7], [255, 0, 0], "pointing right (+x): red");
+    pixels(img, [6], [7], [128, 0, 255], "pointing up (-y): violet");
+    pixels(img, [3], [7], [0, 0, 0], "a zero vector: black");
+    pixels(img, [3], [8], [1, 2, 3], "NaN in nanColor");
+    pixels(imageGrid(batch, { flows: ["flows"] }), [3], [8], MAGENTA, "NaN in the default nanColor");
+    // Predicted flows follow their array; one image per array.
+    const pred = { data: flows.map((v) => -v), shape: [2, 3, 1, 2, 3] };
+    const withPred = imageGrid(batch, { flows: ["flows"], predictions: { flows: pred } });
+    same(withPred.columns.map((c) => [c.title, c.kind]), [["raw", "input"], ["flows", "flow"], ["pred flows", "flow"]], "prediction column");
+    pixels(withPred, [2], [12], [0, 255, 255], "the prediction points left (-x): cyan");
+    const dict = imageDict(batch, { flows: ["flows"] });
+    same(Object.keys(dict), ["raw", "flows"], "imageDict keys");
+    pixels(dict["flows"]!, [2], [2], [255, 0, 0], "the flows image");
+
+    // Across x, rows are z and columns y; across y, rows z and columns x (flows [1, 3, 3, 3, 3]).
+    const vol = new Float32Array(3 * 27);
+    const put = (z: number, y: number, x: number, v: [number, number, number]) => v.forEach((c, ch) => (vol[ch * 27 + z * 9 + y * 3 + x] = c));
+    put(0, 2, 1, [1, 0, 0]); // +z: down across x
+    put(2, 0, 1, [0, -0.6, 0.8]); // across x: -y is left at length 0.6
+    put(2, 1, 0, [0, 0, -1]); // across y: -x is left
+    put(0, 1, 2, [0.6, 0.8, 0]); // across y: +z down at length 0.6
+    const one = { flows: { data: vol, shape: [1, 3, 3, 3, 3] } };
+    const acrossX = imageGrid(one, { flows: ["flows"], axis: "x", index: 1 });
+    near(pixel(acrossX, 2 + 0, 2 + 2).slice(0, 3), [128, 255, 0], 0, "across x: +z points down (chartreuse)");
+    near(pixel(acrossX, 2 + 2, 2 + 0).slice(0, 3), [0, 153, 153], 0, "across x: -y points left at length 0.6");
+    const acrossY = imageGrid(one, { flows: ["flows"], axis: "y" });
+    near(pixel(acrossY, 2 + 2, 2 + 0).slice(0, 3), [0, 255, 255], 0, "across y: -x points left (cyan)");
+    near(pixel(acrossY, 2 + 0, 2 + 2).slice(0, 3), flowOracle(0, 0.6), 1, "across y: +z points down at length 0.6");
+    pixels(acrossY, [2], [2], [0, 0, 0], "across y: nothing there");
+
+    expectArgumentError(() => imageGrid(batch, { flows: ["nope"] }), "flows");
+    expectArgumentError(() => imageGrid(batch, { flows: ["raw"] }), "batch.raw.shape");
+    expectArgumentError(() => imageGrid(batch, { flows: ["flows"], targets: ["flows"] }), "flows");
+    expectArgumentError(() => imageGrid({ flows: { data: new Float32Array(36), shape: [2, 3, 2, 3] } }, { flows: ["flows"], spatialDims: 2 }), "flows");
+  },
+
+  /**
+   * A dataset with a cellpose target gets a flow column without being told: each pixel of it is
+   * the rule applied to the item's own flows, and on the mito ball's middle slice the flows point
+   * at its center (left edge red: to the right; right edge cyan: to the left).
+   */
+  async gridFlowDataset(): Promise<void> {
+    const fx = await buildFixture(2);
+    const ds = await CellMapDataset.open<"raw", "gt" | "flows">({
+      inputPath: fx.rawUrl,
+      targetPath: `${fx.cropUrl}/[mito,er]`,
+      classes: ["mito", "er", "nucleus"],
+      inputArrays: { raw: { shape: [2, 8, 8], scale: [SCALE, SCALE, SCALE] } },
+      targetArrays: { gt: { shape: [2, 8, 8], scale: [SCALE, SCALE, SCALE] }, flows: { shape: [4, 8, 8], scale: [SCALE, SCALE, SCALE], cellpose: { class: "mito" } } },
+      workers: 0,
+      storeOptions: { fetch: fx.fetch },
+      device: "cpu",
+    });
+    try {
+      const g = ds.grid;
+      const index = g.ravel([0, 1, 2].map((k) => Math.min(g.dims[k]! - 1, Math.max(0, Math.round((MITO.center[k]! - g.origin[k]!) / g.step[k]!)))) as [number, number, number]);
+      const item = await ds.get(index);
+      same(item.flows.shape, [3, 4, 8, 8], "flow item shape");
+      const img = imageGrid(item, { dataset: ds, range: [0, 255] });
+      same(img.columns.map((c) => [c.title, c.kind, c.x]), [["raw", "input", 2], ["gt mito", "target", 12], ["gt er", "target", 22], ["gt nucleus", "target", 32], ["flows", "flow", 42]], "columns");
+      // The middle z slice of the flows is z = 2 of 4.
+      const at = (ch: number, y: number, x: number) => item.flows.data[((ch * 4 + 2) * 8 + y) * 8 + x]!;
+      let coloured = 0;
+      for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) {
+        const want = Number.isNaN(at(0, y, x)) ? MAGENTA : flowOracle(at(2, y, x), at(1, y, x));
+        const got = pixel(img, 2 + y, 42 + x).slice(0, 3);
+        near(got, want, 1, `flow pixel (y ${y}, x ${x})`);
+        if (got.some((v) => v > 0) && JSON.stringify(got) !== JSON.stringify(MAGENTA)) coloured++;
+      }
+      check(coloured === 64, `every pixel of the slice lies in the mito ball and should be coloured, ${coloured} are`);
+      const left = pixel(img, 2 + 3, 42);
+      const right = pixel(img, 2 + 4, 42 + 7);
+      check(left[0]! > left[1]! && left[0]! > left[2]!, `left edge points right (red), got ${left}`);
+      check(right[1]! > right[0]! && right[2]! > right[0]!, `right edge points left (cyan), got ${right}`);
     } finally {
       ds.destroy();
     }
