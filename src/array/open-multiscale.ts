@@ -55,7 +55,9 @@ export async function openMultiscale(
   options: { storeOptions?: HttpStoreOptions; signal?: AbortSignal; store?: ReadableStore } = {},
 ): Promise<OpenedMultiscale> {
   const url = resolveLocation(location).replace(/\/+$/, "");
-  const store = options.store ?? openStore(url, options.storeOptions);
+  const opened = options.store ?? openStore(url, options.storeOptions);
+  // zarrita's metadata reads take no signal: give it to every read here, so an abort cancels them.
+  const store = options.signal ? withSignal(opened, options.signal) : opened;
   throwIfAborted(options.signal, `opening ${url}`);
   let group: zarr.Group<ReadableStore>;
   try {
@@ -107,6 +109,20 @@ export async function openMultiscale(
     } satisfies LevelInfo;
   }));
   return { url, multiscale, levels, annotation, attributes };
+}
+
+/** `store`, with `signal` on every read that brings none of its own. */
+function withSignal(store: ReadableStore, signal: AbortSignal): ReadableStore {
+  return {
+    get url() {
+      return store.url;
+    },
+    get stats() {
+      return store.stats;
+    },
+    get: (key, opts) => store.get(key, { signal: opts?.signal ?? signal }),
+    getRange: (key, range, opts) => store.getRange(key, range, { signal: opts?.signal ?? signal }),
+  };
 }
 
 async function readArrayMeta(store: ReadableStore, path: string): Promise<{ codecs: string[]; shards: number[] | undefined; zarrFormat: 2 | 3 }> {

@@ -5,7 +5,7 @@
  */
 
 import { CellMapArray, DEFAULT_CACHE_BYTES, type CellMapArrayOptions } from "../array/cellmap-array.ts";
-import { ArgumentError } from "../errors.ts";
+import { AbortedError, ArgumentError, throwIfAborted } from "../errors.ts";
 import type { GpuContext } from "../gpu/context.ts";
 import { resolveLocation } from "../store/open.ts";
 import { WorkerPool } from "../worker/pool.ts";
@@ -23,7 +23,12 @@ interface Entry {
   key: string;
   promise: Promise<CellMapArray>;
   array: CellMapArray | undefined;
+  /** Callers waiting on the open, then references handed out. */
   refs: number;
+  /** Cancels the shared open: aborted only when every caller waiting on it has aborted. */
+  controller: AbortController;
+  /** Set once the entry's pool lease and map entries are given back. */
+  dropped: boolean;
   /** The options that must agree for an array to be shared, as first given. */
   shared: SharedOptions;
   /** Whether the array holds a lease on the registry's own pool. */
@@ -72,6 +77,10 @@ function sameValue(a: unknown, b: unknown): boolean {
  * field otherwise). Arrays opened without a `pool` read through one pool the registry creates,
  * and terminates when its last such array is released.
  *
+ * A `signal` cancels only its own call: an open shared by several callers goes on while any of
+ * them still waits, and is cancelled (and the array destroyed, should it open anyway) once all of
+ * them have aborted.
+ *
  * `CellMapDataSplit.open` and `openSlicedDatasets` make one for the datasets they open; pass
  * your own as `arrays` to share arrays between several `open` calls.
  *
@@ -112,10 +121,13 @@ export class ArrayRegistry {
 
   /**
    * The array at `location`, opened now or shared with an earlier call; one reference is taken.
-   * Concurrent calls for one array share one open.
+   * Concurrent calls for one array share one open. Aborting `options.signal` rejects this call
+   * at once with an {@link AbortedError}; the shared open is cancelled only when every call
+   * waiting on it has aborted.
    *
    * @throws {ArgumentError} when `cacheBytes`, `storeOptions`, `pool` or `workers` differ from
    *   those the shared array was opened with (naming the field).
+   * @throws {AbortedError} when `options.signal` aborts before the array is open.
    * @throws whatever {@link CellMapArray.open} throws; a failed open is not kept.
    */
   async open(location: string, options: CellMapArrayOptions = {}): Promise<CellMapArray> {
@@ -128,19 +140,38 @@ export class ArrayRegistry {
       pool: options.pool,
       workers: options.pool ? undefined : (options.workers ?? this.#workers),
     };
+    const signal = options.signal;
+    throwIfAborted(signal, `opening ${url}`);
     let entry = this.#entries.get(key);
     if (entry) {
       checkShared(entry.shared, shared, url);
     } else {
       entry = this.#start(key, location, options, shared);
     }
-    entry.refs++;
-    try {
-      return await entry.promise;
-    } catch (e) {
-      entry.refs--;
-      throw e;
-    }
+    const e = entry;
+    e.refs++;
+    return new Promise<CellMapArray>((resolve, reject) => {
+      let settled = false;
+      const onAbort = () => {
+        if (settled) return;
+        settled = true;
+        if (--e.refs === 0) this.#abandon(e, signal!.reason);
+        reject(new AbortedError(`opening ${url}`, { cause: signal!.reason }));
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      e.promise.then((array) => {
+        if (settled) return;
+        settled = true;
+        signal?.removeEventListener("abort", onAbort);
+        resolve(array);
+      }, (err: unknown) => {
+        if (settled) return;
+        settled = true;
+        signal?.removeEventListener("abort", onAbort);
+        e.refs--;
+        reject(err);
+      });
+    });
   }
 
   /**
@@ -156,9 +187,10 @@ export class ArrayRegistry {
 
   #start(key: string, location: string, options: CellMapArrayOptions, shared: SharedOptions): Entry {
     const onRegistryPool = !options.pool;
-    const entry: Entry = { key, promise: undefined as unknown as Promise<CellMapArray>, array: undefined, refs: 0, shared, leased: false };
+    const controller = new AbortController();
+    const entry: Entry = { key, promise: undefined as unknown as Promise<CellMapArray>, array: undefined, refs: 0, shared, leased: false, controller, dropped: false };
     entry.promise = (async () => {
-      const arrayOptions: CellMapArrayOptions = { ...options };
+      const arrayOptions: CellMapArrayOptions = { ...options, signal: controller.signal };
       delete arrayOptions.workers;
       if (onRegistryPool) {
         const pool = this.#leasePool(shared.workers);
@@ -166,6 +198,11 @@ export class ArrayRegistry {
         arrayOptions.pool = await pool;
       }
       const array = await CellMapArray.open(location, arrayOptions);
+      if (controller.signal.aborted) {
+        // Every caller gave up while the open was finishing: nobody will release it.
+        array.destroy();
+        throw new AbortedError(`opening ${array.url}`, { cause: controller.signal.reason });
+      }
       entry.array = array;
       this.#byArray.set(array, entry);
       return array;
@@ -176,10 +213,26 @@ export class ArrayRegistry {
   }
 
   #drop(entry: Entry): void {
-    if (this.#entries.get(entry.key) !== entry) return;
-    this.#entries.delete(entry.key);
+    if (entry.dropped) return;
+    entry.dropped = true;
+    if (this.#entries.get(entry.key) === entry) this.#entries.delete(entry.key);
     if (entry.array) this.#byArray.delete(entry.array);
     if (entry.leased) this.#returnPool();
+  }
+
+  /**
+   * Every caller of an open still running has aborted: unlist it (a later call starts afresh) and
+   * cancel it; it gives back its pool lease when it settles.
+   */
+  #abandon(entry: Entry, reason: unknown): void {
+    if (entry.array) {
+      // Open already (its holders released it while a late caller waited): free it now.
+      this.#drop(entry);
+      entry.array.destroy();
+      return;
+    }
+    if (this.#entries.get(entry.key) === entry) this.#entries.delete(entry.key);
+    entry.controller.abort(reason);
   }
 
   /** Take a lease on the registry's pool, creating it on the first lease. */

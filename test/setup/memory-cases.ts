@@ -92,6 +92,8 @@ function requestsBelow(fx: MemoryFixture, prefix: string, keep: (rest: string) =
   }
   return n;
 }
+/** Requests served so far, all keys. */
+const totalRequests = (fx: MemoryFixture) => [...fx.requests.values()].reduce((n, c) => n + c, 0);
 /** Raw chunk requests so far (not metadata). */
 const rawChunkRequests = (fx: MemoryFixture) => requestsBelow(fx, `${RAW_PATH}/s0`, (rest) => !rest.startsWith("."));
 /** Raw metadata requests so far: every open of the raw array reads it. */
@@ -133,6 +135,80 @@ function expectedRawSlice(axis: "z" | "y" | "x", center: readonly number[], h: n
     const v = p.map((q) => q / SCALE);
     check(v.every(Number.isInteger), `raw position ${v} is not a voxel center`);
     out[r * w + c] = v.every((q, k) => q >= 0 && q < RAW_SHAPE[k]!) ? rawAt(v[0]!, v[1]!, v[2]!) : 0;
+  }
+  return out;
+}
+
+/**
+ * The fixture's fetch with a gate: while closed, requests whose key passes `hold` wait (an abort
+ * of their signal rejects them, as a real fetch does, unless `ignoreSignal`). `calls` counts every
+ * request made through it, held or not.
+ */
+function gatedFetch(fx: MemoryFixture, hold: (key: string) => boolean, ignoreSignal = false) {
+  const state = { calls: 0, held: 0, aborted: 0, keys: [] as string[] };
+  const waiting: Array<() => void> = [];
+  let open = false;
+  const fetchFn = ((input: RequestInfo | URL, init?: RequestInit) => {
+    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+    const key = url.slice(url.indexOf("sample.zarr/"));
+    state.calls++;
+    state.keys.push(key);
+    if (open || !hold(key)) return fx.fetch(input, init);
+    state.held++;
+    return new Promise<Response>((resolve, reject) => {
+      let done = false;
+      const signal = ignoreSignal ? undefined : init?.signal ?? undefined;
+      const onAbort = () => {
+        done = true;
+        state.aborted++;
+        reject(new DOMException("the request was aborted", "AbortError"));
+      };
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener("abort", onAbort, { once: true });
+      waiting.push(() => {
+        if (done) return;
+        signal?.removeEventListener("abort", onAbort);
+        resolve(fx.fetch(input, init));
+      });
+    });
+  }) as typeof fetch;
+  return {
+    fetch: fetchFn,
+    state,
+    release(): void {
+      open = true;
+      for (const w of waiting.splice(0)) w();
+    },
+  };
+}
+
+/** Let timers and I/O run until `ready` holds (failing with `what` if it never does). */
+async function until(ready: () => boolean, what: string): Promise<void> {
+  for (let i = 0; !ready(); i++) {
+    if (i > 2000) throw new Error(`never happened: ${what}`);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+/** How `p` settles, failing with `what` if it has not within a few seconds (nothing should hang). */
+async function settled<T>(p: Promise<T>, what: string): Promise<{ value?: T; error?: unknown }> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const hung = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not settle`)), 5000)));
+  try {
+    return await Promise.race([p.then((value) => ({ value }), (error: unknown) => ({ error })), hung]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The closed-form raw image of a 3D item (its positions must be voxel centers). */
+function expectedRaw3D(center: readonly number[], shape: readonly number[]): Float32Array {
+  const [nz, ny, nx] = shape as [number, number, number];
+  const out = new Float32Array(nz * ny * nx);
+  for (let z = 0, i = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++, i++) {
+    const v = [z, y, x].map((j, k) => (center[k]! + (j - (shape[k]! - 1) / 2) * SCALE) / SCALE);
+    check(v.every(Number.isInteger), `raw position ${v} is not a voxel center`);
+    out[i] = v.every((q, k) => q >= 0 && q < RAW_SHAPE[k]!) ? rawAt(v[0]!, v[1]!, v[2]!) : 0;
   }
   return out;
 }
@@ -429,6 +505,99 @@ export const memoryCases = {
       check(openArrays(arrays) === 0, "arrays left open");
     } finally {
       gpu.destroy();
+    }
+  },
+
+  /**
+   * Aborting one dataset's open does not fail another waiting on the same raw array; the shared
+   * open is cancelled only when both abort, and leaves nothing behind.
+   */
+  async abortOneOfTwoSharedOpens(): Promise<void> {
+    const fx = await getFixture();
+    const crop2 = `${fx.rawUrl.replace(RAW_PATH, CROP2_PATH)}/[mito]`;
+    const isRaw = (key: string) => key.includes(`/${RAW_PATH}/`);
+    /** Open a dataset over crop1 and one over crop2 through one registry, both waiting on the raw metadata. */
+    const start = async (gate: ReturnType<typeof gatedFetch>, arrays: ArrayRegistry) => {
+      const [a, b] = [new AbortController(), new AbortController()];
+      const first = CellMapDataset.open<"raw", "gt">(await options({ arrays, targetPath: `${fx.cropUrl}/[mito]`, storeOptions: { fetch: gate.fetch }, signal: a.signal }));
+      const second = CellMapDataset.open<"raw", "gt">(await options({ arrays, targetPath: crop2, storeOptions: { fetch: gate.fetch }, signal: b.signal }));
+      // A dataset asks for its raw array before its labels: once crop2's metadata is asked for,
+      // the second dataset waits on the raw open the first one started.
+      await until(() => gate.state.held > 0 && gate.state.keys.some((k) => k.includes(CROP2_PATH)), "both datasets waiting on the raw metadata");
+      return { first, second, a, b };
+    };
+
+    // Abort the first: it fails at once, the second opens and reads right.
+    const gate = gatedFetch(fx, isRaw);
+    const arrays = new ArrayRegistry();
+    const one = await start(gate, arrays);
+    one.a.abort();
+    const r1 = await settled(one.first, "the aborted open");
+    check(isCellMapError(r1.error, "aborted"), `the aborted dataset's open gave ${r1.error === undefined ? "a dataset" : String(r1.error)}`);
+    check(gate.state.aborted === 0, "aborting one of two callers cancelled the shared raw open");
+    gate.release();
+    const r2 = await settled(one.second, "the other open");
+    check(r2.value !== undefined, `the other dataset failed: ${String(r2.error)}`);
+    const ds = r2.value!;
+    try {
+      check(gate.state.held === 1, `the raw metadata was held ${gate.state.held} times: the two datasets did not share one open`);
+      check(openArrays(arrays) === 2 && arrays.refs(ds.input) === 1, `registry: ${openArrays(arrays)} arrays (expected raw and crop2's mito), raw refs ${arrays.refs(ds.input)}`);
+      check(ds.length > 2, `${ds.length} samples`);
+      for (const i of [0, Math.floor(ds.length / 2), ds.length - 1]) {
+        const item = await ds.get(i);
+        sameArray(item.raw.data, expectedRaw3D(item.center, [2, 4, 4]), `raw of sample ${i}`);
+      }
+    } finally {
+      ds.destroy();
+    }
+    check(openArrays(arrays) === 0, `${openArrays(arrays)} arrays left open`);
+
+    // Abort both: the shared open is cancelled, nothing stays in the registry and no request follows.
+    const gate2 = gatedFetch(fx, isRaw);
+    const arrays2 = new ArrayRegistry();
+    const two = await start(gate2, arrays2);
+    two.a.abort();
+    check(isCellMapError((await settled(two.first, "the first aborted open")).error, "aborted"), "the first aborted open did not give an AbortedError");
+    check(gate2.state.aborted === 0, "the raw open was cancelled while the second dataset still waited on it");
+    two.b.abort();
+    check(isCellMapError((await settled(two.second, "the second aborted open")).error, "aborted"), "the second aborted open did not give an AbortedError");
+    await until(() => gate2.state.aborted === 1, "the shared raw open cancelled once both datasets aborted");
+    check(openArrays(arrays2) === 0, `${openArrays(arrays2)} arrays left in the registry after both opens aborted`);
+    const calls = gate2.state.calls;
+    const served = totalRequests(fx);
+    gate2.release();
+    for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 1));
+    check(gate2.state.calls === calls && totalRequests(fx) === served, `${gate2.state.calls - calls} requests after both opens were aborted`);
+
+    // An open that completes after every caller aborted (its store ignores the abort) is destroyed.
+    let heldArrayMeta = 0;
+    const gate3 = gatedFetch(fx, (key) => isRaw(key) && key.endsWith("/s0/.zarray") && ++heldArrayMeta === 2, true);
+    const arrays3 = new ArrayRegistry();
+    const destroyed: string[] = [];
+    const destroy = CellMapArray.prototype.destroy;
+    CellMapArray.prototype.destroy = function (this: CellMapArray) {
+      destroyed.push(this.url);
+      destroy.call(this);
+    };
+    try {
+      const c = new AbortController();
+      const opening = arrays3.open(fx.rawUrl, { device: "cpu", workers: 0, storeOptions: { fetch: gate3.fetch }, signal: c.signal });
+      await until(() => gate3.state.held === 1, "the raw array's last metadata read held");
+      c.abort();
+      check(isCellMapError((await settled(opening, "the aborted open")).error, "aborted"), "the aborted open did not give an AbortedError");
+      check(openArrays(arrays3) === 0, "the abandoned open stayed in the registry");
+      gate3.release();
+      await until(() => destroyed.length > 0, "the array that opened after its caller aborted destroyed");
+      const destroys = () => destroyed.length;
+      check(destroys() === 1 && destroyed[0] === fx.rawUrl, `destroyed: ${destroyed.join()}`);
+      check(openArrays(arrays3) === 0, "the late array entered the registry");
+      // The registry still opens that array afresh.
+      const again = await arrays3.open(fx.rawUrl, { device: "cpu", workers: 0, storeOptions: { fetch: gate3.fetch } });
+      check(openArrays(arrays3) === 1 && arrays3.refs(again) === 1, "the registry did not open the array again");
+      arrays3.release(again);
+      check(openArrays(arrays3) === 0 && destroys() === 2, "releasing the reopened array did not free it");
+    } finally {
+      CellMapArray.prototype.destroy = destroy;
     }
   },
 };
