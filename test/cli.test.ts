@@ -88,7 +88,7 @@ describe("cellmap-data", () => {
     const r = await cli("--help");
     expect(r.code).toBe(0);
     for (const line of [/cellmap-data info <url-or-path>/, /cellmap-data sample <url-or-path> --center=z,y,x/,
-      /cellmap-data batch --config=FILE\.json \[--batch-size=N\] \[--seed=S\] \[--epoch=E\]\s+\[--index=i,j,\.\.\.\] \[--device=gpu\|cpu\] \[--out-dir=DIR\] \[--png\]/,
+      /cellmap-data batch --config=FILE\.json \[--batch-size=N\] \[--seed=S\] \[--epoch=E\]\s+\[--index=i,j,\.\.\.\] \[--device=gpu\|cpu\] \[--out-dir=DIR\] \[--png\]\s+\[--sampler=random\|sequential\|weighted\|classBalanced\]/,
       /cellmap-data link <url> \[--center=z,y,x\] \[--labels=url,\.\.\.\] \[--base=URL\]/]) {
       expect(r.stdout).toMatch(line);
     }
@@ -111,9 +111,9 @@ const npy = (path: string) => {
 const json = (path: string) => JSON.parse(readFileSync(path, "utf8"));
 const sampleOf = (data: Float32Array, b: number, n: number) => data.subarray(b * n, (b + 1) * n);
 
-async function firstLoaderBatch(seed: number, batchSize: number) {
+async function firstLoaderBatch(seed: number, batchSize: number, sampler: "random" | "sequential" | "weighted" | "classBalanced" = "random") {
   const ds = await CellMapDataset.open({ ...inProcessOptions(dsDir), seed });
-  const loader = new CellMapDataLoader(ds, { batchSize, seed, iterationsPerEpoch: 1 });
+  const loader = new CellMapDataLoader(ds, { batchSize, seed, sampler, iterationsPerEpoch: 1 });
   for await (const batch of loader) return { ds, batch };
   throw new Error("no batch");
 }
@@ -216,6 +216,46 @@ describe("cellmap-data batch", () => {
     } finally {
       ds.destroy();
     }
+  });
+
+  test("--sampler=sequential reads samples 0, 1, 2 and --sampler=weighted the in-process loader's draw: the .npy files equal CellMapDataLoader with the same sampler, batch.json and the summary name it", async () => {
+    for (const [sampler, seed] of [["sequential", 7], ["weighted", 3]] as const) {
+      const out = join(dir, `batch-${sampler}`);
+      const r = await cli("batch", `--config=${config}`, "--device=cpu", `--sampler=${sampler}`, `--seed=${seed}`, "--batch-size=3", `--out-dir=${out}`);
+      expect(r.code, r.stderr).toBe(0);
+      const info = json(join(out, "batch.json"));
+      expect(info.sampler).toBe(sampler);
+      expect(r.stdout).toContain(`(${sampler} sampler, seed ${seed}, epoch 0, cpu)`);
+      const { ds, batch } = await firstLoaderBatch(seed, 3, sampler);
+      try {
+        if (sampler === "sequential") expect(info.indices).toEqual([0, 1, 2]);
+        expect(info.indices).toEqual(batch.idx);
+        expect(info.centers).toEqual(batch.center);
+        expect(r.stdout).toContain(`indices ${batch.idx.join(", ")}`);
+        const raw = npy(join(out, "raw.npy"));
+        const gt = npy(join(out, "gt.npy"));
+        expect(raw.shape).toEqual([3, 1, 4, 8, 8]);
+        expect(Array.from(raw.data)).toEqual(Array.from(batch.raw.data));
+        expect(Array.from(gt.data)).toEqual(Array.from(batch.gt.data));
+      } finally {
+        ds.destroy();
+      }
+    }
+    // The default stays random, and says so.
+    const d = await cli("batch", `--config=${config}`, "--device=cpu", "--batch-size=1", `--out-dir=${join(dir, "batch-default")}`);
+    expect(d.code, d.stderr).toBe(0);
+    expect(json(join(dir, "batch-default", "batch.json")).sampler).toBe("random");
+  });
+
+  test("a bad --sampler, or --sampler with --index, exits 2 naming --sampler", async () => {
+    const bad = await cli("batch", `--config=${config}`, "--device=cpu", "--sampler=shuffled", `--out-dir=${join(dir, "never")}`);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--sampler must be "random", "sequential", "weighted" or "classBalanced" \(got "shuffled"\)/);
+    expect(bad.stderr.trim().split("\n")).toHaveLength(1);
+    const both = await cli("batch", `--config=${config}`, "--device=cpu", "--sampler=sequential", "--index=0,1", `--out-dir=${join(dir, "never")}`);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--sampler cannot be given with --index/);
+    expect(() => readFileSync(join(dir, "never", "batch.json"))).toThrow();
   });
 
   const badConfigs: Array<[string, Record<string, unknown>, RegExp]> = [

@@ -1,12 +1,14 @@
 /**
  * `cellmap-data batch`: open a dataset from a JSON config, draw one batch as the loader would
- * feed a network, and write it out: one float32 `.npy` per array (`[B, C, ...]`), `batch.json`
- * (indices, centers and each sample's drawn plan) and, with `--png`, the batch figure.
+ * feed a network (with the sampler of `--sampler`), and write it out: one float32 `.npy` per
+ * array (`[B, C, ...]`), `batch.json` (sampler, indices, centers and each sample's drawn plan)
+ * and, with `--png`, the batch figure.
  * @module
  */
 
 import { rngFor } from "../augment/rng.ts";
 import { CellMapDataLoader } from "../dataset/dataloader.ts";
+import type { SamplerKind } from "../dataset/samplers.ts";
 import { CellMapDataset, type SamplePlan } from "../dataset/dataset.ts";
 import type { ArrayData } from "../dataset/types.ts";
 import { ArgumentError } from "../errors.ts";
@@ -21,7 +23,10 @@ import type { CliIo } from "./io.ts";
 import { nodeFs, nodePath } from "./node-fs.ts";
 
 /** Options of `batch` known on the command line. */
-export const BATCH_OPTIONS = ["config", "batch-size", "seed", "epoch", "index", "device", "out-dir", "png"] as const;
+export const BATCH_OPTIONS = ["config", "batch-size", "seed", "epoch", "index", "sampler", "device", "out-dir", "png"] as const;
+
+/** The values of `--sampler`: the `sampler` option of `CellMapDataLoader`. */
+export const SAMPLERS: readonly SamplerKind[] = ["random", "sequential", "weighted", "classBalanced"];
 
 /** Voxel fractions of one class in a batch. */
 export interface ClassFractions {
@@ -146,6 +151,12 @@ export async function batchCommand(args: ParsedArgs, io: CliIo): Promise<number>
     }
   }
   const batchSize = indices?.length ?? batchSizeOpt ?? 4;
+  const samplerText = stringOption(args, "sampler", false);
+  if (samplerText !== undefined && !(SAMPLERS as readonly string[]).includes(samplerText)) {
+    throw new ArgumentError("--sampler", 'must be "random", "sequential", "weighted" or "classBalanced"', samplerText);
+  }
+  if (samplerText !== undefined && indices) throw new ArgumentError("--sampler", "cannot be given with --index, which names the samples itself", samplerText);
+  const sampler = (samplerText ?? "random") as SamplerKind;
   const device = stringOption(args, "device", false) ?? "gpu";
   if (device !== "gpu" && device !== "cpu") throw new ArgumentError("--device", 'must be "gpu" or "cpu"', device);
   const path = await nodePath();
@@ -184,7 +195,7 @@ export async function batchCommand(args: ParsedArgs, io: CliIo): Promise<number>
       }
       plans = indices.map((i) => ds.plan(i, rngFor(seed, epoch, i)));
     } else {
-      const loader = new CellMapDataLoader(ds, { batchSize, seed, epoch, iterationsPerEpoch: 1, prefetch: 1 });
+      const loader = new CellMapDataLoader(ds, { batchSize, seed, epoch, sampler, iterationsPerEpoch: 1, prefetch: 1 });
       let batch: Record<string, unknown> | undefined;
       for await (const b of loader) {
         batch = b as unknown as Record<string, unknown>;
@@ -227,7 +238,7 @@ export async function batchCommand(args: ParsedArgs, io: CliIo): Promise<number>
       device,
       seed,
       epoch,
-      sampler: indices ? "indices" : "random",
+      sampler: indices ? "indices" : sampler,
       batchSize: idx.length,
       length: ds.length,
       grid: { dims: ds.grid.dims, step: ds.grid.step, origin: ds.grid.origin, box: ds.grid.box },
@@ -247,7 +258,7 @@ export async function batchCommand(args: ParsedArgs, io: CliIo): Promise<number>
     const g = ds.grid;
     const lines = [
       `dataset: ${ds.length} samples on a ${g.dims.join(" x ")} grid (z, y, x), step ${g.step.map(fmt).join(", ")}`,
-      `batch: ${idx.length} samples (${indices ? "--index" : `random sampler, seed ${seed}`}, epoch ${epoch}, ${device}): indices ${idx.join(", ")}`,
+      `batch: ${idx.length} samples (${indices ? "--index" : `${sampler} sampler, seed ${seed}`}, epoch ${epoch}, ${device}): indices ${idx.join(", ")}`,
     ];
     for (const [name, a] of Object.entries(arrays)) {
       let lo = Infinity;

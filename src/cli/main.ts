@@ -21,6 +21,7 @@ Usage:
                       [--device=gpu|cpu] [--cache-mb=N] [--workers=N] --out=FILE.npy
   cellmap-data batch --config=FILE.json [--batch-size=N] [--seed=S] [--epoch=E]
                      [--index=i,j,...] [--device=gpu|cpu] [--out-dir=DIR] [--png]
+                     [--sampler=random|sequential|weighted|classBalanced]
   cellmap-data link <url> [--center=z,y,x] [--labels=url,...] [--base=URL]
 
 <url-or-path> is a multiscale group, e.g. https://host/data.zarr/recon-1/em/fibsem-uint8.
@@ -30,8 +31,8 @@ augmentation matrix A, row-major; --pad takes a number or NaN.
 batch opens a dataset from a JSON file of CellMapDataset.open options (inputPath,
 targetPath, classes, inputArrays, targetArrays, spatialTransforms, valueTransforms,
 isTrain, pad, emptyValue as a number or "NaN", ...; local paths relative to the file)
-and draws one batch as the data loader does (random sampler; --index reads those
-samples instead). It writes DIR/<array>.npy (float32 [B, C, ...]), DIR/batch.json
+and draws one batch as the data loader does (--sampler, default random; --index reads
+those samples instead). It writes DIR/<array>.npy (float32 [B, C, ...]), DIR/batch.json
 (indices, centers, each sample's matrix, deformation and value ops) and, with --png,
 DIR/batch.png; DIR defaults to ./cellmap-batch. Defaults: 4 samples, seed from the
 config (else 0), epoch 0, gpu.
