@@ -20,3 +20,4 @@ export {
 export { imageDict, imageGrid, type GridArray, type GridColumn, type ImageGrid, type ImageGridOptions, type ImageGridSource } from "./image-grid.ts";
 export { encodePng, type RgbaImage } from "./png.ts";
 export { classColor, grayColormap, rampColormap, type Colormap, type Rgb } from "./colors.ts";
+export { flowColor, sliceAxes } from "./flow-color.ts";
