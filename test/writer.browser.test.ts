@@ -36,3 +36,6 @@ test("GPU input batches stay on the device and equal the CPU twin", async () => 
   console.log(`[chromium] ${await inputCases.gpuBatchesMatchCpu(memoryPlace())}`);
 });
 test("bad input options, loader options and batch writes raise ArgumentError naming the field", () => inputCases.rejectsBadInputOptions(memoryPlace()));
+test("inference loop with a GPU model: predictions passed as GPUBuffers read back with zarrita at every voxel; unreadable buffers raise ArgumentError naming the field", async () => {
+  console.log(`[chromium] ${await inputCases.gpuPredictions(memoryPlace())}`);
+});

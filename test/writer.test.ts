@@ -124,6 +124,9 @@ test("GPU input batches stay on the device and equal the CPU twin", async () => 
   console.log(`[node] ${await inputCases.gpuBatchesMatchCpu(dir)}`);
 });
 test("bad input options, loader options and batch writes raise ArgumentError naming the field", () => inputCases.rejectsBadInputOptions(dir));
+test("inference loop with a GPU model: predictions passed as GPUBuffers read back with zarrita at every voxel; unreadable buffers raise ArgumentError naming the field", async () => {
+  console.log(`[node] ${await inputCases.gpuPredictions(dir)}`);
+});
 
 // zarr-python reads both the raw volume (written to disk as zarr v2) and the writer's v2 output;
 // scipy.ndimage.map_coordinates (order 1, mode "constant") resamples the raw at every output

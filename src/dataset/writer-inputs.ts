@@ -46,7 +46,10 @@ export interface WriterInputOptions<I extends string = string> {
   readonly inputPad?: number;
   /** Seed of the value transforms' random draws (default 0). */
   readonly seed?: number;
-  /** GPU to sample on; inputs use `device: "gpu"` when given unless `device` says otherwise. */
+  /**
+   * GPU to sample on; inputs use `device: "gpu"` when given unless `device` says otherwise. It is
+   * also where `write` reads back predictions passed as GPU buffers (with or without inputs).
+   */
   readonly gpu?: GpuContext;
   readonly device?: "gpu" | "cpu";
   /** Chunk-cache budget of the raw array, bytes (see CellMapArray). */

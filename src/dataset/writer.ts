@@ -72,13 +72,16 @@ import {
   type WriterArraySpec,
   type WriterGeometry,
 } from "./writer-geometry.ts";
+import type { GpuContext } from "../gpu/context.ts";
 import type { ArrayData, ArraySpec, GpuArrayData } from "./types.ts";
+import { type Prediction, readPredictions } from "./writer-gpu.ts";
 import { type InputTile, resolveWriterInputs, type WriterInputOptions, WriterInputs } from "./writer-inputs.ts";
 import { WriterLoader, type WriterLoaderOptions } from "./writer-loader.ts";
 import { parseProgress, PROGRESS, toBase64, toStored } from "./writer-store.ts";
 
 export type { WorldBounds, WorldRange, WriterArraySpec } from "./writer-geometry.ts";
 export type { WriterInputOptions } from "./writer-inputs.ts";
+export type { GpuPrediction, Prediction } from "./writer-gpu.ts";
 export type { WriterBatch, WriterLoader, WriterLoaderOptions } from "./writer-loader.ts";
 
 /** A target the writer can read back from (for resuming and for chunks shared by tiles). */
@@ -162,6 +165,7 @@ export class CellMapDatasetWriter<I extends string = string> {
   readonly #fingerprint: string;
   readonly #inputs: WriterInputs | undefined;
   readonly #onProgress: ((progress: WriterProgress) => void) | undefined;
+  readonly #gpu: GpuContext | undefined;
   #finished = 0;
   #flushing: Promise<void> | undefined;
   #dirty = false;
@@ -186,6 +190,7 @@ export class CellMapDatasetWriter<I extends string = string> {
     this.#fingerprint = init.fingerprint;
     this.#inputs = init.inputs;
     this.#onProgress = init.options.onProgress;
+    this.#gpu = init.options.gpu;
     this.classes = [...init.options.classes];
     this.ngffVersion = ngffVersionFor(init.options.zarrFormat ?? 3);
     this.tileExtent = [...init.geometry.extent];
@@ -440,21 +445,36 @@ export class CellMapDatasetWriter<I extends string = string> {
    * A batch from {@link loader} is written in one call: `idx` is then the batch's tile list and
    * every array `[B, C, z, y, x]`, tile `b` at `idx[b]`.
    *
+   * A prediction may also stay on the GPU: `{ buffer, byteOffset? }`, f32 values in the same
+   * layout in a `GPUBuffer` of the writer's `gpu` (with `COPY_SRC` or `MAP_READ` usage), read
+   * back here once per call.
+   *
    * @param idx the tile index, or the tile indices of a batch
-   * @param arrays one prediction per target array
+   * @param predictions one prediction per target array: a Float32Array or a {@link GpuPrediction}
    * @param options `signal` stops between chunks (the tile then stays pending)
-   * @throws {ArgumentError} on a wrong index, a missing array or a wrong length
+   * @throws {ArgumentError} on a wrong index, a missing array or a wrong length; for a GPU
+   *   buffer, naming `gpu` when the writer has none, or `arrays.<name>.buffer` when the buffer
+   *   lacks `COPY_SRC`/`MAP_READ` usage or is too small
+   * @example
+   * ```ts
+   * for await (const batch of writer.loader({ batchSize: 4, output: "gpu" })) {
+   *   const out = runModel(batch.raw.buffer); // your WebGPU model: a GPUBuffer [4, C, z, y, x], COPY_SRC
+   *   await writer.write(batch.idx, { pred: { buffer: out } });
+   *   batch.release();
+   * }
+   * ```
    */
-  async write(idx: number | readonly number[], arrays: Readonly<Record<string, Float32Array>>, options: { signal?: AbortSignal } = {}): Promise<void> {
-    if (typeof idx !== "number") return this.#writeBatch(idx, arrays, options);
+  async write(idx: number | readonly number[], predictions: Readonly<Record<string, Prediction>>, options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (typeof idx !== "number") return this.#writeBatch(idx, predictions, options);
     if (this.#closed) throw new ArgumentError("write", "was called after close()");
     const tile = this.tile(idx);
     const C = this.classes.length;
+    const arrays = await this.#onCpu(predictions, 1, options.signal);
     for (const p of this.#geometry.plans) {
       const data = arrays[p.name];
       const n = C * p.shape[0] * p.shape[1] * p.shape[2];
       if (!(data instanceof Float32Array) || data.length !== n) {
-        throw new ArgumentError(`arrays.${p.name}`, `must be a Float32Array of ${C} x ${p.shape.join(" x ")} = ${n} values`, data?.length);
+        throw new ArgumentError(`arrays.${p.name}`, `must be a Float32Array (or { buffer: GPUBuffer }) of ${C} x ${p.shape.join(" x ")} = ${n} values`, data?.length);
       }
     }
     for (const name of Object.keys(arrays)) {
@@ -492,20 +512,29 @@ export class CellMapDatasetWriter<I extends string = string> {
     this.#onProgress?.(progress);
   }
 
+  /** The predictions with those in GPU buffers read back (`B` tiles each); the rest as given. */
+  async #onCpu(predictions: Readonly<Record<string, Prediction>>, B: number, signal: AbortSignal | undefined): Promise<Readonly<Record<string, Float32Array>>> {
+    if (predictions === null || typeof predictions !== "object") throw new ArgumentError("arrays", "must be an object of predictions, one per target array", predictions);
+    const C = this.classes.length;
+    const values = new Map(this.#geometry.plans.map((p) => [p.name, B * C * p.shape[0] * p.shape[1] * p.shape[2]]));
+    return (await readPredictions(predictions, values, this.#gpu, signal)) as Record<string, Float32Array>;
+  }
+
   /** {@link write} for a batch: every array `[B, C, z, y, x]`, split into its tiles. */
-  async #writeBatch(idx: readonly number[], arrays: Readonly<Record<string, Float32Array>>, options: { signal?: AbortSignal }): Promise<void> {
+  async #writeBatch(idx: readonly number[], predictions: Readonly<Record<string, Prediction>>, options: { signal?: AbortSignal }): Promise<void> {
     if (this.#closed) throw new ArgumentError("write", "was called after close()");
     if (!Array.isArray(idx) || idx.length === 0) throw new ArgumentError("idx", "must be a tile index or a non-empty list of them", idx);
     for (const i of idx) this.tile(i);
     if (new Set(idx).size !== idx.length) throw new ArgumentError("idx", "must not repeat a tile", idx);
     const B = idx.length;
     const C = this.classes.length;
+    const arrays = await this.#onCpu(predictions, B, options.signal);
     const per = new Map<string, number>();
     for (const p of this.#geometry.plans) {
       const data = arrays[p.name];
       const n = C * p.shape[0] * p.shape[1] * p.shape[2];
       if (!(data instanceof Float32Array) || data.length !== B * n) {
-        throw new ArgumentError(`arrays.${p.name}`, `must be a Float32Array of ${B} x ${C} x ${p.shape.join(" x ")} = ${B * n} values (one [C, z, y, x] per tile)`, data?.length);
+        throw new ArgumentError(`arrays.${p.name}`, `must be a Float32Array (or { buffer: GPUBuffer }) of ${B} x ${C} x ${p.shape.join(" x ")} = ${B * n} values (one [C, z, y, x] per tile)`, data?.length);
       }
       per.set(p.name, n);
     }

@@ -26,3 +26,4 @@ Deno.test("writer: inference loop: loader -> model -> write reads back as the mo
 Deno.test("writer: a rerun after a partial loop visits only the pending tiles", () => inTempDir(inputCases.rerunVisitsPendingTiles));
 Deno.test("writer: GPU input batches stay on the device and equal the CPU twin", () => inTempDir(inputCases.gpuBatchesMatchCpu));
 Deno.test("writer: bad input options, loader options and batch writes raise ArgumentError naming the field", () => inTempDir(inputCases.rejectsBadInputOptions));
+Deno.test("writer: inference loop with a GPU model: predictions passed as GPUBuffers read back with zarrita at every voxel; unreadable buffers raise ArgumentError naming the field", () => inTempDir(inputCases.gpuPredictions));

@@ -438,6 +438,55 @@ async function collect(loader: AsyncIterable<Pick<WriterBatch, "idx" | "center" 
   return out;
 }
 
+/** Buffer usage bits (numbers, so that no runtime needs the GPUBufferUsage global). */
+const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80 } as const;
+
+/**
+ * A WebGPU "model" written independently of the library: one compute pass that applies
+ * {@link modelOf} to the center 4³ of each `[1, 6, 6, 6]` input, `[B, 2, 4, 4, 4]` f32 out, into
+ * `output` from word `outWord` on.
+ */
+const GPU_MODEL = /* wgsl */ `
+struct Params { count: u32, outWord: u32 }
+@group(0) @binding(0) var<storage, read> input: array<f32>;
+@group(0) @binding(1) var<storage, read_write> output: array<f32>;
+@group(0) @binding(2) var<uniform> params: Params;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) id: vec3u) {
+  let i = id.x;
+  if (i >= params.count) { return; }
+  let x = i % 4u;
+  let y = (i / 4u) % 4u;
+  let z = (i / 16u) % 4u;
+  let c = (i / 64u) % 2u;
+  let b = i / 128u;
+  let v = input[b * 216u + ((z + 1u) * 6u + (y + 1u)) * 6u + (x + 1u)];
+  var r = 0.5 * v;
+  if (c == 0u) { r = select(0.0, 1.0, v > ${THRESHOLD}); }
+  output[params.outWord + i] = r;
+}`;
+
+/** Run {@link GPU_MODEL} on a batch's input buffer; the predictions land in `output` at byte `outByte`. */
+function runGpuModel(gpu: GpuContext, input: GPUBuffer, B: number, output: GPUBuffer, outByte: number): void {
+  const device = gpu.device;
+  const module = device.createShaderModule({ label: "test model", code: GPU_MODEL });
+  const pipeline = device.createComputePipeline({ label: "test model", layout: "auto", compute: { module, entryPoint: "main" } });
+  const params = device.createBuffer({ label: "test model params", size: 16, usage: USAGE.UNIFORM | USAGE.COPY_DST });
+  device.queue.writeBuffer(params, 0, new Uint32Array([B * 128, outByte / 4, 0, 0]));
+  const bind = device.createBindGroup({
+    layout: pipeline.getBindGroupLayout(0),
+    entries: [{ binding: 0, resource: { buffer: input } }, { binding: 1, resource: { buffer: output } }, { binding: 2, resource: { buffer: params } }],
+  });
+  const encoder = device.createCommandEncoder({ label: "test model" });
+  const pass = encoder.beginComputePass();
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(0, bind);
+  pass.dispatchWorkgroups(Math.ceil((B * 128) / 64));
+  pass.end();
+  device.queue.submit([encoder.finish()]);
+  params.destroy();
+}
+
 export const writerInputCases = {
   /**
    * `get(idx)` and the loader read two input arrays around every tile center: one off the raw
@@ -684,5 +733,97 @@ export const writerInputCases = {
     check(isCellMapError(aborted, "aborted"), `an aborted loader: ${String(aborted)}`);
     await w.close();
     await expectArgumentError(() => w.get(0), "writer");
+  },
+
+  /**
+   * The inference loop with the model on the GPU: `output: "gpu"` batches go through a compute
+   * shader whose output stays in a GPUBuffer, passed to `write` as it is (a batch from a
+   * COPY_SRC buffer at a byte offset, a batch from a MAP_READ buffer, tiles one by one);
+   * zarrita reads back the model on the formula's input at every voxel. Buffers the writer
+   * cannot read give ArgumentErrors naming the field, and record nothing.
+   */
+  async gpuPredictions(where: string | WriterPlace): Promise<string> {
+    const place = await placeOf(where);
+    const raw = await getRaw();
+    return withGpu("gpu", async (gpu) => {
+      const ctx = gpu!;
+      const device = ctx.device;
+      const o = inferenceOptions(place, "gpu-pred.zarr", raw, { gpu: ctx });
+      const writer = await CellMapDatasetWriter.create(o);
+      const TILE_BYTES = 4 * 2 * 64; // [2, 4, 4, 4] f32
+      const made: GPUBuffer[] = [];
+      const buffer = (size: number, usage: number, label: string) => {
+        const b = device.createBuffer({ label, size, usage });
+        made.push(b);
+        return b;
+      };
+      try {
+        let k = 0;
+        const modes: string[] = [];
+        for await (const batch of writer.loader({ batchSize: 5, output: "gpu" })) {
+          const B = batch.idx.length;
+          const input = (batch["raw"] as unknown as { buffer: GPUBuffer }).buffer;
+          check(input !== undefined && typeof input.mapAsync === "function", "an output: \"gpu\" batch holds no GPUBuffer");
+          const mode = k % 3;
+          if (mode === 0) {
+            // A batch [B, 2, 4, 4, 4] at byte 256 of a larger COPY_SRC buffer.
+            const out = buffer(256 + B * TILE_BYTES + 64, USAGE.STORAGE | USAGE.COPY_SRC, "model output");
+            runGpuModel(ctx, input, B, out, 256);
+            await writer.write(batch.idx, { pred: { buffer: out, byteOffset: 256 } });
+            modes.push("batch, COPY_SRC");
+          } else if (mode === 1) {
+            // A MAP_READ buffer (no COPY_SRC) at byte 4, filled by copyBufferToBuffer.
+            const out = buffer(B * TILE_BYTES, USAGE.STORAGE | USAGE.COPY_SRC, "model output");
+            runGpuModel(ctx, input, B, out, 0);
+            const mappable = buffer(4 + B * TILE_BYTES, USAGE.MAP_READ | USAGE.COPY_DST, "mappable output");
+            const encoder = device.createCommandEncoder();
+            encoder.copyBufferToBuffer(out, 0, mappable, 4, B * TILE_BYTES);
+            device.queue.submit([encoder.finish()]);
+            await writer.write(batch.idx, { pred: { buffer: mappable, byteOffset: 4 } });
+            check(mappable.mapState === undefined || mappable.mapState === "unmapped", `the writer left the buffer ${mappable.mapState}`);
+            modes.push("batch, MAP_READ");
+          } else {
+            // One tile at a time: [2, 4, 4, 4] each, at its own offset.
+            const out = buffer(B * TILE_BYTES, USAGE.STORAGE | USAGE.COPY_SRC, "model output");
+            runGpuModel(ctx, input, B, out, 0);
+            for (const [b, idx] of batch.idx.entries()) await writer.write(idx, { pred: { buffer: out, byteOffset: b * TILE_BYTES } });
+            modes.push("tiles, COPY_SRC");
+          }
+          batch.release();
+          k++;
+        }
+        check(k === 6 && writer.finishedCount === 27, `${k} batches, ${writer.finishedCount} tiles finished`);
+        await writer.close();
+        let checked = 0;
+        for (const [c, cls] of o.classes.entries()) checked += (await verifyClass(await place.location(o), cls, c, o, undefined, expectedOutput)).checked;
+        check(checked === 2 * 12 * 12 * 12, `${checked} voxels checked`);
+
+        // Buffers the writer cannot read: typed errors, nothing recorded.
+        const fresh = await CellMapDatasetWriter.create({ ...o, path: `${o.path}-bad` });
+        const ok = buffer(2 * TILE_BYTES, USAGE.STORAGE | USAGE.COPY_SRC, "good");
+        await expectArgumentError(() => fresh.write(0, { pred: { buffer: buffer(TILE_BYTES, USAGE.STORAGE, "storage only"), byteOffset: 0 } }), "arrays.pred.buffer");
+        await expectArgumentError(() => fresh.write(0, { pred: { buffer: buffer(TILE_BYTES - 4, USAGE.STORAGE | USAGE.COPY_SRC, "short") } }), "arrays.pred.buffer");
+        await expectArgumentError(() => fresh.write(0, { pred: { buffer: ok, byteOffset: TILE_BYTES + 4 } }), "arrays.pred.buffer");
+        await expectArgumentError(() => fresh.write([0, 1, 2], { pred: { buffer: ok } }), "arrays.pred.buffer");
+        await expectArgumentError(() => fresh.write(0, { pred: { buffer: ok, byteOffset: 2 } }), "arrays.pred.byteOffset");
+        await expectArgumentError(() => fresh.write(0, { pred: { buffer: ok, byteOffset: -4 } }), "arrays.pred.byteOffset");
+        await expectArgumentError(() => fresh.write([0, 1], { pred: { buffer: ok }, other: { buffer: ok } }), "arrays.other");
+        const mapped = buffer(TILE_BYTES, USAGE.MAP_READ | USAGE.COPY_DST, "mapped");
+        await mapped.mapAsync(1);
+        await expectArgumentError(() => fresh.write(0, { pred: { buffer: mapped } }), "arrays.pred.buffer");
+        mapped.unmap();
+        check(fresh.finishedCount === 0 && !fresh.isFinished(0), "refused GPU writes recorded a tile");
+        await fresh.close();
+        // A writer without a GpuContext cannot read a GPUBuffer.
+        const { gpu: _g, device: _d, ...cpuOptions } = o;
+        const noGpu = await CellMapDatasetWriter.create({ ...cpuOptions, path: `${o.path}-nogpu` } as DatasetWriterOptions);
+        await expectArgumentError(() => noGpu.write(0, { pred: { buffer: ok } }), "gpu");
+        check(noGpu.finishedCount === 0, "a refused write recorded a tile");
+        await noGpu.close();
+        return `${checked} output voxels equal the GPU model on the input (${modes.join("; ")})`;
+      } finally {
+        for (const b of made) b.destroy();
+      }
+    });
   },
 };
