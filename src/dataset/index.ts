@@ -22,6 +22,8 @@ export type { ArrayData, ArrayRequest, ArraySpec, CellposeTargetOptions, TargetA
 export {
   CellMapDatasetWriter,
   type DatasetWriterOptions,
+  type GpuPrediction,
+  type Prediction,
   type ReadWriteTarget,
   type WorldBounds,
   type WorldRange,
