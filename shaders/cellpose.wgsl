@@ -1,5 +1,7 @@
 // Cellpose flow targets of one channel of a label batch [batch, channels, z, y, x] into flows
-// [batch, 3, z, y, x]. Host side: src/gpu/cellpose.ts. CPU twin: src/reference/cellpose.ts.
+// [batch, 3, z, y, x]; for 2D images (`planar`, nz = 1) flows [batch, 2, y, x] with cellpose's 2D
+// rules (3x3 mean, 2 * (extent + 1) iterations). Host side: src/gpu/cellpose.ts. CPU twin:
+// src/reference/cellpose.ts.
 //
 // One thread per voxel of a group of `count` samples (flat index g = sample * voxels + voxel),
 // in this order of dispatches:
@@ -32,6 +34,10 @@ struct Params {
   maxIterations: u32, // steps recorded (threads of `plan`)
   gridX: u32,         // workgroups of a voxel dispatch
   gridY: u32,
+  planar: u32,        // 1: 2D images (nz = 1), flows (y, x); 0: volumes, flows (z, y, x)
+  pad0: u32,
+  pad1: u32,
+  pad2: u32,
 }
 
 struct Step {
@@ -93,6 +99,17 @@ fn neighbor(g: u32, p: vec3u, k: u32) -> u32 {
     return g - strides[axis];
   }
   return BACKGROUND;
+}
+
+// 3x3 neighbor k of pixel g of a 2D image (nz = 1), in cellpose's order (dy, dx): (-1, 0), (+1, 0),
+// (0, -1), (0, +1), (-1, -1), (-1, +1), (+1, -1), (+1, +1); BACKGROUND outside the image.
+fn planarNeighbor(g: u32, p: vec3u, k: u32) -> u32 {
+  var dy = array<i32, 8>(-1, 1, 0, 0, -1, -1, 1, 1);
+  var dx = array<i32, 8>(0, 0, -1, 1, -1, 1, -1, 1);
+  let y = i32(p.y) + dy[k];
+  let x = i32(p.z) + dx[k];
+  if (y < 0 || y >= i32(params.ny) || x < 0 || x >= i32(params.nx)) { return BACKGROUND; }
+  return u32(i32(g) + dy[k] * i32(params.nx) + dx[k]);
 }
 
 // ---- objects: union-find with atomicMin, every link points to a lower index ----
@@ -269,12 +286,12 @@ fn finalize(@builtin(global_invocation_id) gid: vec3u) {
   var n = params.iterations;
   if (n == 0u && atomicLoad(&perSample[s + 3u]) != 0u) {
     var sum = 0u;
-    for (var a = 0u; a < 3u; a++) {
+    for (var a = params.planar; a < 3u; a++) { // 2D: the y and x axes only
       let lo = ~atomicLoad(&perSample[s + a]);
       let hi = atomicLoad(&perSample[s + 3u + a]) - 1u;
       sum += hi - lo + 2u;
     }
-    n = 6u * sum;
+    n = select(6u, 2u, params.planar == 1u) * sum;
   }
   atomicStore(&perSample[s + 6u], n);
   atomicMax(&perSample[params.count * SAMPLE_WORDS], n);
@@ -293,6 +310,7 @@ fn plan(@builtin(global_invocation_id) gid: vec3u) {
 // ---- heat and flows ----
 
 const INV7: u32 = 0x3e124925u;       // float32 1/7
+const INV9: u32 = 0x3de38e39u;       // float32 1/9
 const MIN_NORMAL: u32 = 0x00800000u; // 2^-126; smaller results are flushed to 0
 
 // Heat of voxel j as the step reads it: +1 at a center.
@@ -314,13 +332,24 @@ fn diffuse(@builtin(global_invocation_id) gid: vec3u) {
   let id = c & ~CENTER;
   let p = coords(g);
   var s = heatIn(src, g, c);
-  for (var k = 0u; k < 6u; k++) {
-    let j = neighbor(g, p, k);
-    if (j == BACKGROUND) { continue; }
-    let cj = atomicLoad(&comp[j]);
-    if ((cj & ~CENTER) == id) { s = s + heatIn(src, j, cj); }
+  var t = 0.0;
+  if (params.planar == 1u) {
+    for (var k = 0u; k < 8u; k++) {
+      let j = planarNeighbor(g, p, k);
+      if (j == BACKGROUND) { continue; }
+      let cj = atomicLoad(&comp[j]);
+      if ((cj & ~CENTER) == id) { s = s + heatIn(src, j, cj); }
+    }
+    t = s * bitcast<f32>(INV9);
+  } else {
+    for (var k = 0u; k < 6u; k++) {
+      let j = neighbor(g, p, k);
+      if (j == BACKGROUND) { continue; }
+      let cj = atomicLoad(&comp[j]);
+      if ((cj & ~CENTER) == id) { s = s + heatIn(src, j, cj); }
+    }
+    t = s * bitcast<f32>(INV7);
   }
-  var t = s * bitcast<f32>(INV7);
   if (t < bitcast<f32>(MIN_NORMAL)) { t = 0.0; }
   heat[(1u - (i & 1u)) * n + g] = t;
 }
@@ -332,14 +361,15 @@ fn gradient(@builtin(global_invocation_id) gid: vec3u) {
   if (g >= n) { return; }
   let b = g / params.voxels;
   let v = g - b * params.voxels;
-  let out = params.outOffset + b * 3u * params.voxels + v;
+  let planar = params.planar == 1u;
+  let out = params.outOffset + b * (3u - params.planar) * params.voxels + v;
   let c = atomicLoad(&comp[g]);
   if (c == 0u) {
     let x = labelAt(g);
     let f = select(0.0, x, isNan(x));
     flows[out] = f;
     flows[out + params.voxels] = f;
-    flows[out + 2u * params.voxels] = f;
+    if (!planar) { flows[out + 2u * params.voxels] = f; }
     return;
   }
   let base = (atomicLoad(&perSample[b * SAMPLE_WORDS + 6u]) & 1u) * n;
@@ -357,6 +387,11 @@ fn gradient(@builtin(global_invocation_id) gid: vec3u) {
   if (m > 0.0) {
     let u = d / m;
     f = u / sqrt(u.x * u.x + u.y * u.y + u.z * u.z);
+  }
+  if (planar) { // d.x is 0: the (y, x) components
+    flows[out] = f.y;
+    flows[out + params.voxels] = f.z;
+    return;
   }
   flows[out] = f.x;
   flows[out + params.voxels] = f.y;

@@ -1,8 +1,9 @@
 // The CPU twin of the cellpose flows (src/reference/cellpose.ts) against an independent numpy
 // implementation of cellpose's masks_to_flows_gpu_3d (float64): centers as the object voxel nearest
 // to the mean position, heat diffusion with the 7-point mean restricted to the object, normalized
-// central differences. The GPU is compared with the twin in test/cellpose.test.ts (and the Deno
-// and Chromium suites).
+// central differences; and of cellpose's 2D masks_to_flows_gpu: the 3x3 (9-point) mean, 2 * extent
+// iterations, flows (y, x). The GPU is compared with the twin in test/cellpose.test.ts (and the
+// Deno and Chromium suites).
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,7 +13,7 @@ import { decodeNpy, encodeNpy } from "../src/io/npy.ts";
 import { cellposeFlowsReference, type CellposeMode } from "../src/reference/cellpose.ts";
 import { PYTHON } from "./helpers/python.ts";
 
-type Shape = [number, number, number];
+type Shape = [number, number, number] | [number, number];
 
 // The oracle, written from cellpose's definition. `masks`: 0 background, ids 1..N.
 const ORACLE = String.raw`
@@ -20,9 +21,44 @@ import sys, json, numpy as np, scipy.ndimage as ndi
 
 def cellpose_niter(masks):
     ext = [sum(s.stop - s.start + 1 for s in sl) for sl in ndi.find_objects(masks) if sl is not None]
-    return 6 * max(ext)
+    return (6 if masks.ndim == 3 else 2) * max(ext)
+
+# cellpose's 2D stencil: the pixel, then (dy, dx) in this order; the mean is over all 9.
+STENCIL_2D = [(0, 0), (-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (-1, 1), (1, -1), (1, 1)]
+
+def masks_to_flows_2d(masks, n_iter, mask_gradient):
+    mp = np.pad(masks, 1)
+    y, x = np.nonzero(mp)
+    ny = np.stack([y + dy for dy, _ in STENCIL_2D])
+    nx = np.stack([x + dx for _, dx in STENCIL_2D])
+    centers = []
+    for i, sl in enumerate(ndi.find_objects(masks)):
+        if sl is None:
+            continue
+        yi, xi = np.nonzero(masks[sl] == i + 1)
+        k = np.argmin((yi - yi.mean()) ** 2 + (xi - xi.mean()) ** 2)
+        centers.append((yi[k] + sl[0].start + 1, xi[k] + sl[1].start + 1))
+    cy, cx = np.array(centers).T
+    same = mp[ny, nx] == mp[ny[0], nx[0]]
+    T = np.zeros(mp.shape)
+    for _ in range(n_iter):
+        T[cy, cx] += 1
+        T[ny[0], nx[0]] = (T[ny, nx] * same).mean(axis=0)
+    g = T[ny[1:5], nx[1:5]]  # y - 1, y + 1, x - 1, x + 1
+    if mask_gradient:
+        g = g * same[1:5]
+    mu = np.stack([g[1] - g[0], g[3] - g[2]])
+    raw = np.sqrt((mu ** 2).sum(axis=0))
+    mu = mu / (1e-60 + raw)
+    flows = np.zeros((2,) + masks.shape)
+    flows[:, y - 1, x - 1] = mu
+    weak = np.zeros(masks.shape, dtype=np.float64)
+    weak[y - 1, x - 1] = raw <= 1e-6 * T[y, x]
+    return flows, weak
 
 def masks_to_flows(masks, n_iter, mask_gradient):
+    if masks.ndim == 2:
+        return masks_to_flows_2d(masks, n_iter, mask_gradient)
     mp = np.pad(masks, 1)
     z, y, x = np.nonzero(mp)
     nz = np.stack([z, z + 1, z - 1, z, z, z, z])
@@ -88,7 +124,14 @@ interface OracleCase {
   maskGradient: boolean;
 }
 
-function volume(shape: Shape, fill: (z: number, y: number, x: number) => number): Float32Array {
+function image(shape: [number, number], fill: (y: number, x: number) => number): Float32Array {
+  const [Y, X] = shape;
+  const out = new Float32Array(Y * X);
+  for (let y = 0; y < Y; y++) for (let x = 0; x < X; x++) out[y * X + x] = fill(y, x);
+  return out;
+}
+
+function volume(shape: [number, number, number], fill: (z: number, y: number, x: number) => number): Float32Array {
   const [Z, Y, X] = shape;
   const out = new Float32Array(Z * Y * X);
   for (let z = 0; z < Z; z++) for (let y = 0; y < Y; y++) for (let x = 0; x < X; x++) out[(z * Y + y) * X + x] = fill(z, y, x);
@@ -115,11 +158,26 @@ const twoBlobs = volume([9, 10, 18], (z, y, x) => {
   return inBall([z, y, x], [4, 5, 4], 3) || inBall([z, y, x], [5, 4, 13], 3.5) ? 1 : 0;
 });
 
+const disks = image([19, 23], (y, x) => (inBall([y, x], [8, 8], 5.5) || inBall([y, x], [11, 14], 4.2) || inBall([y, x], [5, 14], 3) ? 1 : 0));
+const touching2d = image([16, 25], (y, x) => {
+  if (inBall([y, x], [8, 7], 5.4)) return 3;
+  if (y >= 2 && y <= 13 && x >= 12 && x <= 21) return 9;
+  if (inBall([y, x], [13, 2], 1.5)) return 5;
+  return 0;
+});
+const twoDisks = image([14, 26], (y, x) => {
+  if (y === 0 && x < 6) return NaN;
+  return inBall([y, x], [6, 6], 4.5) || inBall([y, x], [7, 18], 5.2) ? 1 : 0;
+});
+
 const CASES: OracleCase[] = [
   { name: "one_blob_binary", shape: [10, 12, 14], labels: blob, mode: "binary", explicitIterations: false, maskGradient: false },
   { name: "separate_instances", shape: [9, 12, 16], labels: separate, mode: "instances", explicitIterations: true, maskGradient: false },
   { name: "touching_instances", shape: [8, 10, 16], labels: touching, mode: "instances", explicitIterations: true, maskGradient: true },
   { name: "two_blobs_binary_nan", shape: [9, 10, 18], labels: twoBlobs, mode: "binary", explicitIterations: false, maskGradient: false },
+  { name: "disks_2d_binary", shape: [19, 23], labels: disks, mode: "binary", explicitIterations: false, maskGradient: false },
+  { name: "touching_instances_2d", shape: [16, 25], labels: touching2d, mode: "instances", explicitIterations: true, maskGradient: true },
+  { name: "two_disks_2d_binary_nan", shape: [14, 26], labels: twoDisks, mode: "binary", explicitIterations: false, maskGradient: false },
 ];
 
 const hasScipy = spawnSync(PYTHON, ["-c", "import numpy, scipy.ndimage"], { stdio: "ignore" }).status === 0;
@@ -145,11 +203,13 @@ describe("the CPU twin matches a numpy cellpose oracle", () => {
   /** Ours against the oracle: NaN and zeros exactly, elsewhere the same direction. */
   function compare(c: OracleCase, got: Float32Array, want: Float64Array, weak: Float64Array): { voxels: number; minCos: number } {
     const V = c.labels.length;
+    const C = c.shape.length;
+    expect(got.length, "flow channels").toBe(C * V);
     let voxels = 0;
     let minCos = 1;
     for (let i = 0; i < V; i++) {
-      const g = [got[i]!, got[V + i]!, got[2 * V + i]!];
-      const w = [want[i]!, want[V + i]!, want[2 * V + i]!];
+      const g = Array.from({ length: C }, (_, k) => got[k * V + i]!);
+      const w = Array.from({ length: C }, (_, k) => want[k * V + i]!);
       if (Number.isNaN(c.labels[i]!)) {
         expect(g.every(Number.isNaN) && w.every(Number.isNaN), `voxel ${i}: ${g} / ${w}, expected NaN`).toBe(true);
         continue;
@@ -161,7 +221,7 @@ describe("the CPU twin matches a numpy cellpose oracle", () => {
       const len = Math.hypot(...g);
       expect(len === 0 || Math.abs(len - 1) < 1e-5, `voxel ${i}: flow length ${len}`).toBe(true);
       if (weak[i] === 1) continue;
-      const cos = g[0]! * w[0]! + g[1]! * w[1]! + g[2]! * w[2]!;
+      const cos = g.reduce((s, v, k) => s + v * w[k]!, 0);
       minCos = Math.min(minCos, cos);
       voxels++;
       expect(cos, `voxel ${i}: ours ${g}, oracle ${w}`).toBeGreaterThan(0.999);
@@ -182,7 +242,7 @@ describe("the CPU twin matches a numpy cellpose oracle", () => {
     // Rerun the touching case through the unmasked oracle: it differs from ours only on voxels
     // with a face neighbor in the other instance.
     const c = CASES[2]!;
-    const [Z, Y, X] = c.shape;
+    const [Z, Y, X] = c.shape as [number, number, number];
     const V = Z * Y * X;
     const script = ORACLE.replace("json.loads(open(d + '/cases.json').read())", `[{'name': '${c.name}', 'mode': 'instances', 'maskGradient': False}]`);
     const run = spawnSync(PYTHON, ["-c", script, dir], { encoding: "utf8" });
@@ -217,7 +277,7 @@ describe("the CPU twin matches a numpy cellpose oracle", () => {
     const V = c.labels.length;
     const asis = load(c.name, "asis");
     const ours = cellposeFlowsReference(c.labels, { batch: 1, shape: c.shape });
-    const X = c.shape[2];
+    const X = c.shape[2]!;
     const still = (f: ArrayLike<number>, i: number) => f[i] === 0 && f[V + i] === 0 && f[2 * V + i] === 0;
     let zeroInPython = 0;
     let zeroInOurs = 0;
@@ -231,5 +291,29 @@ describe("the CPU twin matches a numpy cellpose oracle", () => {
     const smaller = Math.min(...blobSizes);
     expect(zeroInPython, "Python-as-is: a whole blob without flow").toBeGreaterThanOrEqual(smaller);
     expect(zeroInOurs, "ours: only centers (at most one voxel per blob) without flow").toBeLessThanOrEqual(2);
+  });
+
+  it("2D follows cellpose's 3x3 stencil: a 5-point mean gives other flows", () => {
+    // The same 2D case through an oracle whose mean covers only the pixel and its 4 edge
+    // neighbors (the 3D rule in the plane): ours must differ from it, so the 2D cases above
+    // pin the stencil.
+    const c = CASES[4]!;
+    const V = c.labels.length;
+    const script = ORACLE.replace(
+      "T[ny[0], nx[0]] = (T[ny, nx] * same).mean(axis=0)",
+      "T[ny[0], nx[0]] = (T[ny[:5], nx[:5]] * same[:5]).mean(axis=0)",
+    ).replace("json.loads(open(d + '/cases.json').read())", `[{'name': '${c.name}', 'mode': 'binary', 'maskGradient': False}]`);
+    expect(script).not.toBe(ORACLE);
+    const run = spawnSync(PYTHON, ["-c", script, dir], { encoding: "utf8" });
+    expect(run.status, run.stderr).toBe(0);
+    const five = load(c.name, "out");
+    const ours = cellposeFlowsReference(c.labels, { batch: 1, shape: c.shape });
+    let differing = 0;
+    for (let i = 0; i < V; i++) {
+      if (!(c.labels[i]! > 0)) continue;
+      if (ours[i]! * five[i]! + ours[V + i]! * five[V + i]! < 0.999) differing++;
+    }
+    expect(differing, "pixels whose direction differs from the 5-point mean's").toBeGreaterThan(10);
+    console.log(`[oracle] ${differing} pixels differ from a 5-point mean`);
   });
 });

@@ -20,3 +20,9 @@ test("batches beyond the binding limit are split into groups", async () => {
   console.log(`[node] ${await cases.groupsSplitLargeBatches()}`);
 });
 test("bad inputs raise ArgumentError naming the field", cases.badInputsAreRejected);
+test("2D images: random labels match the CPU twin in both modes, on one channel of a batch", async () => {
+  console.log(`[node] ${await cases.random2dMatchesTwin()}`);
+});
+test("a disk's 2D flows [2, h, w] point to its center: unit length inside, zero outside, NaN where unknown", async () => {
+  console.log(`[node] ${await cases.diskFlowsPointToCenter()}`);
+});

@@ -1,7 +1,8 @@
 /**
  * Host side of `shaders/cellpose.wgsl`: cellpose flow targets on the GPU, from one channel of an
  * f32 label batch `[batch, channels, z, y, x]` into flows `[batch, 3, z, y, x]` (channels z, y, x),
- * e.g. a target batch the loader left on the device. The algorithm and its CPU twin are in
+ * e.g. a target batch the loader left on the device. A 2D `shape` `[h, w]` gives cellpose's 2D
+ * flows `[batch, 2, h, w]` (channels y, x; 3x3 diffusion), Python's `CellposeFlow(ndim=2)`. The algorithm and its CPU twin are in
  * `src/reference/cellpose.ts`.
  *
  * One call records, per group of samples that fits the device's binding limits: eight passes that
@@ -39,11 +40,14 @@ import type { EncodedWork } from "./value-transforms.ts";
 
 /** Inputs of {@link encodeCellposeFlows}. */
 export interface CellposeFlowsDispatchOptions extends CellposeLayout, CellposeFlowOptions {
-  /** f32 labels `[batch, channels, z, y, x]` from `labelsByteOffset`; needs STORAGE usage. */
+  /** f32 labels `[batch, channels, z, y, x]` (2D `shape`: `[batch, channels, y, x]`) from `labelsByteOffset`; needs STORAGE usage. */
   readonly labels: GPUBuffer;
   /** Byte offset of the labels, a multiple of 4 (default 0). */
   readonly labelsByteOffset?: number;
-  /** Receives f32 flows `[batch, 3, z, y, x]` from `flowsByteOffset`; STORAGE usage, not `labels`. */
+  /**
+   * Receives f32 flows `[batch, 3, z, y, x]` (2D `shape` `[h, w]`: `[batch, 2, h, w]`, the row and
+   * column components) from `flowsByteOffset`; STORAGE usage, not `labels`.
+   */
   readonly flows: GPUBuffer;
   /** Byte offset of the flows, a multiple of 4 (default 0). */
   readonly flowsByteOffset?: number;
@@ -53,7 +57,7 @@ const ENTRIES = ["initObjects", "merge", "compress", "accumulate", "centers", "n
 type Entry = (typeof ENTRIES)[number] | "plan" | "diffuse" | "gradient";
 const ALL_ENTRIES: readonly Entry[] = [...ENTRIES, "plan", "diffuse", "gradient"];
 
-const PARAMS_BYTES = 64;
+const PARAMS_BYTES = 80;
 const STEP_BYTES = 16;
 const ACC_BYTES = 36;
 const SAMPLE_WORDS = 8;
@@ -166,7 +170,8 @@ export function encodeCellposeFlows(
   const { batch, channels, channel, voxels: V } = plan;
   const inNeed = inBytes + batch * channels * V * 4;
   if (inNeed > labels.size) throw new ArgumentError("labels", `holds ${labels.size} bytes; the layout needs ${inNeed}`, labels.size);
-  const outNeed = outBytes + batch * 3 * V * 4;
+  const C = plan.ndim; // flow channels
+  const outNeed = outBytes + batch * C * V * 4;
   if (outNeed > flows.size) throw new ArgumentError("flows", `holds ${flows.size} bytes; the flows need ${outNeed}`, flows.size);
 
   const device = ctx.device;
@@ -198,7 +203,7 @@ export function encodeCellposeFlows(
   };
   const ranges = groups.map((g) => ({
     labels: bindRange(inBytes + g.first * channels * V * 4, g.count * channels * V * 4),
-    flows: bindRange(outBytes + g.first * 3 * V * 4, g.count * 3 * V * 4),
+    flows: bindRange(outBytes + g.first * C * V * 4, g.count * C * V * 4),
   }));
   const params = groups.map((g, i) => {
     const [nz, ny, nx] = plan.shape;
@@ -206,6 +211,7 @@ export function encodeCellposeFlows(
     return new Uint32Array([
       V, g.count, nz, ny, nx, channels, channel, ranges[i]!.labels.element,
       ranges[i]!.flows.element, plan.mode, plan.bits, plan.iterations, grid.rowWidth, iterations, grid.x, grid.y,
+      C === 2 ? 1 : 0, 0, 0, 0,
     ]).buffer;
   });
 
@@ -283,23 +289,25 @@ export function encodeCellposeFlows(
 }
 
 /**
- * Cellpose flows of one label volume `[z, y, x]`: on the GPU when `gpu` is given, else by the
- * CPU twin. For batches already on the GPU use {@link encodeCellposeFlows}.
+ * Cellpose flows of one label volume `[z, y, x]` or one 2D image `[h, w]`: on the GPU when `gpu`
+ * is given, else by the CPU twin. For batches already on the GPU use {@link encodeCellposeFlows}.
  *
- * @param labels f32 labels, `z * y * x` values (binary mask or instance ids; NaN = unknown)
- * @param shape (z, y, x)
+ * @param labels f32 labels, `z * y * x` (or `h * w`) values (binary mask or instance ids; NaN = unknown)
+ * @param shape (z, y, x), or (h, w) for cellpose's 2D flows
  * @param options object mode, iterations, the GPU context, abort signal
- * @returns f32 flows `[3, z, y, x]`, channels (z, y, x): unit vectors towards each object's center
+ * @returns f32 flows `[3, z, y, x]`, channels (z, y, x), or for a 2D shape `[2, h, w]`, channels
+ *   (y, x): unit vectors towards each object's center
  * @throws {ArgumentError} naming the bad field
  * @example
  * ```ts
  * const flows = await cellposeFlows(mask, [32, 64, 64], { gpu: ctx });
  * const dz = flows.subarray(0, 32 * 64 * 64);
+ * const flows2d = await cellposeFlows(image, [64, 64], { gpu: ctx }); // [2, 64, 64]: (y, x)
  * ```
  */
 export async function cellposeFlows(
   labels: Float32Array,
-  shape: readonly [number, number, number],
+  shape: readonly [number, number, number] | readonly [number, number],
   options: CellposeFlowOptions & { gpu?: GpuContext; signal?: AbortSignal } = {},
 ): Promise<Float32Array> {
   throwIfAborted(options.signal, "cellposeFlows");
@@ -311,7 +319,7 @@ export async function cellposeFlows(
   }
   const device = gpu.device;
   const input = device.createBuffer({ label: `${gpu.label} cellpose labels`, size: labels.byteLength, usage: USAGE.STORAGE | COPY_DST });
-  const output = device.createBuffer({ label: `${gpu.label} cellpose flows`, size: 3 * labels.byteLength, usage: USAGE.STORAGE | COPY_SRC });
+  const output = device.createBuffer({ label: `${gpu.label} cellpose flows`, size: plan.ndim * labels.byteLength, usage: USAGE.STORAGE | COPY_SRC });
   try {
     device.queue.writeBuffer(input, 0, labels.buffer instanceof ArrayBuffer ? (labels as Float32Array<ArrayBuffer>) : labels.slice());
     const encoder = device.createCommandEncoder({ label: `${gpu.label} cellpose` });

@@ -18,6 +18,13 @@
  *    normalized to unit length (0 where the gradient is 0). Background voxels get 0; NaN voxels
  *    (unknown) get NaN in all three channels.
  *
+ * A 2D shape `[h, w]` gives cellpose's 2D variant (`masks_to_flows_gpu`, Python's
+ * `CellposeFlow(ndim=2)`): objects are edge-connected pixels (4-neighborhood), each Jacobi step
+ * replaces a pixel by the mean of its 3x3 neighborhood (itself, its 4 edge neighbors and its 4
+ * diagonal neighbors, those outside the object counting 0, divided by 9), the default
+ * `iterations` is `2 * sum over axes of (the foreground's bounding-box extent + 1)`, and the flows
+ * are `[2, h, w]`: the row (y) and column (x) components.
+ *
  * Heat is float32 with subnormals flushed to 0, summed in a fixed order, so the GPU and this twin
  * compute identical heat; the flows agree to float32 rounding.
  *
@@ -27,6 +34,9 @@
  * labels.fill(1, 2 * 64, 6 * 64);                             // a slab of foreground
  * const flows = cellposeFlowsReference(labels, { batch: 1, shape: [8, 8, 8] });
  * // flows: [1, 3, 8, 8, 8]; channel 0 is the z component
+ * const disk = new Float32Array(16 * 16);                     // [y, x]
+ * const flows2d = cellposeFlowsReference(disk, { batch: 1, shape: [16, 16] });
+ * // flows2d: [1, 2, 16, 16]; channel 0 is the y component
  * ```
  * @module
  */
@@ -45,7 +55,8 @@ export interface CellposeFlowOptions {
   readonly mode?: CellposeMode;
   /**
    * Diffusion steps for every volume. Default: per volume, `6 * sum over axes of (foreground
-   * bounding-box extent + 1)`, cellpose's rule applied to the binarized mask.
+   * bounding-box extent + 1)` in 3D and `2 * ...` in 2D, cellpose's rules applied to the
+   * binarized mask.
    */
   readonly iterations?: number;
 }
@@ -57,8 +68,8 @@ export interface CellposeLayout {
   readonly channels?: number;
   /** The channel holding the labels (default 0). */
   readonly channel?: number;
-  /** Per-sample extent (z, y, x). */
-  readonly shape: readonly [number, number, number];
+  /** Per-sample extent: (z, y, x) for volumes, (y, x) for 2D images. */
+  readonly shape: readonly [number, number, number] | readonly [number, number];
 }
 
 /** A checked layout and options, shared by the GPU host code and this twin. */
@@ -66,7 +77,10 @@ export interface CellposePlan {
   readonly batch: number;
   readonly channels: number;
   readonly channel: number;
+  /** Per-sample extent (z, y, x); `[1, h, w]` for a 2D image. */
   readonly shape: readonly [number, number, number];
+  /** 3 for volumes (flows z, y, x), 2 for images (flows y, x): also the flow channels. */
+  readonly ndim: 2 | 3;
   readonly voxels: number;
   /** 0 binary, 1 instances. */
   readonly mode: 0 | 1;
@@ -85,6 +99,8 @@ export const MAX_CELLPOSE_VOXELS = 2 ** 30;
 const MAX_BITS = 12;
 /** float32 1/7, the diffusion's averaging weight. */
 export const INV7 = Math.fround(1 / 7);
+/** float32 1/9, the 2D diffusion's averaging weight. */
+export const INV9 = Math.fround(1 / 9);
 const MIN_NORMAL = 2 ** -126;
 
 /**
@@ -101,14 +117,16 @@ export function planCellpose(layout: CellposeLayout, options: CellposeFlowOption
   if (!Number.isInteger(channel) || channel < 0 || channel >= channels) {
     throw new ArgumentError("channel", `must be an integer from 0 to ${channels - 1}`, channel);
   }
-  if (!Array.isArray(shape) || shape.length !== 3 || !shape.every((d) => Number.isInteger(d) && d >= 1)) {
-    throw new ArgumentError("shape", "must be three positive integers (z, y, x)", shape);
+  if (!Array.isArray(shape) || (shape.length !== 3 && shape.length !== 2) || !shape.every((d) => Number.isInteger(d) && d >= 1)) {
+    throw new ArgumentError("shape", "must be three positive integers (z, y, x) or two (y, x)", shape);
   }
-  const voxels = shape[0] * shape[1] * shape[2];
+  const ndim = shape.length as 2 | 3;
+  const [nz, ny, nx] = shape.length === 3 ? shape : [1, shape[0], shape[1]];
+  const voxels = nz * ny * nx;
   if (voxels > MAX_CELLPOSE_VOXELS) throw new ArgumentError("shape", `holds more than 2^30 voxels`, shape);
   let bits = -1;
   for (let k = MAX_BITS; k >= 0 && bits < 0; k--) {
-    const worst = shape.reduce((s, d) => s + ((d - 1) * 2 ** k) ** 2, 0);
+    const worst = [nz, ny, nx].reduce((s, d) => s + ((d - 1) * 2 ** k) ** 2, 0);
     if (worst <= 0xffffffff) bits = k;
   }
   if (bits < 0) throw new ArgumentError("shape", "is too large: the sum of (extent - 1)^2 must stay below 2^32", shape);
@@ -124,11 +142,12 @@ export function planCellpose(layout: CellposeLayout, options: CellposeFlowOption
     batch,
     channels,
     channel,
-    shape: [shape[0], shape[1], shape[2]],
+    shape: [nz, ny, nx],
+    ndim,
     voxels,
     mode: mode === "binary" ? 0 : 1,
     iterations: it ?? 0,
-    maxIterations: it ?? 6 * (shape[0] + shape[1] + shape[2] + 3),
+    maxIterations: it ?? (ndim === 3 ? 6 * (nz + ny + nx + 3) : 2 * (ny + nx + 2)),
     bits,
   };
 }
@@ -141,12 +160,14 @@ export function fixedPointMean(sum: number, n: number, bits: number): number {
 }
 
 /**
- * Cellpose flows of channel `layout.channel` of `labels` (`[batch, channels, z, y, x]`).
+ * Cellpose flows of channel `layout.channel` of `labels` (`[batch, channels, z, y, x]`, or
+ * `[batch, channels, y, x]` for a 2D `shape`).
  *
  * @param labels f32 labels, `batch * channels * z * y * x` values
- * @param layout batch, channels, the channel to read, and the shape
+ * @param layout batch, channels, the channel to read, and the shape (3D, or 2D `[h, w]`)
  * @param options object mode and iteration count
- * @returns f32 flows `[batch, 3, z, y, x]`, channels (z, y, x)
+ * @returns f32 flows `[batch, 3, z, y, x]`, channels (z, y, x); for a 2D shape
+ *   `[batch, 2, y, x]`, channels (y, x)
  * @throws {ArgumentError} naming the bad field
  * @example
  * ```ts
@@ -164,10 +185,11 @@ export function cellposeFlowsReference(
   if (!(labels instanceof Float32Array) || labels.length !== batch * channels * V) {
     throw new ArgumentError("labels", `must be a Float32Array of ${batch * channels * V} values`, labels?.length);
   }
-  const out = new Float32Array(batch * 3 * V);
+  const C = plan.ndim;
+  const out = new Float32Array(batch * C * V);
   for (let b = 0; b < batch; b++) {
     const start = (b * channels + channel) * V;
-    volumeFlows(labels.subarray(start, start + V), plan, out.subarray(b * 3 * V, (b + 1) * 3 * V));
+    volumeFlows(labels.subarray(start, start + V), plan, out.subarray(b * C * V, (b + 1) * C * V));
   }
   return out;
 }
@@ -185,6 +207,24 @@ function neighbors(i: number, shape: readonly [number, number, number], dst: Int
   dst[4] = x + 1 < X ? i + 1 : -1;
   dst[5] = x > 0 ? i - 1 : -1;
 }
+
+/**
+ * The 3x3 neighbors of pixel `i` of a `[1, h, w]` image in cellpose's order (dy, dx): (-1, 0),
+ * (+1, 0), (0, -1), (0, +1), (-1, -1), (-1, +1), (+1, -1), (+1, +1) (-1 outside).
+ */
+function planarNeighbors(i: number, shape: readonly [number, number, number], dst: Int32Array): void {
+  const [, Y, X] = shape;
+  const x = i % X;
+  const y = Math.floor(i / X);
+  let k = 0;
+  for (const [dy, dx] of PLANAR_STENCIL) {
+    const yy = y + dy;
+    const xx = x + dx;
+    dst[k++] = yy >= 0 && yy < Y && xx >= 0 && xx < X ? yy * X + xx : -1;
+  }
+}
+
+const PLANAR_STENCIL: readonly (readonly [number, number])[] = [[-1, 0], [1, 0], [0, -1], [0, 1], [-1, -1], [-1, 1], [1, -1], [1, 1]];
 
 /** Objects as the lowest index of each voxel's face-connected object (-1 for background). */
 function objects(labels: Float32Array, plan: CellposePlan): Int32Array {
@@ -249,7 +289,17 @@ function volumeFlows(labels: Float32Array, plan: CellposePlan, out: Float32Array
   for (const b of best.values()) isCenter[b.index] = 1;
 
   // Heat: Jacobi steps in float32, a fixed summation order, subnormals flushed.
-  const iterations = plan.iterations > 0 ? plan.iterations : sums.size === 0 ? 0 : 6 * (hi[0]! - lo[0]! + hi[1]! - lo[1]! + hi[2]! - lo[2]! + 6);
+  const planar = plan.ndim === 2;
+  const iterations = plan.iterations > 0
+    ? plan.iterations
+    : sums.size === 0
+    ? 0
+    : planar
+    ? 2 * (hi[1]! - lo[1]! + hi[2]! - lo[2]! + 4)
+    : 6 * (hi[0]! - lo[0]! + hi[1]! - lo[1]! + hi[2]! - lo[2]! + 6);
+  const stencil = planar ? new Int32Array(8) : new Int32Array(6);
+  const around = planar ? (i: number) => planarNeighbors(i, plan.shape, stencil) : (i: number) => neighbors(i, plan.shape, stencil);
+  const weight = planar ? INV9 : INV7;
   let src = new Float32Array(V);
   let dst = new Float32Array(V);
   const nb = new Int32Array(6);
@@ -259,9 +309,9 @@ function volumeFlows(labels: Float32Array, plan: CellposePlan, out: Float32Array
       const r = comp[i]!;
       if (r < 0) continue;
       let s = heat(src, i);
-      neighbors(i, plan.shape, nb);
-      for (const j of nb) if (j >= 0 && comp[j] === r) s = Math.fround(s + heat(src, j));
-      const t = Math.fround(s * INV7);
+      around(i);
+      for (const j of stencil) if (j >= 0 && comp[j] === r) s = Math.fround(s + heat(src, j));
+      const t = Math.fround(s * weight);
       dst[i] = t < MIN_NORMAL ? 0 : t;
     }
     [src, dst] = [dst, src];
@@ -272,9 +322,7 @@ function volumeFlows(labels: Float32Array, plan: CellposePlan, out: Float32Array
     const r = comp[i]!;
     if (r < 0) {
       const v = Number.isNaN(labels[i]!) ? NaN : 0;
-      out[i] = v;
-      out[V + i] = v;
-      out[2 * V + i] = v;
+      for (let c = 0; c < plan.ndim; c++) out[c * V + i] = v;
       continue;
     }
     neighbors(i, plan.shape, nb);
@@ -284,9 +332,14 @@ function volumeFlows(labels: Float32Array, plan: CellposePlan, out: Float32Array
     };
     const d = [Math.fround(at(0) - at(1)), Math.fround(at(2) - at(3)), Math.fround(at(4) - at(5))];
     const f = normalize(d);
-    out[i] = f[0]!;
-    out[V + i] = f[1]!;
-    out[2 * V + i] = f[2]!;
+    if (planar) {
+      out[i] = f[1]!;
+      out[V + i] = f[2]!;
+    } else {
+      out[i] = f[0]!;
+      out[V + i] = f[1]!;
+      out[2 * V + i] = f[2]!;
+    }
   }
 }
 

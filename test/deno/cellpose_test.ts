@@ -18,3 +18,9 @@ Deno.test("batches beyond the binding limit are split into groups", async () => 
   console.log(`[deno] ${await cases.groupsSplitLargeBatches()}`);
 });
 Deno.test("bad inputs raise ArgumentError naming the field", cases.badInputsAreRejected);
+Deno.test("2D images: random labels match the CPU twin in both modes, on one channel of a batch", async () => {
+  console.log(`[deno] ${await cases.random2dMatchesTwin()}`);
+});
+Deno.test("a disk's 2D flows [2, h, w] point to its center: unit length inside, zero outside, NaN where unknown", async () => {
+  console.log(`[deno] ${await cases.diskFlowsPointToCenter()}`);
+});

@@ -3,7 +3,8 @@
 //
 // The shader (shaders/cellpose.wgsl) against its CPU twin (src/reference/cellpose.ts) on random
 // labels, and both against geometry a user can check by eye: a sphere's flows point to its
-// center, touching instances do not see each other, separate blobs get their own centers.
+// center, touching instances do not see each other, separate blobs get their own centers; in 2D
+// (`shape: [h, w]`, flows `[2, h, w]`) a disk's flows point to its center.
 // The twin against an independent numpy oracle: test/cellpose-oracle.test.ts (Node).
 
 import { GpuContext } from "../../src/gpu/context.ts";
@@ -18,14 +19,14 @@ interface GpuRun {
   batch: number;
   channels?: number;
   channel?: number;
-  shape: Shape;
+  shape: Shape | [number, number];
   labelsByteOffset?: number;
   flowsByteOffset?: number;
 }
 
 const SENTINEL = -777;
 
-/** Run the shader with sentinels around the flows; returns the flows `[batch, 3, z, y, x]`. */
+/** Run the shader with sentinels around the flows; returns the flows `[batch, 3, z, y, x]` (2D: `[batch, 2, y, x]`). */
 async function runOnGpu(
   ctx: GpuContext,
   labels: Float32Array<ArrayBuffer>,
@@ -35,8 +36,9 @@ async function runOnGpu(
   const device = ctx.device;
   const inOff = run.labelsByteOffset ?? 0;
   const outOff = run.flowsByteOffset ?? 0;
-  const voxels = run.shape[0] * run.shape[1] * run.shape[2];
-  const outBytes = outOff + run.batch * 3 * voxels * 4 + 64;
+  const voxels = run.shape.reduce((a, b) => a * b, 1);
+  const C = run.shape.length; // flow channels
+  const outBytes = outOff + run.batch * C * voxels * 4 + 64;
   const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
   const input = device.createBuffer({ label: "test cellpose labels", size: inOff + labels.byteLength + 16, usage });
   const output = device.createBuffer({ label: "test cellpose flows", size: outBytes, usage });
@@ -49,7 +51,7 @@ async function runOnGpu(
     work.release();
     const all = new Float32Array(await ctx.readBuffer(output, 0, outBytes));
     const first = outOff / 4;
-    const n = run.batch * 3 * voxels;
+    const n = run.batch * C * voxels;
     all.forEach((v, i) => check(i >= first && i < first + n ? true : v === SENTINEL, `value ${i} outside the flows was overwritten (${v})`));
     return { flows: all.slice(first, first + n), dispatches: work.dispatches };
   } finally {
@@ -158,7 +160,115 @@ function expectArgumentError(f: () => unknown, field: string): void {
   throw new Error(`expected an ArgumentError on ${field}, nothing was thrown`);
 }
 
+const disk = (shape: [number, number], c: readonly number[], radius: number): Float32Array<ArrayBuffer> => {
+  const [Y, X] = shape;
+  const out = new Float32Array(Y * X);
+  for (let i = 0; i < out.length; i++) if ((Math.floor(i / X) - c[0]!) ** 2 + ((i % X) - c[1]!) ** 2 <= radius * radius) out[i] = 1;
+  return out;
+};
+
 export const cellposeCases = {
+  /** 2D images `[h, w]`: random labels in both modes, a channel of a 2-channel batch, unaligned offsets. */
+  random2dMatchesTwin(): Promise<string> {
+    return withContext(async (ctx) => {
+      const shape: [number, number] = [21, 26];
+      const V = 21 * 26;
+      let worst = 0;
+      let objects = 0;
+      for (const mode of ["binary", "instances"] as const) {
+        for (const seed of [3, 4]) {
+          const batch = 3;
+          const labels = new Float32Array(batch * 2 * V);
+          for (let b = 0; b < batch; b++) {
+            labels.set(randomLabels(seed * 10 + b, [1, ...shape], 4), (b * 2 + 1) * V);
+            labels.set(randomLabels(seed * 100 + b, [1, ...shape], 4), b * 2 * V); // channel 0: must be ignored
+          }
+          const run = { batch, channels: 2, channel: 1, shape, labelsByteOffset: 4, flowsByteOffset: 20 };
+          const want = cellposeFlowsReference(labels, run, { mode });
+          check(want.length === batch * 2 * V, `the twin gives ${want.length} values, expected [${batch}, 2, 21, 26]`);
+          const { flows } = await runOnGpu(ctx, labels, run, { mode });
+          worst = Math.max(worst, sameFlows(flows, want, `2D ${mode} seed ${seed}`));
+          for (let i = 0; i < batch * 2 * V; i++) if (want[i] !== 0 && !Number.isNaN(want[i]!)) objects++;
+          // Not the 3D stencil on a [1, h, w] volume: the 3x3 mean gives other flows.
+          const flat = cellposeFlowsReference(labels, { ...run, shape: [1, ...shape] }, { mode });
+          let differ = 0;
+          for (let b = 0; b < batch; b++) {
+            for (let i = 0; i < V; i++) {
+              const dy = want[(b * 2) * V + i]! - flat[(b * 3 + 1) * V + i]!;
+              const dx = want[(b * 2 + 1) * V + i]! - flat[(b * 3 + 2) * V + i]!;
+              if (Math.hypot(dy, dx) > 1e-3) differ++;
+            }
+          }
+          check(differ > 20, `2D flows differ from the 7-point volume rule at only ${differ} pixels`);
+        }
+      }
+      check(objects > 500, `only ${objects} object flow values: the cases test too little`);
+      return `${objects} object flow values, largest difference ${worst.toExponential(2)}`;
+    });
+  },
+
+  /** A disk's 2D flows `[2, h, w]` point to its center; unit length inside, zero outside, NaN where unknown. */
+  diskFlowsPointToCenter(): Promise<string> {
+    return withContext(async (ctx) => {
+      const shape: [number, number] = [19, 23];
+      const [Y, X] = shape;
+      const V = Y * X;
+      const c = [9, 11];
+      const labels = disk(shape, c, 7);
+      for (let x = 0; x < X; x++) labels[x] = NaN; // row 0: unknown
+      const fromGpu = (await runOnGpu(ctx, labels, { batch: 1, shape })).flows;
+      const fromCpu = await cellposeFlows(labels, shape);
+      const viaHelper = await cellposeFlows(labels, shape, { gpu: ctx });
+      check(fromCpu.length === 2 * V && viaHelper.length === 2 * V, `flows of ${fromCpu.length} and ${viaHelper.length} values, expected [2, 19, 23]`);
+      sameFlows(fromGpu, fromCpu, "disk");
+      sameFlows(viaHelper, fromCpu, "disk through cellposeFlows");
+      let minCos = 1;
+      const center = c[0]! * X + c[1]!;
+      for (const flows of [fromGpu, fromCpu]) {
+        for (let i = 0; i < V; i++) {
+          const f = [flows[i]!, flows[V + i]!];
+          if (i < X) {
+            check(f.every(Number.isNaN), `unknown pixel ${i}: flows ${f}, expected NaN`);
+          } else if (labels[i] !== 1) {
+            check(f.every((v) => v === 0), `background pixel ${i}: flows ${f}, expected 0`);
+          } else if (i !== center) {
+            check(Math.abs(Math.hypot(...f) - 1) < 1e-5, `pixel ${i}: flow length ${Math.hypot(...f)}`);
+            const d = [c[0]! - Math.floor(i / X), c[1]! - (i % X)];
+            const cos = (f[0]! * d[0]! + f[1]! * d[1]!) / Math.hypot(d[0]!, d[1]!);
+            minCos = Math.min(minCos, cos);
+            check(cos > 0.9, `pixel ${i}: flow ${f} is not towards the center (cosine ${cos})`);
+          }
+        }
+      }
+      // The eight neighbours of the center point straight at it, diagonals included.
+      for (const [dy, dx] of [[-1, 0], [1, 0], [0, -1], [0, 1], [-1, -1], [-1, 1], [1, -1], [1, 1]] as const) {
+        const i = center + dy * X + dx;
+        const cos = -(fromGpu[i]! * dy + fromGpu[V + i]! * dx) / Math.hypot(dy, dx);
+        check(cos > 0.9999, `neighbour (${dy}, ${dx}) of the center: cosine ${cos}`);
+      }
+      check(fromGpu[center] === 0 && fromGpu[V + center] === 0, `the center's flow is ${fromGpu[center]}, ${fromGpu[V + center]}, expected 0`);
+      expectArgumentError(() => cellposeFlowsReference(labels, { batch: 1, shape: [19, 0] as unknown as [number, number] }), "shape");
+      expectArgumentError(() => cellposeFlowsReference(labels, { batch: 1, shape: [1, 19, 23, 1] as unknown as [number, number] }), "shape");
+      const flows = ctx.device.createBuffer({ size: 3 * V * 4 - 4, usage: GPUBufferUsage.STORAGE });
+      const input = ctx.device.createBuffer({ size: V * 4, usage: GPUBufferUsage.STORAGE });
+      try {
+        // [2, h, w] needs 2 * V values: a buffer one value short of 3 * V is enough, one short of 2 * V is not.
+        const enc = ctx.device.createCommandEncoder();
+        encodeCellposeFlows(ctx, enc, { labels: input, flows, batch: 1, shape }).release();
+        const small = ctx.device.createBuffer({ size: 2 * V * 4 - 4, usage: GPUBufferUsage.STORAGE });
+        try {
+          expectArgumentError(() => encodeCellposeFlows(ctx, enc, { labels: input, flows: small, batch: 1, shape }), "flows");
+        } finally {
+          small.destroy();
+        }
+      } finally {
+        flows.destroy();
+        input.destroy();
+      }
+      return `smallest cosine to the center ${minCos.toFixed(4)}`;
+    });
+  },
+
   /** Random labels in both modes, a channel of a 2-channel batch, unaligned offsets. */
   randomMatchesTwin(): Promise<string> {
     return withContext(async (ctx) => {
@@ -390,7 +500,9 @@ export const cellposeCases = {
     const labels = new Float32Array(64);
     const cpu = (layout: object, options: object = {}, data: Float32Array = labels) => () =>
       cellposeFlowsReference(data, { batch: 1, shape, ...layout } as never, options);
-    expectArgumentError(cpu({ shape: [4, 4] }), "shape");
+    expectArgumentError(cpu({ shape: [4] }), "shape");
+    expectArgumentError(cpu({ shape: [1, 4, 4, 4] }), "shape");
+    expectArgumentError(cpu({ shape: [4, 8] }), "labels"); // a 2D image [4, 8] has 32 values, not 64
     expectArgumentError(cpu({ shape: [4, 0, 4] }), "shape");
     expectArgumentError(cpu({ shape: [4, 4.5, 4] }), "shape");
     expectArgumentError(cpu({ shape: [70000, 2, 2] }), "shape");
