@@ -180,7 +180,7 @@ export async function readBatch(
     }
     for (const [name, spec] of Object.entries(first.cellposeTargets)) {
       const { data, labels } = flowLabels[name]!;
-      arrays[name] = { data: cellposeTargetCpu(data, { batch: B, spec, labels, emptyValue: first.emptyValue }), shape: [B, 3, ...outShape(spec)] };
+      arrays[name] = { data: cellposeTargetCpu(data, { batch: B, spec, labels, emptyValue: first.emptyValue }), shape: [B, spec.flowShape.length, ...outShape(spec)] };
     }
     return { arrays, centers: plans.map((p) => p.center) };
   }
@@ -261,7 +261,8 @@ export async function readBatch(
             else work.push(arr.sampleInto(specsOf(r.start, r.end), { shape: own.shape, scale: own.scale, interp: "nearest", pad: ds.emptyValue, buffer: s, byteOffset: at, ...signal }));
           }
         });
-        finals[name] = { buffer: make(`batch ${name}`, B * 3 * V * 4), shape: [B, 3, ...outShape(spec)], byteLength: B * 3 * V * 4 };
+        const F = spec.flowShape.length; // flow channels: 3, or 2 on a 2D slice dataset
+        finals[name] = { buffer: make(`batch ${name}`, B * F * V * 4), shape: [B, F, ...outShape(spec)], byteLength: B * F * V * 4 };
       }
       await Promise.all(work);
       throwIfAborted(options.signal, "reading a batch");

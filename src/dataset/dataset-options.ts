@@ -223,7 +223,7 @@ export function resolveDatasetOptions(o: CellMapDatasetOptions<string, string>):
   const cellposeTargets: Record<string, CellposeTargetSpec> = {};
   for (const [name, req] of Object.entries(o.targetArrays ?? {}) as Array<[string, TargetArrayRequest]>) {
     if (req.cellpose === undefined) continue;
-    cellposeTargets[name] = parseCellposeTarget(`targetArrays.${name}.cellpose`, req.cellpose, targetArrays[name]!, classes, slicingAxis !== undefined);
+    cellposeTargets[name] = parseCellposeTarget(`targetArrays.${name}.cellpose`, req.cellpose, targetArrays[name]!, classes, slicingAxis);
     delete targetArrays[name];
   }
   const valueSpecs = new Map<string, ValueTransformSpec>();

@@ -2,7 +2,9 @@
  * Derived targets: target arrays computed from a class's labels instead of holding the classes.
  * The one kind is cellpose flows, `targetArrays: { flows: { shape, scale, cellpose: { class } } }`
  * (Python's `CellposeFlow` target transform): `[3, z, y, x]` per sample, the unit vectors towards
- * each object's center (`src/gpu/cellpose.ts`, CPU twin `src/reference/cellpose.ts`).
+ * each object's center (`src/gpu/cellpose.ts`, CPU twin `src/reference/cellpose.ts`). On a 2D
+ * slice dataset (`slicingAxis`), cellpose's 2D flows (Python's `CellposeFlow(ndim=2)`): `[2, h, w]`
+ * per sample, the components along the slice's rows and columns.
  *
  * The labels are read for the flow array like any target (nearest voxel, `emptyValue` where
  * unknown), then the class-relationship pass makes true negatives, then the flows are computed;
@@ -16,7 +18,9 @@ import { ArgumentError, isCellMapError } from "../errors.ts";
 import { encodeCellposeFlows } from "../gpu/cellpose.ts";
 import type { GpuContext } from "../gpu/context.ts";
 import { cellposeFlowsReference, type CellposeMode, planCellpose } from "../reference/cellpose.ts";
+import type { Axis } from "../augment/spatial.ts";
 import type { CellMapDataset } from "./dataset.ts";
+import { outputShape } from "./slicing.ts";
 import { applyClassRelationships, type PassWork } from "./transforms-adapter.ts";
 import type { ArraySpec } from "./types.ts";
 
@@ -26,6 +30,12 @@ export interface CellposeTargetSpec extends ArraySpec {
   readonly mode: CellposeMode;
   /** Fixed diffusion steps; absent: the per-sample default. */
   readonly iterations?: number;
+  /**
+   * The grid the flows are computed on: `shape` for a 3D dataset (flows `[3, z, y, x]`), the
+   * slice's `[h, w]` for a 2D one (flows `[2, h, w]`, rows then columns). Its length is the
+   * number of flow channels.
+   */
+  readonly flowShape: readonly [number, number, number] | readonly [number, number];
 }
 
 const KEYS = new Set(["class", "mode", "iterations"]);
@@ -37,19 +47,20 @@ const KEYS = new Set(["class", "mode", "iterations"]);
  * @param value the `cellpose` entry as given
  * @param spec the array's checked output grid
  * @param classes the dataset's classes
- * @param sliced whether the dataset reads 2D slices (not supported)
+ * @param slicingAxis the axis a 2D slice dataset slices along (2D flows), or undefined (3D flows)
  * @throws {ArgumentError} naming the bad field
  * @example
  * ```ts
  * parseCellposeTarget("targetArrays.flows.cellpose", { class: "mito" }, { shape: [32, 32, 32], scale: [8, 8, 8] }, ["mito"], false);
- * // { shape: [32, 32, 32], scale: [8, 8, 8], class: "mito", mode: "binary" }
+ * // { shape: [32, 32, 32], scale: [8, 8, 8], class: "mito", mode: "binary", flowShape: [32, 32, 32] }
+ * parseCellposeTarget("targetArrays.flows.cellpose", { class: "mito" }, { shape: [1, 64, 64], scale: [8, 8, 8] }, ["mito"], "z");
+ * // flowShape: [64, 64], flows [2, 64, 64]
  * ```
  */
-export function parseCellposeTarget(field: string, value: unknown, spec: ArraySpec, classes: readonly string[], sliced: boolean): CellposeTargetSpec {
+export function parseCellposeTarget(field: string, value: unknown, spec: ArraySpec, classes: readonly string[], slicingAxis: Axis | undefined): CellposeTargetSpec {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new ArgumentError(field, 'must be an object { class, mode?, iterations? }, e.g. { class: "mito" }', value);
   }
-  if (sliced) throw new ArgumentError(field, "is not supported for 2D slices: flow targets need 3D array shapes", value);
   const o = value as Record<string, unknown>;
   for (const k of Object.keys(o)) {
     if (!KEYS.has(k)) throw new ArgumentError(`${field}.${k}`, "is not an option of cellpose targets (class, mode, iterations)", o[k]);
@@ -60,15 +71,17 @@ export function parseCellposeTarget(field: string, value: unknown, spec: ArraySp
   }
   const mode = o["mode"] ?? "binary";
   const iterations = o["iterations"];
+  const flowShape = slicingAxis === undefined ? spec.shape : (outputShape(spec, slicingAxis) as unknown as readonly [number, number]);
   try {
-    planCellpose({ batch: 1, shape: spec.shape }, { mode: mode as CellposeMode, ...(iterations === undefined ? {} : { iterations: iterations as number }) });
+    planCellpose({ batch: 1, shape: flowShape }, { mode: mode as CellposeMode, ...(iterations === undefined ? {} : { iterations: iterations as number }) });
   } catch (e) {
     if (!isCellMapError(e, "argument")) throw e;
     const f = (e as ArgumentError).field;
     const at = f === "shape" ? field.replace(/\.cellpose$/, ".shape") : `${field}.${f}`;
     throw new ArgumentError(at, e.message.slice(f.length + 1), (e as ArgumentError).value);
   }
-  return { shape: spec.shape, scale: spec.scale, class: cls, mode: mode as CellposeMode, ...(iterations === undefined ? {} : { iterations: iterations as number }) };
+  const it = iterations === undefined ? {} : { iterations: iterations as number };
+  return { shape: spec.shape, scale: spec.scale, class: cls, mode: mode as CellposeMode, ...it, flowShape };
 }
 
 /** The labels a flow target reads. */
@@ -103,7 +116,7 @@ export function cellposeLabels(datasets: readonly CellMapDataset<any>[], cls: st
  * Flows on the CPU from class-major labels `[S, batch, V]` (S = `labels.classes.length`, the
  * flow class first): true negatives in place, then the CPU twin.
  *
- * @returns f32 flows `[batch, 3, z, y, x]`
+ * @returns f32 flows `[batch, 3, z, y, x]` (`[batch, 2, h, w]` on a 2D slice dataset)
  */
 export function cellposeTargetCpu(
   scratch: Float32Array,
@@ -115,12 +128,12 @@ export function cellposeTargetCpu(
   if (S > 1) {
     applyClassRelationships({ kind: "cpu", data: scratch }, { batch: 1, classes: S, voxels: batch * V, exclusive: labels.exclusive, emptyValue: options.emptyValue });
   }
-  return cellposeFlowsReference(scratch.subarray(0, batch * V), { batch, shape: spec.shape }, flowOptions(spec));
+  return cellposeFlowsReference(scratch.subarray(0, batch * V), { batch, shape: spec.flowShape }, flowOptions(spec));
 }
 
 /**
  * Record the flows of class-major labels `[S, batch, V]` (in `scratch`, the flow class first)
- * into `flows` `[batch, 3, z, y, x]`: with exclusive classes, the labels are first laid out per
+ * into `flows` `[batch, 3, z, y, x]` (`[batch, 2, h, w]` on a 2D slice dataset): with exclusive classes, the labels are first laid out per
  * sample (`[batch, S, V]`, a buffer that `release()` destroys) and given their true negatives.
  *
  * @returns the recorded work; release it after submitting
@@ -151,7 +164,7 @@ export function encodeCellposeTarget(
     const target = { kind: "gpu" as const, ctx, encoder, buffer: source, byteOffset: 0 };
     works.push(applyClassRelationships(target, { batch: B, classes: S, voxels: V, exclusive: labels.exclusive, emptyValue: options.emptyValue }));
   }
-  works.push(encodeCellposeFlows(ctx, encoder, { ...flowOptions(spec), labels: source, flows: options.flows, batch: B, channels: S, channel: 0, shape: spec.shape }));
+  works.push(encodeCellposeFlows(ctx, encoder, { ...flowOptions(spec), labels: source, flows: options.flows, batch: B, channels: S, channel: 0, shape: spec.flowShape }));
   return { release: () => works.forEach((w) => w.release()) };
 }
 

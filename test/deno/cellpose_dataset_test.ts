@@ -14,3 +14,9 @@ Deno.test("GPU loader batches (output cpu and gpu) equal the CPU dataset's", asy
   console.log(`[deno] ${await cases.gpuLoaderMatchesCpuDataset()}`);
 });
 Deno.test("bad cellpose target options raise ArgumentError naming the field", cases.badOptionsNameTheField);
+Deno.test("2D slices: an item's flows are [2, h, w], the 2D twin of its own labels, towards the ball's cross-section center", async () => {
+  console.log(`[deno] ${await cases.sliceItemFlowsMatch2dTwin()}`);
+});
+Deno.test("2D slices: loader batches are [B, 2, h, w], on the GPU equal to the CPU dataset's", async () => {
+  console.log(`[deno] ${await cases.sliceLoaderBatchesMatch()}`);
+});

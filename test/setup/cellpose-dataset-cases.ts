@@ -5,7 +5,9 @@
 // Oracles: the CPU twin (src/reference/cellpose.ts) applied to the item's own label channel, read
 // through the ordinary target path; the CPU dataset for the GPU loader's batches; and the
 // fixture's closed-form geometry (test/setup/dataset-fixture.ts) for where flows are unit
-// vectors towards the mito ball's center, zero, or NaN.
+// vectors towards the mito ball's center, zero, or NaN. On 2D slice datasets the flows are
+// `[2, h, w]` (rows, columns): the 2D twin of the item's own labels, and the mito ball's cross
+// section for geometry.
 
 import { hashKey, rngFor } from "../../src/augment/rng.ts";
 import { readBatch } from "../../src/dataset/batch.ts";
@@ -287,6 +289,127 @@ export const cellposeDatasetCases = {
     });
   },
 
+  /**
+   * On a 2D slice dataset (slicing z, and y) an item's flows are `[2, h, w]`, the 2D twin of the
+   * item's own mito channel, on the CPU and (to float32 rounding) the GPU dataset; sliced through
+   * the mito ball's center along z, they point to the center of its cross section.
+   */
+  async sliceItemFlowsMatch2dTwin(): Promise<string> {
+    return await withGpu(async (gpu) => {
+      const shape: [number, number] = [20, 20];
+      const V = shape[0] * shape[1];
+      let compared = 0;
+      let inside = 0;
+      let worstCos = 1;
+      for (const axis of ["z", "y"] as const) {
+        const extra: Extra = {
+          inputArrays: { raw: { shape: [4, 4], scale: S } },
+          targetArrays: { gt: { shape, scale: S }, flows: { shape, scale: S, cellpose: { class: "mito" } } },
+          slicingAxis: axis,
+        };
+        const cpu = await open(extra);
+        const onGpu = await open({ ...extra, gpu, device: "gpu" });
+        try {
+          const near = indexNear(cpu, MITO.center);
+          for (const i of [near, near + 1, indexNear(cpu, [CROP_TRANSLATION[0] + 8, 50, 90])]) {
+            const item = await cpu.get(i);
+            check(item.flows.shape.join() === "2,20,20", `slicing ${axis}: flows shape ${item.flows.shape}, expected [2, 20, 20]`);
+            const mito = item.gt.data.subarray(0, V);
+            const want = cellposeFlowsReference(mito, { batch: 1, shape });
+            sameFlows(item.flows.data, want, `CPU flows of sample ${i}, slicing ${axis}`);
+            const g = await onGpu.get(i);
+            check(g.flows.shape.join() === "2,20,20", `slicing ${axis}: GPU flows shape ${g.flows.shape}`);
+            sameFlows(g.flows.data, want, `GPU flows of sample ${i}, slicing ${axis}`, 2e-6);
+            compared++;
+            if (axis !== "z" || i !== near) continue;
+            // The ball's cross section at the slice's z: flows point to its center in (y, x).
+            const center = cpu.center(i);
+            check(mito.some((v) => v === 1), "the slice through the mito center holds mito");
+            for (let r = 0; r < shape[0]; r++) {
+              for (let c = 0; c < shape[1]; c++) {
+                const n = r * shape[1] + c;
+                const p = [center[0]!, center[1]! + (r - (shape[0] - 1) / 2) * SCALE, center[2]! + (c - (shape[1] - 1) / 2) * SCALE];
+                const f = [item.flows.data[n]!, item.flows.data[V + n]!];
+                if (!inBall(MITO, p)) {
+                  check(f.every((v) => v === 0), `flow at ${p} (outside the ball) is ${f}, expected 0`);
+                  continue;
+                }
+                const d = [MITO.center[1] - p[1]!, MITO.center[2] - p[2]!];
+                const dist = Math.hypot(d[0]!, d[1]!);
+                inside++;
+                if (dist < 1.5 * SCALE) continue;
+                check(Math.abs(Math.hypot(f[0]!, f[1]!) - 1) < 1e-5, `flow at ${p} has length ${Math.hypot(f[0]!, f[1]!)}`);
+                const cos = (f[0]! * d[0]! + f[1]! * d[1]!) / dist;
+                worstCos = Math.min(worstCos, cos);
+                check(cos > 0.8, `flow at ${p} is ${f}, not towards the cross section's center (cos ${cos})`);
+              }
+            }
+          }
+        } finally {
+          cpu.destroy();
+          onGpu.destroy();
+        }
+      }
+      check(inside > 100, `only ${inside} pixels in the ball's cross section`);
+      return `${compared} items equal the 2D twin; ${inside} cross-section pixels point inwards (worst cos ${worstCos.toFixed(3)})`;
+    });
+  },
+
+  /** On a 2D slice dataset loader batches are `[B, 2, h, w]`; the GPU loader's (read back and left on the device) equal the CPU dataset's. */
+  async sliceLoaderBatchesMatch(): Promise<string> {
+    return await withGpu(async (gpu) => {
+      const extra: Extra = {
+        inputArrays: { raw: { shape: [4, 4], scale: S } },
+        targetArrays: {
+          gt: { shape: [8, 10], scale: S },
+          flows: { shape: [8, 10], scale: S, cellpose: { class: "mito" } },
+          nflows: { shape: [6, 6], scale: S, cellpose: { class: "nucleus", mode: "instances" } },
+        },
+        classRelationships: { nucleus: ["mito", "er"] },
+        slicingAxis: "x",
+        isTrain: true,
+        spatialTransforms: { mirror: { axes: { y: 0.5 } } },
+      };
+      const cpu = await open(extra);
+      const onGpu = await open({ ...extra, gpu, device: "gpu" });
+      try {
+        const opts = { batchSize: 3, iterationsPerEpoch: 3, seed: 5, sampler: "weighted" as const };
+        const want: Array<Record<string, { data: Float32Array; shape: number[] }>> = [];
+        for await (const batch of new CellMapDataLoader(cpu, opts)) want.push(batch as never);
+        check(want[0]!["flows"]!.shape.join() === "3,2,8,10" && want[0]!["nflows"]!.shape.join() === "3,2,6,6", `flow shapes ${want[0]!["flows"]!.shape} ${want[0]!["nflows"]!.shape}`);
+        for (const b of want) {
+          const gt = b["gt"]!.data;
+          const mito = new Float32Array(3 * 80);
+          for (let k = 0; k < 3; k++) mito.set(gt.subarray(k * 3 * 80, k * 3 * 80 + 80), k * 80);
+          sameFlows(b["flows"]!.data, cellposeFlowsReference(mito, { batch: 3, shape: [8, 10] }), "CPU batch flows against the 2D twin of its mito labels");
+        }
+        check(want.some((b) => b["flows"]!.data.some((v) => v !== 0 && !Number.isNaN(v))), "some batch should hold nonzero mito flows");
+        let k = 0;
+        for await (const batch of new CellMapDataLoader(onGpu, opts)) {
+          const w = want[k++]!;
+          for (const name of ["flows", "nflows"]) {
+            const got = (batch as unknown as Record<string, { data: Float32Array; shape: number[] }>)[name]!;
+            check(got.shape.join() === w[name]!.shape.join(), `${name} shape ${got.shape}, expected ${w[name]!.shape}`);
+            sameFlows(got.data, w[name]!.data, `${name} of batch ${k}`, 2e-6);
+          }
+        }
+        check(k === 3, `${k} batches`);
+        k = 0;
+        for await (const batch of new CellMapDataLoader(onGpu, { ...opts, output: "gpu" })) {
+          const w = want[k++]!;
+          const f = batch["flows" as "gt"];
+          check(f.byteLength === 3 * 2 * 80 * 4, `flows buffer holds ${f.byteLength} bytes, expected [3, 2, 8, 10] f32`);
+          sameFlows(new Float32Array(await gpu.readBuffer(f.buffer, 0, f.byteLength)), w["flows"]!.data, `flows left on the GPU, batch ${k}`, 2e-6);
+          batch.release();
+        }
+        return `${k} batches [3, 2, 8, 10]: GPU flows equal the CPU dataset's and the 2D twin`;
+      } finally {
+        cpu.destroy();
+        onGpu.destroy();
+      }
+    });
+  },
+
   /** Bad cellpose options are ArgumentErrors naming the field; datasets that differ in them share no batch. */
   async badOptionsNameTheField(): Promise<void> {
     const t = (cellpose: unknown): Extra => ({
@@ -300,9 +423,9 @@ export const cellposeDatasetCases = {
     await expectArgumentError("targetArrays.flows.cellpose.channel", t({ class: "mito", channel: 1 }));
     await expectArgumentError("targetArrays.flows.cellpose", t("mito"));
     await expectArgumentError("targetArrays.flows.cellpose", t(null));
-    await expectArgumentError("targetArrays.flows.cellpose", {
+    await expectArgumentError("targetArrays.flows.cellpose.iterations", {
       inputArrays: { raw: { shape: [4, 4], scale: S } },
-      targetArrays: { gt: { shape: [2, 2], scale: S }, flows: { shape: [2, 2], scale: S, cellpose: { class: "mito" } } },
+      targetArrays: { gt: { shape: [2, 2], scale: S }, flows: { shape: [2, 2], scale: S, cellpose: { class: "mito", iterations: -1 } } },
       slicingAxis: "z",
     });
     const a = await open();
