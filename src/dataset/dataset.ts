@@ -62,7 +62,7 @@ export class CellMapDataset<N extends string = string> implements SampleSource<N
   readonly classes: readonly string[];
   readonly inputArrays: Readonly<Record<string, ArraySpec>>;
   readonly targetArrays: Readonly<Record<string, ArraySpec>>;
-  /** Target arrays holding one class's cellpose flows, `[3, z, y, x]` per sample (not in `targetArrays`). */
+  /** Target arrays holding one class's cellpose flows, `[3, z, y, x]` per sample (`[2, h, w]` on 2D slices; not in `targetArrays`). */
   readonly cellposeTargets: Readonly<Record<string, CellposeTargetSpec>>;
   readonly emptyValue: number;
   readonly inputPad: number;

@@ -26,7 +26,8 @@ export interface ArrayRequest {
 
 /**
  * A cellpose flow target (Python's `CellposeFlow` target transform): the array holds the flows
- * `[3, z, y, x]` of one class's labels instead of the classes.
+ * `[3, z, y, x]` of one class's labels instead of the classes (on a 2D slice dataset cellpose's 2D
+ * flows `[2, h, w]`, Python's `CellposeFlow(ndim=2)`).
  *
  * @example
  * ```ts
@@ -49,7 +50,7 @@ export interface CellposeTargetOptions {
 
 /** A target array as the options ask for it: class labels, or derived from them (`cellpose`). */
 export interface TargetArrayRequest extends ArrayRequest {
-  /** Make this array the cellpose flows `[3, z, y, x]` of one class (3D datasets only). */
+  /** Make this array the cellpose flows `[3, z, y, x]` of one class (`[2, h, w]` on 2D slice datasets). */
   cellpose?: CellposeTargetOptions;
 }
 
