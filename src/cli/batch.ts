@@ -220,7 +220,7 @@ export async function batchCommand(args: ParsedArgs, io: CliIo): Promise<number>
       const kind = name in ds.inputArrays ? "input" : name in ds.cellposeTargets ? "cellpose" : "target";
       arrayInfo[name] = {
         file: `${name}.npy`, shape: a.shape, kind,
-        ...(kind === "target" ? { classes: ds.classes } : kind === "cellpose" ? { class: ds.cellposeTargets[name]!.class, channels: ["z", "y", "x"] } : {}),
+        ...(kind === "target" ? { classes: ds.classes } : kind === "cellpose" ? { class: ds.cellposeTargets[name]!.class, channels: a.shape.length === 4 ? ["rows", "columns"] : ["z", "y", "x"] } : {}),
       };
     }
     const fractions: Record<string, Record<string, ClassFractions>> = {};

@@ -239,9 +239,12 @@ function resolve(batch: Readonly<Record<string, unknown>>, o: ImageGridOptions):
   const flows = names(o.flows, "flows") ?? Object.keys(ds?.cellposeTargets ?? {}).filter((n) => arrays.has(n) && !targets.includes(n));
   for (const n of flows) {
     if (targets.includes(n)) throw new ArgumentError("flows", `names "${n}", which is also in targets: an array is drawn as classes or as flows`, o.flows);
-    if (planar) throw new ArgumentError("flows", "cannot be drawn from 2D slices: flow arrays are volumes [B, 3, z, y, x]", o.flows);
     const c = arrays.get(n)!.channels;
-    if (c !== 3) throw new ArgumentError(`batch.${n}.shape`, `is a flow array, which needs 3 channels (z, y, x), not ${c}`, (batch[n] as GridArray).shape);
+    const want = planar ? 2 : 3;
+    if (c !== want) {
+      const what = planar ? "2 channels (rows, columns) on 2D slices" : "3 channels (z, y, x)";
+      throw new ArgumentError(`batch.${n}.shape`, `is a flow array, which needs ${what}, not ${c}`, (batch[n] as GridArray).shape);
+    }
   }
   const inputs = names(o.inputs, "inputs") ?? (ds ? Object.keys(ds.inputArrays).filter((n) => arrays.has(n)) : [...arrays.keys()].filter((n) => !targets.includes(n) && !flows.includes(n)));
   const predictions = new Map<string, Arr>();
@@ -369,6 +372,19 @@ function drawGrid(res: Resolved, o: ImageGridOptions): ImageGrid {
   // A flow tile: the in-plane components of the slice, coloured by direction and length.
   const flowTile = (a: Arr, b: number): Tile => {
     const k = sliceIndex(a);
+    if (a.channels === 2) {
+      // 2D flows [rows, columns] of a slice: already in the image's frame.
+      const down = sliceOf(a, b, 0, axis, k);
+      const across = sliceOf(a, b, 1, axis, k);
+      return {
+        h: across.h, w: across.w,
+        color: (r, c) => {
+          const u = across.at(r, c);
+          const v = down.at(r, c);
+          return Number.isNaN(u) || Number.isNaN(v) ? nan : flowColor(u, v);
+        },
+      };
+    }
     const { rows, columns } = sliceAxes(axis);
     const ch = [0, 1, 2].map((c) => sliceOf(a, b, c, axis, k));
     const across = ch[columns]!;

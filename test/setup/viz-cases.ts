@@ -422,7 +422,23 @@ export const vizCases = {
     expectArgumentError(() => imageGrid(batch, { flows: ["nope"] }), "flows");
     expectArgumentError(() => imageGrid(batch, { flows: ["raw"] }), "batch.raw.shape");
     expectArgumentError(() => imageGrid(batch, { flows: ["flows"], targets: ["flows"] }), "flows");
-    expectArgumentError(() => imageGrid({ flows: { data: new Float32Array(36), shape: [2, 3, 2, 3] } }, { flows: ["flows"], spatialDims: 2 }), "flows");
+    expectArgumentError(() => imageGrid({ flows: { data: new Float32Array(36), shape: [2, 3, 2, 3] } }, { flows: ["flows"], spatialDims: 2 }), "batch.flows.shape");
+
+    // 2D slices: flows [B, 2, h, w] hold the (rows, columns) components, drawn by the same rule.
+    const flat = new Float32Array(2 * 9);
+    const set2 = (r: number, c: number, down: number, across: number) => {
+      flat[r * 3 + c] = down;
+      flat[9 + r * 3 + c] = across;
+    };
+    set2(0, 0, 0, 1); // right: red
+    set2(2, 1, 0.6, 0); // down at length 0.6
+    set2(1, 2, Number.NaN, 0); // unknown
+    const planar = imageGrid({ flows: { data: flat, shape: [1, 2, 3, 3] } }, { flows: ["flows"], spatialDims: 2 });
+    same(planar.columns.map((c) => [c.title, c.kind]), [["flows", "flow"]], "2D flow column");
+    near(pixel(planar, 2 + 0, 2 + 0).slice(0, 3), [255, 0, 0], 0, "2D: right is red");
+    near(pixel(planar, 2 + 2, 2 + 1).slice(0, 3), flowOracle(0, 0.6), 1, "2D: down at length 0.6");
+    pixels(planar, [2 + 1], [2 + 2], MAGENTA, "2D: NaN marked");
+    pixels(planar, [2 + 1], [2 + 1], [0, 0, 0], "2D: zero is black");
   },
 
   /**
