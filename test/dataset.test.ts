@@ -10,6 +10,7 @@ import { CellMapDataset } from "../src/dataset/dataset.ts";
 import { decodeNpy } from "../src/io/npy.ts";
 import { isCellMapError } from "../src/errors.ts";
 import { runPython } from "./helpers/python.ts";
+import { SAMPLE_ORACLE_PY } from "./helpers/sample-oracle.ts";
 
 let dir: string;
 
@@ -39,34 +40,14 @@ ms("data.zarr/recon-1/labels/groundtruth/crop1/mito", [("s0", mito, [8, 4, 4], [
 np.save(root + "/mito.npy", mito)
 `;
 
-const ORACLE = `
-import sys, json, numpy as np
-from scipy import ndimage
+const ORACLE = `${SAMPLE_ORACLE_PY}
+import sys, json
 root, cases_path = sys.argv[1], sys.argv[2]
 cases = json.load(open(cases_path))
 vol = {"raw": np.load(root + "/raw.npy").astype(np.float64), "mito": np.load(root + "/mito.npy").astype(np.float64)}
-geo = {"raw": (np.array([4.0, 2, 2]), np.array([8.0, 4, 4])), "mito": (np.array([44.0, 42, 46]), np.array([8.0, 4, 4]))}
 out = []
 for c in cases:
-    n = np.array(c["shape"]); s = np.array(c["scale"], dtype=np.float64)
-    A = np.array(c["A"], dtype=np.float64).reshape(3, 3)
-    j = np.stack(np.meshgrid(*[np.arange(k) for k in n], indexing="ij"), 0).reshape(3, -1).astype(np.float64)
-    d = (j - ((n - 1) / 2)[:, None]) * s[:, None]
-    p = np.array(c["center"], dtype=np.float64)[:, None] + A @ d
-    t, sl = geo[c["array"]]
-    v = (p - t[:, None]) / sl[:, None]
-    N = np.array(vol[c["array"]].shape)[:, None]
-    if c["array"] == "raw":
-        e = ndimage.map_coordinates(vol["raw"], v, order=1, mode="constant", cval=0.0)
-        mask = np.ones(e.shape, bool)
-    else:
-        e = ndimage.map_coordinates(vol["mito"], v, order=0, mode="constant", cval=0.0)
-        outside = np.any((v < -0.5) | (v >= N - 0.5), axis=0)
-        e[outside] = np.nan
-        frac = v - np.floor(v)
-        tie = np.any(np.abs(frac - 0.5) < 1e-6, axis=0)
-        band = np.any(((v >= -0.5) & (v < 0)) | ((v > N - 1) & (v < N - 0.5)), axis=0)
-        mask = ~(tie | band)
+    e, mask, _ = expected_sample(vol, c)
     np.save(root + "/exp_%d.npy" % len(out), e.astype(np.float32))
     np.save(root + "/mask_%d.npy" % len(out), mask.astype(np.uint8))
     out.append(len(out))

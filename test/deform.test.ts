@@ -13,6 +13,7 @@ import { GpuContext } from "../src/gpu/context.ts";
 import { encodeDisplacements, encodeSampleStructs, SAMPLE_BYTES, type ResampleSample } from "../src/gpu/resample.ts";
 import { decodeNpy } from "../src/io/npy.ts";
 import { runPython } from "./helpers/python.ts";
+import { SAMPLE_ORACLE_PY } from "./helpers/sample-oracle.ts";
 
 let dir: string;
 
@@ -36,43 +37,27 @@ ms("data.zarr/recon-1/labels/groundtruth/crop1/mito", "s0", mito, [8, 4, 4], [44
 np.save(root + "/mito.npy", mito)
 `;
 
-const ORACLE = `
-import sys, json, numpy as np
-from scipy import ndimage
+const ORACLE = `${SAMPLE_ORACLE_PY}
+import sys, json
 root, cases_path = sys.argv[1], sys.argv[2]
 cases = json.load(open(cases_path))
 vol = {"raw": np.load(root + "/raw.npy").astype(np.float64), "mito": np.load(root + "/mito.npy").astype(np.float64)}
-geo = {"raw": (np.array([4.0, 2, 2]), np.array([8.0, 4, 4])), "mito": (np.array([44.0, 42, 46]), np.array([8.0, 4, 4]))}
 for k, c in enumerate(cases):
-    n = np.array(c["shape"]); s = np.array(c["scale"], dtype=np.float64)
-    A = np.array(c["A"], dtype=np.float64).reshape(3, 3)
-    j = np.stack(np.meshgrid(*[np.arange(q) for q in n], indexing="ij"), 0).reshape(3, -1).astype(np.float64)
-    o = (j - ((n - 1) / 2)[:, None]) * s[:, None]
     f = c["field"]
     dims = np.array(f["dims"]); spacing = np.array(f["spacing"], dtype=np.float64)
     values = np.array(f["values"], dtype=np.float64).reshape(*dims, 3)
-    u = o / spacing[:, None] + ((dims - 1) / 2)[:, None]
-    assert u.min() >= 1 and np.all(u.max(axis=1) <= dims - 2), "the grid must hold every 4x4x4 neighbourhood"
-    disp = np.stack([ndimage.map_coordinates(values[..., a], u, order=3, prefilter=False, mode="nearest") for a in range(3)])
-    p = np.array(c["center"], dtype=np.float64)[:, None] + A @ (o + disp)
-    t, sl = geo[c["array"]]
-    v = (p - t[:, None]) / sl[:, None]
-    N = np.array(vol[c["array"]].shape)[:, None]
-    if c["array"] == "raw":
-        e = ndimage.map_coordinates(vol["raw"], v, order=1, mode="constant", cval=0.0)
-        mask = np.ones(e.shape, bool)
-    else:
-        e = ndimage.map_coordinates(vol["mito"], v, order=0, mode="constant", cval=0.0)
-        outside = np.any((v < -0.5) | (v >= N - 0.5), axis=0)
-        e[outside] = np.nan
-        frac = v - np.floor(v)
-        tie = np.any(np.abs(frac - 0.5) < 1e-3, axis=0)
-        band = np.any(((v >= -0.5) & (v < 0)) | ((v > N - 1) & (v < N - 0.5)), axis=0)
-        mask = ~(tie | band)
+    disp = []
+    def displace(o):
+        u = o / spacing[:, None] + ((dims - 1) / 2)[:, None]
+        assert u.min() >= 1 and np.all(u.max(axis=1) <= dims - 2), "the grid must hold every 4x4x4 neighbourhood"
+        d = np.stack([ndimage.map_coordinates(values[..., a], u, order=3, prefilter=False, mode="nearest") for a in range(3)])
+        disp.append(d)
+        return d
+    e, mask, v = expected_sample(vol, c, displace, tie_tol=1e-3)
     np.save(root + "/exp_%d.npy" % k, e.astype(np.float32))
     np.save(root + "/mask_%d.npy" % k, mask.astype(np.uint8))
     np.save(root + "/v_%d.npy" % k, v.astype(np.float64))
-    np.save(root + "/disp_%d.npy" % k, np.abs(disp).max(axis=1))
+    np.save(root + "/disp_%d.npy" % k, np.abs(disp[0]).max(axis=1))
 `;
 
 beforeAll(() => {
