@@ -19,10 +19,7 @@ import type { TargetArrayRequest } from "../../src/dataset/types.ts";
 import { GpuContext } from "../../src/gpu/context.ts";
 import { cellposeFlowsReference, type CellposeMode } from "../../src/reference/cellpose.ts";
 import { buildFixture, CROP_SHAPE, CROP_TRANSLATION, ER, inBall, type MemoryFixture, MITO, SCALE } from "./dataset-fixture.ts";
-
-function check(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
+import { check } from "./assert.ts";
 
 let fixture: Promise<MemoryFixture> | undefined;
 function getFixture(): Promise<MemoryFixture> {

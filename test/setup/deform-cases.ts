@@ -15,17 +15,7 @@ import { isCellMapError } from "../../src/errors.ts";
 import type { Vec3 } from "../../src/geometry/types.ts";
 import { GpuContext } from "../../src/gpu/context.ts";
 import { ballDistance, buildFixture, CROP_SHAPE, CROP_TRANSLATION, type MemoryFixture, MITO, SCALE } from "./dataset-fixture.ts";
-
-function check(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
-
-function sameArray(a: ArrayLike<number>, b: ArrayLike<number>, what: string): void {
-  check(a.length === b.length, `${what}: ${a.length} values, expected ${b.length}`);
-  for (let i = 0; i < a.length; i++) {
-    if (!Object.is(a[i], b[i]) && !(a[i] === 0 && b[i] === 0)) throw new Error(`${what}: value ${i} is ${a[i]}, expected ${b[i]}`);
-  }
-}
+import { check, sameValues } from "./assert.ts";
 
 let fixture: Promise<MemoryFixture> | undefined;
 function getFixture(): Promise<MemoryFixture> {
@@ -162,7 +152,7 @@ export const deformCases = {
       const b = ds.plan(7, rngFor(5, 0, 7)).deform;
       check(a !== undefined && b !== undefined, "p = 1 always deforms");
       check(a.values.length === 3 * 5 * 6 * 6, `${a.values.length} control values`);
-      sameArray(a.values, b.values, "the same key twice");
+      sameValues(a.values, b.values, "the same key twice");
       let largest = 0;
       for (const v of a.values) {
         check(Math.abs(v) <= 20, `control value ${v} beyond the magnitude`);
@@ -183,8 +173,8 @@ export const deformCases = {
       // get() is repeatable, and deformed differs from the plain sample.
       const i = indexNear(ds, EDGE_CENTERS[0]!);
       const [g1, g2, plain] = [await ds.get(i), await ds.get(i), await evaluation.get(i)];
-      sameArray(g1.raw.data, g2.raw.data, "raw of get(i) twice");
-      sameArray(g1.gt.data, g2.gt.data, "gt of get(i) twice");
+      sameValues(g1.raw.data, g2.raw.data, "raw of get(i) twice");
+      sameValues(g1.gt.data, g2.gt.data, "gt of get(i) twice");
       check(g1.raw.data.some((v, k) => Math.abs(v - plain.raw.data[k]!) > 1), "the deformed raw equals the plain one");
       // Without isTrain nothing is deformed.
       check(evaluation.plan(7, rngFor(5, 0, 7)).deform === undefined, "isTrain false deformed a sample");
@@ -194,7 +184,7 @@ export const deformCases = {
         const f = half.plan(k, rngFor(5, 0, k)).deform;
         if (f === undefined) continue;
         deformed++;
-        sameArray(f.values, ds.plan(k, rngFor(5, 0, k)).deform!.values, `field of sample ${k} under p = 0.5`);
+        sameValues(f.values, ds.plan(k, rngFor(5, 0, k)).deform!.values, `field of sample ${k} under p = 0.5`);
       }
       check(deformed >= 70 && deformed <= 130, `${deformed} of 200 samples deformed with p = 0.5`);
     } finally {
@@ -217,8 +207,8 @@ export const deformCases = {
         const f = zero.plan(i, rngFor(9, 0, i)).deform;
         check(f !== undefined && f.values.every((v) => v === 0), "magnitude 0 gives a field of zeros");
         const [a, b] = [await plain.get(i), await zero.get(i)];
-        sameArray(b.raw.data, a.raw.data, `raw of sample ${i} (${device})`);
-        sameArray(b.gt.data, a.gt.data, `gt of sample ${i} (${device})`);
+        sameValues(b.raw.data, a.raw.data, `raw of sample ${i} (${device})`);
+        sameValues(b.gt.data, a.gt.data, `gt of sample ${i} (${device})`);
       }
     } finally {
       plain.destroy();

@@ -15,10 +15,7 @@ import type { Vec3 } from "../../src/geometry/types.ts";
 import { WorkerPool } from "../../src/worker/pool.ts";
 import { createArray, createMemoryTarget, multiscalesAttributes, writeArray, writeGroup } from "../../src/zarr-write/index.ts";
 import { buildFixture, CROP_SHAPE, inBall, type MemoryFixture, MITO, RAW_PATH, RAW_SHAPE, rawAt, SCALE } from "./dataset-fixture.ts";
-
-function check(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
+import { check } from "./assert.ts";
 
 function sameArray(a: ArrayLike<number>, b: ArrayLike<number>, what: string): void {
   check(a.length === b.length, `${what}: ${a.length} values, expected ${b.length}`);

@@ -16,10 +16,7 @@ import { slotWords, STORAGE_KINDS, type StorageKind } from "../../src/array/stor
 import { ABSENT_SLOT, type ResampleDisplacement, type ResampleParams, type ResampleSample, type Vec3 } from "../../src/gpu/resample.ts";
 import { resampleReference } from "../../src/reference/resample.ts";
 import { resampleReferenceV1 } from "./resample-reference-v1.ts";
-
-function check(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
+import { check } from "./assert.ts";
 
 function throwsRangeError(work: () => unknown, what: string): void {
   try {

@@ -15,10 +15,7 @@ import { openSlicedDatasets } from "../../src/dataset/sliced-datasets.ts";
 import { arrayHasSingletonDim, isArray2D, permuteSingletonDimension, planeToWorld, slicedShape } from "../../src/dataset/slicing.ts";
 import type { Vec3 } from "../../src/geometry/types.ts";
 import { buildFixture, CROP_SHAPE, CROP_TRANSLATION, ER, inBall, type MemoryFixture, MITO, RAW_SHAPE, rawAt, SCALE } from "./dataset-fixture.ts";
-
-function check(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
+import { check } from "./assert.ts";
 
 function sameArray(a: ArrayLike<number>, b: ArrayLike<number>, what: string, tolerance = 0): void {
   check(a.length === b.length, `${what}: ${a.length} values, expected ${b.length}`);
