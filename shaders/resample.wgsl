@@ -37,6 +37,15 @@ struct Sample {
 
 const ABSENT: u32 = 0xFFFFFFFFu;
 
+// Pipeline specialization (src/gpu/resample.ts, getResamplePipeline): a pipeline made for one
+// interpolation, storage kind and with or without displacement folds the other paths away at
+// compile time. Software adapters run every branch whether taken or not, so this halves nearest
+// and trims linear there; on a GPU it shortens the kernel and frees registers. The defaults make
+// a generic pipeline that reads the interpolation and kind from `params`, as before.
+override INTERP: u32 = 2u;  // 0 linear, 1 nearest, 2 from params.interp
+override KIND: u32 = 7u;    // storage kind code (see Params.kind), 7 from params.kind
+override DEFORM: bool = true; // false: no sample of the dispatch has a displacement field
+
 // Every vector below holds (z, y, x) in its components (.x, .y, .z), as the structs do: `.x` is
 // the z axis and `.z` the x axis, the fastest-varying one.
 
@@ -145,7 +154,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let s = samples[b];
   var j = vec3f(f32(jz), f32(jy), f32(jx));
   // Elastic deformation: read output voxel j at j + d(j) (output voxels) through the same affine.
-  if (s.dispDims.x != 0u) {
+  if (DEFORM && s.dispDims.x != 0u) {
     j += displacement(j, s);
   }
   let local = vec3f(dot(s.m0.xyz, j) + s.m0.w, dot(s.m1.xyz, j) + s.m1.w, dot(s.m2.xyz, j) + s.m2.w);
@@ -154,7 +163,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let f = local - whole;
   let iv = s.origin.xyz + vec3i(whole);
   let last = params.volShape - vec3i(1);
-  let linear = params.interp == 0u;
+  let linear = select(INTERP == 0u, params.interp == 0u, INTERP == 2u);
 
   // Linear: i0 = floor(v), pad outside [0, N - 1] (so never blended with pad).
   // Nearest: i0 = floor(v + 0.5), pad outside [-0.5, N - 0.5).
@@ -163,7 +172,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
 
   var value = params.pad;
   if (inside) {
-    let d = decodeFor(params.kind);
+    let d = decodeFor(select(KIND, params.kind, KIND == 7u));
     let a = axes(vec3u(i0), s);
     let table = u32(s.chunkLo.w);
     value = corner(a, a, a, table, d);

@@ -14,3 +14,7 @@ test("a large batch uses the 2D dispatch and matches the CPU twin", async () => 
 test("inconsistent dispatch inputs raise ArgumentError", cases.badInputsAreRejected);
 test("chunks pack into the slot layout and read back", cases.packingFollowsTheLayout);
 test("the dispatch grid covers the output", cases.gridCoversTheOutput);
+test("pipelines specialized per dispatch give the generic pipeline's bits", async () => {
+  console.log(`[node] ${await cases.specializedMatchesGeneric()}`);
+});
+test("a pipeline specialized for another dispatch raises ArgumentError", cases.wrongVariantIsRejected);

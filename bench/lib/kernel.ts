@@ -10,7 +10,7 @@ import { slotWords as slotWordsOf } from "../../src/array/storage-kind.ts";
 import { CoordinateTransformer } from "../../src/geometry/transformer.ts";
 import type { Vec3 } from "../../src/geometry/types.ts";
 import type { GpuContext } from "../../src/gpu/context.ts";
-import { getResamplePipeline, recordResample, type ResampleSample } from "../../src/gpu/resample.ts";
+import { getResamplePipeline, recordResample, resampleVariant, type ResampleSample } from "../../src/gpu/resample.ts";
 import { randomAugment, createRng } from "./rng.ts";
 import { summarize, type Stat } from "./stats.ts";
 
@@ -104,7 +104,6 @@ export async function timeKernel(
   options: { warmup?: number; repeats?: number; perSubmit?: number } = {},
 ): Promise<KernelResult> {
   const device = ctx.device;
-  const pipeline = await getResamplePipeline(ctx);
   const { samples, table } = kernelSamples(vol, c);
   const per = c.outShape[0] * c.outShape[1] * c.outShape[2];
   const voxels = per * c.batch;
@@ -120,6 +119,8 @@ export async function timeKernel(
     fill: 0,
     slotWords: vol.slotWords,
   };
+  // the pipeline the library uses for this dispatch (specialized for its interpolation and kind)
+  const pipeline = await getResamplePipeline(ctx, resampleVariant(params, samples));
   const perSubmit = options.perSubmit ?? 4;
   const timestamps = device.features.has("timestamp-query");
   const querySet = timestamps ? device.createQuerySet({ type: "timestamp", count: 2 }) : undefined;

@@ -1,6 +1,6 @@
 import { ArgumentError } from "../errors.ts";
 import type { GpuContext } from "../gpu/context.ts";
-import { getResamplePipeline, recordResample, type ResampleParams, type ResampleSample } from "../gpu/resample.ts";
+import { getResamplePipeline, recordResample, resampleVariant, type ResampleParams, type ResampleSample } from "../gpu/resample.ts";
 import { resampleReference } from "../reference/resample.ts";
 
 /**
@@ -68,7 +68,7 @@ export class GpuBackend implements ResampleBackend {
 
   async run(params: ResampleParams, samples: ResampleSample[], table: Uint32Array, out: BackendOutput, outElementOffset: number): Promise<void> {
     if (out.kind !== "gpu") throw new Error("the GPU backend writes GPU output only");
-    const pipeline = await getResamplePipeline(this.context);
+    const pipeline = await getResamplePipeline(this.context, resampleVariant(params, samples));
     const device = this.context.device;
     const encoder = device.createCommandEncoder({ label: "cellmap resample" });
     const offset = out.byteOffset + outElementOffset * 4;

@@ -214,18 +214,75 @@ export function resampleGrid(total: number, maxPerDimension = 65535): ResampleGr
 }
 
 /**
- * The resample compute pipeline of the context's device, compiled once per device.
+ * What a resample pipeline is specialized for. A field left out keeps the generic path, which
+ * reads it from the dispatch's `Params`; a field given is folded in at compile time through the
+ * shader's override constants (`INTERP`, `KIND`, `DEFORM`), so the other paths cost nothing. On
+ * software adapters, which execute every branch whether taken or not, a nearest pipeline runs
+ * about twice as fast as the generic one; on a GPU the kernel gets shorter.
+ */
+export interface ResampleVariant {
+  /** Interpolation of every dispatch on the pipeline. */
+  readonly interp?: Interpolation;
+  /** Storage kind of the cache it reads. */
+  readonly kind?: StorageKind;
+  /** `false`: no sample on the pipeline has a displacement field. Default `true` (allowed). */
+  readonly deform?: boolean;
+}
+
+/**
+ * The fully specialized variant for one dispatch: its interpolation and storage kind, and
+ * whether any of its samples is displaced.
  *
+ * @example
+ * ```ts
+ * const pipeline = await getResamplePipeline(ctx, resampleVariant(params, samples));
+ * ```
+ */
+export function resampleVariant(params: ResampleParams, samples: readonly ResampleSample[]): ResampleVariant {
+  return { interp: params.interp, kind: params.kind, deform: samples.some((s) => s.displacement !== undefined) };
+}
+
+const pipelineVariants = new WeakMap<GPUComputePipeline, ResampleVariant>();
+
+/**
+ * The resample compute pipeline of the context's device for `variant`, compiled once per device
+ * and variant. With no variant: the generic pipeline, which serves every dispatch.
+ *
+ * @param variant what to specialize for ({@link resampleVariant} gives the best one for a dispatch)
  * @throws {GpuError} when the shader fails validation
  * @example
  * ```ts
- * const pipeline = await getResamplePipeline(ctx); // then recordResample(ctx, pipeline, ...)
+ * const pipeline = await getResamplePipeline(ctx, { interp: "nearest", kind: "u8", deform: false });
+ * recordResample(ctx, pipeline, encoder, options); // options must be nearest, u8, undisplaced
  * ```
  */
-export function getResamplePipeline(ctx: GpuContext): Promise<GPUComputePipeline> {
-  return ctx.pipeline("cellmap/resample", () =>
-    ctx.createComputePipeline(`${ctx.label} resample`, resampleWgsl, "main"),
-  );
+export function getResamplePipeline(ctx: GpuContext, variant: ResampleVariant = {}): Promise<GPUComputePipeline> {
+  const constants: Record<string, number> = {};
+  if (variant.interp !== undefined) constants["INTERP"] = INTERP_CODE[variant.interp];
+  if (variant.kind !== undefined) constants["KIND"] = storageKindCode(variant.kind);
+  const deform = variant.deform ?? true;
+  if (!deform) constants["DEFORM"] = 0;
+  const key = `cellmap/resample/${variant.interp ?? "any"}/${variant.kind ?? "any"}/${deform ? "deform" : "rigid"}`;
+  const label = `${ctx.label} resample${variant.interp ? ` ${variant.interp}` : ""}${variant.kind ? ` ${variant.kind}` : ""}${deform ? "" : " rigid"}`;
+  return ctx.pipeline(key, async () => {
+    const pipeline = await ctx.createComputePipeline(label, resampleWgsl, "main", { constants });
+    pipelineVariants.set(pipeline, { ...variant, deform });
+    return pipeline;
+  });
+}
+
+/** Throws when `pipeline` was specialized for something else than this dispatch. */
+function checkVariant(pipeline: GPUComputePipeline, params: ResampleParams, samples: readonly ResampleSample[]): void {
+  const v = pipelineVariants.get(pipeline);
+  if (v === undefined) return;
+  const wrong = (what: string, made: string, asked: string) =>
+    new ArgumentError("pipeline", `was specialized for ${what} ${made}, the dispatch has ${asked}; get it with getResamplePipeline(ctx, resampleVariant(params, samples))`);
+  if (v.interp !== undefined && v.interp !== params.interp) throw wrong("interpolation", v.interp, params.interp);
+  if (v.kind !== undefined && v.kind !== params.kind) throw wrong("storage kind", v.kind, params.kind);
+  if (v.deform === false) {
+    const k = samples.findIndex((s) => s.displacement !== undefined);
+    if (k >= 0) throw wrong("samples", "without displacement", `a displacement field at samples[${k}]`);
+  }
 }
 
 /** Inputs of one resample dispatch. */
@@ -257,7 +314,7 @@ export interface ResampleDispatch {
  *
  * A chunk coordinate outside a sample's table reads as the fill value, like an absent chunk.
  *
- * @throws {ArgumentError} on inconsistent inputs (batch vs samples, tables out of range, misaligned offset)
+ * @throws {ArgumentError} on inconsistent inputs (batch vs samples, tables out of range, misaligned offset, a pipeline specialized for another dispatch)
  * @throws {GpuError} when a binding exceeds the device's limits
  * @example
  * ```ts
@@ -273,17 +330,18 @@ export async function dispatchResample(
   encoder: GPUCommandEncoder,
   options: ResampleDispatchOptions,
 ): Promise<ResampleDispatch> {
-  const pipeline = await getResamplePipeline(ctx);
+  const pipeline = await getResamplePipeline(ctx, resampleVariant(options.params, options.samples));
   return recordResample(ctx, pipeline, encoder, options);
 }
 
 /**
  * Synchronous {@link dispatchResample} for callers that already hold the pipeline
- * ({@link getResamplePipeline}), e.g. to record several arrays into one encoder.
+ * ({@link getResamplePipeline}), e.g. to record several arrays into one encoder. A specialized
+ * pipeline must match the dispatch (interpolation, storage kind, displacement).
  *
  * @example
  * ```ts
- * const pipeline = await getResamplePipeline(ctx);
+ * const pipeline = await getResamplePipeline(ctx); // generic: serves every dispatch
  * const done = arrays.map((a) => recordResample(ctx, pipeline, encoder, a));
  * ctx.device.queue.submit([encoder.finish()]);
  * for (const d of done) d.release();
@@ -301,6 +359,7 @@ export function recordResample(
   const device = ctx.device;
   const limits = device.limits;
   validate(params, samples, table);
+  checkVariant(pipeline, params, samples);
 
   const total = params.batch * params.outShape[0] * params.outShape[1] * params.outShape[2];
   const outBytes = total * 4;

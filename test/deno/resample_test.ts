@@ -13,3 +13,7 @@ Deno.test("a large batch uses the 2D dispatch and matches the CPU twin", async (
 Deno.test("inconsistent dispatch inputs raise ArgumentError", cases.badInputsAreRejected);
 Deno.test("chunks pack into the slot layout and read back", cases.packingFollowsTheLayout);
 Deno.test("the dispatch grid covers the output", cases.gridCoversTheOutput);
+Deno.test("pipelines specialized per dispatch give the generic pipeline's bits", async () => {
+  console.log(`[deno] ${await cases.specializedMatchesGeneric()}`);
+});
+Deno.test("a pipeline specialized for another dispatch raises ArgumentError", cases.wrongVariantIsRejected);

@@ -11,10 +11,13 @@ import { GpuContext } from "../../src/gpu/context.ts";
 import {
   ABSENT_SLOT,
   dispatchResample,
+  getResamplePipeline,
+  recordResample,
   type ResampleDispatch,
   type ResampleParams,
   type ResampleSample,
   resampleGrid,
+  resampleVariant,
   type Vec3,
 } from "../../src/gpu/resample.ts";
 import { resampleReference } from "../../src/reference/index.ts";
@@ -27,7 +30,7 @@ import {
   type StorageKind,
   storageKindForDtype,
 } from "../../src/array/storage-kind.ts";
-import { isCellMapError, ValueRangeError } from "../../src/errors.ts";
+import { ArgumentError, isCellMapError, ValueRangeError } from "../../src/errors.ts";
 
 const KINDS = Object.keys(STORAGE_KINDS) as StorageKind[];
 
@@ -246,8 +249,11 @@ interface Case {
   words: Uint32Array<ArrayBuffer>;
 }
 
-/** Run one dispatch on the GPU and read the output back. */
-async function runGpu(ctx: GpuContext, c: Case, outOffset = 0): Promise<{ out: Float32Array; dispatch: ResampleDispatch; before: Float32Array }> {
+/**
+ * Run one dispatch on the GPU and read the output back: through `dispatchResample` (the pipeline
+ * specialized for the dispatch), or through `recordResample` on a given pipeline.
+ */
+async function runGpu(ctx: GpuContext, c: Case, outOffset = 0, pipeline?: GPUComputePipeline): Promise<{ out: Float32Array; dispatch: ResampleDispatch; before: Float32Array }> {
   const device = ctx.device;
   const cache = device.createBuffer({
     label: "test resample cache",
@@ -264,14 +270,8 @@ async function runGpu(ctx: GpuContext, c: Case, outOffset = 0): Promise<{ out: F
     device.queue.writeBuffer(cache, 0, c.words);
     if (outOffset > 0) device.queue.writeBuffer(out, 0, new Float32Array(outOffset / 4).fill(-7));
     const encoder = device.createCommandEncoder({ label: "test resample" });
-    const dispatch = await dispatchResample(ctx, encoder, {
-      cache,
-      params: c.params,
-      samples: c.samples,
-      table: c.table,
-      out,
-      outOffset,
-    });
+    const options = { cache, params: c.params, samples: c.samples, table: c.table, out, outOffset };
+    const dispatch = pipeline ? recordResample(ctx, pipeline, encoder, options) : await dispatchResample(ctx, encoder, options);
     device.queue.submit([encoder.finish()]);
     dispatch.release();
     const all = new Float32Array(await ctx.readBuffer(out, 0, out.size));
@@ -594,6 +594,95 @@ export async function gridCoversTheOutput(): Promise<void> {
   check(small.x * small.y * 64 >= 10_000 && small.x <= 16 && small.y <= 16, `limit 16: ${JSON.stringify(small)}`);
 }
 
+
+/** A random displacement field of a few control points per axis, up to `magnitude` output voxels. */
+function randomDisplacement(r: () => number, outShape: Vec3, magnitude: number): NonNullable<ResampleSample["displacement"]> {
+  const dims = [int(r, 1, 4), int(r, 1, 4), int(r, 1, 4)] as unknown as Vec3;
+  const step = dims.map((d, a) => (d > 1 ? (d - 1) / Math.max(1, outShape[a]! - 1) : 0)) as unknown as Vec3;
+  const values = Array.from({ length: 3 * dims[0] * dims[1] * dims[2] }, () => (r() * 2 - 1) * magnitude);
+  return { dims, step, start: [r() * 0.5, r() * 0.5, r() * 0.5], values };
+}
+
+/** Bitwise equality of two outputs (NaN equals NaN, 0 differs from -0). */
+function sameBits(label: string, a: Float32Array, b: Float32Array): void {
+  check(a.length === b.length, `${label}: ${a.length} values against ${b.length}`);
+  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < a.length; i++) {
+    const nan = Number.isNaN(a[i]!) && Number.isNaN(b[i]!);
+    if (!nan && ua[i] !== ub[i]) throw new Error(`${label}: value ${i} is ${a[i]} (specialized), ${b[i]} (generic)`);
+  }
+}
+
+/**
+ * The pipelines specialized per dispatch (interpolation, storage kind, with or without
+ * displacement) give the same bits as the generic pipeline, which reads all of that from its
+ * uniform, for every kind, both interpolations, with and without a displacement field; and the
+ * specialized output still matches the CPU twin.
+ */
+export async function specializedMatchesGeneric(): Promise<string> {
+  let values = 0;
+  let pipelines = 0;
+  await withContext("test resample variants", async (ctx) => {
+    const generic = await getResamplePipeline(ctx);
+    let seed = 500;
+    for (const kind of KINDS) {
+      for (const interp of ["linear", "nearest"] as const) {
+        for (const deform of [false, true]) {
+          const r = rng(++seed);
+          const { c, range } = randomCase(r, kind, interp, {
+            vol: [int(r, 6, 14), int(r, 6, 14), int(r, 6, 14)], chunkShape: [4, 3, 5], outShape: [int(r, 3, 9), int(r, 3, 9), int(r, 3, 9)],
+            batch: int(r, 1, 3), pad: r() < 0.5 ? NaN : 0, fill: randomValue(r, kind), absent: 0.15,
+          });
+          const samples = deform ? c.samples.map((s) => ({ ...s, displacement: randomDisplacement(r, c.params.outShape, 1.5) })) : c.samples;
+          const dc = { ...c, samples };
+          const variant = resampleVariant(dc.params, dc.samples);
+          check(variant.interp === interp && variant.kind === kind && variant.deform === deform, `variant ${JSON.stringify(variant)}`);
+          const special = await getResamplePipeline(ctx, variant);
+          check(special !== generic && special === (await getResamplePipeline(ctx, variant)), "one pipeline per variant and device");
+          pipelines++;
+          const a = (await runGpu(ctx, dc)).out;
+          const b = (await runGpu(ctx, dc, 0, generic)).out;
+          sameBits(`${kind} ${interp}${deform ? " deformed" : ""} (seed ${seed})`, a, b);
+          if (!deform) compare(`seed ${seed}`, dc, a, resampleReference(dc.params, dc.samples, dc.table, dc.words), range);
+          values += a.length;
+        }
+      }
+    }
+  });
+  check(values > 1000, `only ${values} values compared`);
+  return `${values} values from ${pipelines} specialized pipelines equal the generic pipeline's`;
+}
+
+/** A pipeline specialized for one dispatch refuses a dispatch it was not made for. */
+export async function wrongVariantIsRejected(): Promise<void> {
+  await withContext("test resample wrong variant", async (ctx) => {
+    const r = rng(77);
+    const { c } = randomCase(r, "u8", "linear", {
+      vol: [8, 8, 8], chunkShape: [4, 4, 4], outShape: [3, 3, 3], batch: 1, pad: 0, fill: 0, absent: 0,
+    });
+    const deformed = { ...c, samples: [{ ...c.samples[0]!, displacement: randomDisplacement(r, c.params.outShape, 1) }] };
+    const wrong: [string, GPUComputePipeline, Case, RegExp][] = [
+      ["nearest pipeline, linear dispatch", await getResamplePipeline(ctx, { interp: "nearest" }), c, /interpolation nearest.*linear/],
+      ["u16 pipeline, u8 dispatch", await getResamplePipeline(ctx, { kind: "u16" }), c, /storage kind u16.*u8/],
+      ["rigid pipeline, displaced sample", await getResamplePipeline(ctx, { deform: false }), deformed, /displacement field at samples\[0\]/],
+    ];
+    for (const [what, pipeline, dc, message] of wrong) {
+      let error: unknown;
+      try {
+        await runGpu(ctx, dc, 0, pipeline);
+      } catch (e) {
+        error = e;
+      }
+      check(error instanceof ArgumentError && (error as ArgumentError).field === "pipeline", `${what}: expected ArgumentError("pipeline"), got ${String(error)}`);
+      check(message.test((error as Error).message), `${what}: message "${(error as Error).message}" does not match ${message}`);
+    }
+    // A partly specialized pipeline serves every dispatch it agrees with.
+    const linear = await getResamplePipeline(ctx, { interp: "linear" });
+    sameBits("linear-only pipeline", (await runGpu(ctx, c, 0, linear)).out, (await runGpu(ctx, c)).out);
+  });
+}
+
 /** Every case, by name, for the runtime wrappers. */
 export const resampleCases = {
   identityCopiesVoxels,
@@ -603,4 +692,6 @@ export const resampleCases = {
   badInputsAreRejected,
   packingFollowsTheLayout,
   gridCoversTheOutput,
+  specializedMatchesGeneric,
+  wrongVariantIsRejected,
 } as const;
