@@ -11,6 +11,8 @@ import { summarize } from "../bench/lib/stats.ts";
 import { parseArgs } from "../bench/main.ts";
 import { checkResult, SCHEMA } from "../bench/schema.ts";
 import { runSuite } from "../bench/suite.ts";
+import { generateSampleDataset } from "../src/sample-data/index.ts";
+import { createFsTarget } from "../src/zarr-write/fs-target.ts";
 
 const cache = mkdtempSync(join(tmpdir(), "cellmap-bench-test-"));
 afterAll(() => rmSync(cache, { recursive: true, force: true }));
@@ -59,6 +61,28 @@ test("the tiny suite runs every figure and writes schema-valid JSON with finite 
   expect(memory.targets[0]?.met).toBe(true);
   const table = resultTable(doc);
   for (const id of ids) expect(table).toContain(`Figure ${id}:`);
+}, 300_000);
+
+test("--data runs figure 3 on a CellMap-layout dataset (the sample dataset, zarr v2 and v3)", async () => {
+  const dir = join(cache, "cellmap-layout");
+  const manifest = await generateSampleDataset(createFsTarget(dir), { seed: 5, formats: [3, 2], size: [48, 96, 96], levels: 2 });
+  for (const copy of manifest.copies) {
+    const data = join(dir, copy.path);
+    const result = await runSuite({ mode: "tiny", figures: [3], cacheDir: cache, useGpu: true, seed: 5, log: () => {}, data }, "test --data");
+    const doc = checkResult(JSON.parse(JSON.stringify(result)));
+    // no dataset was generated: figure 3 read the given one, over loopback HTTP
+    expect(doc.dataset.generated, copy.path).toBe(false);
+    expect(doc.dataset.source, copy.path).toContain(`--data ${data}`);
+    const loader = doc.figures.find((f) => f.id === 3)!;
+    expect(loader.workload, copy.path).toContain("mito, er, nucleus, ves");
+    const base = loader.rows.find((r) => r.path === "zarrita baseline")!;
+    expect(base.extra?.["maxAbsDiffRaw"], copy.path).toBeLessThan(0.01);
+    expect(base.extra?.["labelMismatchFraction"], copy.path).toBeLessThan(0.01);
+    for (const path of ["CellMapArray", "CellMapDataLoader"]) {
+      const warm = loader.rows.find((r) => r.case === "standard, warm cache" && r.path === path && r.unit === "samples/s");
+      expect(warm?.value.median, `${copy.path} ${path}`).toBeGreaterThan(0);
+    }
+  }
 }, 300_000);
 
 test("a schema violation names the field", () => {
