@@ -9,7 +9,7 @@
 // shows), absent chunks, slots past the cache, tables shorter than the sample needs, chunk
 // coordinates outside the table, NaN and -0 pad and fill values, ragged edge chunks, and
 // displacement fields (Float64Array, Float32Array and plain arrays, clamped grids, constant fields
-// whose rounding decides nearest ties). Plain async functions that throw on failure.
+// whose rounding decides nearest ties). Plain synchronous functions that throw on failure.
 
 import { rngFor } from "../../src/augment/rng.ts";
 import { slotWords, STORAGE_KINDS, type StorageKind } from "../../src/array/storage-kind.ts";
@@ -187,7 +187,7 @@ function compare(seed: number, c: Case): Float32Array {
 /** The test bodies, one per title. */
 export const resampleIdentityCases = {
   /** 400 random dispatches give bit-identical output to the previous twin, every kind, linear and nearest, displaced or not. */
-  async randomDispatches(): Promise<string> {
+  randomDispatches(): string {
     // What the cases reached, so that the comparison cannot pass on outputs that are all pad.
     const seen = { pad: 0, fill: 0, other: 0, nan: 0, negativeZero: 0, displaced: 0, kinds: new Set<string>() };
     for (let seed = 0; seed < 400; seed++) {
@@ -211,14 +211,14 @@ export const resampleIdentityCases = {
   },
 
   /** Larger volumes crossing many chunks give bit-identical output, every kind. */
-  async largerVolumes(): Promise<void> {
+  largerVolumes(): void {
     for (const [i, kind] of KINDS.entries()) {
       for (let k = 0; k < 3; k++) compare(10_000 + 10 * i + k, randomCase(10_000 + 10 * i + k, { big: true, kind }));
     }
   },
 
   /** The comparison notices changed pad and fill values. */
-  async noticesChanges(): Promise<void> {
+  noticesChanges(): void {
     const c = randomCase(7, { big: true, kind: "f32" });
     const before = resampleReferenceV1(c.params, c.samples, c.table, c.cache);
     const params = { ...c.params, pad: 1234.5, fill: 4321.5 };
@@ -227,7 +227,7 @@ export const resampleIdentityCases = {
   },
 
   /** A missing sample raises RangeError like before. */
-  async missingSample(): Promise<void> {
+  missingSample(): void {
     const c = randomCase(3);
     const params = { ...c.params, batch: c.params.batch + 1 };
     throwsRangeError(() => resampleReferenceV1(params, c.samples, c.table, c.cache), "the previous twin");
