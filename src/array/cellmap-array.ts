@@ -12,6 +12,7 @@ import { chunkKey, chunksInBox } from "./chunk-grid.ts";
 import { checkDeformField, deformSample } from "./deform-sample.ts";
 import { openMultiscale, type LevelInfo } from "./open-multiscale.ts";
 import { SlotCache, type CacheStats } from "./slot-cache.ts";
+import { type DeviceChoice, resolveDevice } from "./device.ts";
 import { bytesPerElement, slotWords } from "./storage-kind.ts";
 
 /** Default chunk-cache budget: 64 MiB. */
@@ -21,8 +22,12 @@ export const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
 export interface CellMapArrayOptions {
   /** GPU to resample on; required for `device: "gpu"` (the default when given). */
   gpu?: GpuContext;
-  /** "gpu" (WGSL resampling, GPU chunk cache) or "cpu" (reference twin); default "gpu" if `gpu` is given. */
-  device?: "gpu" | "cpu";
+  /**
+   * "gpu" (WGSL resampling, GPU chunk cache), "cpu" (the CPU twin, cache in host memory) or "auto"
+   * ("gpu" on a hardware adapter, "cpu" on a software one or without `gpu`; see
+   * {@link resolveDevice}); default "gpu" if `gpu` is given.
+   */
+  device?: DeviceChoice;
   /**
    * Chunk-cache budget in bytes (default 64 MiB): capped one slot below the GPU's storage binding
    * limit, and at the array's chunk count (over all levels), so a small array allocates only what
@@ -117,7 +122,7 @@ export class CellMapArray {
 
   /** Open a multiscale group (URL or local path) and set up its chunk cache. */
   static async open(location: string, options: CellMapArrayOptions = {}): Promise<CellMapArray> {
-    const device = options.device ?? (options.gpu ? "gpu" : "cpu");
+    const device = resolveDevice(options.device, options.gpu);
     if (device === "gpu" && !options.gpu) {
       throw new ArgumentError("gpu", 'is required for device "gpu": pass a GpuContext (GpuContext.create()) or use device "cpu"');
     }

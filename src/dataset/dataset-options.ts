@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { DeviceChoice } from "../array/device.ts";
 import { parseSpatialTransforms, type Axis, type SpatialTransformsConfig } from "../augment/spatial.ts";
 import { ArgumentError } from "../errors.ts";
 import type { Vec3 } from "../geometry/types.ts";
@@ -20,7 +21,11 @@ import type { ArrayRequest, ArraySpec, TargetArrayRequest } from "./types.ts";
 export interface ArrayOpenOptions {
   /** GPU to sample on; arrays use `device: "gpu"` when given unless `device` says otherwise. */
   gpu?: GpuContext;
-  device?: "gpu" | "cpu";
+  /**
+   * "gpu", "cpu" or "auto": "gpu" on a hardware adapter, "cpu" (the CPU twin, several times faster
+   * there) on a software adapter such as SwiftShader or lavapipe. Default "gpu" when `gpu` is given.
+   */
+  device?: DeviceChoice;
   /** Chunk-cache budget of each array, bytes (see CellMapArray). */
   cacheBytes?: number;
   /** Worker pool shared by all arrays; one is created (and owned) when omitted. */

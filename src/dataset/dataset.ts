@@ -6,6 +6,7 @@
  */
 
 import { CellMapArray, type CellMapArrayOptions } from "../array/cellmap-array.ts";
+import { resolveDevice } from "../array/device.ts";
 import { deformGrid, drawDeformField, type DeformField, type DeformGrid } from "../augment/deform.ts";
 import { hashKey, rngFor, type Rng } from "../augment/rng.ts";
 import { drawSpatialMatrix, parseSpatialTransforms, type SpatialTransforms } from "../augment/spatial.ts";
@@ -161,7 +162,7 @@ export class CellMapDataset<N extends string = string> implements SampleSource<N
   static async open<I extends string, T extends string = never>(options: CellMapDatasetOptions<I, T>): Promise<CellMapDataset<I | T>> {
     const o = options as unknown as CellMapDatasetOptions<string, string>;
     const { inputArrays, targetArrays, urls, classes, valueSpecs, targetSpecs, slicingAxis, cellposeTargets } = resolveDatasetOptions(o);
-    const device = o.device ?? (o.gpu ? "gpu" : "cpu");
+    const device = resolveDevice(o.device, o.gpu);
     await prepareValueSpecs(valueSpecs, targetSpecs, device === "gpu" ? o.gpu : undefined);
     if (device === "gpu" && o.gpu && Object.keys(cellposeTargets).length > 0) await prepareCellposeFlows(o.gpu);
     // Open everything with one shared pool (the registry's, when arrays are shared and no pool is given).

@@ -24,6 +24,7 @@
  */
 
 import { CellMapArray, type CellMapArrayOptions } from "../array/cellmap-array.ts";
+import { type DeviceChoice, resolveDevice } from "../array/device.ts";
 import { hashKey, rngFor } from "../augment/rng.ts";
 import { ArgumentError, throwIfAborted } from "../errors.ts";
 import type { Vec3 } from "../geometry/types.ts";
@@ -51,7 +52,8 @@ export interface WriterInputOptions<I extends string = string> {
    * also where `write` reads back predictions passed as GPU buffers (with or without inputs).
    */
   readonly gpu?: GpuContext;
-  readonly device?: "gpu" | "cpu";
+  /** "gpu", "cpu" or "auto" ("cpu" on a software adapter; see `resolveDevice`). */
+  readonly device?: DeviceChoice;
   /** Chunk-cache budget of the raw array, bytes (see CellMapArray). */
   readonly cacheBytes?: number;
   /** Worker pool to fetch and decode chunks in; one is created (and owned) when omitted. */
@@ -107,8 +109,7 @@ export function resolveWriterInputs(o: WriterInputOptions): ResolvedWriterInputs
   if (typeof inputPad !== "number") throw new ArgumentError("inputPad", "must be a number", inputPad);
   const seed = o.seed ?? 0;
   if (!Number.isSafeInteger(seed)) throw new ArgumentError("seed", "must be an integer", seed);
-  const device = o.device ?? (o.gpu ? "gpu" : "cpu");
-  if (device !== "gpu" && device !== "cpu") throw new ArgumentError("device", 'must be "gpu" or "cpu"', device);
+  const device = resolveDevice(o.device, o.gpu);
   if (device === "gpu" && o.gpu === undefined) throw new ArgumentError("gpu", 'is required for device "gpu": pass a GpuContext or use device "cpu"');
   return { inputPath: o.inputPath as string, arrays: resolved.inputArrays, valueSpecs: resolved.valueSpecs, inputPad, seed, device };
 }
