@@ -28,6 +28,10 @@
  * itself (`./writer-inputs.ts`): {@link CellMapDatasetWriter.get} for one tile,
  * {@link CellMapDatasetWriter.loader} for batches of the pending tiles (`./writer-loader.ts`).
  *
+ * Parts: the option and result types (`./writer-options.ts`); checking the options, opening the
+ * output and writing its groups and arrays (`./writer-output.ts`); storing a tile's chunks
+ * (`./writer-chunks.ts`); the finished-tile record and progress file (`./writer-progress.ts`).
+ *
  * @example
  * ```ts
  * const writer = await CellMapDatasetWriter.create({
@@ -47,98 +51,25 @@
  * @module
  */
 
-import * as zarr from "zarrita";
 import { ArgumentError, throwIfAborted } from "../errors.ts";
-import {
-  allocate,
-  type CodecSpec,
-  createArray,
-  type DataType,
-  jsonBytes,
-  multiscalesAttributes,
-  ngffVersionFor,
-  type NumericArray,
-  validShapeOf,
-  writeChunk,
-  writeGroup,
-  type WriteTarget,
-  type ZarrArray,
-} from "../zarr-write/index.ts";
-import {
-  type ArrayPlan,
-  planWriterGeometry,
-  type Vec3,
-  type WorldBounds,
-  type WriterArraySpec,
-  type WriterGeometry,
-} from "./writer-geometry.ts";
+import { ngffVersionFor, type ZarrArray } from "../zarr-write/index.ts";
+import type { Vec3, WriterGeometry } from "./writer-geometry.ts";
 import type { GpuContext } from "../gpu/context.ts";
 import type { ArrayData, ArraySpec, GpuArrayData } from "./types.ts";
+import { TileChunkWriter } from "./writer-chunks.ts";
 import { type Prediction, readPredictions } from "./writer-gpu.ts";
-import { type InputTile, resolveWriterInputs, type WriterInputOptions, WriterInputs } from "./writer-inputs.ts";
+import { type InputTile, type WriterInputOptions, WriterInputs } from "./writer-inputs.ts";
 import { WriterLoader, type WriterLoaderOptions } from "./writer-loader.ts";
-import { parseProgress, PROGRESS, toBase64, toStored } from "./writer-store.ts";
+import type { DatasetWriterOptions, ReadWriteTarget, WriterItem, WriterProgress, WriterTile } from "./writer-options.ts";
+import { openOutput, outputKey, planWriter, writeOutputLayout } from "./writer-output.ts";
+import { ProgressRecord } from "./writer-progress.ts";
+import { PROGRESS } from "./writer-store.ts";
 
 export type { WorldBounds, WorldRange, WriterArraySpec } from "./writer-geometry.ts";
 export type { WriterInputOptions } from "./writer-inputs.ts";
 export type { GpuPrediction, Prediction } from "./writer-gpu.ts";
 export type { WriterBatch, WriterLoader, WriterLoaderOptions } from "./writer-loader.ts";
-
-/** A target the writer can read back from (for resuming and for chunks shared by tiles). */
-export interface ReadWriteTarget extends WriteTarget {
-  get(key: string): Promise<Uint8Array | undefined>;
-}
-
-/**
- * Options of {@link CellMapDatasetWriter.create}. The input options (`inputPath`, `inputArrays`,
- * `valueTransforms`, `inputPad`, `seed`, `gpu`, `device`, `cacheBytes`, `pool`, `workers`,
- * `storeOptions`) are optional: with them the writer reads each tile's inputs itself
- * ({@link CellMapDatasetWriter.get}, {@link CellMapDatasetWriter.loader}).
- */
-export interface DatasetWriterOptions<I extends string = string> extends WriterInputOptions<I> {
-  /** Output folder (Node, Deno); with `target`, the key prefix inside it. */
-  readonly path: string;
-  /** Class names; prediction channel `c` is `classes[c]`. */
-  readonly classes: readonly string[];
-  readonly targetArrays: Readonly<Record<string, WriterArraySpec>>;
-  /** World box per target array, same keys as `targetArrays`. */
-  readonly targetBounds: Readonly<Record<string, WorldBounds>>;
-  /** Stored type (default float32); integer types are rounded and clamped, NaN stored as 0. */
-  readonly dtype?: DataType;
-  /** 3 (default, NGFF 0.5) or 2 (NGFF 0.4). */
-  readonly zarrFormat?: 2 | 3;
-  /** Chunk compression (default blosc lz4 with shuffle). */
-  readonly codec?: CodecSpec;
-  /** Value of voxels no tile wrote (default 0). */
-  readonly fillValue?: number;
-  /** Replace an existing output instead of resuming it (default false). */
-  readonly overwrite?: boolean;
-  /** Where to write instead of the local filesystem (e.g. a memory target). */
-  readonly target?: ReadWriteTarget;
-  /** Called each time a tile is recorded as finished. */
-  readonly onProgress?: (progress: WriterProgress) => void;
-  readonly signal?: AbortSignal;
-}
-
-/** Progress of a writer, given to `onProgress` after each finished tile. */
-export interface WriterProgress {
-  /** The tile just finished. */
-  readonly idx: number;
-  /** Tiles recorded as finished (in this run or an earlier one) when this tile was. */
-  readonly finished: number;
-  /** Number of tiles. */
-  readonly total: number;
-}
-
-/** One tile's inputs: `[1, z, y, x]` per input array. */
-export type WriterItem<I extends string = string> = { idx: number; center: Vec3 } & { [K in I]: ArrayData };
-
-/** One tile: its index, world center and world box. */
-export interface WriterTile {
-  readonly idx: number;
-  readonly center: Vec3;
-  readonly box: { readonly lo: Vec3; readonly hi: Vec3 };
-}
+export type { DatasetWriterOptions, ReadWriteTarget, WriterItem, WriterProgress, WriterTile } from "./writer-options.ts";
 
 /**
  * Writes predictions tile by tile into one multiscale zarr group per class. Create it with
@@ -154,21 +85,12 @@ export class CellMapDatasetWriter<I extends string = string> {
   /** Tiles per axis (z, y, x). */
   readonly tileCounts: Vec3;
 
-  readonly #target: ReadWriteTarget;
-  readonly #prefix: string;
   readonly #geometry: WriterGeometry;
-  readonly #dtype: DataType;
-  readonly #arrays: Map<string, ZarrArray>;
-  readonly #done: Uint8Array;
-  readonly #locks = new Map<string, Promise<unknown>>();
-  readonly #readers = new Map<string, Promise<zarr.Array<zarr.DataType, zarr.Readable>>>();
-  readonly #fingerprint: string;
+  readonly #chunks: TileChunkWriter;
+  readonly #progress: ProgressRecord;
   readonly #inputs: WriterInputs | undefined;
   readonly #onProgress: ((progress: WriterProgress) => void) | undefined;
   readonly #gpu: GpuContext | undefined;
-  #finished = 0;
-  #flushing: Promise<void> | undefined;
-  #dirty = false;
   #closed = false;
 
   private constructor(init: {
@@ -181,13 +103,8 @@ export class CellMapDatasetWriter<I extends string = string> {
     fingerprint: string;
     inputs: WriterInputs | undefined;
   }) {
-    this.#target = init.target;
-    this.#prefix = init.prefix;
     this.#geometry = init.geometry;
-    this.#dtype = init.options.dtype ?? "float32";
-    this.#arrays = init.arrays;
-    this.#done = init.done;
-    this.#fingerprint = init.fingerprint;
+    this.#chunks = new TileChunkWriter(init.target, init.options.dtype ?? "float32", init.arrays);
     this.#inputs = init.inputs;
     this.#onProgress = init.options.onProgress;
     this.#gpu = init.options.gpu;
@@ -195,7 +112,7 @@ export class CellMapDatasetWriter<I extends string = string> {
     this.ngffVersion = ngffVersionFor(init.options.zarrFormat ?? 3);
     this.tileExtent = [...init.geometry.extent];
     this.tileCounts = [...init.geometry.counts];
-    for (let i = 0; i < this.length; i++) if (this.isFinished(i)) this.#finished++;
+    this.#progress = new ProgressRecord(init.target, outputKey(init.prefix, PROGRESS), init.fingerprint, init.done, this.length);
   }
 
   /**
@@ -222,104 +139,23 @@ export class CellMapDatasetWriter<I extends string = string> {
   static async create<I extends string = never>(options: DatasetWriterOptions<I>): Promise<CellMapDatasetWriter<I>> {
     const { signal } = options;
     throwIfAborted(signal, "CellMapDatasetWriter.create");
-    if (!Array.isArray(options.classes) || options.classes.length === 0) {
-      throw new ArgumentError("classes", "must list at least one class", options.classes);
-    }
-    options.classes.forEach((c, i) => {
-      if (typeof c !== "string" || !/^[A-Za-z0-9_.-]+$/.test(c) || c === PROGRESS || c.startsWith(".")) {
-        throw new ArgumentError(`classes[${i}]`, "must be a name of letters, digits, '_', '-' or '.'", c);
-      }
-    });
-    if (new Set(options.classes).size !== options.classes.length) throw new ArgumentError("classes", "must not repeat a name", options.classes);
-    const zarrFormat = options.zarrFormat ?? 3;
-    if (zarrFormat !== 2 && zarrFormat !== 3) throw new ArgumentError("zarrFormat", "must be 2 or 3", zarrFormat);
-    const geometry = planWriterGeometry(options.targetArrays, options.targetBounds);
-    if (options.onProgress !== undefined && typeof options.onProgress !== "function") {
-      throw new ArgumentError("onProgress", "must be a function", options.onProgress);
-    }
-    const resolvedInputs = resolveWriterInputs(options as WriterInputOptions);
-    const fingerprint = JSON.stringify({
-      classes: options.classes,
-      dtype: options.dtype ?? "float32",
-      zarrFormat,
-      fillValue: options.fillValue ?? 0,
-      extent: geometry.extent,
-      origin: geometry.origin,
-      counts: geometry.counts,
-      arrays: geometry.plans.map((p) => [p.name, p.level, p.shape, p.scale, p.outShape, p.translation]),
-    });
-    const target = options.target ?? (await import("../zarr-write/fs-target.ts")).createFsTarget(options.path);
-    const prefix = options.target === undefined ? "" : options.path;
-    const key = (...parts: string[]) => [prefix, ...parts].filter((p) => p !== "").join("/");
-    const tiles = geometry.counts[0] * geometry.counts[1] * geometry.counts[2];
-    const done = new Uint8Array(Math.ceil(tiles / 8));
-
-    const saved = await target.get(key(PROGRESS));
-    const exists = saved !== undefined || (await target.get(key(zarrFormat === 3 ? "zarr.json" : ".zgroup"))) !== undefined;
-    if (saved !== undefined && options.overwrite !== true) {
-      const progress = parseProgress(saved, key(PROGRESS));
-      if (progress.fingerprint !== fingerprint) {
-        throw new ArgumentError("path", `holds an output written with other options (${key(PROGRESS)}); pass overwrite: true to replace it`, options.path);
-      }
-      done.set(progress.done.subarray(0, done.length));
-    } else if (exists && options.overwrite !== true) {
-      throw new ArgumentError("path", "already holds a zarr group that this writer did not start; pass overwrite: true to replace it", options.path);
-    }
-    const inputs = resolvedInputs === undefined ? undefined : await WriterInputs.open(resolvedInputs, options as WriterInputOptions & { signal?: AbortSignal });
+    const plan = planWriter(options);
+    const { geometry, zarrFormat, fingerprint } = plan;
+    const { target, prefix, done, saved, exists } = await openOutput(options, plan);
+    const inputs = plan.inputs === undefined ? undefined : await WriterInputs.open(plan.inputs, options as WriterInputOptions & { signal?: AbortSignal });
     try {
       if (exists && options.overwrite === true && options.target === undefined) {
         const fs = await import("node:fs/promises");
         await fs.rm(options.path, { recursive: true, force: true });
       }
-      return await CellMapDatasetWriter.#createOutput<I>({ options, target, prefix, geometry, zarrFormat, done, fingerprint, saved, inputs });
+      const arrays = await writeOutputLayout(target, prefix, options, geometry, zarrFormat);
+      const writer = new CellMapDatasetWriter<I>({ target, prefix, geometry, options: options as DatasetWriterOptions, arrays, done, fingerprint, inputs });
+      if (saved === undefined || options.overwrite === true) await writer.#progress.flush();
+      return writer;
     } catch (e) {
       inputs?.destroy();
       throw e;
     }
-  }
-
-  /** Write the root group, the class groups and their arrays; then the writer. */
-  static async #createOutput<I extends string>(init: {
-    options: DatasetWriterOptions<I>;
-    target: ReadWriteTarget;
-    prefix: string;
-    geometry: WriterGeometry;
-    zarrFormat: 2 | 3;
-    done: Uint8Array;
-    fingerprint: string;
-    saved: Uint8Array | undefined;
-    inputs: WriterInputs | undefined;
-  }): Promise<CellMapDatasetWriter<I>> {
-    const { options, target, prefix, geometry, zarrFormat, done, fingerprint, saved, inputs } = init;
-    const { signal } = options;
-    const key = (...parts: string[]) => [prefix, ...parts].filter((p) => p !== "").join("/");
-
-    const arrays = new Map<string, ZarrArray>();
-    const version = ngffVersionFor(zarrFormat);
-    await writeGroup(target, key(), {
-      zarrFormat,
-      attributes: { cellmap: { writer: { classes: [...options.classes], arrays: geometry.plans.map((p) => ({ name: p.name, level: p.level })) } } },
-    });
-    for (const cls of options.classes) {
-      throwIfAborted(signal, "CellMapDatasetWriter.create");
-      const levels = geometry.plans.map((p) => ({ path: p.level, scale: p.scale, translation: p.translation }));
-      await writeGroup(target, key(cls), { zarrFormat, attributes: multiscalesAttributes(version, { name: cls, levels }) });
-      for (const p of geometry.plans) {
-        const array = await createArray(target, key(cls, p.level), {
-          shape: p.outShape,
-          chunks: p.chunks,
-          dtype: options.dtype ?? "float32",
-          zarrFormat,
-          fillValue: options.fillValue ?? 0,
-          ...(options.codec === undefined ? {} : { codec: options.codec }),
-          ...(zarrFormat === 3 ? { dimensionNames: ["z", "y", "x"] } : {}),
-        });
-        arrays.set(`${cls}/${p.name}`, array);
-      }
-    }
-    const writer = new CellMapDatasetWriter<I>({ target, prefix, geometry, options: options as DatasetWriterOptions, arrays, done, fingerprint, inputs });
-    if (saved === undefined || options.overwrite === true) await writer.#flush();
-    return writer;
   }
 
   /** Number of tiles. */
@@ -329,7 +165,7 @@ export class CellMapDatasetWriter<I extends string = string> {
 
   /** Tiles recorded as finished (in this run or an earlier one). */
   get finishedCount(): number {
-    return this.#finished;
+    return this.#progress.finished;
   }
 
   /** The input arrays (`{ name: { shape, scale } }`); empty when the writer reads no inputs. */
@@ -344,7 +180,7 @@ export class CellMapDatasetWriter<I extends string = string> {
 
   /** True when tile `idx` is recorded as finished. */
   isFinished(idx: number): boolean {
-    return ((this.#done[idx >> 3] ?? 0) & (1 << (idx & 7))) !== 0;
+    return this.#progress.isFinished(idx);
   }
 
   /**
@@ -480,35 +316,9 @@ export class CellMapDatasetWriter<I extends string = string> {
     for (const name of Object.keys(arrays)) {
       if (!this.#geometry.plans.some((p) => p.name === name)) throw new ArgumentError(`arrays.${name}`, "is not a target array");
     }
-    const k = this.#tileCoords(tile.idx);
-    const work: Promise<void>[] = [];
-    for (const p of this.#geometry.plans) {
-      const lo = [0, 1, 2].map((a) => Math.max(0, k[a]! * p.q[a]! + p.base[a]!));
-      const hi = [0, 1, 2].map((a) => Math.min(p.outShape[a]!, (k[a]! + 1) * p.q[a]! + p.base[a]!));
-      if (lo.some((v, a) => v >= hi[a]!)) continue;
-      const off = [0, 1, 2].map((a) => k[a]! * p.q[a]! + p.off0[a]!);
-      this.classes.forEach((cls, c) => {
-        const array = this.#arrays.get(`${cls}/${p.name}`)!;
-        const first = [0, 1, 2].map((a) => Math.floor(lo[a]! / p.chunks[a]!));
-        const last = [0, 1, 2].map((a) => Math.floor((hi[a]! - 1) / p.chunks[a]!));
-        for (let cz = first[0]!; cz <= last[0]!; cz++) {
-          for (let cy = first[1]!; cy <= last[1]!; cy++) {
-            for (let cx = first[2]!; cx <= last[2]!; cx++) {
-              const coords = [cz, cy, cx];
-              work.push(this.#lock(`${array.path}/${coords.join(".")}`, () =>
-                this.#writeChunk(array, p, coords, lo, hi, off, arrays[p.name]!, c, options.signal)));
-            }
-          }
-        }
-      });
-    }
-    const results = await Promise.allSettled(work);
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failed !== undefined) throw failed.reason;
-    if (!this.isFinished(idx)) this.#finished++;
-    this.#done[idx >> 3]! |= 1 << (idx & 7);
-    const progress = { idx, finished: this.#finished, total: this.length };
-    await this.#flush();
+    await this.#chunks.writeTile(this.#geometry.plans, this.classes, this.#tileCoords(tile.idx), arrays, options.signal);
+    const progress = this.#progress.markFinished(idx);
+    await this.#progress.flush();
     this.#onProgress?.(progress);
   }
 
@@ -557,112 +367,10 @@ export class CellMapDatasetWriter<I extends string = string> {
   async close(): Promise<void> {
     this.#closed = true;
     try {
-      await this.#flush();
+      await this.#progress.flush();
     } finally {
       this.#inputs?.destroy();
     }
   }
 
-  /**
-   * Store one chunk: the prediction's voxels inside [lo, hi) (output voxels), laid over the stored
-   * values when the tile covers only part of the chunk (the caller holds the chunk's lock).
-   */
-  async #writeChunk(
-    array: ZarrArray,
-    p: ArrayPlan,
-    coords: number[],
-    lo: number[],
-    hi: number[],
-    off: number[],
-    data: Float32Array,
-    c: number,
-    signal: AbortSignal | undefined,
-  ): Promise<void> {
-    throwIfAborted(signal, `writing ${array.path}`);
-    const valid = validShapeOf(array, coords);
-    const start = coords.map((v, a) => v * p.chunks[a]!);
-    const from = start.map((s, a) => Math.max(s, lo[a]!));
-    const to = start.map((s, a) => Math.min(s + valid[a]!, hi[a]!));
-    const whole = from.every((v, a) => v === start[a]) && to.every((v, a) => v === start[a]! + valid[a]!);
-    const n = valid[0]! * valid[1]! * valid[2]!;
-    // The prediction's rows inside the box, converted to the stored type.
-    const patch = new Float32Array(n);
-    const [, py, px] = p.shape;
-    const channel = c * p.shape[0] * py * px;
-    const row = (z: number, y: number) => ((z - start[0]!) * valid[1]! + (y - start[1]!)) * valid[2]! - start[2]!;
-    for (let z = from[0]!; z < to[0]!; z++) {
-      for (let y = from[1]!; y < to[1]!; y++) {
-        const src = channel + ((z - off[0]!) * py + (y - off[1]!)) * px - off[2]!;
-        patch.set(data.subarray(src + from[2]!, src + to[2]!), row(z, y) + from[2]!);
-      }
-    }
-    const fresh = toStored(this.#dtype, patch);
-    let stored = fresh;
-    if (!whole) {
-      stored = await this.#readValid(array, coords, valid);
-      for (let z = from[0]!; z < to[0]!; z++) {
-        for (let y = from[1]!; y < to[1]!; y++) {
-          const r = row(z, y);
-          (stored as Float32Array).set((fresh as Float32Array).subarray(r + from[2]!, r + to[2]!), r + from[2]!);
-        }
-      }
-    }
-    await writeChunk(this.#target, array, coords, stored, signal === undefined ? {} : { signal });
-  }
-
-  /** The stored values of a chunk's part inside the array (fill where it was never written). */
-  async #readValid(array: ZarrArray, coords: number[], valid: number[]): Promise<NumericArray> {
-    let reader = this.#readers.get(array.path);
-    if (reader === undefined) {
-      const location = zarr.root(this.#target as unknown as zarr.Readable).resolve(array.path);
-      reader = (array.spec.zarrFormat === 3 ? zarr.open.v3(location, { kind: "array" }) : zarr.open.v2(location, { kind: "array" })) as Promise<
-        zarr.Array<zarr.DataType, zarr.Readable>
-      >;
-      this.#readers.set(array.path, reader);
-    }
-    const chunk = await (await reader).getChunk(coords);
-    const full = array.unitShape;
-    const out = allocate(this.#dtype, valid[0]! * valid[1]! * valid[2]!);
-    const src = chunk.data as unknown as ArrayLike<number>;
-    for (let z = 0; z < valid[0]!; z++) {
-      for (let y = 0; y < valid[1]!; y++) {
-        for (let x = 0; x < valid[2]!; x++) {
-          (out as Float32Array)[(z * valid[1]! + y) * valid[2]! + x] = src[(z * full[1]! + y) * full[2]! + x] as number;
-        }
-      }
-    }
-    return out;
-  }
-
-  /** Run `work` after every earlier holder of `key` (read-modify-write of a shared chunk). */
-  #lock(key: string, work: () => Promise<void>): Promise<void> {
-    const prev = this.#locks.get(key) ?? Promise.resolve();
-    const next = prev.catch(() => {}).then(work);
-    this.#locks.set(key, next);
-    const cleanup = () => {
-      if (this.#locks.get(key) === next) this.#locks.delete(key);
-    };
-    next.then(cleanup, cleanup);
-    return next;
-  }
-
-  /** Write the progress file; concurrent calls coalesce into at most one more write. */
-  async #flush(): Promise<void> {
-    this.#dirty = true;
-    while (this.#flushing !== undefined) await this.#flushing;
-    if (!this.#dirty) return;
-    this.#dirty = false;
-    const doc = {
-      version: 1,
-      fingerprint: this.#fingerprint,
-      tiles: this.length,
-      finished: this.finishedCount,
-      done: toBase64(this.#done),
-    };
-    const key = [this.#prefix, PROGRESS].filter((p) => p !== "").join("/");
-    this.#flushing = this.#target.set(key, jsonBytes(doc)).finally(() => {
-      this.#flushing = undefined;
-    });
-    await this.#flushing;
-  }
 }
