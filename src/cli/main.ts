@@ -21,7 +21,7 @@ Usage:
                       [--device=gpu|cpu] [--cache-mb=N] [--workers=N] --out=FILE.npy
   cellmap-data batch --config=FILE.json [--batch-size=N] [--seed=S] [--epoch=E]
                      [--index=i,j,...] [--device=gpu|cpu] [--out-dir=DIR] [--png]
-                     [--sampler=random|sequential|weighted|classBalanced]
+                     [--sampler=random|sequential|weighted|classBalanced] [--split=train|validate]
   cellmap-data link <url> [--center=z,y,x] [--labels=url,...] [--base=URL]
 
 <url-or-path> is a multiscale group, e.g. https://host/data.zarr/recon-1/em/fibsem-uint8.
@@ -30,12 +30,16 @@ augmentation matrix A, row-major; --pad takes a number or NaN.
 
 batch opens a dataset from a JSON file of CellMapDataset.open options (inputPath,
 targetPath, classes, inputArrays, targetArrays, spatialTransforms, valueTransforms,
-isTrain, pad, emptyValue as a number or "NaN", ...; local paths relative to the file)
-and draws one batch as the data loader does (--sampler, default random; --index reads
-those samples instead). It writes DIR/<array>.npy (float32 [B, C, ...]), DIR/batch.json
-(indices, centers, each sample's matrix, deformation and value ops) and, with --png,
-DIR/batch.png; DIR defaults to ./cellmap-batch. Defaults: 4 samples, seed from the
-config (else 0), epoch 0, gpu.
+isTrain, pad, emptyValue as a number or "NaN", storeOptions: { headers, maxTries,
+backoffMs, maxConcurrency }, ...; local paths relative to the file). With
+"datasets": [{ inputPath, targetPath, ...overrides }, ...] it reads them as one
+multi-dataset; with "split": { "train": [...], "validate": [...] } (or the path of a
+datasplit CSV) it reads the side --split names (default train). It draws one batch as
+the data loader does (--sampler, default random; --index reads those samples
+instead). It writes DIR/<array>.npy (float32 [B, C, ...]), DIR/batch.json (datasets,
+indices, centers, each sample's dataset, matrix, deformation and value ops) and, with
+--png, DIR/batch.png; DIR defaults to ./cellmap-batch. Defaults: 4 samples, seed from
+the config (else 0), epoch 0, gpu.
 
 link prints a neuroglancer URL of an array served over HTTP, centered on --center
 (default: the array's center), with each --labels array as a segmentation layer;
