@@ -27,11 +27,11 @@ export class FileStore implements ReadableStore {
     this.url = root.replace(/\/+$/, "") || "/";
   }
 
-  async get(key: `/${string}`, opts: { signal?: AbortSignal } = {}): Promise<Uint8Array | undefined> {
+  get(key: `/${string}`, opts: { signal?: AbortSignal } = {}): Promise<Uint8Array | undefined> {
     return this.#read(key, undefined, opts.signal);
   }
 
-  async getRange(key: `/${string}`, range: RangeQuery, opts: { signal?: AbortSignal } = {}): Promise<Uint8Array | undefined> {
+  getRange(key: `/${string}`, range: RangeQuery, opts: { signal?: AbortSignal } = {}): Promise<Uint8Array | undefined> {
     return this.#read(key, range, opts.signal);
   }
 

@@ -146,7 +146,7 @@ export const labelCases = {
   },
 
   /** Random cases (up to 40 classes, two bit words), NaN and numeric empty values, odd offsets. */
-  async randomMatchesTwin(): Promise<string> {
+  randomMatchesTwin(): Promise<string> {
     return withContext(async (ctx) => {
       let changed = 0;
       for (const [seed, classes, empty, offset] of [

@@ -490,7 +490,7 @@ export async function matchesTwinAcrossChunks(): Promise<void> {
  * More than 65535 workgroups: batch 8 of 60x90x98 (4.23 M voxels) needs the 2D dispatch; the
  * output lands at a 256-byte offset without touching the bytes before it.
  */
-export async function largeOutputUses2dDispatch(): Promise<string> {
+export function largeOutputUses2dDispatch(): Promise<string> {
   const r = rng(2024);
   const { c, range } = randomCase(r, "u8", "linear", {
     vol: [70, 80, 90], chunkShape: [16, 16, 16], outShape: [60, 90, 98], batch: 8, pad: 0, fill: 17, absent: 0.05,
@@ -537,7 +537,7 @@ export async function badInputsAreRejected(): Promise<void> {
 }
 
 /** CPU only: dtype mapping, packing (rounding, range checks, bool) and reading back. */
-export async function packingFollowsTheLayout(): Promise<void> {
+export function packingFollowsTheLayout(): void {
   const dtypes: Record<string, StorageKind> = {
     uint8: "u8", bool: "u8", int8: "i8", uint16: "u16", int16: "i16", uint32: "u32", uint64: "u32",
     int32: "i32", int64: "i32", float32: "f32", float64: "f32",
@@ -583,7 +583,7 @@ export async function packingFollowsTheLayout(): Promise<void> {
 }
 
 /** The dispatch geometry: one row while it fits, equal rows beyond. */
-export async function gridCoversTheOutput(): Promise<void> {
+export function gridCoversTheOutput(): void {
   const one = resampleGrid(1000);
   check(one.x === 16 && one.y === 1 && one.rowWidth === 1024, `1000 voxels: ${JSON.stringify(one)}`);
   const edge = resampleGrid(65535 * 64);

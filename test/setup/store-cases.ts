@@ -34,7 +34,7 @@ function chunkRequests(fx: MemoryFixture): Array<[string, number]> {
   return [...fx.requests].filter(([k]) => /fibsem-uint8\/s0\/\d+[./]\d+[./]\d+$/.test(k));
 }
 
-async function openRaw(fx: MemoryFixture, device: "cpu" | "gpu", gpu: GpuContext | undefined, cacheBytes?: number): Promise<CellMapArray> {
+function openRaw(fx: MemoryFixture, device: "cpu" | "gpu", gpu: GpuContext | undefined, cacheBytes?: number): Promise<CellMapArray> {
   return CellMapArray.open(fx.rawUrl, {
     ...(device === "gpu" ? { gpu: gpu!, device } : { device }),
     workers: 0,

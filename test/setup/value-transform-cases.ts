@@ -163,7 +163,7 @@ async function twin(
 
 export const valueTransformCases = {
   /** Random pointwise op lists (different per sample, one empty) on data with NaN and ±Inf. */
-  async pointwiseMatchesTwin(): Promise<string> {
+  pointwiseMatchesTwin(): Promise<string> {
     return withContext(async (ctx) => {
       const lines: string[] = [];
       for (const seed of [1, 2, 3, 4]) {
@@ -184,7 +184,7 @@ export const valueTransformCases = {
   },
 
   /** Every op kind at least once, with contrast and blur at different positions in each sample. */
-  async barriersMatchTwin(): Promise<string> {
+  barriersMatchTwin(): Promise<string> {
     return withContext(async (ctx) => {
       const shape: Shape = [6, 9, 11];
       const batch = 4;
@@ -215,7 +215,7 @@ export const valueTransformCases = {
   },
 
   /** Spec -> drawn ops -> GPU equals the CPU twin; typical training specs take few dispatches. */
-  async drawnSpecsMatchTwin(): Promise<string> {
+  drawnSpecsMatchTwin(): Promise<string> {
     return withContext(async (ctx) => {
       const spec = parseValueTransforms(
         [
@@ -243,7 +243,7 @@ export const valueTransformCases = {
   },
 
   /** Noise: deterministic, standard normal, independent across samples, keys and seeds. */
-  async noiseIsDeterministicAndNormal(): Promise<string> {
+  noiseIsDeterministicAndNormal(): Promise<string> {
     return withContext(async (ctx) => {
       const shape: Shape = [16, 32, 32];
       const voxels = 16 * 32 * 32;

@@ -192,7 +192,7 @@ export const vizCases = {
   },
 
   /** Gray inputs, class colours, predictions, NaN, gaps: each at the pixel worked out by hand. */
-  async gridPixels(): Promise<void> {
+  gridPixels(): void {
     const { raw, gt, pred } = handBatch();
     const batch = { idx: [0, 1], center: [[0, 0, 0], [0, 0, 0]], raw, gt };
     const opts: ImageGridOptions = { targets: ["gt"], predictions: { gt: pred }, classColors: COLORS, range: { raw: [0, 200] } };
@@ -231,7 +231,7 @@ export const vizCases = {
   },
 
   /** Slicing across x, and the coloured overlay on the input at a coarser label voxel size. */
-  async gridAxisAndOverlay(): Promise<void> {
+  gridAxisAndOverlay(): void {
     const { raw, gt } = handBatch();
     // Across x at x = 4: rows are z, columns y. raw b 0 (z 2, y 3, x 4) = 48 + 18 + 4 = 70 -> 89.
     const across = imageGrid({ raw }, { axis: "x", index: 4, range: [0, 200] });
@@ -367,7 +367,7 @@ export const vizCases = {
    * min(1, length), from the HSV formula f(n) = v - v * max(0, min(k, 4 - k, 1)) with
    * k = (n + hue / 60) mod 6 (R = f(5), G = f(3), B = f(1)). Zero vectors black, NaN marked.
    */
-  async gridFlows(): Promise<void> {
+  gridFlows(): void {
     // raw [2, 1, 1, 2, 3] and flows [2, 3, 1, 2, 3]: tiles 2 x 3 pixels, columns raw (x 2) |
     // flows (x 7), sample b at y = 2 + 4 b.
     const raw = { data: new Float32Array(12).map((_, i) => i), shape: [2, 1, 1, 2, 3] };
@@ -485,7 +485,7 @@ export const vizCases = {
   },
 
   /** Bad batches and options. */
-  async gridErrors(): Promise<void> {
+  gridErrors(): void {
     const { raw, gt, pred } = handBatch();
     expectArgumentError(() => imageGrid({ raw, gt }, { targets: ["gt"], axis: "x", index: 4 }), "index");
     expectArgumentError(() => imageGrid({ raw, gt: { data: gt.data.subarray(0, 36), shape: [1, 2, 3, 2, 3] } }, { targets: ["gt"] }), "batch.gt.shape");
