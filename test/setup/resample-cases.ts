@@ -1,5 +1,5 @@
 // Resample test bodies shared by the Node (vitest), Chromium (vitest browser mode) and Deno suites.
-// Plain async functions that throw on failure. None of them skips: without a GPU adapter
+// Plain functions that throw on failure. None of them skips: without a GPU adapter
 // GpuContext.create() throws and the test fails.
 //
 // The GPU shader is compared with its CPU twin (src/reference/resample.ts) on seeded random

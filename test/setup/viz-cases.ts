@@ -1,5 +1,5 @@
 // Neuroglancer link and figure test bodies shared by the Node (vitest), Deno and Chromium (vitest
-// browser mode) suites: plain async functions that throw on failure. Expected values are worked
+// browser mode) suites: plain functions that throw on failure. Expected values are worked
 // out by hand from the in-memory dataset fixture's geometry (test/setup/dataset-fixture.ts) and
 // from hand-made batches; the URL fragment is decoded here with decodeURIComponent + JSON.parse.
 // The PNG case takes the runtime's own decoder (Python's zlib in Node, DecompressionStream in
