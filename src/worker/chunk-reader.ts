@@ -113,9 +113,32 @@ export class ChunkReader {
     const fill = arr.fillValue;
     const zyx = toZyx(chunk, req.spatialDims);
     if (isAllFill(zyx, fill)) return { words: null, bytes: counter.bytes, requests: counter.requests };
-    const words = packChunk(zyx as never, req.kind, key, where);
+    const words = adoptWords(zyx, req.kind) ?? packChunk(zyx as never, req.kind, key, where);
     return { words, bytes: counter.bytes, requests: counter.requests };
   }
+}
+
+/** The typed array class whose elements a slot of each storage kind holds, byte for byte. */
+const SLOT_LAYOUT: Readonly<Record<StorageKind, new (n: number) => ArrayBufferView>> = {
+  u8: Uint8Array,
+  i8: Int8Array,
+  u16: Uint16Array,
+  i16: Int16Array,
+  u32: Uint32Array,
+  i32: Int32Array,
+  f32: Float32Array,
+};
+
+/**
+ * The slot words of a decoded chunk without a copy, when its elements already have the slot's
+ * layout and it owns its whole buffer (freshly decoded, a multiple of 4 bytes); else undefined.
+ */
+function adoptWords(data: Numeric, kind: StorageKind): Uint32Array<ArrayBuffer> | undefined {
+  const view = data as unknown as ArrayBufferView;
+  if (view.constructor !== SLOT_LAYOUT[kind]) return undefined;
+  const buffer = view.buffer;
+  if (!(buffer instanceof ArrayBuffer) || view.byteOffset !== 0 || view.byteLength !== buffer.byteLength || buffer.byteLength % 4 !== 0) return undefined;
+  return new Uint32Array(buffer);
 }
 
 type Numeric = ArrayLike<number> | ArrayLike<bigint>;

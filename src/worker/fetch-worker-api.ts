@@ -1,27 +1,72 @@
-import { ChunkReader, type ChunkRequest } from "./chunk-reader.ts";
+import { ChunkReader } from "./chunk-reader.ts";
 import { toWire } from "./errors-wire.ts";
-import type { FetchWorkerApi, WorkerAnswer } from "./protocol.ts";
+import type { FromWorker, ToWorker, WorkerAnswer } from "./protocol.ts";
 
-/** The worker-side implementation of {@link FetchWorkerApi}; also used in-process. */
-export function createFetchWorkerApi(transfer: <T>(value: T, buffers: ArrayBuffer[]) => T = (v) => v): FetchWorkerApi {
+/** Posts a message to the pool, moving the listed buffers. */
+export type PostToPool = (message: FromWorker, transfer: ArrayBuffer[]) => void;
+
+/**
+ * The worker side of the pool protocol: runs every read of a batch at once (the store's
+ * request limit bounds the fetches, so one chunk's fetch never waits for another's decoding),
+ * and sends answers back in batches: an answer is held until the current turn of the event loop
+ * ends, so chunks finishing together travel in one message, and is sent at once when it was the
+ * last read running. Decoded buffers are transferred, never copied.
+ *
+ * @param post sends a message to the pool (`postMessage` of the worker's port)
+ * @returns the handler of the pool's messages
+ * @example
+ * ```ts
+ * const handle = serveFetchWorker((m, transfer) => self.postMessage(m, transfer));
+ * self.onmessage = (e) => handle(e.data);
+ * ```
+ */
+export function serveFetchWorker(post: PostToPool): (message: ToWorker) => void {
   const reader = new ChunkReader();
   const running = new Map<number, AbortController>();
-  return {
-    async read(id: number, req: ChunkRequest): Promise<WorkerAnswer> {
+  let outbox: FromWorker["answers"] = [];
+  let transfer: ArrayBuffer[] = [];
+  let scheduled = false;
+
+  const flush = () => {
+    scheduled = false;
+    if (!outbox.length) return;
+    const message: FromWorker = { type: "answers", answers: outbox };
+    const buffers = transfer;
+    outbox = [];
+    transfer = [];
+    post(message, buffers);
+  };
+
+  const answer = (id: number, a: WorkerAnswer) => {
+    running.delete(id);
+    outbox.push({ id, answer: a });
+    if (a.ok && a.result.words) transfer.push(a.result.words.buffer as ArrayBuffer);
+    if (running.size === 0) flush();
+    else if (!scheduled) {
+      scheduled = true;
+      nextTurn(flush);
+    }
+  };
+
+  return (message: ToWorker) => {
+    if (message.type === "cancel") {
+      for (const id of message.ids) running.get(id)?.abort();
+      return;
+    }
+    for (const { id, req } of message.reads) {
       const ac = new AbortController();
       running.set(id, ac);
-      try {
-        const result = await reader.read(req, ac.signal);
-        const answer: WorkerAnswer = { ok: true, result };
-        return result.words ? transfer(answer, [result.words.buffer as ArrayBuffer]) : answer;
-      } catch (e) {
-        return { ok: false, error: toWire(e) };
-      } finally {
-        running.delete(id);
-      }
-    },
-    cancel(id: number): void {
-      running.get(id)?.abort();
-    },
+      reader.read(req, ac.signal).then(
+        (result) => answer(id, { ok: true, result }),
+        (e: unknown) => answer(id, { ok: false, error: toWire(e) }),
+      );
+    }
   };
+}
+
+/** Run `fn` once the current turn of the event loop (its I/O callbacks included) is over. */
+function nextTurn(fn: () => void): void {
+  const g = globalThis as { setImmediate?: (f: () => void) => unknown };
+  if (typeof g.setImmediate === "function") g.setImmediate(fn);
+  else setTimeout(fn, 0);
 }

@@ -1,8 +1,7 @@
-import { AbortedError, throwIfAborted } from "../errors.ts";
-import type { ChunkRequest, ChunkResult } from "./chunk-reader.ts";
+import { AbortedError, ChunkDecodeError, throwIfAborted } from "../errors.ts";
+import { ChunkReader, type ChunkRequest, type ChunkResult } from "./chunk-reader.ts";
 import { fromWire } from "./errors-wire.ts";
-import { createFetchWorkerApi } from "./fetch-worker-api.ts";
-import type { FetchWorkerApi, WorkerAnswer } from "./protocol.ts";
+import type { FromWorker, ReadOrder, WorkerAnswer } from "./protocol.ts";
 import { spawnFetchWorker, type SpawnedWorker } from "./spawn.ts";
 
 /** Options of {@link WorkerPool.create}. */
@@ -11,82 +10,218 @@ export interface WorkerPoolOptions {
   size?: number;
 }
 
+/** Counters of a {@link WorkerPool}: what crossed the worker boundary. */
+export interface WorkerPoolStats {
+  /** Reads asked of the pool. */
+  reads: number;
+  /** Messages posted to the workers (batches of reads, and cancellations). */
+  messagesSent: number;
+  /** Messages received from the workers (batches of answers). */
+  messagesReceived: number;
+}
+
 interface Slot {
-  worker: SpawnedWorker | undefined;
-  api: Pick<FetchWorkerApi, "read" | "cancel"> | { read: FetchWorkerApi["read"]; cancel: FetchWorkerApi["cancel"] };
+  worker: SpawnedWorker;
+  name: string;
+  /** Reads sent or queued and not yet answered. */
   inFlight: number;
+  /** Reads waiting for the next batch message. */
+  queued: ReadOrder[];
+  /** Ids to cancel in the next message. */
+  cancels: number[];
+  /** Why the worker stopped, once it has. */
+  failed: string | undefined;
+}
+
+interface Pending {
+  slot: Slot;
+  req: ChunkRequest;
+  resolve(result: ChunkResult): void;
+  reject(error: unknown): void;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
 }
 
 /**
- * A pool of comlink workers that fetch and decode chunks. Each read goes to
- * the least busy worker; aborting a read cancels it inside the worker too.
+ * A pool of workers that fetch and decode chunks. Each read goes to the least
+ * busy worker; reads asked in one turn of the event loop travel to a worker in
+ * one message, and answers come back in batches with their buffers moved, not
+ * copied. Aborting a read cancels it inside the worker too; a read that fails
+ * rejects alone, with its typed error.
  *
  * @example
  * ```ts
  * const pool = await WorkerPool.create({ size: 2 });
- * const { words } = await pool.read(request, { signal });
+ * // Both reads travel to the workers in one turn: one message per worker.
+ * const [a, b] = await Promise.all([pool.read(first, { signal }), pool.read(second, { signal })]);
  * pool.terminate();
  * ```
  */
 export class WorkerPool {
   readonly #slots: Slot[];
+  readonly #reader: ChunkReader | undefined;
+  readonly #pending = new Map<number, Pending>();
+  readonly #stats: WorkerPoolStats = { reads: 0, messagesSent: 0, messagesReceived: 0 };
+  #localInFlight = 0;
   #nextId = 1;
+  #flushScheduled = false;
   #terminated = false;
 
-  private constructor(slots: Slot[]) {
-    this.#slots = slots;
+  private constructor(workers: SpawnedWorker[]) {
+    this.#reader = workers.length ? undefined : new ChunkReader();
+    this.#slots = workers.map((worker, i) => ({ worker, name: `cellmap-fetch-${i}`, inFlight: 0, queued: [], cancels: [], failed: undefined }));
+    for (const slot of this.#slots) {
+      slot.worker.onMessage((m) => this.#receive(m));
+      slot.worker.onFailure((reason) => this.#fail(slot, reason));
+      slot.worker.setIdle(true);
+    }
   }
 
   /** Start a pool. */
   static async create(options: WorkerPoolOptions = {}): Promise<WorkerPool> {
     const hw = (globalThis.navigator as { hardwareConcurrency?: number } | undefined)?.hardwareConcurrency ?? 2;
     const size = options.size ?? Math.max(1, Math.min(4, hw));
-    if (size === 0) {
-      const api = createFetchWorkerApi();
-      return new WorkerPool([{ worker: undefined, api, inFlight: 0 }]);
-    }
+    if (size === 0) return new WorkerPool([]);
     const workers = await Promise.all(Array.from({ length: size }, (_, i) => spawnFetchWorker(`cellmap-fetch-${i}`)));
-    for (const w of workers) w.setIdle(true);
-    return new WorkerPool(workers.map((w) => ({ worker: w, api: w.api as unknown as FetchWorkerApi, inFlight: 0 })));
+    return new WorkerPool(workers);
   }
 
   /** Workers in the pool (0 when reading in-process). */
   get size(): number {
-    return this.#slots[0]?.worker ? this.#slots.length : 0;
+    return this.#slots.length;
   }
 
   /** Reads running now. */
   get inFlight(): number {
-    return this.#slots.reduce((a, s) => a + s.inFlight, 0);
+    return this.#localInFlight + this.#slots.reduce((a, s) => a + s.inFlight, 0);
   }
 
-  /** Fetch and decode one chunk in a worker. */
-  async read(req: ChunkRequest, options: { signal?: AbortSignal } = {}): Promise<ChunkResult> {
-    if (this.#terminated) throw new Error("WorkerPool was terminated");
+  /** What crossed the worker boundary so far (a copy). */
+  get stats(): WorkerPoolStats {
+    return { ...this.#stats };
+  }
+
+  /** Fetch and decode one chunk in a worker (on this thread when the pool has none). */
+  read(req: ChunkRequest, options: { signal?: AbortSignal } = {}): Promise<ChunkResult> {
+    if (this.#terminated) return Promise.reject(new Error("WorkerPool was terminated"));
     const { signal } = options;
-    throwIfAborted(signal, `chunk ${req.coords.join("/")} of ${req.url}${req.path}`);
-    let slot = this.#slots[0]!;
-    for (const s of this.#slots) if (s.inFlight < slot.inFlight) slot = s;
-    const id = this.#nextId++;
-    if (slot.inFlight++ === 0) slot.worker?.setIdle(false);
-    const onAbort = () => void slot.api.cancel(id);
-    signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      const answer: WorkerAnswer = await slot.api.read(id, req);
-      if (!answer.ok) {
-        if (signal?.aborted) throw new AbortedError(`chunk ${req.coords.join("/")} of ${req.url}${req.path}`, { cause: signal.reason });
-        throw fromWire(answer.error);
-      }
-      return answer.result;
-    } finally {
-      signal?.removeEventListener("abort", onAbort);
-      if (--slot.inFlight === 0) slot.worker?.setIdle(true);
+      throwIfAborted(signal, describe(req));
+    } catch (e) {
+      return Promise.reject(e);
     }
+    this.#stats.reads++;
+    if (this.#reader) return this.#readHere(this.#reader, req, signal);
+    const slot = this.#leastBusy();
+    if (!slot) return Promise.reject(new ChunkDecodeError(`${req.url}${req.path}`, req.coords.join("/"), "could not be read: every fetch worker has stopped"));
+    const id = this.#nextId++;
+    return new Promise<ChunkResult>((resolve, reject) => {
+      const p: Pending = { slot, req, resolve, reject, signal, onAbort: undefined };
+      if (signal) {
+        p.onAbort = () => this.#abort(id, p);
+        signal.addEventListener("abort", p.onAbort, { once: true });
+      }
+      this.#pending.set(id, p);
+      if (slot.inFlight++ === 0) slot.worker.setIdle(false);
+      slot.queued.push({ id, req });
+      this.#scheduleFlush();
+    });
   }
 
   /** Stop all workers. Reads in flight are abandoned. */
   terminate(): void {
     this.#terminated = true;
-    for (const s of this.#slots) s.worker?.terminate();
+    for (const s of this.#slots) s.worker.terminate();
   }
+
+  async #readHere(reader: ChunkReader, req: ChunkRequest, signal: AbortSignal | undefined): Promise<ChunkResult> {
+    this.#localInFlight++;
+    try {
+      return await reader.read(req, signal);
+    } finally {
+      this.#localInFlight--;
+    }
+  }
+
+  #leastBusy(): Slot | undefined {
+    let best: Slot | undefined;
+    for (const s of this.#slots) if (s.failed === undefined && (!best || s.inFlight < best.inFlight)) best = s;
+    return best;
+  }
+
+  /** Send what was queued in this turn at its end: one message per worker. */
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    queueMicrotask(() => {
+      this.#flushScheduled = false;
+      if (this.#terminated) return;
+      for (const s of this.#slots) {
+        if (s.failed !== undefined) continue;
+        if (s.cancels.length) {
+          s.worker.post({ type: "cancel", ids: s.cancels });
+          s.cancels = [];
+          this.#stats.messagesSent++;
+        }
+        if (s.queued.length) {
+          s.worker.post({ type: "read", reads: s.queued });
+          s.queued = [];
+          this.#stats.messagesSent++;
+        }
+      }
+    });
+  }
+
+  #abort(id: number, p: Pending): void {
+    if (!this.#pending.has(id)) return;
+    const q = p.slot.queued.findIndex((o) => o.id === id);
+    if (q >= 0) {
+      p.slot.queued.splice(q, 1); // never sent
+    } else {
+      p.slot.cancels.push(id);
+      this.#scheduleFlush();
+    }
+    this.#settle(id, p);
+    p.reject(new AbortedError(describe(p.req), { cause: p.signal?.reason }));
+  }
+
+  #receive(message: FromWorker): void {
+    this.#stats.messagesReceived++;
+    for (const { id, answer } of message.answers) {
+      const p = this.#pending.get(id);
+      if (!p) continue; // aborted meanwhile
+      this.#settle(id, p);
+      this.#deliver(p, answer);
+    }
+  }
+
+  #deliver(p: Pending, answer: WorkerAnswer): void {
+    if (answer.ok) p.resolve(answer.result);
+    else if (p.signal?.aborted) p.reject(new AbortedError(describe(p.req), { cause: p.signal.reason }));
+    else p.reject(fromWire(answer.error));
+  }
+
+  #settle(id: number, p: Pending): void {
+    this.#pending.delete(id);
+    if (p.onAbort) p.signal?.removeEventListener("abort", p.onAbort);
+    if (--p.slot.inFlight === 0 && !this.#terminated) p.slot.worker.setIdle(true);
+  }
+
+  /** A worker stopped: its reads reject, naming their chunk; later reads go to the others. */
+  #fail(slot: Slot, reason: string): void {
+    if (slot.failed !== undefined || this.#terminated) return;
+    slot.failed = reason;
+    slot.queued = [];
+    slot.cancels = [];
+    for (const [id, p] of this.#pending) {
+      if (p.slot !== slot) continue;
+      this.#settle(id, p);
+      p.reject(new ChunkDecodeError(`${p.req.url}${p.req.path}`, p.req.coords.join("/"), `could not be read: fetch worker ${slot.name} stopped (${reason})`));
+    }
+    slot.worker.terminate();
+  }
+}
+
+function describe(req: ChunkRequest): string {
+  return `chunk ${req.coords.join("/")} of ${req.url}${req.path}`;
 }

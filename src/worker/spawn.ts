@@ -1,10 +1,13 @@
-import * as Comlink from "comlink";
-import { nodeEndpoint } from "./node-endpoint.ts";
-import type { FetchWorkerApi } from "./protocol.ts";
+import type { FromWorker, ToWorker } from "./protocol.ts";
 
-/** A started fetch worker: its comlink proxy and how to control its lifetime. */
+/** A started fetch worker: its message channel and how to control its lifetime. */
 export interface SpawnedWorker {
-  api: Comlink.Remote<FetchWorkerApi>;
+  /** Send a message (requests carry no buffers, so nothing is transferred this way). */
+  post(message: ToWorker): void;
+  /** Receive the worker's answers. */
+  onMessage(listener: (message: FromWorker) => void): void;
+  /** Hear that the worker failed (an uncaught error, a message that could not be read, an exit). */
+  onFailure(listener: (reason: string) => void): void;
   /** Let the process exit while this worker is idle (Node); no-op elsewhere. */
   setIdle(idle: boolean): void;
   terminate(): void;
@@ -24,7 +27,15 @@ export async function spawnFetchWorker(name: string): Promise<SpawnedWorker> {
   // Browser (Vite bundles this pattern) and Deno (runs the TypeScript directly).
   const worker = new Worker(new URL("./fetch-worker.ts", import.meta.url), { type: "module", name });
   return {
-    api: Comlink.wrap<FetchWorkerApi>(worker),
+    post: (message) => worker.postMessage(message),
+    onMessage: (listener) => worker.addEventListener("message", (e: MessageEvent<FromWorker>) => listener(e.data)),
+    onFailure: (listener) => {
+      worker.addEventListener("error", (e: ErrorEvent) => {
+        e.preventDefault();
+        listener(e.message || "uncaught error");
+      });
+      worker.addEventListener("messageerror", () => listener("a message could not be deserialized"));
+    },
     setIdle: () => {},
     terminate: () => worker.terminate(),
   };
@@ -37,10 +48,21 @@ async function spawnNode(name: string): Promise<SpawnedWorker> {
   const here = import.meta.url;
   const url = here.endsWith(".ts") ? new URL("../../dist/fetch-worker.js", here) : new URL("./fetch-worker.js", here);
   const worker = new NodeWorker(url, { name });
-  const api = Comlink.wrap<FetchWorkerApi>(nodeEndpoint(worker));
+  let terminated = false;
   return {
-    api,
+    post: (message) => worker.postMessage(message),
+    onMessage: (listener) => void worker.on("message", listener),
+    onFailure: (listener) => {
+      worker.on("error", (e: Error) => listener(e.message));
+      worker.on("messageerror", () => listener("a message could not be deserialized"));
+      worker.on("exit", (code: number) => {
+        if (!terminated) listener(`exited with code ${code}`);
+      });
+    },
     setIdle: (idle) => (idle ? worker.unref() : worker.ref()),
-    terminate: () => void worker.terminate(),
+    terminate: () => {
+      terminated = true;
+      void worker.terminate();
+    },
   };
 }
