@@ -1,13 +1,16 @@
 /**
  * Building one batch: for every array, ONE resample call per run of samples from the same
  * dataset (so one GPU dispatch per (batch, array) when the batch comes from one dataset), then
- * the class-relationship pass (on labels), the value passes and a single readback per array when
- * the consumer wants CPU arrays.
+ * the class-relationship pass (on labels) and the value passes, all in one command buffer; when
+ * the consumer wants CPU arrays, that command buffer also copies every array into one staging
+ * buffer, read back with a single map (`batch-readback.ts`).
  *
  * Layout (both outputs): one f32 array per output name, C-order, `[B, 1, z, y, x]` for inputs
  * and `[B, C, z, y, x]` for targets (C in the order of `classes`). Targets are resampled class by
  * class into a `[C, B, z, y, x]` scratch first, which keeps each class's samples contiguous for
- * its single resample call and its value pass, and are then copied into place. Cellpose flow
+ * its single resample call and its value pass; the class-relationship pass runs on that scratch
+ * too (as one sample of `B * z * y * x` voxels) when it fits one storage binding, and the classes
+ * are then copied into place, straight into the staging buffer for CPU output. Cellpose flow
  * targets are `[B, 3, z, y, x]`: their class (and the classes exclusive with it) are read the same
  * way, given their true negatives and turned into flows in the same command buffer
  * (`derived-targets.ts`).
@@ -24,6 +27,8 @@ import { ArgumentError, throwIfAborted } from "../errors.ts";
 import type { Vec3 } from "../geometry/types.ts";
 import type { GpuContext } from "../gpu/context.ts";
 import type { CellMapDataset, SamplePlan } from "./dataset.ts";
+import { maxSampleBytes } from "../gpu/batch-dispatch.ts";
+import { BatchStaging } from "./batch-readback.ts";
 import { cellposeLabels, cellposeTargetCpu, encodeCellposeTarget, type CellposeLabels } from "./derived-targets.ts";
 import { outputShape, sliceFrame, valueShape } from "./slicing.ts";
 import { applyClassRelationships, applyValueOps, type PassTarget, type PassWork } from "./transforms-adapter.ts";
@@ -102,8 +107,8 @@ export async function readBatch(
   const B = items.length;
   const plans: SamplePlan[] = items.map((it) => it.dataset.plan(it.index, it.rng));
   const runs = runsOf(items);
-  const specsOf = (start: number, end: number): SampleSpec[] =>
-    plans.slice(start, end).map((p) => ({ center: p.center, ...(p.augment ? { augment: p.augment } : {}), ...(p.deform ? { deform: p.deform } : {}) }));
+  const specs: SampleSpec[] = plans.map((p) => ({ center: p.center, ...(p.augment ? { augment: p.augment } : {}), ...(p.deform ? { deform: p.deform } : {}) }));
+  const specsOf = (start: number, end: number): SampleSpec[] => specs.slice(start, end);
   const signal = options.signal ? { signal: options.signal } : {};
   throwIfAborted(options.signal, "reading a batch");
   const classes = first.classes;
@@ -192,8 +197,9 @@ export async function readBatch(
 
   /**
    * True negatives on `[batch, C, V]` values, before the target value transforms: the rule reads
-   * labels (1 present, `emptyValue` unknown), not transformed values such as distances. The CPU
-   * path runs it on the class-major scratch `[C, B, V]`, as one batch of `B * V` voxels.
+   * labels (1 present, `emptyValue` unknown), not transformed values such as distances. Both
+   * paths run it on the class-major scratch `[C, B, V]` as one sample of `B * V` voxels (the GPU
+   * path when that fits one binding).
    */
   function relationships(target: PassTarget, V: number, batch: number): PassWork | undefined {
     const withRel = new Set(items.map((it) => it.dataset).filter((d) => d.hasRelationships));
@@ -207,14 +213,20 @@ export async function readBatch(
 
   async function readGpu(ctx: GpuContext): Promise<ReadBatchResult<ArrayData | GpuArrayData>> {
     const device = ctx.device;
+    const toCpu = options.output === "cpu";
     const created: GPUBuffer[] = [];
     const make = (label: string, bytes: number) => {
       const b = device.createBuffer({ label: `${ctx.label} ${label}`, size: Math.max(4, bytes), usage: USAGE() });
       created.push(b);
       return b;
     };
+    let staging: BatchStaging | undefined;
     try {
+      // Inputs and flows are written by passes, so they get their own buffers; targets are
+      // assembled from the class-major scratch straight into their destination (the batch's
+      // buffer for GPU output, the staging buffer for CPU output).
       const finals: Record<string, GpuArrayData> = {};
+      const targetShapes: Record<string, number[]> = {};
       const scratch: Record<string, GPUBuffer> = {};
       const fills: Array<{ buffer: GPUBuffer; at: number; bytes: number; value: number }> = [];
       const work: Promise<void>[] = [];
@@ -242,7 +254,8 @@ export async function readBatch(
             }
           }
         });
-        finals[name] = { buffer: make(`batch ${name}`, B * C * V * 4), shape: [B, C, ...outShape(spec)], byteLength: B * C * V * 4 };
+        targetShapes[name] = [B, C, ...outShape(spec)];
+        if (!toCpu) finals[name] = { buffer: make(`batch ${name}`, B * C * V * 4), shape: targetShapes[name], byteLength: B * C * V * 4 };
       }
       // Flow targets: their class (and the classes exclusive with it) as labels, class-major.
       const flowLabels: Record<string, { buffer: GPUBuffer; labels: CellposeLabels }> = {};
@@ -263,6 +276,13 @@ export async function readBatch(
         });
         const F = spec.flowShape.length; // flow channels: 3, or 2 on a 2D slice dataset
         finals[name] = { buffer: make(`batch ${name}`, B * F * V * 4), shape: [B, F, ...outShape(spec)], byteLength: B * F * V * 4 };
+      }
+      if (toCpu) {
+        const sizes: Record<string, number> = {};
+        for (const name of Object.keys(first.inputArrays)) sizes[name] = finals[name]!.byteLength;
+        for (const [name, spec] of Object.entries(first.targetArrays)) sizes[name] = B * C * voxels(spec) * 4;
+        for (const name of Object.keys(first.cellposeTargets)) sizes[name] = finals[name]!.byteLength;
+        staging = new BatchStaging(ctx, sizes);
       }
       await Promise.all(work);
       throwIfAborted(options.signal, "reading a batch");
@@ -286,46 +306,68 @@ export async function readBatch(
       for (const [name, spec] of Object.entries(first.inputArrays)) {
         works.push(applyValueOps(gpuTarget(finals[name]!.buffer, 0), { batch: B, shape: opsShape(spec), scale: opsScale(spec), ops: plans.map((p) => p.inputOps[name]!), seed: options.seed }));
       }
+      const withRelationships = items.some((it) => it.dataset.hasRelationships);
       for (const [name, spec] of Object.entries(first.targetArrays)) {
         const V = voxels(spec);
         const s = scratch[name]!;
-        const out = finals[name]!.buffer;
-        const toOut = () => {
-          for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) encoder.copyBufferToBuffer(s, (c * B + b) * V * 4, out, (b * C + c) * V * 4, V * 4);
+        const dest = toCpu ? staging!.region(name) : { buffer: finals[name]!.buffer, offset: 0 };
+        // [C, B, V] -> [B, C, V]: one copy per (sample, class).
+        const assemble = (src: GPUBuffer, to: { buffer: GPUBuffer; offset: number }) => {
+          for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) encoder.copyBufferToBuffer(src, (c * B + b) * V * 4, to.buffer, to.offset + (b * C + c) * V * 4, V * 4);
         };
         const targetOps = classes.map((cls) => plans.map((p) => p.targetOps[cls]!));
-        // True negatives come first, on labels; the pass works on the [B, C, V] layout (bound
-        // per sample), so with target ops the scratch goes there and back.
-        toOut();
-        const rel = relationships(gpuTarget(out, 0), V, B);
-        works.push(rel);
-        if (targetOps.some((ops) => ops.some((o) => o.length > 0))) {
-          if (rel) for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) encoder.copyBufferToBuffer(out, (b * C + c) * V * 4, s, (c * B + b) * V * 4, V * 4);
-          targetOps.forEach((ops, c) => {
-            works.push(applyValueOps(gpuTarget(s, c * B * V * 4), { batch: B, shape: opsShape(spec), scale: opsScale(spec), ops, seed: options.seed }));
-          });
-          toOut();
+        const valueOps = () => targetOps.forEach((ops, c) => {
+          works.push(applyValueOps(gpuTarget(s, c * B * V * 4), { batch: B, shape: opsShape(spec), scale: opsScale(spec), ops, seed: options.seed }));
+        });
+        // True negatives come first, on labels. The class-major scratch [C, B, V] is the
+        // pass's [batch, classes, voxels] layout with batch 1 and B * V voxels, so it runs there
+        // when the whole scratch fits one binding; otherwise on the [B, C, V] layout, bound per
+        // group of samples, and back.
+        if (!withRelationships || C * B * V * 4 <= maxSampleBytes(device)) {
+          works.push(relationships(gpuTarget(s, 0), B * V, 1));
+          valueOps();
+          assemble(s, dest);
+        } else {
+          const out = toCpu ? make(`batch ${name}`, B * C * V * 4) : dest.buffer;
+          assemble(s, { buffer: out, offset: 0 });
+          works.push(relationships(gpuTarget(out, 0), V, B));
+          if (targetOps.some((ops) => ops.some((o) => o.length > 0))) {
+            for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) encoder.copyBufferToBuffer(out, (b * C + c) * V * 4, s, (c * B + b) * V * 4, V * 4);
+            valueOps();
+            assemble(s, { buffer: out, offset: 0 });
+          }
+          if (toCpu) encoder.copyBufferToBuffer(out, 0, dest.buffer, dest.offset, B * C * V * 4);
         }
       }
       for (const [name, spec] of Object.entries(first.cellposeTargets)) {
         const { buffer, labels } = flowLabels[name]!;
         works.push(encodeCellposeTarget(ctx, encoder, { scratch: buffer, flows: finals[name]!.buffer, batch: B, spec, labels, emptyValue: first.emptyValue }));
       }
+      if (staging) {
+        for (const [name, f] of Object.entries(finals)) {
+          const to = staging.region(name);
+          encoder.copyBufferToBuffer(f.buffer, 0, to.buffer, to.offset, f.byteLength);
+        }
+      }
       device.queue.submit([encoder.finish()]);
       for (const w of works) w?.release();
-      for (const s of Object.values(scratch)) s.destroy();
-      for (const f of Object.values(flowLabels)) f.buffer.destroy();
-      if (options.output === "gpu") return { arrays: finals, centers: plans.map((p) => p.center) };
-      const arrays: Record<string, ArrayData> = {};
-      await Promise.all(Object.entries(finals).map(async ([name, f]) => {
-        const bytes = await ctx.track(ctx.readBuffer(f.buffer, 0, f.byteLength, signal));
-        arrays[name] = { data: new Float32Array(bytes), shape: f.shape };
-      }));
+      if (!staging) {
+        for (const s of Object.values(scratch)) s.destroy();
+        for (const f of Object.values(flowLabels)) f.buffer.destroy();
+        return { arrays: finals, centers: plans.map((p) => p.center) };
+      }
       for (const b of created) b.destroy();
+      const data = await staging.read(options.signal);
+      const arrays: Record<string, ArrayData> = {};
+      for (const name of [...Object.keys(first.inputArrays), ...Object.keys(first.targetArrays), ...Object.keys(first.cellposeTargets)]) {
+        arrays[name] = { data: data[name]!, shape: finals[name]?.shape ?? targetShapes[name]! };
+      }
       return { arrays, centers: plans.map((p) => p.center) };
     } catch (e) {
       for (const b of created) b.destroy();
       throw e;
+    } finally {
+      staging?.destroy();
     }
   }
 }

@@ -54,8 +54,7 @@ export function sampleGroups(
     throw new ArgumentError("buffer", `holds ${buffer.size} bytes; ${what} needs ${end} (byteOffset + batch * sample bytes)`, buffer.size);
   }
   const align = device.limits.minStorageBufferOffsetAlignment;
-  const max = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
-  const perGroup = Math.min(batch, 65535, Math.floor((max - align) / sampleBytes), Math.floor(0x3fffffff / (sampleBytes / 4)));
+  const perGroup = Math.min(batch, 65535, Math.floor(maxSampleBytes(device) / sampleBytes));
   if (perGroup < 1) {
     throw new GpuError(
       `${what}: one sample is ${sampleBytes} bytes, more than this device binds at once ` +
@@ -76,6 +75,20 @@ export function sampleGroups(
     });
   }
   return groups;
+}
+
+/**
+ * The largest sample (bytes) that {@link sampleGroups} binds at any byte offset: the binding
+ * limit less one offset alignment, and at most 2^30 - 1 f32 elements (the shaders' flat index).
+ *
+ * @example
+ * ```ts
+ * if (classes * batch * voxels * 4 <= maxSampleBytes(device)) bindAllAtOnce();
+ * ```
+ */
+export function maxSampleBytes(device: GPUDevice): number {
+  const max = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+  return Math.min(max - device.limits.minStorageBufferOffsetAlignment, 0x3fffffff * 4);
 }
 
 /** Workgroup counts for `threads` threads, and the row width of the shader's flat index. */

@@ -6,6 +6,11 @@
  * a true negative. The matrix is used as given: make it symmetric for mutually exclusive pairs.
  * The CPU twin is `src/reference/labels.ts`.
  *
+ * A class-major buffer `[classes, batch, voxels]` (each class's samples contiguous, as a batch's
+ * targets are resampled) is the same pass with `batch: 1` and `voxels: batch * voxels`: a voxel's
+ * classes are `batch * voxels` values apart either way. That needs the whole buffer in one
+ * binding (at most `maxSampleBytes(device)` from `batch-dispatch.ts`).
+ *
  * @example
  * ```ts
  * const encoder = ctx.device.createCommandEncoder();

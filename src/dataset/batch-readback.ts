@@ -1,0 +1,109 @@
+/**
+ * Reading a batch back to the CPU in one round trip: every output array gets a region of a
+ * MAP_READ staging buffer, the copies into it are recorded into the batch's own command buffer
+ * (after its passes), and one `mapAsync` per staging buffer (one per batch unless the batch is
+ * larger than the device's `maxBufferSize`) brings all arrays back together. Each array is sliced
+ * out of the mapped range into its own ArrayBuffer, as a separate readback per array would give.
+ *
+ * @example
+ * ```ts
+ * const staging = new BatchStaging(ctx, { raw: rawBytes, gt: gtBytes });
+ * const { buffer, offset } = staging.region("raw");
+ * encoder.copyBufferToBuffer(rawOut, 0, buffer, offset, rawBytes);
+ * // ... copies into staging.region("gt") ...
+ * ctx.device.queue.submit([encoder.finish()]);
+ * const { raw, gt } = await staging.read(signal); // Float32Arrays
+ * staging.destroy();
+ * ```
+ * @module
+ */
+
+import { throwIfAborted } from "../errors.ts";
+import type { GpuContext } from "../gpu/context.ts";
+
+/** GPUBufferUsage.MAP_READ | COPY_DST and GPUMapMode.READ (spec constants). */
+const STAGING_USAGE = 0x0001 | 0x0008;
+const MAP_READ = 0x0001;
+
+/** Where one array lands: a staging buffer and a byte offset in it. */
+export interface StagingRegion {
+  readonly buffer: GPUBuffer;
+  readonly offset: number;
+}
+
+/**
+ * MAP_READ buffers holding a batch's output arrays back to back (4-byte aligned), packed into as
+ * few buffers as `maxBufferSize` allows. Owns its buffers: call {@link BatchStaging.destroy}.
+ */
+export class BatchStaging {
+  readonly #ctx: GpuContext;
+  readonly #buffers: GPUBuffer[] = [];
+  readonly #regions = new Map<string, { index: number; offset: number; bytes: number }>();
+
+  /**
+   * @param ctx the GPU context
+   * @param sizes bytes per array name (multiples of 4); each at most `maxBufferSize`
+   */
+  constructor(ctx: GpuContext, sizes: Readonly<Record<string, number>>) {
+    this.#ctx = ctx;
+    const max = ctx.device.limits.maxBufferSize;
+    const totals: number[] = [];
+    for (const [name, bytes] of Object.entries(sizes)) {
+      let index = totals.length - 1;
+      if (index < 0 || totals[index]! + bytes > max) {
+        totals.push(0);
+        index++;
+      }
+      this.#regions.set(name, { index, offset: totals[index]!, bytes });
+      totals[index] = totals[index]! + bytes;
+    }
+    try {
+      for (const [i, total] of totals.entries()) {
+        this.#buffers.push(ctx.device.createBuffer({ label: `${ctx.label} batch readback ${i}`, size: Math.max(4, total), usage: STAGING_USAGE }));
+      }
+    } catch (e) {
+      this.destroy();
+      throw e;
+    }
+  }
+
+  /** The staging buffer and offset that array `name` is copied to. */
+  region(name: string): StagingRegion {
+    const r = this.#regions.get(name);
+    if (!r) throw new Error(`no staging region named ${name}`);
+    return { buffer: this.#buffers[r.index]!, offset: r.offset };
+  }
+
+  /**
+   * Map every staging buffer (after the copies were submitted) and copy each array out.
+   *
+   * @throws {AbortedError} when `signal` aborts first
+   * @throws {DeviceLostError} when the device is lost first
+   */
+  async read(signal?: AbortSignal): Promise<Record<string, Float32Array>> {
+    throwIfAborted(signal, "reading a batch back");
+    await Promise.all(this.#buffers.map((b) => this.#ctx.track(abortable(b.mapAsync(MAP_READ), signal))));
+    const ranges = this.#buffers.map((b) => b.getMappedRange());
+    const out: Record<string, Float32Array> = {};
+    for (const [name, r] of this.#regions) out[name] = new Float32Array(ranges[r.index]!.slice(r.offset, r.offset + r.bytes));
+    return out;
+  }
+
+  /** Destroy the staging buffers (pending maps reject). */
+  destroy(): void {
+    for (const b of this.#buffers) b.destroy();
+  }
+}
+
+/** `work`, rejected with the abort reason as an AbortedError as soon as `signal` aborts. */
+function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  }).catch((e: unknown) => {
+    throwIfAborted(signal, "reading a batch back");
+    throw e;
+  });
+}
