@@ -76,7 +76,7 @@ async function output(env: CliEnv, name: string, args: string[]) {
   return { r, out, info, raw: await npy(join(out, "raw.npy")), gt: await npy(join(out, "gt.npy")) };
 }
 
-async function exists(path: string): Promise<boolean> {
+function exists(path: string): Promise<boolean> {
   return stat(path).then(() => true, () => false);
 }
 
@@ -118,7 +118,7 @@ function checkFractions(stdout: string, gt: { data: Float32Array; shape: number[
   });
 }
 
-export const cliDatasetsCases: Record<string, (env: CliEnv) => Promise<void>> = {
+export const cliDatasetsCases: Record<string, (env: CliEnv) => Promise<void> | void> = {
   async "datasets: two datasets read as one; each sample's values follow the dataset batch.json names, and the batch equals CellMapDataLoader over a CellMapMultiDataset (cpu)"(env) {
     const got = await output(env, "two", [`--config=${env.config}`, "--device=cpu", "--seed=4", "--batch-size=8"]);
     const multi = await inProcessMulti(env.dir, 4);
@@ -297,7 +297,7 @@ export const cliDatasetsCases: Record<string, (env: CliEnv) => Promise<void>> = 
     }
   },
 
-  async "parseBatchConfig gives ArgumentErrors naming the entry, merges store options, and applies the split's defaults"(env) {
+  "parseBatchConfig gives ArgumentErrors naming the entry, merges store options, and applies the split's defaults"(env) {
     const resolve = (p: string) => join(env.dir, p);
     const bad = { ...sharedConfig(), datasets: [...datasetEntries(), { inputPath: "x.zarr/em", targetArrays: {} }] };
     isTagged(caughtSync(() => parseBatchConfig(bad, resolve), "an entry with targetArrays"), "argument", "datasets[2].targetArrays", "an entry with targetArrays");
