@@ -1,5 +1,6 @@
 import { ChunkReader } from "./chunk-reader.ts";
 import { toWire } from "./errors-wire.ts";
+import { nextTurn } from "./next-turn.ts";
 import type { FromWorker, ToWorker, WorkerAnswer } from "./protocol.ts";
 
 /** Posts a message to the pool, moving the listed buffers. */
@@ -44,7 +45,7 @@ export function serveFetchWorker(post: PostToPool): (message: ToWorker) => void 
     if (running.size === 0) flush();
     else if (!scheduled) {
       scheduled = true;
-      nextTurn(flush);
+      void nextTurn().then(flush);
     }
   };
 
@@ -62,11 +63,4 @@ export function serveFetchWorker(post: PostToPool): (message: ToWorker) => void 
       );
     }
   };
-}
-
-/** Run `fn` once the current turn of the event loop (its I/O callbacks included) is over. */
-function nextTurn(fn: () => void): void {
-  const g = globalThis as { setImmediate?: (f: () => void) => unknown };
-  if (typeof g.setImmediate === "function") g.setImmediate(fn);
-  else setTimeout(fn, 0);
 }

@@ -1,6 +1,7 @@
 import { ChunkDecodeError } from "../errors.ts";
 import { crc32c } from "../zarr-write/crc32c.ts";
 import type { RangeQuery, ReadableStore } from "../store/types.ts";
+import { nextTurn } from "./next-turn.ts";
 
 /** How a sharded array stores its shard index. */
 export interface ShardIndexInfo {
@@ -20,7 +21,9 @@ export interface CountingOptions {
  * Wraps a store for the chunk reader: counts bytes per request through the
  * options zarrita hands down, reads shard indexes stored at the start of the
  * shard (zarrita always asks for a suffix), and checks their crc32c (zarrita
- * drops it unchecked).
+ * drops it unchecked). Bytes are handed on only after the current turn of the
+ * event loop: zarrita decodes them synchronously, and the requests the store
+ * has just started (the next chunks) should reach the network before that.
  */
 export class ShardAwareStore {
   readonly #inner: ReadableStore;
@@ -46,6 +49,7 @@ export class ShardAwareStore {
   async get(key: `/${string}`, opts?: CountingOptions): Promise<Uint8Array | undefined> {
     const bytes = await this.#inner.get(key, signalOnly(opts));
     count(opts, bytes);
+    await nextTurn();
     return bytes;
   }
 
@@ -57,10 +61,12 @@ export class ShardAwareStore {
       bytes = await this.#inner.getRange(key, asked, signalOnly(opts));
       count(opts, bytes);
       if (bytes && info.crc32c) checkIndexCrc(this.#inner.url, key, bytes);
+      await nextTurn();
       return bytes;
     }
     bytes = await this.#inner.getRange(key, range, signalOnly(opts));
     count(opts, bytes);
+    await nextTurn();
     return bytes;
   }
 
