@@ -1,0 +1,14 @@
+// Batch assembly in Node (Dawn, SwiftShader without a GPU). Bodies in test/setup/batch-layout-cases.ts.
+import { test } from "vitest";
+import { batchLayoutCases as cases } from "./setup/batch-layout-cases.ts";
+
+test("the class-relationship pass on a class-major buffer equals the twin", async () => {
+  console.log(`[node] ${await cases.classMajorPassMatchesTwin()}`);
+});
+test("a batch's staging packs arrays by maxBufferSize and reads each back", cases.stagingPacksAndReadsBack);
+test("GPU loader batches (CPU and GPU output) equal the CPU dataset's", async () => {
+  console.log(`[node] ${await cases.gpuBatchesMatchCpu()}`);
+});
+test("with bindings below the class-major scratch, GPU batches still equal the CPU dataset's", async () => {
+  console.log(`[node] ${await cases.smallBindingsMatchCpu()}`);
+});
