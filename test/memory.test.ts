@@ -12,5 +12,6 @@ test("a data split over two crops of one raw volume opens the raw array once", c
 test("openSlicedDatasets opens each array once for its three datasets", cases.slicedOpensEachArrayOnce);
 test("a data split with 2D shapes opens one dataset per axis with [1, h, w] items; slicingAxes passes through", cases.splitOf2DShapes);
 test("mismatched open options for a shared array give an ArgumentError naming the field", cases.mismatchedOptions);
+test("a split made from opened datasets owns them: dropped ones are destroyed at open, all of them when open throws", cases.splitOwnsGivenDatasets);
 test("device and GPU pick the shared array", cases.deviceIsPartOfTheKey);
 test("the first of two datasets sharing a raw array aborts alone; aborting both cancels the shared open and leaks nothing", cases.abortOneOfTwoSharedOpens);

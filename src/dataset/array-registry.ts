@@ -55,6 +55,8 @@ function gpuId(gpu: GpuContext | undefined): number {
 /** Structural equality of plain data (objects, arrays, primitives); anything else by identity. */
 function sameValue(a: unknown, b: unknown): boolean {
   if (Object.is(a, b)) return true;
+  // an options object with nothing set means what no object means
+  if (a === undefined || b === undefined) return isEmptyPlain(a ?? b);
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   const plain = (v: object) => Array.isArray(v) || Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null;
@@ -63,6 +65,13 @@ function sameValue(a: unknown, b: unknown): boolean {
   const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
   if (ka.length !== kb.length) return false;
   return ka.every((k) => sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+/** A plain object whose every key is undefined, e.g. `storeOptions: {}`. */
+function isEmptyPlain(v: unknown): boolean {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return (proto === Object.prototype || proto === null) && Object.values(v).every((x) => x === undefined);
 }
 
 /**

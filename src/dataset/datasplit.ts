@@ -26,7 +26,11 @@ export interface CellMapDataSplitOptions<I extends string, T extends string> ext
   csv?: string;
   /** `{ train: [{ raw, gt }], validate: [...] }`. */
   datasetDict?: Partial<DatasetDict>;
-  /** Datasets already opened. */
+  /**
+   * Datasets already opened. The split owns them: `destroy()` destroys them, and those dropped at
+   * `open` (no samples, without `forceHasData`) are destroyed there, as is every one of them when
+   * `open` throws.
+   */
   datasets?: { train: CellMapDataset<NoInfer<I | T>>[]; validate?: CellMapDataset<NoInfer<I | T>>[] };
   /**
    * `{ name: { shape, scale } }`, z, y, x. 2D shapes (`[h, w]`, every array then 2D) open each
@@ -112,10 +116,15 @@ export class CellMapDataSplit<N extends string = string> {
     }
     const force = options.forceHasData ?? false;
     if (options.datasets) {
+      const given = [...options.datasets.train, ...(options.datasets.validate ?? [])];
       const keep = (l: CellMapDataset<I | T>[] | undefined) => (l ?? []).filter((d) => force || d.length > 0);
-      const split = new CellMapDataSplit<I | T>(keep(options.datasets.train), keep(options.datasets.validate), options.classes, [], undefined);
-      if (!force && split.trainDatasets.length === 0) throw new ArgumentError("datasets.train", "holds no dataset with samples");
-      return split;
+      const [train, validate] = [keep(options.datasets.train), keep(options.datasets.validate)];
+      if (!force && train.length === 0) {
+        for (const d of given) d.destroy();
+        throw new ArgumentError("datasets.train", "holds no dataset with samples");
+      }
+      for (const d of given) if (!train.includes(d) && !validate.includes(d)) d.destroy();
+      return new CellMapDataSplit<I | T>(train, validate, options.classes, [], undefined);
     }
     let dict: Partial<DatasetDict>;
     if (options.datasetDict) dict = options.datasetDict;

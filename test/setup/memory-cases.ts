@@ -479,6 +479,37 @@ export const memoryCases = {
     check(openArrays(arrays) === 0, "arrays left open");
   },
 
+  /**
+   * A split made from opened datasets owns them: one without samples is destroyed at open (its
+   * arrays released), the rest by the split's destroy; when open throws, every given dataset is
+   * destroyed and nothing stays open.
+   */
+  async splitOwnsGivenDatasets(): Promise<void> {
+    const arrays = new ArrayRegistry();
+    const pool = await WorkerPool.create({ size: 0 });
+    try {
+      const big = { gt: { shape: [40, 60, 60] as Vec3, scale: S } };
+      const full = await CellMapDataset.open<"raw", "gt">(await options({ arrays, pool }));
+      const empty = await CellMapDataset.open<"raw", "gt">(await options({ arrays, pool, targetArrays: big, pad: false }));
+      check(full.length > 0 && empty.length === 0, `lengths ${full.length}, ${empty.length}: the case needs one dataset without samples`);
+      check(arrays.refs(full.input) === 2, `raw array refs ${arrays.refs(full.input)} before the split`);
+      const split = await CellMapDataSplit.open<"raw", "gt">({ ...(await options({ pool })), datasets: { train: [full, empty], validate: [] } });
+      check(split.trainDatasets.length === 1 && split.trainDatasets[0] === full, "the split keeps the dataset with samples");
+      check(arrays.refs(full.input) === 1, `the dropped dataset still holds the raw array (${arrays.refs(full.input)} refs)`);
+      let err: unknown;
+      await empty.get(0).catch((e) => (err = e));
+      check(isCellMapError(err, "argument"), `the dropped dataset still answers get: ${String(err)}`);
+      split.destroy();
+      check(openArrays(arrays) === 0, `${openArrays(arrays)} arrays open after the split's destroy`);
+
+      const lone = await CellMapDataset.open<"raw", "gt">(await options({ arrays, pool, targetArrays: big, pad: false }));
+      await expectArgumentError(async () => CellMapDataSplit.open<"raw", "gt">({ ...(await options({ pool })), datasets: { train: [lone] } }), "datasets.train");
+      check(openArrays(arrays) === 0, `${openArrays(arrays)} arrays open after a failed split`);
+    } finally {
+      pool.terminate();
+    }
+  },
+
   /** The device and GPU pick the array: a CPU and a GPU dataset over one URL do not share. */
   async deviceIsPartOfTheKey(): Promise<void> {
     const gpu = await GpuContext.create();
