@@ -493,7 +493,8 @@ export const memoryCases = {
       const empty = await CellMapDataset.open<"raw", "gt">(await options({ arrays, pool, targetArrays: big, pad: false }));
       check(full.length > 0 && empty.length === 0, `lengths ${full.length}, ${empty.length}: the case needs one dataset without samples`);
       check(arrays.refs(full.input) === 2, `raw array refs ${arrays.refs(full.input)} before the split`);
-      const split = await CellMapDataSplit.open<"raw", "gt">({ ...(await options({ pool })), datasets: { train: [full, empty], validate: [] } });
+      const base = { classes: CLASSES, inputArrays: { raw: { shape: [2, 4, 4] as Vec3, scale: S } }, targetArrays: { gt: { shape: [2, 2, 2] as Vec3, scale: S } }, pool };
+      const split = await CellMapDataSplit.open<"raw", "gt">({ ...base, datasets: { train: [full, empty], validate: [] } });
       check(split.trainDatasets.length === 1 && split.trainDatasets[0] === full, "the split keeps the dataset with samples");
       check(arrays.refs(full.input) === 1, `the dropped dataset still holds the raw array (${arrays.refs(full.input)} refs)`);
       let err: unknown;
@@ -503,7 +504,7 @@ export const memoryCases = {
       check(openArrays(arrays) === 0, `${openArrays(arrays)} arrays open after the split's destroy`);
 
       const lone = await CellMapDataset.open<"raw", "gt">(await options({ arrays, pool, targetArrays: big, pad: false }));
-      await expectArgumentError(async () => CellMapDataSplit.open<"raw", "gt">({ ...(await options({ pool })), datasets: { train: [lone] } }), "datasets.train");
+      await expectArgumentError(() => CellMapDataSplit.open<"raw", "gt">({ ...base, datasets: { train: [lone] } }), "datasets.train");
       check(openArrays(arrays) === 0, `${openArrays(arrays)} arrays open after a failed split`);
     } finally {
       pool.terminate();
