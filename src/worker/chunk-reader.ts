@@ -92,10 +92,11 @@ export class ChunkReader {
 
   /** Read, decode and pack one chunk. */
   async read(req: ChunkRequest, signal?: AbortSignal): Promise<ChunkResult> {
-    const arr = await this.#array(req);
-    const counter = { bytes: 0, requests: 0 };
     const key = req.coords.join("/");
     const where = `${req.url}${req.path}`;
+    // The open is shared by every read of the array: an abort stops this read's wait, not the open.
+    const arr = await untilAborted(this.#array(req), signal, `chunk ${key} of ${where}`);
+    const counter = { bytes: 0, requests: 0 };
     let chunk: zarr.Chunk<zarr.DataType>;
     try {
       const opts: { signal?: AbortSignal; counter: typeof counter } = { counter };
@@ -142,6 +143,17 @@ function adoptWords(data: Numeric, kind: StorageKind): Uint32Array<ArrayBuffer> 
 }
 
 type Numeric = ArrayLike<number> | ArrayLike<bigint>;
+
+/** `work`, or an {@link AbortedError} as soon as `signal` aborts (the work itself goes on). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined, what: string): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.reject(new AbortedError(what, { cause: signal.reason }));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new AbortedError(what, { cause: signal.reason }));
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
 
 /** Reorder a decoded chunk into C-order z, y, x (other dimensions are size 1). */
 function toZyx(chunk: zarr.Chunk<zarr.DataType>, dims: [number, number, number]): Numeric {

@@ -1,4 +1,4 @@
-import { AbortedError, ChunkDecodeError, throwIfAborted } from "../errors.ts";
+import { AbortedError, ArgumentError, ChunkDecodeError, throwIfAborted } from "../errors.ts";
 import { ChunkReader, type ChunkRequest, type ChunkResult } from "./chunk-reader.ts";
 import { fromWire } from "./errors-wire.ts";
 import type { FromWorker, ReadOrder, WorkerAnswer } from "./protocol.ts";
@@ -14,6 +14,8 @@ export interface WorkerPoolOptions {
 export interface WorkerPoolStats {
   /** Reads asked of the pool. */
   reads: number;
+  /** Reads sent to a worker (not those aborted before their batch left, nor in-process reads). */
+  readsSent: number;
   /** Messages posted to the workers (batches of reads, and cancellations). */
   messagesSent: number;
   /** Messages received from the workers (batches of answers). */
@@ -61,7 +63,7 @@ export class WorkerPool {
   readonly #slots: Slot[];
   readonly #reader: ChunkReader | undefined;
   readonly #pending = new Map<number, Pending>();
-  readonly #stats: WorkerPoolStats = { reads: 0, messagesSent: 0, messagesReceived: 0 };
+  readonly #stats: WorkerPoolStats = { reads: 0, readsSent: 0, messagesSent: 0, messagesReceived: 0 };
   #localInFlight = 0;
   #nextId = 1;
   #flushScheduled = false;
@@ -164,12 +166,32 @@ export class WorkerPool {
           this.#stats.messagesSent++;
         }
         if (s.queued.length) {
-          s.worker.post({ type: "read", reads: s.queued });
+          const reads = s.queued;
           s.queued = [];
-          this.#stats.messagesSent++;
+          this.#postReads(s, reads);
         }
       }
     });
+  }
+
+  /** Send a batch; if it cannot be cloned, send its reads one by one so only the culprits fail. */
+  #postReads(slot: Slot, reads: ReadOrder[]): void {
+    try {
+      slot.worker.post({ type: "read", reads });
+      this.#stats.messagesSent++;
+      this.#stats.readsSent += reads.length;
+      return;
+    } catch (e) {
+      if (reads.length > 1) {
+        for (const r of reads) this.#postReads(slot, [r]);
+        return;
+      }
+      const id = reads[0]!.id;
+      const p = this.#pending.get(id);
+      if (!p) return;
+      this.#settle(id, p);
+      p.reject(new ArgumentError("storeOptions", `cannot be sent to a fetch worker (${(e as Error).message}); read with workers: 0 to use functions such as a custom fetch`));
+    }
   }
 
   #abort(id: number, p: Pending): void {
