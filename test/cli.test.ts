@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { CellMapDataLoader } from "../src/dataset/dataloader.ts";
 import { CellMapDataset } from "../src/dataset/dataset.ts";
+import { GpuContext } from "../src/gpu/context.ts";
 import { decodeNpy } from "../src/io/npy.ts";
 import { serveStatic, type StaticServer } from "../src/serve/static-server.ts";
 import { imageGrid } from "../src/viz/image-grid.ts";
@@ -65,6 +66,25 @@ describe("cellmap-data", () => {
     expect(Array.from(npy.data as Float32Array)).toEqual([at(10, 20, 29), at(10, 20, 30), at(10, 20, 31)]);
   });
 
+  test("--device=auto samples on the CPU twin on a software adapter (the GPU on a hardware one), with the same voxels", async () => {
+    const c = [12, 22, 31].map((v, k) => FIXTURE_TRANSLATION[k]! + v * FIXTURE_SCALE[k]!);
+    const run = async (device: string) => {
+      const out = join(dir, `auto-${device}.npy`);
+      const r = await cli("sample", join(dir, "raw_v3"), `--center=${c.join(",")}`, "--shape=2,3,4", `--scale=${FIXTURE_SCALE.join(",")}`, "--matrix=0,1,0,-1,0,0,0,0,1", `--device=${device}`, `--out=${out}`);
+      expect(r.code, r.stderr).toBe(0);
+      return { stderr: r.stderr, data: Array.from(decodeNpy(new Uint8Array(readFileSync(out))).data as Float32Array) };
+    };
+    const gpu = await GpuContext.create();
+    const expected = gpu.isSoftware ? "cpu" : "gpu";
+    gpu.destroy();
+    const auto = await run("auto");
+    expect(auto.stderr).toMatch(new RegExp(`bytes fetched, ${expected}\\)`));
+    expect(auto.data).toEqual((await run(expected)).data);
+    const bad = await cli("sample", join(dir, "raw_v3"), `--center=${c.join(",")}`, "--shape=1,1,1", "--scale=1,1,1", "--device=tpu", "--out=o.npy");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--device must be "gpu", "cpu" or "auto"/);
+  });
+
   const bad: Array<[string, string[], RegExp]> = [
     ["an unknown command", ["frobnicate", "x"], /command must be "info", "sample", "batch" or "link"/],
     ["a missing --center", ["sample", "X", "--shape=1,1,1", "--scale=1,1,1", "--out=o.npy"], /--center is required/],
@@ -88,7 +108,7 @@ describe("cellmap-data", () => {
     const r = await cli("--help");
     expect(r.code).toBe(0);
     for (const line of [/cellmap-data info <url-or-path>/, /cellmap-data sample <url-or-path> --center=z,y,x/,
-      /cellmap-data batch --config=FILE\.json \[--batch-size=N\] \[--seed=S\] \[--epoch=E\]\s+\[--index=i,j,\.\.\.\] \[--device=gpu\|cpu\] \[--out-dir=DIR\] \[--png\]\s+\[--sampler=random\|sequential\|weighted\|classBalanced\]/,
+      /cellmap-data batch --config=FILE\.json \[--batch-size=N\] \[--seed=S\] \[--epoch=E\]\s+\[--index=i,j,\.\.\.\] \[--device=gpu\|cpu\|auto\] \[--out-dir=DIR\] \[--png\]\s+\[--sampler=random\|sequential\|weighted\|classBalanced\]/,
       /cellmap-data link <url> \[--center=z,y,x\] \[--labels=url,\.\.\.\] \[--base=URL\]/]) {
       expect(r.stdout).toMatch(line);
     }

@@ -14,7 +14,6 @@ import type { CellMapDataset } from "../dataset/dataset.ts";
 import type { ArrayData, DatasetItem, SampleSource } from "../dataset/types.ts";
 import { ArgumentError } from "../errors.ts";
 import type { Vec3 } from "../geometry/types.ts";
-import { GpuContext } from "../gpu/context.ts";
 import { encodeNpy } from "../io/npy.ts";
 import { imageGrid } from "../viz/image-grid.ts";
 import { encodePng } from "../viz/png.ts";
@@ -22,7 +21,9 @@ import { numberList, rejectUnknown, stringOption, type ParsedArgs } from "./args
 import { readBatchConfig, type BatchDatasetEntry, type ParsedBatchConfig } from "./batch-config.ts";
 import { classFractions, planJson, toJson, type ClassFractions } from "./batch-record.ts";
 import { openBatchSource, type BatchSource } from "./batch-source.ts";
+import { deviceOption, openDevice } from "./device.ts";
 import type { CliIo } from "./io.ts";
+import type { DeviceChoice } from "../array/device.ts";
 import { nodeFs, nodePath } from "./node-fs.ts";
 
 /** Options of `batch` known on the command line. */
@@ -56,7 +57,8 @@ interface BatchArgs {
   epoch: number;
   sampler: SamplerKind;
   split: "train" | "validate" | undefined;
-  device: "gpu" | "cpu";
+  /** As asked; the command resolves "auto" once the adapter is known. */
+  device: DeviceChoice;
   outDir: string;
   png: boolean;
 }
@@ -87,8 +89,7 @@ async function batchArgs(args: ParsedArgs): Promise<BatchArgs> {
   if (samplerText !== undefined && indices) throw new ArgumentError("--sampler", "cannot be given with --index, which names the samples itself", samplerText);
   const split = stringOption(args, "split", false);
   if (split !== undefined && split !== "train" && split !== "validate") throw new ArgumentError("--split", 'must be "train" or "validate"', split);
-  const device = stringOption(args, "device", false) ?? "gpu";
-  if (device !== "gpu" && device !== "cpu") throw new ArgumentError("--device", 'must be "gpu" or "cpu"', device);
+  const device = deviceOption(args);
   const path = await nodePath();
   return {
     configPath, indices, batchSize: indices?.length ?? batchSizeOpt ?? 4, seed, epoch, sampler: (samplerText ?? "random") as SamplerKind,
@@ -144,9 +145,8 @@ export async function batchCommand(args: ParsedArgs, io: CliIo): Promise<number>
   if (a.split !== undefined && config.form !== "split") throw new ArgumentError("--split", "applies only to a config with a split ({ split: { train, validate } })", a.split);
   if (a.split === "validate" && !config.entries.some((e) => e.usage === "validate")) throw new ArgumentError("--split", "is validate but the config's split has no validate datasets", a.split);
   const seed = a.seed ?? config.seed ?? 0;
-  const { device } = a;
-
-  const gpu = device === "gpu" ? await GpuContext.create({ label: "cellmap-data batch" }) : undefined;
+  const { device, gpu } = await openDevice(a.device, "cellmap-data batch");
+  a.device = device;
   let opened: BatchSource | undefined;
   try {
     opened = await openBatchSource(config, { seed, device, ...(gpu ? { gpu } : {}), ...(a.split ? { split: a.split } : {}) });

@@ -8,6 +8,7 @@ import { encodeNpy } from "../io/npy.ts";
 import { numberList, padValue, parseArgs, rejectUnknown, stringOption, type ParsedArgs } from "./args.ts";
 import { batchCommand } from "./batch.ts";
 import type { CliIo } from "./io.ts";
+import { deviceOption, openDevice } from "./device.ts";
 import { linkCommand } from "./link.ts";
 
 export type { CliIo } from "./io.ts";
@@ -18,9 +19,9 @@ Usage:
   cellmap-data info <url-or-path> [--json]
   cellmap-data sample <url-or-path> --center=z,y,x --shape=z,y,x --scale=z,y,x
                       [--matrix=a00,...,a22] [--interp=linear|nearest] [--pad=VALUE]
-                      [--device=gpu|cpu] [--cache-mb=N] [--workers=N] --out=FILE.npy
+                      [--device=gpu|cpu|auto] [--cache-mb=N] [--workers=N] --out=FILE.npy
   cellmap-data batch --config=FILE.json [--batch-size=N] [--seed=S] [--epoch=E]
-                     [--index=i,j,...] [--device=gpu|cpu] [--out-dir=DIR] [--png]
+                     [--index=i,j,...] [--device=gpu|cpu|auto] [--out-dir=DIR] [--png]
                      [--sampler=random|sequential|weighted|classBalanced] [--split=train|validate]
   cellmap-data link <url> [--center=z,y,x] [--labels=url,...] [--base=URL]
 
@@ -169,14 +170,13 @@ async function sample(target: string, args: ParsedArgs, io: CliIo): Promise<numb
   if (interp !== "linear" && interp !== "nearest") throw new ArgumentError("--interp", 'must be "linear" or "nearest"', interp);
   const padText = stringOption(args, "pad", false);
   const pad = padText === undefined ? 0 : padValue(padText);
-  const device = stringOption(args, "device", false) ?? "gpu";
-  if (device !== "gpu" && device !== "cpu") throw new ArgumentError("--device", 'must be "gpu" or "cpu"', device);
+  const choice = deviceOption(args);
   const out = stringOption(args, "out", true)!;
   if (!out.endsWith(".npy")) throw new ArgumentError("--out", "must name a .npy file", out);
   const cacheMb = stringOption(args, "cache-mb", false);
   const workers = stringOption(args, "workers", false);
 
-  const gpu = device === "gpu" ? await GpuContext.create({ label: "cellmap-data cli" }) : undefined;
+  const { device, gpu } = await openDevice(choice, "cellmap-data cli");
   let array: CellMapArray | undefined;
   try {
     const opts: Parameters<typeof CellMapArray.open>[1] = { device };
