@@ -90,12 +90,15 @@ export class ValueRangeError extends CellMapError {
 /** A caller passed a wrong parameter; `field` names it. */
 export class ArgumentError extends CellMapError {
   readonly field: string;
+  /** What is wrong with the field, without its name: `message` is `field problem (got value)`. */
+  readonly problem: string;
   readonly value: unknown;
   constructor(field: string, problem: string, value?: unknown) {
     const shown = value === undefined ? "" : ` (got ${preview(value)})`;
     super("argument", `${field} ${problem}${shown}`);
     this.name = "ArgumentError";
     this.field = field;
+    this.problem = problem;
     this.value = value;
   }
 }

@@ -127,7 +127,7 @@ function checkDataset(prefix: string, o: BatchConfig): ReturnType<typeof resolve
     return resolved;
   } catch (e) {
     if (!prefix || !(e instanceof ArgumentError)) throw e;
-    throw new ArgumentError(`${prefix}.${e.field}`, e.message.slice(e.field.length + 1));
+    throw new ArgumentError(`${prefix}.${e.field}`, e.problem, e.value);
   }
 }
 
@@ -282,7 +282,7 @@ export async function readBatchConfig(file: string): Promise<ParsedBatchConfig> 
     try {
       dict = parseDatasplitCsv(csvText);
     } catch (e) {
-      if (e instanceof ArgumentError) throw new ArgumentError(`split (${csv}) ${e.field}`, e.message.slice(e.field.length + 1));
+      if (e instanceof ArgumentError) throw new ArgumentError(`split (${csv}) ${e.field}`, e.problem, e.value);
       throw e;
     }
     const csvDir = p.dirname(csv);
