@@ -31,11 +31,23 @@ export function serveFetchWorker(post: PostToPool): (message: ToWorker) => void 
   const flush = () => {
     scheduled = false;
     if (!outbox.length) return;
-    const message: FromWorker = { type: "answers", answers: outbox };
+    const answers = outbox;
     const buffers = transfer;
     outbox = [];
     transfer = [];
-    post(message, buffers);
+    try {
+      post({ type: "answers", answers }, buffers);
+    } catch {
+      // Something in the batch could not be moved: send each answer alone, copied, and an
+      // answer that cannot be sent at all as its read's error.
+      for (const a of answers) {
+        try {
+          post({ type: "answers", answers: [a] }, []);
+        } catch (e) {
+          post({ type: "answers", answers: [{ id: a.id, answer: { ok: false, error: toWire(e) } }] }, []);
+        }
+      }
+    }
   };
 
   const answer = (id: number, a: WorkerAnswer) => {
