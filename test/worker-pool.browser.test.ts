@@ -1,7 +1,7 @@
 // The worker pool's batched protocol in Chromium: module workers bundled by Vite, the array fixture
 // served by test/setup/browser-fixture-server.ts. Case bodies: test/setup/worker-pool-cases.ts.
 import { describe, inject, test } from "vitest";
-import { abortInsideBatch, batchEqualsSingleReads, errorInsideBatch, oneMessagePerWorkerPerTurn } from "./setup/worker-pool-cases.ts";
+import { abortInsideBatch, batchEqualsSingleReads, errorInsideBatch, errorsCrossTheBoundary, oneMessagePerWorkerPerTurn } from "./setup/worker-pool-cases.ts";
 
 describe("WorkerPool batches (Chromium)", () => {
   test("reads asked in one turn travel in one message per worker, with the stored voxels", async () => {
@@ -16,4 +16,5 @@ describe("WorkerPool batches (Chromium)", () => {
   test("an error in one chunk of a batch rejects only that chunk, with a typed error naming it", async () => {
     await errorInsideBatch(inject("fixtureUrl"));
   });
+  test("typed errors keep their class, tag, fields and message across the worker boundary", errorsCrossTheBoundary);
 });

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, test } from "vitest";
 import { serveStatic, type StaticServer } from "../src/serve/static-server.ts";
 import { writeArrayFixture } from "./setup/array-fixture.ts";
-import { abortInsideBatch, batchEqualsSingleReads, errorInsideBatch, oneMessagePerWorkerPerTurn } from "./setup/worker-pool-cases.ts";
+import { abortInsideBatch, batchEqualsSingleReads, errorInsideBatch, errorsCrossTheBoundary, oneMessagePerWorkerPerTurn } from "./setup/worker-pool-cases.ts";
 
 let dir: string;
 let server: StaticServer;
@@ -34,4 +34,5 @@ describe("WorkerPool batches (Node, worker threads)", () => {
   test("an error in one chunk of a batch rejects only that chunk, with a typed error naming it", async () => {
     await errorInsideBatch(server.url);
   });
+  test("typed errors keep their class, tag, fields and message across the worker boundary", errorsCrossTheBoundary);
 });

@@ -1,5 +1,6 @@
 import {
   AbortedError,
+  ArgumentError,
   CellMapError,
   ChunkDecodeError,
   HttpError,
@@ -19,7 +20,7 @@ export interface WireError {
 export function toWire(e: unknown): WireError {
   if (e instanceof CellMapError) {
     const fields: Record<string, unknown> = {};
-    for (const k of ["url", "key", "field", "status", "attempts"]) {
+    for (const k of ["url", "key", "field", "problem", "status", "attempts"]) {
       if (k in e) fields[k] = (e as unknown as Record<string, unknown>)[k];
     }
     return { tag: e.tag, message: e.message, fields };
@@ -29,7 +30,7 @@ export function toWire(e: unknown): WireError {
 
 /** Rebuild a typed error from its wire form. */
 export function fromWire(w: WireError): Error {
-  const f = w.fields as { url?: string; key?: string; field?: string; status?: number; attempts?: number };
+  const f = w.fields as { url?: string; key?: string; field?: string; problem?: string; status?: number; attempts?: number };
   let e: Error;
   switch (w.tag) {
     case "http":
@@ -43,6 +44,9 @@ export function fromWire(w: WireError): Error {
       break;
     case "metadata":
       e = new MetadataError(f.url ?? "", f.field ?? "", "");
+      break;
+    case "argument":
+      e = new ArgumentError(f.field ?? "", f.problem ?? "");
       break;
     case "aborted":
       e = new AbortedError("request");

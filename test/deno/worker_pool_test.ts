@@ -2,7 +2,7 @@
 // over loopback HTTP. Case bodies: test/setup/worker-pool-cases.ts.
 import { serveStatic, type StaticServer } from "../../src/serve/static-server.ts";
 import { writeArrayFixture } from "../setup/array-fixture.ts";
-import { abortInsideBatch, batchEqualsSingleReads, errorInsideBatch, oneMessagePerWorkerPerTurn } from "../setup/worker-pool-cases.ts";
+import { abortInsideBatch, batchEqualsSingleReads, errorInsideBatch, errorsCrossTheBoundary, oneMessagePerWorkerPerTurn } from "../setup/worker-pool-cases.ts";
 
 async function withFixture(body: (url: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "cellmap-pool-" });
@@ -24,3 +24,4 @@ Deno.test({ name: "reads asked in one turn travel in one message per worker, wit
 Deno.test({ name: "one message carrying N chunk requests returns the same bytes as N single requests and as the calling thread", ...opts, fn: () => withFixture(batchEqualsSingleReads) });
 Deno.test({ name: "an abort in the middle of a batch rejects only that read and the worker cancels it", ...opts, fn: () => withFixture(abortInsideBatch) });
 Deno.test({ name: "an error in one chunk of a batch rejects only that chunk, with a typed error naming it", ...opts, fn: () => withFixture(errorInsideBatch) });
+Deno.test("typed errors keep their class, tag, fields and message across the worker boundary", errorsCrossTheBoundary);

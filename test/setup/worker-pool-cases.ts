@@ -4,7 +4,8 @@
 // arrays, cut into chunks here); an abort or an error inside a batch touches only its own read.
 // `baseUrl` serves the fixture of test/setup/array-fixture.ts (raw_v3: uint16 in 8³ chunks,
 // sharded; labels_v2: uint8 in 10x16x16 chunks, blosc).
-import { isCellMapError } from "../../src/errors.ts";
+import { AbortedError, ArgumentError, ChunkDecodeError, HttpError, isCellMapError, MetadataError, ValueRangeError } from "../../src/errors.ts";
+import { fromWire, toWire } from "../../src/worker/errors-wire.ts";
 import type { ChunkRequest, ChunkResult } from "../../src/worker/chunk-reader.ts";
 import { WorkerPool, type WorkerPoolStats } from "../../src/worker/pool.ts";
 import { FIXTURE_SHAPE, fixtureVolumes } from "./array-fixture-data.ts";
@@ -208,5 +209,32 @@ export async function errorInsideBatch(baseUrl: string): Promise<void> {
     check(pool.inFlight === 0, `${pool.inFlight} reads in flight at the end`);
   } finally {
     pool.terminate();
+  }
+}
+
+/**
+ * Every typed error a worker can send keeps its class, tag, fields and message across the
+ * boundary (flattened, structured-cloned as postMessage does, rebuilt).
+ */
+export function errorsCrossTheBoundary(): void {
+  const errors = [
+    new ChunkDecodeError("http://h/a.zarr/s0", "1/2/3", "could not be decoded (bad blosc header)"),
+    new ValueRangeError("http://h/a.zarr/s0", "0/0/1", "element 5 is 300, outside the u8 range"),
+    new HttpError("http://h/a.zarr/s0/0/0/0", 503, 4),
+    new MetadataError("http://h/a.zarr/s0", "array metadata", "could not be opened"),
+    new ArgumentError("storeOptions", "cannot be sent to a fetch worker"),
+    new AbortedError("chunk 0/0/0 of http://h/a.zarr/s0"),
+  ];
+  const fields = ["url", "key", "field", "problem", "status", "attempts"] as const;
+  for (const original of errors) {
+    const back = fromWire(structuredClone(toWire(original)));
+    const what = `${original.name} across the boundary`;
+    check(back.constructor === original.constructor, `${what}: came back as ${back.constructor.name}`);
+    check(isCellMapError(back, original.tag), `${what}: tag ${(back as { tag?: string }).tag}, expected ${original.tag}`);
+    check(back.message === original.message, `${what}: message "${back.message}", expected "${original.message}"`);
+    for (const k of fields) {
+      const [a, b] = [(original as unknown as Record<string, unknown>)[k], (back as unknown as Record<string, unknown>)[k]];
+      check(a === b, `${what}: ${k} is ${String(b)}, expected ${String(a)}`);
+    }
   }
 }
