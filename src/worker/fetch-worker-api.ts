@@ -1,32 +1,48 @@
 import { ChunkReader } from "./chunk-reader.ts";
 import { toWire } from "./errors-wire.ts";
 import { nextTurn } from "./next-turn.ts";
-import type { FromWorker, ToWorker, WorkerAnswer } from "./protocol.ts";
-
-/** Posts a message to the pool, moving the listed buffers. */
-export type PostToPool = (message: FromWorker, transfer: ArrayBuffer[]) => void;
+import type { Answered, FetchWorkerApi, FetchWorkerCounts, WorkerAnswer } from "./protocol.ts";
 
 /**
- * The worker side of the pool protocol: runs every read of a batch at once (the store's
+ * Sends one batch of answers to the pool, moving the listed buffers; returns whether it was
+ * posted (false when something in it could not be cloned or moved).
+ */
+export type SendAnswers = (batch: Answered[], transfer: ArrayBuffer[]) => boolean;
+
+/**
+ * The worker side of the pool's comlink API: runs every read of a batch at once (the store's
  * request limit bounds the fetches, so one chunk's fetch never waits for another's decoding),
  * and sends answers back in batches: an answer is held until the current turn of the event loop
- * ends, so chunks finishing together travel in one message, and is sent at once when it was the
- * last read running. Decoded buffers are transferred, never copied.
+ * ends, so chunks finishing together travel in one `answers` call, and is sent at once when it
+ * was the last read running. Decoded buffers are transferred, never copied.
  *
- * @param post sends a message to the pool (`postMessage` of the worker's port)
- * @returns the handler of the pool's messages
+ * @param connectSink turns the port that `connect` receives into a sender of answer batches
+ *   (in the worker: `Comlink.wrap` of the port, with `Comlink.transfer` of the buffers)
+ * @returns the object the worker exposes with `Comlink.expose`
  * @example
  * ```ts
- * const handle = serveFetchWorker((m, transfer) => self.postMessage(m, transfer));
- * self.onmessage = (e) => handle(e.data);
+ * const api = createFetchWorkerApi((port) => {
+ *   const sink = Comlink.wrap<AnswerSink>(port);
+ *   return (batch, buffers) => (void sink.answers(Comlink.transfer(batch, buffers)), true);
+ * });
+ * Comlink.expose(api);
  * ```
  */
-export function serveFetchWorker(post: PostToPool): (message: ToWorker) => void {
+export function createFetchWorkerApi(connectSink: (port: MessagePort) => SendAnswers): FetchWorkerApi {
   const reader = new ChunkReader();
   const running = new Map<number, AbortController>();
-  let outbox: FromWorker["answers"] = [];
+  const counts: FetchWorkerCounts = { readCalls: 0, reads: 0, cancelCalls: 0, answerCalls: 0 };
+  let send: SendAnswers | undefined;
+  let outbox: Answered[] = [];
   let transfer: ArrayBuffer[] = [];
   let scheduled = false;
+
+  const post = (batch: Answered[], buffers: ArrayBuffer[]): boolean => {
+    if (!send) throw new Error("fetch worker: a read finished before the pool connected");
+    const posted = send(batch, buffers);
+    if (posted) counts.answerCalls++;
+    return posted;
+  };
 
   const flush = () => {
     scheduled = false;
@@ -35,18 +51,18 @@ export function serveFetchWorker(post: PostToPool): (message: ToWorker) => void 
     const buffers = transfer;
     outbox = [];
     transfer = [];
-    try {
-      post({ type: "answers", answers }, buffers);
-    } catch {
-      // Something in the batch could not be moved: send each answer alone, copied, and an
-      // answer that cannot be sent at all as its read's error.
-      for (const a of answers) {
-        try {
-          post({ type: "answers", answers: [a] }, []);
-        } catch (e) {
-          post({ type: "answers", answers: [{ id: a.id, answer: { ok: false, error: toWire(e) } }] }, []);
-        }
+    if (post(answers, buffers)) return;
+    // Something in the batch could not be moved: send each answer alone, copied, and an answer
+    // that cannot be sent at all as its read's error.
+    for (const a of answers) {
+      if (post([a], [])) continue;
+      let why: unknown;
+      try {
+        structuredClone(a);
+      } catch (e) {
+        why = e;
       }
+      post([{ id: a.id, answer: { ok: false, error: toWire(why ?? new Error("the answer could not be sent")) } }], []);
     }
   };
 
@@ -61,18 +77,28 @@ export function serveFetchWorker(post: PostToPool): (message: ToWorker) => void 
     }
   };
 
-  return (message: ToWorker) => {
-    if (message.type === "cancel") {
-      for (const id of message.ids) running.get(id)?.abort();
-      return;
-    }
-    for (const { id, req } of message.reads) {
-      const ac = new AbortController();
-      running.set(id, ac);
-      reader.read(req, ac.signal).then(
-        (result) => answer(id, { ok: true, result }),
-        (e: unknown) => answer(id, { ok: false, error: toWire(e) }),
-      );
-    }
+  return {
+    connect(port) {
+      send = connectSink(port);
+    },
+    read(reads) {
+      counts.readCalls++;
+      counts.reads += reads.length;
+      for (const { id, req } of reads) {
+        const ac = new AbortController();
+        running.set(id, ac);
+        reader.read(req, ac.signal).then(
+          (result) => answer(id, { ok: true, result }),
+          (e: unknown) => answer(id, { ok: false, error: toWire(e) }),
+        );
+      }
+    },
+    cancel(ids) {
+      counts.cancelCalls++;
+      for (const id of ids) running.get(id)?.abort();
+    },
+    counts() {
+      return { ...counts };
+    },
   };
 }

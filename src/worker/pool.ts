@@ -1,7 +1,9 @@
+import type * as Comlink from "comlink";
 import { AbortedError, ArgumentError, ChunkDecodeError, throwIfAborted } from "../errors.ts";
 import { ChunkReader, type ChunkRequest, type ChunkResult } from "./chunk-reader.ts";
+import type { MessageTally } from "./counted-endpoint.ts";
 import { fromWire } from "./errors-wire.ts";
-import type { FromWorker, ReadOrder, WorkerAnswer } from "./protocol.ts";
+import type { Answered, FetchWorkerApi, FetchWorkerCounts, ReadOrder, WorkerAnswer } from "./protocol.ts";
 import { spawnFetchWorker, type SpawnedWorker } from "./spawn.ts";
 
 /** Options of {@link WorkerPool.create}. */
@@ -16,20 +18,32 @@ export interface WorkerPoolStats {
   reads: number;
   /** Reads sent to a worker (not those aborted before their batch left, nor in-process reads). */
   readsSent: number;
-  /** Messages posted to the workers (batches of reads, and cancellations). */
+  /** Comlink calls made to the workers: one per batch of reads, one per batch of cancellations. */
+  callsSent: number;
+  /** Comlink calls the workers made to the pool: one per batch of answers. */
+  callsReceived: number;
+  /**
+   * Messages posted to the workers: every call above, comlink's reply to every call received,
+   * and each worker's connect call and `workerCounts` queries.
+   */
   messagesSent: number;
-  /** Messages received from the workers (batches of answers). */
+  /** Messages received from the workers: every batch of answers, and the reply to every call sent. */
   messagesReceived: number;
 }
 
 interface Slot {
   worker: SpawnedWorker;
   name: string;
+  /** The worker's `read` and `cancel`, kept so that a call creates no new comlink proxy. */
+  read: Comlink.Remote<FetchWorkerApi>["read"];
+  cancel: Comlink.Remote<FetchWorkerApi>["cancel"];
   /** Reads sent or queued and not yet answered. */
   inFlight: number;
-  /** Reads waiting for the next batch message. */
+  /** Other calls awaiting their reply (`workerCounts`); like reads, they keep a Node process alive. */
+  queries: number;
+  /** Reads waiting for the next batch call. */
   queued: ReadOrder[];
-  /** Ids to cancel in the next message. */
+  /** Ids to cancel in the next call. */
   cancels: number[];
   /** Why the worker stopped, once it has. */
   failed: string | undefined;
@@ -45,47 +59,58 @@ interface Pending {
 }
 
 /**
- * A pool of workers that fetch and decode chunks. Each read goes to the least
- * busy worker; reads asked in one turn of the event loop travel to a worker in
- * one message, and answers come back in batches with their buffers moved, not
- * copied. Aborting a read cancels it inside the worker too; a read that fails
- * rejects alone, with its typed error.
+ * A pool of comlink workers that fetch and decode chunks. Each read goes to the least busy
+ * worker; reads asked in one turn of the event loop travel to a worker in one comlink call, and
+ * answers come back in batches (one call from the worker each) with their buffers moved, not
+ * copied. Aborting a read cancels it inside the worker too; a read that fails rejects alone, with
+ * its typed error.
  *
  * @example
  * ```ts
  * const pool = await WorkerPool.create({ size: 2 });
- * // Both reads travel to the workers in one turn: one message per worker.
+ * // Both reads travel to the workers in one turn: one call per worker.
  * const [a, b] = await Promise.all([pool.read(first, { signal }), pool.read(second, { signal })]);
  * pool.terminate();
  * ```
  */
 export class WorkerPool {
-  readonly #slots: Slot[];
+  readonly #slots: Slot[] = [];
   readonly #reader: ChunkReader | undefined;
   readonly #pending = new Map<number, Pending>();
-  readonly #stats: WorkerPoolStats = { reads: 0, readsSent: 0, messagesSent: 0, messagesReceived: 0 };
+  readonly #stats = { reads: 0, readsSent: 0, callsSent: 0, callsReceived: 0 };
+  /** Every message on the workers' endpoints and answer channels, counted as it crosses. */
+  readonly #tally: MessageTally = { sent: 0, received: 0 };
   #localInFlight = 0;
   #nextId = 1;
   #flushScheduled = false;
   #terminated = false;
 
-  private constructor(workers: SpawnedWorker[]) {
-    this.#reader = workers.length ? undefined : new ChunkReader();
-    this.#slots = workers.map((worker, i) => ({ worker, name: `cellmap-fetch-${i}`, inFlight: 0, queued: [], cancels: [], failed: undefined }));
-    for (const slot of this.#slots) {
-      slot.worker.onMessage((m) => this.#receive(m));
-      slot.worker.onFailure((reason) => this.#fail(slot, reason));
-      slot.worker.setIdle(true);
-    }
+  private constructor(inProcess: boolean) {
+    this.#reader = inProcess ? new ChunkReader() : undefined;
   }
 
   /** Start a pool. */
   static async create(options: WorkerPoolOptions = {}): Promise<WorkerPool> {
     const hw = (globalThis.navigator as { hardwareConcurrency?: number } | undefined)?.hardwareConcurrency ?? 2;
     const size = options.size ?? Math.max(1, Math.min(4, hw));
-    if (size === 0) return new WorkerPool([]);
-    const workers = await Promise.all(Array.from({ length: size }, (_, i) => spawnFetchWorker(`cellmap-fetch-${i}`)));
-    return new WorkerPool(workers);
+    const pool = new WorkerPool(size === 0);
+    if (size > 0) await pool.#start(size);
+    return pool;
+  }
+
+  async #start(size: number): Promise<void> {
+    const slots = await Promise.all(Array.from({ length: size }, async (_, i): Promise<Slot> => {
+      const name = `cellmap-fetch-${i}`;
+      // The answer sink of this worker: one call per batch of finished reads.
+      const sink = { answers: (batch: Answered[]) => this.#receive(batch) };
+      const worker = await spawnFetchWorker(name, sink, this.#tally);
+      return { worker, name, read: worker.api.read, cancel: worker.api.cancel, inFlight: 0, queries: 0, queued: [], cancels: [], failed: undefined };
+    }));
+    for (const slot of slots) {
+      this.#slots.push(slot);
+      slot.worker.onFailure((reason) => this.#fail(slot, reason));
+      slot.worker.setIdle(true);
+    }
   }
 
   /** Workers in the pool (0 when reading in-process). */
@@ -100,7 +125,28 @@ export class WorkerPool {
 
   /** What crossed the worker boundary so far (a copy). */
   get stats(): WorkerPoolStats {
-    return { ...this.#stats };
+    return { ...this.#stats, messagesSent: this.#tally.sent, messagesReceived: this.#tally.received };
+  }
+
+  /**
+   * What each worker counted of the calls it received and made, asked of the workers themselves
+   * (one comlink call each; a worker that has stopped is left out).
+   *
+   * @example
+   * ```ts
+   * await Promise.all(requests.map((r) => pool.read(r)));
+   * const [w] = await pool.workerCounts(); // w.readCalls: 1 when the reads were asked in one turn
+   * ```
+   */
+  async workerCounts(): Promise<FetchWorkerCounts[]> {
+    return await Promise.all(this.#slots.filter((s) => s.failed === undefined).map(async (s) => {
+      if (s.inFlight + s.queries++ === 0) s.worker.setIdle(false);
+      try {
+        return await s.worker.api.counts();
+      } finally {
+        if (s.inFlight + --s.queries === 0 && !this.#terminated) s.worker.setIdle(true);
+      }
+    }));
   }
 
   /** Fetch and decode one chunk in a worker (on this thread when the pool has none). */
@@ -124,7 +170,7 @@ export class WorkerPool {
         signal.addEventListener("abort", p.onAbort, { once: true });
       }
       this.#pending.set(id, p);
-      if (slot.inFlight++ === 0) slot.worker.setIdle(false);
+      if (slot.inFlight++ + slot.queries === 0) slot.worker.setIdle(false);
       slot.queued.push({ id, req });
       this.#scheduleFlush();
     });
@@ -151,7 +197,7 @@ export class WorkerPool {
     return best;
   }
 
-  /** Send what was queued in this turn at its end: one message per worker. */
+  /** Send what was queued in this turn at its end: one call per worker (and one for its cancellations). */
   #scheduleFlush(): void {
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
@@ -161,9 +207,10 @@ export class WorkerPool {
       for (const s of this.#slots) {
         if (s.failed !== undefined) continue;
         if (s.cancels.length) {
-          s.worker.post({ type: "cancel", ids: s.cancels });
+          const ids = s.cancels;
           s.cancels = [];
-          this.#stats.messagesSent++;
+          this.#stats.callsSent++;
+          s.cancel(ids).catch((e: unknown) => this.#fail(s, `a cancel call failed (${(e as Error).message})`));
         }
         if (s.queued.length) {
           const reads = s.queued;
@@ -174,24 +221,32 @@ export class WorkerPool {
     });
   }
 
-  /** Send a batch; if it cannot be cloned, send its reads one by one so only the culprits fail. */
+  /**
+   * Send a batch in one comlink call; if it cannot be cloned, send its reads one by one so only
+   * the culprits fail. The call posts its message synchronously (or throws inside, which comlink
+   * turns into a rejection), so the message tally tells at once whether it left.
+   */
   #postReads(slot: Slot, reads: ReadOrder[]): void {
-    try {
-      slot.worker.post({ type: "read", reads });
-      this.#stats.messagesSent++;
+    const before = this.#tally.sent;
+    const reply = slot.read(reads);
+    if (this.#tally.sent > before) {
+      this.#stats.callsSent++;
       this.#stats.readsSent += reads.length;
+      reply.catch((e: unknown) => this.#fail(slot, `a read call failed (${(e as Error).message})`));
       return;
-    } catch (e) {
-      if (reads.length > 1) {
-        for (const r of reads) this.#postReads(slot, [r]);
-        return;
-      }
-      const id = reads[0]!.id;
+    }
+    if (reads.length > 1) {
+      reply.catch(() => {});
+      for (const r of reads) this.#postReads(slot, [r]);
+      return;
+    }
+    const id = reads[0]!.id;
+    reply.catch((e: unknown) => {
       const p = this.#pending.get(id);
       if (!p) return;
       this.#settle(id, p);
       p.reject(new ArgumentError("storeOptions", `cannot be sent to a fetch worker (${(e as Error).message}); read with workers: 0 to use functions such as a custom fetch`));
-    }
+    });
   }
 
   #abort(id: number, p: Pending): void {
@@ -207,9 +262,10 @@ export class WorkerPool {
     p.reject(new AbortedError(describe(p.req), { cause: p.signal?.reason }));
   }
 
-  #receive(message: FromWorker): void {
-    this.#stats.messagesReceived++;
-    for (const { id, answer } of message.answers) {
+  /** One batch of answers from a worker (a call on the sink it was connected to). */
+  #receive(batch: Answered[]): void {
+    this.#stats.callsReceived++;
+    for (const { id, answer } of batch) {
       const p = this.#pending.get(id);
       if (!p) continue; // aborted meanwhile
       this.#settle(id, p);
@@ -226,7 +282,7 @@ export class WorkerPool {
   #settle(id: number, p: Pending): void {
     this.#pending.delete(id);
     if (p.onAbort) p.signal?.removeEventListener("abort", p.onAbort);
-    if (--p.slot.inFlight === 0 && !this.#terminated) p.slot.worker.setIdle(true);
+    if (--p.slot.inFlight + p.slot.queries === 0 && !this.#terminated) p.slot.worker.setIdle(true);
   }
 
   /** A worker stopped: its reads reject, naming their chunk; later reads go to the others. */

@@ -1,8 +1,11 @@
 /**
- * The messages between the worker pool and its fetch workers. Plain data only: requests go out in
- * batches (every read the pool receives in one turn of the event loop travels in one message per
- * worker), answers come back in batches too, with each decoded chunk's buffer in the transfer
- * list, so nothing is copied and a batch costs one wake-up of the thread that receives it.
+ * The comlink API between the worker pool and its fetch workers. Each worker exposes a
+ * {@link FetchWorkerApi}; the pool exposes an {@link AnswerSink} on a message channel of its own
+ * and hands the worker the other port with `connect`. Both directions batch: every read the pool
+ * receives in one turn of the event loop travels to a worker in ONE `read` call, and the reads
+ * that finish together travel back in ONE `answers` call, each decoded chunk's buffer transferred
+ * (`Comlink.transfer`), so nothing is copied and a batch costs one wake-up of the receiving thread
+ * (plus the reply comlink sends for every call).
  * @module
  */
 import type { ChunkRequest, ChunkResult } from "./chunk-reader.ts";
@@ -17,11 +20,37 @@ export interface ReadOrder {
   req: ChunkRequest;
 }
 
-/** Pool -> worker: start these reads, or cancel these running reads (their answers still come, as aborted). */
-export type ToWorker = { type: "read"; reads: ReadOrder[] } | { type: "cancel"; ids: number[] };
+/** The answer of one read, with the id its order carried. */
+export interface Answered {
+  id: number;
+  answer: WorkerAnswer;
+}
 
-/** Worker -> pool: answers of reads that have finished, in the order they finished. */
-export interface FromWorker {
-  type: "answers";
-  answers: Array<{ id: number; answer: WorkerAnswer }>;
+/** What the pool exposes to a worker: it takes the answers of reads that have finished, in the order they finished. */
+export interface AnswerSink {
+  answers(batch: Answered[]): void;
+}
+
+/** What a worker counted of the calls it received (for diagnostics and tests). */
+export interface FetchWorkerCounts {
+  /** `read` calls received (batches of reads). */
+  readCalls: number;
+  /** Reads received in them. */
+  reads: number;
+  /** `cancel` calls received. */
+  cancelCalls: number;
+  /** `answers` calls made to the pool (batches of answers posted). */
+  answerCalls: number;
+}
+
+/** The API a fetch worker exposes over comlink. */
+export interface FetchWorkerApi {
+  /** Take the port on which the pool exposes its {@link AnswerSink}; called once, before any read. */
+  connect(port: MessagePort): void;
+  /** Start these reads; their answers come back through the sink. */
+  read(reads: ReadOrder[]): void;
+  /** Cancel these running reads (their answers still come, as aborted). */
+  cancel(ids: number[]): void;
+  /** What this worker has received and sent so far. */
+  counts(): FetchWorkerCounts;
 }

@@ -1,8 +1,8 @@
-// The worker pool's batched protocol in Deno: TypeScript module workers, the array fixture served
+// The worker pool's batched comlink protocol in Deno: TypeScript module workers, the array fixture served
 // over loopback HTTP. Case bodies: test/setup/worker-pool-cases.ts.
 import { serveStatic, type StaticServer } from "../../src/serve/static-server.ts";
 import { writeArrayFixture } from "../setup/array-fixture.ts";
-import { abortInsideBatch, batchEqualsSingleReads, errorInsideBatch, errorsCrossTheBoundary, oneMessagePerWorkerPerTurn } from "../setup/worker-pool-cases.ts";
+import { abortInsideBatch, batchEqualsSingleReads, errorInsideBatch, errorsCrossTheBoundary, oneMessagePerWorkerPerTurn, batchIsOneComlinkCall } from "../setup/worker-pool-cases.ts";
 
 async function withFixture(body: (url: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "cellmap-pool-" });
@@ -20,8 +20,9 @@ async function withFixture(body: (url: string) => Promise<void>): Promise<void> 
 // The abort case leaves a read of an unreachable host waiting (in a worker that is terminated).
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
-Deno.test({ name: "reads asked in one turn travel in one message per worker, with the stored voxels", ...opts, fn: () => withFixture(oneMessagePerWorkerPerTurn) });
-Deno.test({ name: "one message carrying N chunk requests returns the same bytes as N single requests and as the calling thread", ...opts, fn: () => withFixture(batchEqualsSingleReads) });
+Deno.test({ name: "reads asked in one turn travel in one comlink call per worker, with the stored voxels", ...opts, fn: () => withFixture(oneMessagePerWorkerPerTurn) });
+Deno.test({ name: "one call carrying N chunk requests returns the same bytes as N single requests and as the calling thread", ...opts, fn: () => withFixture(batchEqualsSingleReads) });
 Deno.test({ name: "an abort in the middle of a batch rejects only that read and the worker cancels it", ...opts, fn: () => withFixture(abortInsideBatch) });
 Deno.test({ name: "an error in one chunk of a batch rejects only that chunk, with a typed error naming it", ...opts, fn: () => withFixture(errorInsideBatch) });
+Deno.test({ name: "a batch of reads is one comlink call on the worker's exposed API", ...opts, fn: () => withFixture(batchIsOneComlinkCall) });
 Deno.test("typed errors keep their class, tag, fields and message across the worker boundary", errorsCrossTheBoundary);

@@ -1,5 +1,6 @@
-// The worker pool's batched protocol, shared by the Node, Deno and Chromium suites: reads asked in
-// one turn travel to each worker in one message; a batch returns the same bytes as single reads,
+// The worker pool's batched comlink protocol, shared by the Node, Deno and Chromium suites: reads
+// asked in one turn travel to each worker in one comlink call (counted by the pool, by the worker's
+// exposed API, and as messages on the endpoints); a batch returns the same bytes as single reads,
 // as reading on the calling thread, and as the stored volumes (the oracle: the fixture's source
 // arrays, cut into chunks here); an abort or an error inside a batch touches only its own read.
 // `baseUrl` serves the fixture of test/setup/array-fixture.ts (raw_v3: uint16 in 8³ chunks,
@@ -77,8 +78,36 @@ async function until(done: () => boolean): Promise<void> {
   while (!done()) await new Promise<void>((r) => setTimeout(r, 20));
 }
 
+/** Wait up to `ms` for `done()`; false if it never held. */
+async function within(ms: number, done: () => boolean): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > end) return false;
+    await new Promise<void>((r) => setTimeout(r, 20));
+  }
+  return true;
+}
+
 /**
- * Twelve reads asked in one turn of a two-worker pool leave in two messages (one per worker,
+ * Every message that crossed is accounted for by a comlink call and its reply: out go the connect
+ * call of each worker, the read and cancel calls, and the reply to each answer batch; in come the
+ * answer batches and the reply to each call sent. Replies arrive a little after their call, so
+ * this waits for them.
+ */
+async function messagesMatchCalls(pool: WorkerPool): Promise<void> {
+  const expected = () => {
+    const s = pool.stats;
+    return { sent: pool.size + s.callsSent + s.callsReceived, received: pool.size + s.callsSent + s.callsReceived };
+  };
+  await within(5_000, () => pool.stats.messagesSent === expected().sent && pool.stats.messagesReceived === expected().received);
+  const s = pool.stats;
+  const e = expected();
+  check(s.messagesSent === e.sent, `${s.messagesSent} messages sent for ${s.callsSent} calls and ${s.callsReceived} replies on ${pool.size} connected workers, expected ${e.sent}`);
+  check(s.messagesReceived === e.received, `${s.messagesReceived} messages received for ${s.callsReceived} answer batches and ${s.callsSent + pool.size} replies, expected ${e.received}`);
+}
+
+/**
+ * Twelve reads asked in one turn of a two-worker pool leave in two comlink calls (one per worker,
  * least busy first), and every chunk holds the stored voxels.
  */
 export async function oneMessagePerWorkerPerTurn(baseUrl: string): Promise<void> {
@@ -88,10 +117,11 @@ export async function oneMessagePerWorkerPerTurn(baseUrl: string): Promise<void>
     const results = await Promise.all(reqs.map((r) => pool.read(r)));
     const s: WorkerPoolStats = pool.stats;
     check(s.reads === 12 && s.readsSent === 12, `${s.reads} reads asked and ${s.readsSent} sent, expected 12 and 12`);
-    check(s.messagesSent === 2, `12 reads in one turn took ${s.messagesSent} messages, expected 2 (one per worker)`);
-    check(s.messagesReceived >= 1 && s.messagesReceived <= 12, `${s.messagesReceived} answer messages for 12 reads`);
+    check(s.callsSent === 2, `12 reads in one turn took ${s.callsSent} calls, expected 2 (one per worker)`);
+    check(s.callsReceived >= 2 && s.callsReceived <= 12, `${s.callsReceived} answer batches for 12 reads on 2 workers`);
     results.forEach((r, i) => checkStored(reqs[i]!, r, `chunk ${reqs[i]!.coords.join("/")} of ${reqs[i]!.url}`));
     check(pool.inFlight === 0, `${pool.inFlight} reads still in flight`);
+    await messagesMatchCalls(pool);
   } finally {
     pool.terminate();
   }
@@ -107,13 +137,13 @@ export async function batchEqualsSingleReads(baseUrl: string): Promise<void> {
   const here = await WorkerPool.create({ size: 0 });
   try {
     const batched = await Promise.all(reqs.map((r) => pool.read(r)));
-    check(pool.stats.messagesSent === 1, `the batch took ${pool.stats.messagesSent} messages, expected 1`);
+    check(pool.stats.callsSent === 1, `the batch took ${pool.stats.callsSent} calls, expected 1`);
     const single: ChunkResult[] = [];
     for (const r of reqs) single.push(await pool.read(r));
-    check(pool.stats.messagesSent === 1 + reqs.length, `${reqs.length} single reads took ${pool.stats.messagesSent - 1} messages, expected ${reqs.length}`);
+    check(pool.stats.callsSent === 1 + reqs.length, `${reqs.length} single reads took ${pool.stats.callsSent - 1} calls, expected ${reqs.length}`);
     const local: ChunkResult[] = [];
     for (const r of reqs) local.push(await here.read(r));
-    check(here.stats.messagesSent === 0, "reading on the calling thread posted messages");
+    check(here.stats.messagesSent === 0 && here.stats.callsSent === 0, "reading on the calling thread posted messages");
     reqs.forEach((r, i) => {
       const what = `chunk ${r.coords.join("/")} of ${r.url}`;
       sameWords(batched[i]!, single[i]!, `${what}: batch vs single`);
@@ -143,14 +173,14 @@ export async function abortInsideBatch(baseUrl: string): Promise<void> {
     const reads = [pool.read(before), pool.read(stuck, { signal: ac.signal }).catch((e: unknown) => e), pool.read(after)];
     await tick();
     const sent: WorkerPoolStats = pool.stats;
-    check(sent.messagesSent === 1 && sent.readsSent === 3, `the batch left in ${pool.stats.messagesSent} messages with ${pool.stats.readsSent} reads, expected 1 with 3`);
+    check(sent.callsSent === 1 && sent.readsSent === 3, `the batch left in ${sent.callsSent} calls with ${sent.readsSent} reads, expected 1 with 3`);
     // The stuck read does not hold up the others of its batch.
     const [a, c] = await Promise.all([reads[0]!, reads[2]!]) as [ChunkResult, ChunkResult];
     checkStored(before, a, "read before the aborted one");
     checkStored(after, c, "read after the aborted one");
     const waiting: number = pool.inFlight;
     check(waiting === 1, `${waiting} reads in flight, expected the stuck one`);
-    const answered = pool.stats.messagesReceived;
+    const answered = pool.stats.callsReceived;
     ac.abort();
     const err = await reads[1]!;
     check(isCellMapError(err, "aborted"), `the aborted read gave ${String(err)}, expected an AbortedError`);
@@ -158,8 +188,8 @@ export async function abortInsideBatch(baseUrl: string): Promise<void> {
     const left: number = pool.inFlight;
     check(left === 0, `${left} reads in flight after the abort`);
     const cancelled: WorkerPoolStats = pool.stats;
-    check(cancelled.messagesSent === 2, `${cancelled.messagesSent} messages sent, expected the batch and one cancellation`);
-    await until(() => pool.stats.messagesReceived > answered);
+    check(cancelled.callsSent === 2, `${cancelled.callsSent} calls sent, expected the batch and one cancellation`);
+    await until(() => pool.stats.callsReceived > answered);
 
     // Aborted before its batch leaves: it rejects and never reaches the worker.
     const ac2 = new AbortController();
@@ -189,7 +219,7 @@ export async function errorInsideBatch(baseUrl: string): Promise<void> {
     const bad = raw(baseUrl, [1, 2, 3], "u8");
     const good = [labels(baseUrl, [0, 0, 0]), raw(baseUrl, [1, 2, 3]), labels(baseUrl, [1, 2, 3])];
     const settled = await Promise.allSettled([pool.read(good[0]!), pool.read(bad), pool.read(good[1]!), pool.read(good[2]!)]);
-    check(pool.stats.messagesSent === 1, `the batch took ${pool.stats.messagesSent} messages, expected 1`);
+    check(pool.stats.callsSent === 1, `the batch took ${pool.stats.callsSent} calls, expected 1`);
     const [r0, rb, r1, r2] = settled;
     check(rb!.status === "rejected", "the chunk that does not fit u8 was read");
     const err: unknown = (rb as PromiseRejectedResult).reason;
@@ -205,6 +235,8 @@ export async function errorInsideBatch(baseUrl: string): Promise<void> {
     const [c0, c1] = await Promise.allSettled([pool.read(custom), pool.read(good[0]!)]);
     check(c0.status === "rejected" && isCellMapError(c0.reason, "argument") && (c0.reason as unknown as { field: string }).field === "storeOptions", `a custom fetch gave ${c0.status === "rejected" ? String(c0.reason) : "a result"}, expected an ArgumentError naming storeOptions`);
     check(c1.status === "fulfilled", "the read beside it failed too");
+    const after: WorkerPoolStats = pool.stats;
+    check(after.callsSent === 2 && after.readsSent === 5, `after the uncloneable read: ${after.callsSent} calls with ${after.readsSent} reads sent, expected 2 with 5 (it never left)`);
     checkStored(good[0]!, c1.value, "the read beside the uncloneable one");
     check(pool.inFlight === 0, `${pool.inFlight} reads in flight at the end`);
   } finally {
@@ -236,5 +268,31 @@ export function errorsCrossTheBoundary(): void {
       const [a, b] = [(original as unknown as Record<string, unknown>)[k], (back as unknown as Record<string, unknown>)[k]];
       check(a === b, `${what}: ${k} is ${String(b)}, expected ${String(a)}`);
     }
+  }
+}
+
+/**
+ * The worker's exposed API counts the calls it receives: reads asked in one turn arrive as ONE
+ * `read` call carrying all of them, each later single read as one call more, and the worker's
+ * answer batches are the pool's received calls, one for one.
+ */
+export async function batchIsOneComlinkCall(baseUrl: string): Promise<void> {
+  const pool = await WorkerPool.create({ size: 1 });
+  try {
+    const reqs = allRequests(baseUrl);
+    const batched = await Promise.all(reqs.map((r) => pool.read(r)));
+    let [w] = await pool.workerCounts();
+    check(w !== undefined, "no counts from the worker");
+    check(w.readCalls === 1 && w.reads === reqs.length, `the worker received ${w.reads} reads in ${w.readCalls} read calls, expected ${reqs.length} in 1`);
+    for (const r of reqs.slice(0, 3)) await pool.read(r);
+    [w] = await pool.workerCounts();
+    check(w !== undefined && w.readCalls === 4 && w.reads === reqs.length + 3, `after 3 single reads the worker received ${w?.reads} reads in ${w?.readCalls} calls, expected ${reqs.length + 3} in 4`);
+    check(w.cancelCalls === 0, `${w.cancelCalls} cancel calls without an abort`);
+    const s = pool.stats;
+    check(w.answerCalls === s.callsReceived, `the worker made ${w.answerCalls} answer calls, the pool received ${s.callsReceived}`);
+    check(s.callsSent === w.readCalls + w.cancelCalls, `the pool made ${s.callsSent} calls, the worker received ${w.readCalls + w.cancelCalls}`);
+    batched.forEach((r, i) => checkStored(reqs[i]!, r, `chunk ${reqs[i]!.coords.join("/")} of ${reqs[i]!.url}`));
+  } finally {
+    pool.terminate();
   }
 }
