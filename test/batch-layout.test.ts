@@ -12,3 +12,7 @@ test("GPU loader batches (CPU and GPU output) equal the CPU dataset's", async ()
 test("with bindings below the class-major scratch, GPU batches still equal the CPU dataset's", async () => {
   console.log(`[node] ${await cases.smallBindingsMatchCpu()}`);
 });
+test("the loader's buffer pool reuses by device, size and usage and destroys what it holds", cases.poolReusesAndDestroys);
+test("batches read ahead reuse buffers and equal batches read one at a time", async () => {
+  console.log(`[node] ${await cases.readAheadMatchesOneAtATime()}`);
+});

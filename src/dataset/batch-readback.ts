@@ -20,6 +20,7 @@
 
 import { throwIfAborted } from "../errors.ts";
 import type { GpuContext } from "../gpu/context.ts";
+import type { BatchBufferPool } from "./batch-buffers.ts";
 
 /** GPUBufferUsage.MAP_READ | COPY_DST and GPUMapMode.READ (spec constants). */
 const STAGING_USAGE = 0x0001 | 0x0008;
@@ -33,19 +34,24 @@ export interface StagingRegion {
 
 /**
  * MAP_READ buffers holding a batch's output arrays back to back (4-byte aligned), packed into as
- * few buffers as `maxBufferSize` allows. Owns its buffers: call {@link BatchStaging.destroy}.
+ * few buffers as `maxBufferSize` allows. Owns its buffers: call {@link BatchStaging.destroy}
+ * (which gives them back to the pool they came from once they were read and unmapped).
  */
 export class BatchStaging {
   readonly #ctx: GpuContext;
+  readonly #pool: BatchBufferPool | undefined;
   readonly #buffers: GPUBuffer[] = [];
   readonly #regions = new Map<string, { index: number; offset: number; bytes: number }>();
+  #unmapped = true;
 
   /**
    * @param ctx the GPU context
    * @param sizes bytes per array name (multiples of 4); each at most `maxBufferSize`
+   * @param pool where the staging buffers come from and go back to (fresh buffers without one)
    */
-  constructor(ctx: GpuContext, sizes: Readonly<Record<string, number>>) {
+  constructor(ctx: GpuContext, sizes: Readonly<Record<string, number>>, pool?: BatchBufferPool) {
     this.#ctx = ctx;
+    this.#pool = pool;
     const max = ctx.device.limits.maxBufferSize;
     const totals: number[] = [];
     for (const [name, bytes] of Object.entries(sizes)) {
@@ -59,7 +65,9 @@ export class BatchStaging {
     }
     try {
       for (const [i, total] of totals.entries()) {
-        this.#buffers.push(ctx.device.createBuffer({ label: `${ctx.label} batch readback ${i}`, size: Math.max(4, total), usage: STAGING_USAGE }));
+        const label = `${ctx.label} batch readback ${i}`;
+        const size = Math.max(4, total);
+        this.#buffers.push(pool ? pool.acquire(ctx.device, label, size, STAGING_USAGE) : ctx.device.createBuffer({ label, size, usage: STAGING_USAGE }));
       }
     } catch (e) {
       this.destroy();
@@ -82,16 +90,26 @@ export class BatchStaging {
    */
   async read(signal?: AbortSignal): Promise<Record<string, Float32Array>> {
     throwIfAborted(signal, "reading a batch back");
+    this.#unmapped = false;
     await Promise.all(this.#buffers.map((b) => this.#ctx.track(abortable(b.mapAsync(MAP_READ), signal))));
     const ranges = this.#buffers.map((b) => b.getMappedRange());
     const out: Record<string, Float32Array> = {};
     for (const [name, r] of this.#regions) out[name] = new Float32Array(ranges[r.index]!.slice(r.offset, r.offset + r.bytes));
+    for (const b of this.#buffers) b.unmap();
+    this.#unmapped = true;
     return out;
   }
 
-  /** Destroy the staging buffers (pending maps reject). */
+  /**
+   * Give the staging buffers back to the pool when they are unmapped, else destroy them (a
+   * pending map rejects).
+   */
   destroy(): void {
-    for (const b of this.#buffers) b.destroy();
+    for (const b of this.#buffers) {
+      if (this.#pool && this.#unmapped) this.#pool.release(b);
+      else b.destroy();
+    }
+    this.#buffers.length = 0;
   }
 }
 

@@ -28,6 +28,7 @@ import type { Vec3 } from "../geometry/types.ts";
 import type { GpuContext } from "../gpu/context.ts";
 import type { CellMapDataset, SamplePlan } from "./dataset.ts";
 import { maxSampleBytes } from "../gpu/batch-dispatch.ts";
+import type { BatchBufferPool } from "./batch-buffers.ts";
 import { BatchStaging } from "./batch-readback.ts";
 import { cellposeLabels, cellposeTargetCpu, encodeCellposeTarget, type CellposeLabels } from "./derived-targets.ts";
 import { outputShape, sliceFrame, valueShape } from "./slicing.ts";
@@ -48,6 +49,11 @@ export interface ReadBatchOptions {
   output: "cpu" | "gpu";
   /** Seed of the value passes' noise (a u32). */
   seed: number;
+  /**
+   * Where the batch's internal GPU buffers come from and go back to (a loader passes one per
+   * epoch, so consecutive batches reuse them); fresh buffers without one.
+   */
+  buffers?: BatchBufferPool;
   signal?: AbortSignal;
 }
 
@@ -214,10 +220,15 @@ export async function readBatch(
   async function readGpu(ctx: GpuContext): Promise<ReadBatchResult<ArrayData | GpuArrayData>> {
     const device = ctx.device;
     const toCpu = options.output === "cpu";
-    const created: GPUBuffer[] = [];
-    const make = (label: string, bytes: number) => {
-      const b = device.createBuffer({ label: `${ctx.label} ${label}`, size: Math.max(4, bytes), usage: USAGE() });
-      created.push(b);
+    const pool = options.buffers;
+    // Buffers handed to the consumer (GPU output), and the batch's own (from the pool if any).
+    const owned: GPUBuffer[] = [];
+    const internal: GPUBuffer[] = [];
+    const make = (label: string, bytes: number, handedOut = false) => {
+      const size = Math.max(4, bytes);
+      const full = `${ctx.label} ${label}`;
+      const b = !handedOut && pool ? pool.acquire(device, full, size, USAGE()) : device.createBuffer({ label: full, size, usage: USAGE() });
+      (handedOut ? owned : internal).push(b);
       return b;
     };
     let staging: BatchStaging | undefined;
@@ -232,7 +243,7 @@ export async function readBatch(
       const work: Promise<void>[] = [];
       for (const [name, spec] of Object.entries(first.inputArrays)) {
         const V = voxels(spec);
-        const buffer = make(`batch ${name}`, B * V * 4);
+        const buffer = make(`batch ${name}`, B * V * 4, !toCpu);
         for (const r of runs) {
           const ds = items[r.start]!.dataset;
           work.push(ds.input.sampleInto(specsOf(r.start, r.end), { ...ds.inputArrays[name]!, interp: "linear", pad: ds.inputPad, buffer, byteOffset: r.start * V * 4, ...signal }));
@@ -255,7 +266,7 @@ export async function readBatch(
           }
         });
         targetShapes[name] = [B, C, ...outShape(spec)];
-        if (!toCpu) finals[name] = { buffer: make(`batch ${name}`, B * C * V * 4), shape: targetShapes[name], byteLength: B * C * V * 4 };
+        if (!toCpu) finals[name] = { buffer: make(`batch ${name}`, B * C * V * 4, true), shape: targetShapes[name], byteLength: B * C * V * 4 };
       }
       // Flow targets: their class (and the classes exclusive with it) as labels, class-major.
       const flowLabels: Record<string, { buffer: GPUBuffer; labels: CellposeLabels }> = {};
@@ -275,14 +286,14 @@ export async function readBatch(
           }
         });
         const F = spec.flowShape.length; // flow channels: 3, or 2 on a 2D slice dataset
-        finals[name] = { buffer: make(`batch ${name}`, B * F * V * 4), shape: [B, F, ...outShape(spec)], byteLength: B * F * V * 4 };
+        finals[name] = { buffer: make(`batch ${name}`, B * F * V * 4, !toCpu), shape: [B, F, ...outShape(spec)], byteLength: B * F * V * 4 };
       }
       if (toCpu) {
         const sizes: Record<string, number> = {};
         for (const name of Object.keys(first.inputArrays)) sizes[name] = finals[name]!.byteLength;
         for (const [name, spec] of Object.entries(first.targetArrays)) sizes[name] = B * C * voxels(spec) * 4;
         for (const name of Object.keys(first.cellposeTargets)) sizes[name] = finals[name]!.byteLength;
-        staging = new BatchStaging(ctx, sizes);
+        staging = new BatchStaging(ctx, sizes, pool);
       }
       await Promise.all(work);
       throwIfAborted(options.signal, "reading a batch");
@@ -351,12 +362,12 @@ export async function readBatch(
       }
       device.queue.submit([encoder.finish()]);
       for (const w of works) w?.release();
-      if (!staging) {
-        for (const s of Object.values(scratch)) s.destroy();
-        for (const f of Object.values(flowLabels)) f.buffer.destroy();
-        return { arrays: finals, centers: plans.map((p) => p.center) };
+      // Later batches' work runs after this submit, so their reuse of these buffers is safe.
+      for (const b of internal.splice(0)) {
+        if (pool) pool.release(b);
+        else b.destroy();
       }
-      for (const b of created) b.destroy();
+      if (!staging) return { arrays: finals, centers: plans.map((p) => p.center) };
       const data = await staging.read(options.signal);
       const arrays: Record<string, ArrayData> = {};
       for (const name of [...Object.keys(first.inputArrays), ...Object.keys(first.targetArrays), ...Object.keys(first.cellposeTargets)]) {
@@ -364,7 +375,7 @@ export async function readBatch(
       }
       return { arrays, centers: plans.map((p) => p.center) };
     } catch (e) {
-      for (const b of created) b.destroy();
+      for (const b of [...owned, ...internal]) b.destroy();
       throw e;
     } finally {
       staging?.destroy();

@@ -28,6 +28,7 @@ import { hashKey, rngFor } from "../augment/rng.ts";
 import { ArgumentError } from "../errors.ts";
 import type { Vec3 } from "../geometry/types.ts";
 import { readBatch, type BatchItem } from "./batch.ts";
+import { BatchBufferPool } from "./batch-buffers.ts";
 import { createIndexStream, type IndexStream, type SamplerKind } from "./samplers.ts";
 import type { ArrayData, GpuArrayData, SampleSource } from "./types.ts";
 
@@ -150,7 +151,7 @@ export class CellMapDataLoader<N extends string = string, O extends "cpu" | "gpu
     return out;
   }
 
-  #read(stream: IndexStream, epoch: number, k: number): Promise<Batch<N, O>> {
+  #read(stream: IndexStream, epoch: number, k: number, buffers: BatchBufferPool): Promise<Batch<N, O>> {
     // Indices are drawn now, in position order (the class-balanced stream is sequential).
     const positions = this.#positions(k);
     const order = new Map(this.source.datasets.map((d, i) => [d, i]));
@@ -164,6 +165,7 @@ export class CellMapDataLoader<N extends string = string, O extends "cpu" | "gpu
     return readBatch(items, {
       output: this.output,
       seed: hashKey(this.seed, epoch, k, this.rank),
+      buffers,
       ...(this.#signal ? { signal: this.#signal } : {}),
     }).then((r) => {
       const buffers = Object.values(r.arrays).flatMap((a) => ("buffer" in a ? [a.buffer] : []));
@@ -182,9 +184,11 @@ export class CellMapDataLoader<N extends string = string, O extends "cpu" | "gpu
     const total = this.length;
     const stream = await createIndexStream(this.source, this.sampler, { seed: this.seed, epoch });
     const queue: Promise<Batch<N, O>>[] = [];
+    // The batches of this epoch reuse each other's internal GPU buffers.
+    const buffers = new BatchBufferPool();
     let k = 0;
     const start = () => {
-      const p = this.#read(stream, epoch, k++);
+      const p = this.#read(stream, epoch, k++, buffers);
       p.catch(() => {}); // observed when its turn comes
       queue.push(p);
     };
@@ -196,8 +200,10 @@ export class CellMapDataLoader<N extends string = string, O extends "cpu" | "gpu
         yield batch;
       }
     } finally {
-      // The consumer stopped early: free what was read ahead.
+      // The consumer stopped early: free what was read ahead. Batches still being read give
+      // their buffers back to the destroyed pool, which destroys them.
       for (const p of queue) p.then((b) => b.release(), () => {});
+      buffers.destroy();
     }
   }
 }

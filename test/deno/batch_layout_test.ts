@@ -12,3 +12,7 @@ Deno.test("GPU loader batches (CPU and GPU output) equal the CPU dataset's", asy
 Deno.test("with bindings below the class-major scratch, GPU batches still equal the CPU dataset's", async () => {
   console.log(`[deno] ${await cases.smallBindingsMatchCpu()}`);
 });
+Deno.test("the loader's buffer pool reuses by device, size and usage and destroys what it holds", cases.poolReusesAndDestroys);
+Deno.test("batches read ahead reuse buffers and equal batches read one at a time", async () => {
+  console.log(`[deno] ${await cases.readAheadMatchesOneAtATime()}`);
+});

@@ -4,6 +4,7 @@
 // against the CPU dataset, whose batches come from the CPU twins and host-side copies only.
 
 import { CellMapDataLoader, type Batch } from "../../src/dataset/dataloader.ts";
+import { BatchBufferPool } from "../../src/dataset/batch-buffers.ts";
 import { BatchStaging } from "../../src/dataset/batch-readback.ts";
 import { CellMapDataset, type CellMapDatasetOptions } from "../../src/dataset/dataset.ts";
 import { maxSampleBytes } from "../../src/gpu/batch-dispatch.ts";
@@ -106,6 +107,18 @@ async function compareWithCpu(ctx: GpuContext): Promise<{ negatives: number; bat
   }
 }
 
+/** True when using `buffer` in a copy raises a validation error (it was destroyed). */
+async function isDestroyed(device: GPUDevice, buffer: GPUBuffer): Promise<boolean> {
+  const probe = device.createBuffer({ size: 4, usage: GPUBufferUsage.COPY_DST });
+  device.pushErrorScope("validation");
+  const encoder = device.createCommandEncoder();
+  encoder.copyBufferToBuffer(buffer, 0, probe, 0, 4);
+  device.queue.submit([encoder.finish()]);
+  const error = await device.popErrorScope();
+  probe.destroy();
+  return error !== null;
+}
+
 export const batchLayoutCases = {
   /**
    * The class-relationship pass on a class-major `[C, B, V]` buffer, run as one sample of B * V
@@ -194,6 +207,75 @@ export const batchLayoutCases = {
       }
     } finally {
       real.destroy();
+    }
+  },
+
+  /**
+   * The loader's buffer pool hands a released buffer back for the same device, size and usage
+   * only; once destroyed, it destroys its free buffers and every buffer released later.
+   */
+  async poolReusesAndDestroys(): Promise<void> {
+    const ctx = await GpuContext.create({ label: "test pool" });
+    try {
+      const d = ctx.device;
+      const usage = GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+      const pool = new BatchBufferPool();
+      const a = pool.acquire(d, "a", 64, usage);
+      const b = pool.acquire(d, "b", 64, usage);
+      check(a !== b, "two acquires without a release give two buffers");
+      pool.release(a);
+      check(pool.acquire(d, "c", 128, usage) !== a, "another size does not get the released buffer");
+      check(pool.acquire(d, "c", 64, usage | GPUBufferUsage.STORAGE) !== a, "another usage does not get the released buffer");
+      const again = pool.acquire(d, "a again", 64, usage);
+      check(again === a, "the same size and usage get the released buffer back");
+      pool.release(again);
+      check(!(await isDestroyed(d, a)), "a free buffer stays alive in the pool");
+      pool.destroy();
+      check(await isDestroyed(d, a), "destroy() destroys the free buffers");
+      check(!(await isDestroyed(d, b)), "a buffer still out is not destroyed with the pool");
+      pool.release(b);
+      check(await isDestroyed(d, b), "a buffer released to a destroyed pool is destroyed");
+    } finally {
+      ctx.destroy();
+    }
+  },
+
+  /** Read ahead (prefetch 4, buffers reused across batches in flight) equals one at a time. */
+  async readAheadMatchesOneAtATime(): Promise<string> {
+    const ctx = await GpuContext.create({ label: "test batch layout" });
+    const ds = await openDataset(ctx);
+    try {
+      let compared = 0;
+      for (const output of ["cpu", "gpu"] as const) {
+        const read = async (prefetch: number) => {
+          const out: Float32Array[][] = [];
+          for await (const b of new CellMapDataLoader(ds, { batchSize: BATCH, iterationsPerEpoch: 6, seed: 5, prefetch, output })) {
+            if ("buffer" in b.gt) {
+              const gb = b as unknown as Batch<"raw" | "gt", "gpu">;
+              out.push([new Float32Array(await ctx.readBuffer(gb.raw.buffer, 0, gb.raw.byteLength)), new Float32Array(await ctx.readBuffer(gb.gt.buffer, 0, gb.gt.byteLength))]);
+            } else {
+              const cb = b as unknown as Batch<"raw" | "gt", "cpu">;
+              out.push([cb.raw.data, cb.gt.data]);
+            }
+            b.release();
+          }
+          return out;
+        };
+        const one = await read(1);
+        const ahead = await read(4);
+        check(one.length === 6 && ahead.length === 6, `6 batches expected, got ${one.length} and ${ahead.length}`);
+        one.forEach(([raw, gt], k) => {
+          sameValues(ahead[k]![0]!, raw!, `raw of batch ${k} (${output} output)`);
+          sameValues(ahead[k]![1]!, gt!, `gt of batch ${k} (${output} output)`);
+          compared++;
+        });
+        // Consecutive batches differ, so a reused buffer holding a previous batch would show.
+        check(one.some(([, gt], k) => k > 0 && gt!.some((v, i) => !Object.is(v, one[k - 1]![1]![i]))), "consecutive batches should differ");
+      }
+      return `${compared} batches read ahead equal those read one at a time`;
+    } finally {
+      ds.destroy();
+      ctx.destroy();
     }
   },
 
