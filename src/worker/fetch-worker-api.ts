@@ -16,29 +16,25 @@ export type SendAnswers = (batch: Answered[], transfer: ArrayBuffer[]) => boolea
  * ends, so chunks finishing together travel in one `answers` call, and is sent at once when it
  * was the last read running. Decoded buffers are transferred, never copied.
  *
- * @param connectSink turns the port that `connect` receives into a sender of answer batches
- *   (in the worker: `Comlink.wrap` of the port, with `Comlink.transfer` of the buffers)
+ * @param send posts a batch of answers to the pool (in the worker: the `answers` method of the
+ *   pool's sink, wrapped with comlink, with `Comlink.transfer` of the buffers)
  * @returns the object the worker exposes with `Comlink.expose`
  * @example
  * ```ts
- * const api = createFetchWorkerApi((port) => {
- *   const sink = Comlink.wrap<AnswerSink>(port);
- *   return (batch, buffers) => (void sink.answers(Comlink.transfer(batch, buffers)), true);
- * });
- * Comlink.expose(api);
+ * const sink = Comlink.wrap<AnswerSink>(self);
+ * const api = createFetchWorkerApi((batch, buffers) => (void sink.answers(Comlink.transfer(batch, buffers)), true));
+ * Comlink.expose(api, self);
  * ```
  */
-export function createFetchWorkerApi(connectSink: (port: MessagePort) => SendAnswers): FetchWorkerApi {
+export function createFetchWorkerApi(send: SendAnswers): FetchWorkerApi {
   const reader = new ChunkReader();
   const running = new Map<number, AbortController>();
   const counts: FetchWorkerCounts = { readCalls: 0, reads: 0, cancelCalls: 0, answerCalls: 0 };
-  let send: SendAnswers | undefined;
   let outbox: Answered[] = [];
   let transfer: ArrayBuffer[] = [];
   let scheduled = false;
 
   const post = (batch: Answered[], buffers: ArrayBuffer[]): boolean => {
-    if (!send) throw new Error("fetch worker: a read finished before the pool connected");
     const posted = send(batch, buffers);
     if (posted) counts.answerCalls++;
     return posted;
@@ -78,9 +74,6 @@ export function createFetchWorkerApi(connectSink: (port: MessagePort) => SendAns
   };
 
   return {
-    connect(port) {
-      send = connectSink(port);
-    },
     read(reads) {
       counts.readCalls++;
       counts.reads += reads.length;

@@ -41,12 +41,3 @@ export function nodeEndpoint(port: NodePortLike): Endpoint {
   };
 }
 
-/**
- * The comlink endpoint of a message port received from the other side: Node's ports go through
- * {@link nodeEndpoint} (their `on("message")` listeners are cheaper than DOM-style events), web
- * ports (browsers, Deno) are endpoints already.
- */
-export function portEndpoint(port: MessagePort): Endpoint {
-  const maybeNode = port as unknown as Partial<NodePortLike>;
-  return typeof maybeNode.on === "function" && typeof maybeNode.off === "function" ? nodeEndpoint(port as unknown as NodePortLike) : port;
-}

@@ -24,10 +24,10 @@ export interface WorkerPoolStats {
   callsReceived: number;
   /**
    * Messages posted to the workers: every call above, comlink's reply to every call received,
-   * and each worker's connect call and `workerCounts` queries.
+   * and `workerCounts` queries.
    */
   messagesSent: number;
-  /** Messages received from the workers: every batch of answers, and the reply to every call sent. */
+  /** Messages received from the workers: every batch of answers, and the reply to every call sent (queries included). */
   messagesReceived: number;
 }
 
@@ -262,7 +262,7 @@ export class WorkerPool {
     p.reject(new AbortedError(describe(p.req), { cause: p.signal?.reason }));
   }
 
-  /** One batch of answers from a worker (a call on the sink it was connected to). */
+  /** One batch of answers from a worker (its call on the sink the pool exposed to it). */
   #receive(batch: Answered[]): void {
     this.#stats.callsReceived++;
     for (const { id, answer } of batch) {

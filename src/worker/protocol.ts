@@ -1,7 +1,7 @@
 /**
  * The comlink API between the worker pool and its fetch workers. Each worker exposes a
- * {@link FetchWorkerApi}; the pool exposes an {@link AnswerSink} on a message channel of its own
- * and hands the worker the other port with `connect`. Both directions batch: every read the pool
+ * {@link FetchWorkerApi}, and the pool exposes an {@link AnswerSink} to it on the same endpoint.
+ * Both directions batch: every read the pool
  * receives in one turn of the event loop travels to a worker in ONE `read` call, and the reads
  * that finish together travel back in ONE `answers` call, each decoded chunk's buffer transferred
  * (`Comlink.transfer`), so nothing is copied and a batch costs one wake-up of the receiving thread
@@ -45,8 +45,6 @@ export interface FetchWorkerCounts {
 
 /** The API a fetch worker exposes over comlink. */
 export interface FetchWorkerApi {
-  /** Take the port on which the pool exposes its {@link AnswerSink}; called once, before any read. */
-  connect(port: MessagePort): void;
   /** Start these reads; their answers come back through the sink. */
   read(reads: ReadOrder[]): void;
   /** Cancel these running reads (their answers still come, as aborted). */

@@ -1,9 +1,9 @@
 import * as Comlink from "comlink";
 import { countedEndpoint, type MessageTally } from "./counted-endpoint.ts";
-import { nodeEndpoint, portEndpoint } from "./node-endpoint.ts";
+import { nodeEndpoint } from "./node-endpoint.ts";
 import type { AnswerSink, FetchWorkerApi } from "./protocol.ts";
 
-/** A started fetch worker: its comlink proxy, connected to the pool's answer sink, and its lifetime. */
+/** A started fetch worker: its comlink proxy (the pool's answer sink exposed to it), and its lifetime. */
 export interface SpawnedWorker {
   /** The worker's exposed API (`Comlink.wrap` of its endpoint). */
   api: Comlink.Remote<FetchWorkerApi>;
@@ -23,38 +23,17 @@ export function runtime(): "deno" | "node" | "browser" {
 }
 
 /**
- * Start one fetch worker in the current runtime, wrap its endpoint with comlink, and connect it to
- * `sink`: the sink is exposed on a new message channel whose other port is transferred to the
- * worker, so answers travel on a channel of their own. Every message on both channels is counted
- * into `tally`. The connect call is not awaited: messages are delivered in order, so the worker
- * has its sink before it sees the first read, and a worker that fails to start reports it through
- * `onFailure` like any other failure.
+ * Start one fetch worker in the current runtime and speak comlink with it both ways on its own
+ * endpoint: the pool wraps the worker's exposed {@link FetchWorkerApi}, and exposes `sink`, which
+ * the worker wraps to send its answers. The two share the endpoint without mixing: comlink's
+ * `expose` ignores replies (they carry no call type) and its `wrap` ignores calls (their ids are
+ * not among the replies it awaits). Every message is counted into `tally`, once each.
  */
 export async function spawnFetchWorker(name: string, sink: AnswerSink, tally: MessageTally): Promise<SpawnedWorker> {
   const spawned = runtime() === "node" ? await spawnNode(name) : spawnWeb(name);
-  const { port1, port2 } = new MessageChannel();
-  const failures: Array<(reason: string) => void> = [];
-  const fail = (reason: string) => failures.forEach((f) => f(reason));
-  spawned.onFailure(fail);
-  port1.addEventListener("messageerror", () => fail("an answer could not be deserialized"));
-  Comlink.expose(sink, countedEndpoint(portEndpoint(port1), tally));
-  const api = Comlink.wrap<FetchWorkerApi>(countedEndpoint(spawned.endpoint, tally));
-  api.connect(Comlink.transfer(port2, [port2])).catch((e: unknown) => fail(`could not connect (${(e as Error).message})`));
-  // Node: a port with a listener keeps the process alive, like the worker itself.
-  const ref = port1 as unknown as { ref?: () => void; unref?: () => void };
-  return {
-    api,
-    onFailure: (listener) => void failures.push(listener),
-    setIdle: (idle) => {
-      spawned.setIdle(idle);
-      if (idle) ref.unref?.();
-      else ref.ref?.();
-    },
-    terminate: () => {
-      spawned.terminate();
-      port1.close();
-    },
-  };
+  const endpoint = countedEndpoint(spawned.endpoint, tally);
+  Comlink.expose(sink, endpoint);
+  return { ...spawned, api: Comlink.wrap<FetchWorkerApi>(endpoint) };
 }
 
 interface Started {
