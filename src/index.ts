@@ -17,7 +17,7 @@ export * from "./store/index.ts";
 export * from "./geometry/index.ts";
 export * from "./array/index.ts";
 export { GpuContext } from "./gpu/context.ts";
-export { WorkerPool, type WorkerPoolOptions, type WorkerPoolStats, ChunkReader, type ChunkRequest, type ChunkResult, runtime } from "./worker/index.ts";
+export { WorkerPool, type WorkerPoolOptions, type WorkerPoolStats, type FetchWorkerCounts, ChunkReader, type ChunkRequest, type ChunkResult, runtime } from "./worker/index.ts";
 export { resampleReference } from "./reference/resample.ts";
 export { decodeNpy, encodeNpy } from "./io/npy.ts";
 export * from "./augment/index.ts";
