@@ -154,6 +154,27 @@ export function throwIfAborted(signal: AbortSignal | undefined, what: string): v
   if (signal?.aborted) throw new AbortedError(what, { cause: signal.reason });
 }
 
+/**
+ * `work`, rejected with an {@link AbortedError} naming `what` as soon as `signal` aborts (the work
+ * itself goes on; use this for waits that cannot be cancelled, such as `mapAsync`).
+ *
+ * @example
+ * ```ts
+ * await abortable(buffer.mapAsync(GPUMapMode.READ), signal, "readBuffer");
+ * ```
+ */
+export function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined, what: string): Promise<T> {
+  if (signal === undefined) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  }).catch((e: unknown) => {
+    throwIfAborted(signal, what);
+    throw e;
+  });
+}
+
 function preview(value: unknown): string {
   let s: string;
   try {

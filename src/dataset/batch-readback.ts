@@ -18,7 +18,7 @@
  * @module
  */
 
-import { throwIfAborted } from "../errors.ts";
+import { abortable, throwIfAborted } from "../errors.ts";
 import type { GpuContext } from "../gpu/context.ts";
 import type { BatchBufferPool } from "./batch-buffers.ts";
 
@@ -91,7 +91,7 @@ export class BatchStaging {
   async read(signal?: AbortSignal): Promise<Record<string, Float32Array>> {
     throwIfAborted(signal, "reading a batch back");
     this.#unmapped = false;
-    await Promise.all(this.#buffers.map((b) => this.#ctx.track(abortable(b.mapAsync(MAP_READ), signal))));
+    await Promise.all(this.#buffers.map((b) => this.#ctx.track(abortable(b.mapAsync(MAP_READ), signal, "reading a batch back"))));
     const ranges = this.#buffers.map((b) => b.getMappedRange());
     const out: Record<string, Float32Array> = {};
     for (const [name, r] of this.#regions) out[name] = new Float32Array(ranges[r.index]!.slice(r.offset, r.offset + r.bytes));
@@ -111,17 +111,4 @@ export class BatchStaging {
     }
     this.#buffers.length = 0;
   }
-}
-
-/** `work`, rejected with the abort reason as an AbortedError as soon as `signal` aborts. */
-function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return work;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  }).catch((e: unknown) => {
-    throwIfAborted(signal, "reading a batch back");
-    throw e;
-  });
 }

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { ArgumentError, DeviceLostError, GpuError, throwIfAborted } from "../errors.ts";
+import { abortable, ArgumentError, DeviceLostError, GpuError, throwIfAborted } from "../errors.ts";
 import { requestAdapter, requestDevice } from "./request-device.ts";
 
 /** Options of {@link GpuContext.create}. */
@@ -312,7 +312,7 @@ export class GpuContext {
       const encoder = this.device.createCommandEncoder({ label: `${this.label} readback` });
       encoder.copyBufferToBuffer(buffer, offset, staging, 0, size);
       this.device.queue.submit([encoder.finish()]);
-      await this.track(abortable(staging.mapAsync(MAP_MODE_READ), options.signal));
+      await this.track(abortable(staging.mapAsync(MAP_MODE_READ), options.signal, "readBuffer"));
       return staging.getMappedRange().slice(0);
     } finally {
       staging.destroy();
@@ -349,16 +349,4 @@ async function compilerMessages(module: GPUShaderModule, shown: string): Promise
   } catch {
     return [];
   }
-}
-
-function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return work;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  }).catch((e: unknown) => {
-    throwIfAborted(signal, "readBuffer");
-    throw e;
-  });
 }
