@@ -141,4 +141,39 @@ describe("SlotCache aborts", () => {
     expect(seen!.aborted).toBe(true);
     expect(cache.stats.requestsInFlight).toBe(0);
   });
+
+  test("an abort at any moment leaves no rejection unhandled", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const cache = new SlotCache({
+        slotCount: 4,
+        slotBytes: 4,
+        load: (_key, signal) =>
+          new Promise((resolve, reject) => {
+            const t = setTimeout(() => resolve({ words: Uint32Array.of(1), bytes: 4 }), 5);
+            signal!.addEventListener("abort", () => {
+              clearTimeout(t);
+              reject(new Error("cancelled"));
+            });
+          }),
+        upload: () => {},
+      });
+      // Already aborted, aborted in the same turn, and aborted while loading, over shared keys.
+      for (const delay of [-1, 0, 1, 3]) {
+        const ac = new AbortController();
+        if (delay < 0) ac.abort();
+        const p = cache.acquire(["a", "b", `c${delay}`], ac.signal);
+        if (delay === 0) ac.abort();
+        else if (delay > 0) setTimeout(() => ac.abort(), delay);
+        await p.then((r) => r.release(), (e: unknown) => expect(e).toMatchObject({ tag: "aborted" }));
+      }
+      await new Promise((r) => setTimeout(r, 30));
+      expect(unhandled).toEqual([]);
+      expect(cache.stats.requestsInFlight).toBe(0);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  });
 });

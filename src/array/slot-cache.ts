@@ -99,6 +99,7 @@ export class SlotCache {
    * reading them has been submitted (queue order keeps later uploads after it).
    */
   async acquire(keys: readonly string[], signal?: AbortSignal): Promise<Acquired> {
+    throwIfAborted(signal, "acquiring cache slots");
     const unique = [...new Set(keys)];
     if (unique.length > this.slotCount) {
       throw new ArgumentError("keys", `need ${unique.length} slots at once but the cache has ${this.slotCount}`);
@@ -165,6 +166,9 @@ export class SlotCache {
       }).finally(() => {
         if (this.#loading.get(key) === entry) this.#loading.delete(key);
       });
+      // Every caller gets a promise of its own below; a fetch cancelled because all of them
+      // aborted rejects with nobody left to hear it, which must not end the process.
+      promise.catch(() => {});
       entry = { promise, controller, waiters: 0 };
       this.#loading.set(key, entry);
     }
