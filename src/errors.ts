@@ -33,6 +33,22 @@ export class CellMapError extends Error {
   }
 }
 
+/**
+ * A URL as messages show it: without its query string (which may hold a token or a signature)
+ * and without user info; `?…` marks that a query was there.
+ *
+ * @example
+ * ```ts
+ * redactUrl("https://h/data.zarr?X-Amz-Signature=abc"); // "https://h/data.zarr?…"
+ * ```
+ */
+export function redactUrl(url: string): string {
+  let out = url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@?#]*@/i, "$1");
+  const q = out.search(/[?#]/);
+  if (q >= 0) out = `${out.slice(0, q)}${out[q] === "?" ? "?…" : ""}`;
+  return out;
+}
+
 /** Malformed or unsupported metadata: names the file, the field and the bad value. */
 export class MetadataError extends CellMapError {
   readonly url: string;
@@ -40,6 +56,7 @@ export class MetadataError extends CellMapError {
   readonly value: unknown;
   constructor(url: string, field: string, problem: string, value?: unknown, options?: { cause?: unknown }) {
     const shown = value === undefined ? "" : ` (got ${preview(value)})`;
+    url = redactUrl(url);
     super("metadata", `${url}: ${field} ${problem}${shown}`, options);
     this.name = "MetadataError";
     this.url = url;
@@ -48,30 +65,50 @@ export class MetadataError extends CellMapError {
   }
 }
 
-/** An HTTP request failed for good (after retries where they apply). */
+/**
+ * An HTTP request failed for good (after retries where they apply). `url` is shown without its
+ * query; `detail` says what went wrong on the last try ("connection refused", "HTTP 503",
+ * "no answer within 30000 ms", "body of 10 bytes, Content-Length 20").
+ */
 export class HttpError extends CellMapError {
   readonly url: string;
   readonly status: number | undefined;
   readonly attempts: number;
-  constructor(url: string, status: number | undefined, attempts: number, options?: { cause?: unknown }) {
-    const what = status === undefined ? "network error" : `HTTP ${status}`;
-    super("http", `${url}: ${what} after ${attempts} ${attempts === 1 ? "try" : "tries"}`, options);
+  readonly detail: string;
+  constructor(url: string, status: number | undefined, attempts: number, options?: { cause?: unknown; detail?: string }) {
+    const detail = options?.detail ?? (status === undefined ? "network error" : `HTTP ${status}`);
+    url = redactUrl(url);
+    super("http", `${url}: ${detail} after ${attempts} ${attempts === 1 ? "try" : "tries"}`, options);
     this.name = "HttpError";
     this.url = url;
     this.status = status;
     this.attempts = attempts;
+    this.detail = detail;
   }
 }
+
+/**
+ * Which check found a chunk's bytes bad: `content-length` (fewer or more bytes than announced),
+ * `content-type` (an HTML or text page instead of data), `codec-header` (a compressor's header
+ * disagrees with the bytes, e.g. blosc's compressed size), `decoded-size` (the chunk decoded to
+ * the wrong number of bytes), `checksum` (a crc32c the data carries), or `decode` (the codec
+ * failed). All of them can be faults in transit, so they are refetched before they are reported.
+ */
+export type IntegrityCheck = "content-length" | "content-type" | "codec-header" | "decoded-size" | "checksum" | "decode";
 
 /** A chunk's bytes could not be decoded (corrupt data, wrong codec, wrong size). */
 export class ChunkDecodeError extends CellMapError {
   readonly url: string;
   readonly key: string;
-  constructor(url: string, key: string, detail: string, options?: { cause?: unknown }) {
+  /** The integrity check that failed, when one did. */
+  readonly check: IntegrityCheck | undefined;
+  constructor(url: string, key: string, detail: string, options?: { cause?: unknown; check?: IntegrityCheck }) {
+    url = redactUrl(url);
     super("chunk-decode", `chunk ${key} of ${url}: ${detail}`, options);
     this.name = "ChunkDecodeError";
     this.url = url;
     this.key = key;
+    this.check = options?.check;
   }
 }
 
@@ -80,6 +117,7 @@ export class ValueRangeError extends CellMapError {
   readonly url: string;
   readonly key: string;
   constructor(url: string, key: string, detail: string) {
+    url = redactUrl(url);
     super("value-range", `chunk ${key} of ${url}: ${detail}`);
     this.name = "ValueRangeError";
     this.url = url;

@@ -12,37 +12,117 @@
  * @module
  */
 
-/** What a GET answered: its status, and the body of a 2xx answer. */
+import type { IntegrityCheck } from "../errors.ts";
+
+/** What a GET answered: its status, the body of a 2xx answer, and the body's content type. */
 export interface TransportResponse {
   status: number;
   bytes?: Uint8Array<ArrayBuffer>;
+  contentType?: string;
 }
 
-/** Send one GET. Rejects on network errors and aborts; any HTTP status resolves. */
-export type Transport = (url: string, headers: Record<string, string>, signal: AbortSignal | undefined) => Promise<TransportResponse>;
+/**
+ * Send one GET, following redirects. `credentials` lists (lower-case) header names that never
+ * follow a redirect to another origin. Rejects on network errors, on a body that disagrees with
+ * its Content-Length ({@link TransferFault}), and on aborts; any HTTP status resolves.
+ */
+export type Transport = (
+  url: string,
+  headers: Record<string, string>,
+  signal: AbortSignal | undefined,
+  credentials?: ReadonlySet<string>,
+) => Promise<TransportResponse>;
 
-/** A transport over a `fetch` function. */
+/** A fault seen in transit (a body cut short, an error page): worth fetching again, like a 503. */
+export class TransferFault extends Error {
+  readonly check: IntegrityCheck;
+  constructor(check: IntegrityCheck, message: string) {
+    super(message);
+    this.name = "TransferFault";
+    this.check = check;
+  }
+}
+
+/** Headers that carry credentials, whatever the caller adds: they stay with their origin. */
+export const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set(["authorization", "cookie", "proxy-authorization", "x-api-key"]);
+
+/** One hop: an answer, or where a redirect points. */
+type Hop = (url: URL, headers: Record<string, string>, signal: AbortSignal | undefined) => Promise<TransportResponse | { location: string }>;
+
+const MAX_REDIRECTS = 5;
+
+/** Follow redirects by hand, dropping credential headers when the origin changes. */
+async function follow(hop: Hop, url: string, headers: Record<string, string>, signal: AbortSignal | undefined, credentials: ReadonlySet<string>): Promise<TransportResponse> {
+  let target = new URL(url);
+  let sent = headers;
+  for (let n = 0; ; n++) {
+    const res = await hop(target, sent, signal);
+    if (!("location" in res)) return res;
+    if (n === MAX_REDIRECTS) throw new Error(`more than ${MAX_REDIRECTS} redirects`);
+    const next = new URL(res.location, target);
+    if (next.origin !== target.origin) {
+      sent = Object.fromEntries(Object.entries(sent).filter(([k]) => !credentials.has(k.toLowerCase()) && !CREDENTIAL_HEADERS.has(k.toLowerCase())));
+    }
+    target = next;
+  }
+}
+
+/** The body's length must be what Content-Length announced (when the body was not re-encoded). */
+export function checkLength(received: number, contentLength: string | null | undefined, encoded: boolean): void {
+  if (encoded || contentLength === null || contentLength === undefined || contentLength === "") return;
+  const announced = Number(contentLength);
+  if (Number.isFinite(announced) && announced !== received) {
+    throw new TransferFault("content-length", `body of ${received} bytes, Content-Length ${announced}`);
+  }
+}
+
+/**
+ * A transport over a `fetch` function. Outside browsers redirects are followed by hand so that
+ * credential headers stay with their origin; a browser's fetch follows them itself (and drops
+ * `Authorization` on a cross-origin redirect, as the Fetch standard says).
+ */
 export function fetchTransport(fetchFn: typeof fetch): Transport {
-  return async (url, headers, signal) => {
+  const hop = (manual: boolean): Hop => async (url, headers, signal) => {
     const init: RequestInit = { headers };
     if (signal) init.signal = signal;
+    if (manual) init.redirect = "manual";
     const res = await fetchFn(url, init);
-    if (res.ok) return { status: res.status, bytes: new Uint8Array(await res.arrayBuffer()) };
-    await res.body?.cancel();
-    return { status: res.status };
+    const location = res.headers.get("location");
+    if (manual && res.status >= 300 && res.status < 400 && res.status !== 304 && location) {
+      await res.body?.cancel();
+      return { location };
+    }
+    if (!res.ok) {
+      await res.body?.cancel();
+      return { status: res.status };
+    }
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    checkLength(bytes.byteLength, res.headers.get("content-length"), res.headers.get("content-encoding") !== null);
+    const out: TransportResponse = { status: res.status, bytes };
+    const type = res.headers.get("content-type");
+    if (type !== null) out.contentType = type;
+    return out;
   };
+  const manual = hop(true);
+  const automatic = hop(false);
+  return (url, headers, signal, credentials = CREDENTIAL_HEADERS) =>
+    runtimeKind() === "browser"
+      ? automatic(new URL(url), headers, signal) as Promise<TransportResponse>
+      : follow(manual, url, headers, signal, credentials);
 }
 
 /** `node:http` in Node when no `fetch` is given; else that `fetch`, or the global one. */
 export function defaultTransport(fetchFn: typeof fetch | undefined): Transport {
   if (fetchFn) return fetchTransport(fetchFn);
-  if (isNode()) return nodeTransport;
+  if (runtimeKind() === "node") return nodeTransport;
   return fetchTransport(globalThis.fetch.bind(globalThis));
 }
 
-function isNode(): boolean {
+function runtimeKind(): "node" | "deno" | "browser" {
   const g = globalThis as { Deno?: unknown; process?: { versions?: { node?: string } }; window?: unknown };
-  return g.Deno === undefined && typeof g.process?.versions?.node === "string" && g.window === undefined;
+  if (g.Deno !== undefined) return "deno";
+  if (typeof g.process?.versions?.node === "string" && g.window === undefined) return "node";
+  return "browser";
 }
 
 type NodeHttp = typeof import("node:http");
@@ -68,21 +148,9 @@ function nodeModules(): Promise<NodeModules> {
   return modules;
 }
 
-const MAX_REDIRECTS = 5;
-
-async function nodeTransport(url: string, headers: Record<string, string>, signal: AbortSignal | undefined): Promise<TransportResponse> {
+async function nodeTransport(url: string, headers: Record<string, string>, signal: AbortSignal | undefined, credentials = CREDENTIAL_HEADERS): Promise<TransportResponse> {
   const m = await nodeModules();
-  let target = new URL(url);
-  let sent = headers;
-  for (let hop = 0; ; hop++) {
-    const res = await nodeGet(m, target, sent, signal);
-    if (!("location" in res)) return res;
-    if (hop === MAX_REDIRECTS) throw new Error(`more than ${MAX_REDIRECTS} redirects from ${url}`);
-    const next = new URL(res.location, target);
-    // As fetch does: credentials do not follow a redirect to another origin.
-    if (next.origin !== target.origin) sent = Object.fromEntries(Object.entries(sent).filter(([k]) => k.toLowerCase() !== "authorization"));
-    target = next;
-  }
+  return follow((u, h, s) => nodeGet(m, u, h, s), url, headers, signal, credentials);
 }
 
 function nodeGet(m: NodeModules, url: URL, headers: Record<string, string>, signal: AbortSignal | undefined): Promise<TransportResponse | { location: string }> {
@@ -115,9 +183,14 @@ function nodeGet(m: NodeModules, url: URL, headers: Record<string, string>, sign
         length += part.byteLength;
       });
       res.on("error", fail);
-      res.on("aborted", () => fail(new Error(`${url.href}: the response was cut off`)));
+      res.on("aborted", () => fail(new TransferFault("content-length", "the response was cut off")));
       res.on("end", () => {
         done();
+        try {
+          checkLength(length, res.headers["content-length"], res.headers["content-encoding"] !== undefined);
+        } catch (e) {
+          return reject(e);
+        }
         // One buffer of exactly the body's size, owned by the caller (never a pooled slice).
         const bytes = new Uint8Array(length);
         let o = 0;
@@ -125,7 +198,10 @@ function nodeGet(m: NodeModules, url: URL, headers: Record<string, string>, sign
           bytes.set(p, o);
           o += p.byteLength;
         }
-        resolve({ status, bytes });
+        const out: TransportResponse = { status, bytes };
+        const type = res.headers["content-type"];
+        if (type !== undefined) out.contentType = type;
+        resolve(out);
       });
     });
     req.on("error", fail);

@@ -4,6 +4,7 @@ import {
   CellMapError,
   ChunkDecodeError,
   HttpError,
+  type IntegrityCheck,
   MetadataError,
   ValueRangeError,
   type CellMapErrorTag,
@@ -20,7 +21,7 @@ export interface WireError {
 export function toWire(e: unknown): WireError {
   if (e instanceof CellMapError) {
     const fields: Record<string, unknown> = {};
-    for (const k of ["url", "key", "field", "problem", "status", "attempts"]) {
+    for (const k of ["url", "key", "field", "problem", "status", "attempts", "detail", "check"]) {
       if (k in e) fields[k] = (e as unknown as Record<string, unknown>)[k];
     }
     return { tag: e.tag, message: e.message, fields };
@@ -30,14 +31,14 @@ export function toWire(e: unknown): WireError {
 
 /** Rebuild a typed error from its wire form. */
 export function fromWire(w: WireError): Error {
-  const f = w.fields as { url?: string; key?: string; field?: string; problem?: string; status?: number; attempts?: number };
+  const f = w.fields as { url?: string; key?: string; field?: string; problem?: string; status?: number; attempts?: number; detail?: string; check?: IntegrityCheck };
   let e: Error;
   switch (w.tag) {
     case "http":
-      e = f.attempts === undefined ? new CellMapError("http", w.message) : new HttpError(f.url ?? "", f.status, f.attempts);
+      e = f.attempts === undefined ? new CellMapError("http", w.message) : new HttpError(f.url ?? "", f.status, f.attempts, f.detail === undefined ? {} : { detail: f.detail });
       break;
     case "chunk-decode":
-      e = new ChunkDecodeError(f.url ?? "", f.key ?? "", "");
+      e = new ChunkDecodeError(f.url ?? "", f.key ?? "", "", f.check === undefined ? {} : { check: f.check });
       break;
     case "value-range":
       e = new ValueRangeError(f.url ?? "", f.key ?? "", "");
