@@ -63,6 +63,9 @@ export interface ReadOptions extends OutputSpec {
   signal?: AbortSignal;
 }
 
+/** Openings of arrays in this thread, numbered from a random start (pools may outlive one module instance). */
+let nextOpening = Math.floor(Math.random() * 2 ** 30);
+
 /**
  * One OME-NGFF multiscale array, streamed chunk by chunk into a fixed-budget
  * cache (GPU memory, or CPU memory with `device: "cpu"`) and resampled per
@@ -90,6 +93,8 @@ export class CellMapArray {
   readonly #cache: SlotCache;
   readonly #slotWords: number;
   readonly #transformers = new Map<string, CoordinateTransformer>();
+  /** This opening of the array: workers keep what they learn of it (missing shards) for it alone. */
+  readonly #opening = nextOpening++;
   #destroyed = false;
 
   private constructor(
@@ -344,9 +349,13 @@ export class CellMapArray {
       coords,
       spatialDims: dims,
       kind: level.kind,
+      zarrFormat: level.zarrFormat,
+      opening: this.#opening,
       ...(this.#storeOptions ? { storeOptions: this.#storeOptions } : {}),
     };
-    const r = await this.#pool.read(req, signal ? { signal } : {});
+    // The chunks of one shard go to one worker, which reads the shard's index once.
+    const shard = level.shards && `${lv}:${zyx.map((c, a) => Math.floor((c * level.chunks[a]!) / level.shards![a]!)).join(",")}`;
+    const r = await this.#pool.read(req, { ...(signal ? { signal } : {}), ...(shard ? { affinity: shard } : {}) });
     return { words: r.words, bytes: r.bytes };
   }
 

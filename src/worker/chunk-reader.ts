@@ -1,8 +1,10 @@
 import * as zarr from "zarrita";
-import { AbortedError, ChunkDecodeError, isCellMapError, MetadataError } from "../errors.ts";
+import { AbortedError, ChunkDecodeError, type IntegrityCheck, isCellMapError, MetadataError } from "../errors.ts";
 import { packChunk, type StorageKind } from "../array/storage-kind.ts";
+import { installCodecChecks } from "../store/codec-checks.ts";
 import { openStore } from "../store/open.ts";
 import type { HttpStoreOptions } from "../store/http.ts";
+import { TransferFault } from "../store/transport.ts";
 import { ShardAwareStore } from "./shard-aware-store.ts";
 
 /** One chunk to read: which array, which chunk, and how to pack it for the cache. */
@@ -19,6 +21,13 @@ export interface ChunkRequest {
   kind: StorageKind;
   /** Options for HTTP stores. */
   storeOptions?: HttpStoreOptions;
+  /** The array's zarr format, when known: its metadata is then read without probing the other. */
+  zarrFormat?: 2 | 3;
+  /**
+   * Which opening of the array this read belongs to. Readers keep an opened array (and what it
+   * learnt, such as a shard that was missing) per opening, so a new open asks the store again.
+   */
+  opening?: number;
 }
 
 /** A read chunk: packed slot words, or `null` when every voxel equals the fill value. */
@@ -41,6 +50,10 @@ export class ChunkReader {
   readonly #stores = new Map<string, ShardAwareStore>();
   readonly #arrays = new Map<string, Promise<AnyArray>>();
 
+  constructor() {
+    installCodecChecks();
+  }
+
   #store(url: string, options: HttpStoreOptions | undefined): ShardAwareStore {
     const id = options ? `${url}\u0000${JSON.stringify(options)}` : url;
     let s = this.#stores.get(id);
@@ -52,51 +65,77 @@ export class ChunkReader {
   }
 
   #array(req: ChunkRequest): Promise<AnyArray> {
-    const id = `${req.url}\u0000${req.path}\u0000${req.storeOptions ? JSON.stringify(req.storeOptions) : ""}`;
+    const id = `${req.url}\u0000${req.path}\u0000${req.storeOptions ? JSON.stringify(req.storeOptions) : ""}\u0000${req.opening ?? ""}`;
     let p = this.#arrays.get(id);
-    if (!p) {
-      p = this.#open(req).catch((e) => {
-        this.#arrays.delete(id);
-        throw e;
-      });
+    if (p) {
+      // Most recently used last; the oldest openings are forgotten past the limit.
+      this.#arrays.delete(id);
       this.#arrays.set(id, p);
+      return p;
     }
+    p = this.#open(req).catch((e) => {
+      this.#arrays.delete(id);
+      throw e;
+    });
+    this.#arrays.set(id, p);
+    if (this.#arrays.size > MAX_OPEN_ARRAYS) this.#arrays.delete(this.#arrays.keys().next().value!);
     return p;
   }
 
   async #open(req: ChunkRequest): Promise<AnyArray> {
     const store = this.#store(req.url, req.storeOptions);
     const path = req.path as `/${string}`;
-    const metaBytes = await store.inner.get(`${path}/zarr.json` as `/${string}`);
-    if (metaBytes) {
-      const meta = JSON.parse(new TextDecoder().decode(metaBytes)) as { codecs?: unknown };
-      const codecs = Array.isArray(meta.codecs) ? meta.codecs : [];
-      for (const c of codecs as Array<{ name?: string; configuration?: Record<string, unknown> }>) {
-        if (c?.name === "sharding_indexed") {
-          const conf = c.configuration ?? {};
-          const idxCodecs = Array.isArray(conf["index_codecs"]) ? (conf["index_codecs"] as Array<{ name?: string }>) : [];
-          store.registerShardedArray(path, {
-            location: conf["index_location"] === "start" ? "start" : "end",
-            crc32c: idxCodecs.some((x) => x?.name === "crc32c"),
-          });
-        }
-      }
+    const where = `${req.url}${req.path}`;
+    const v3Key = `${path}/zarr.json` as `/${string}`;
+    const v2Key = `${path}/.zarray` as `/${string}`;
+    const v3 = req.zarrFormat === 2 ? undefined : await store.inner.get(v3Key);
+    const doc = v3 ?? (req.zarrFormat === 3 ? undefined : await store.inner.get(v2Key));
+    if (doc) {
+      // zarrita reads the same document next: hand it these bytes instead of asking again.
+      store.prime(v3 ? v3Key : v2Key, doc);
+      const meta = parseJson(doc, where);
+      checkCodecs(meta, v3 !== undefined, where);
+      if (v3) registerShards(store, path, meta);
     }
     try {
-      return (await zarr.open(zarr.root(store).resolve(path.slice(1)), { kind: "array" })) as AnyArray;
+      const loc = zarr.root(store).resolve(path.slice(1));
+      const opened = v3 ? zarr.open.v3(loc, { kind: "array" }) : doc ? zarr.open.v2(loc, { kind: "array" }) : zarr.open(loc, { kind: "array" });
+      return (await opened) as AnyArray;
     } catch (e) {
       if (isCellMapError(e)) throw e;
-      throw new MetadataError(`${req.url}${req.path}`, "array metadata", `could not be opened: ${(e as Error).message}`, undefined, { cause: e });
+      throw new MetadataError(where, "array metadata", `could not be opened: ${(e as Error).message}`, undefined, { cause: e });
+    } finally {
+      store.unprime();
     }
   }
 
-  /** Read, decode and pack one chunk. */
+  /**
+   * Read, decode and pack one chunk. Bytes that fail an integrity check (a blosc header that
+   * disagrees with them, a checksum, the decoded size, a codec that cannot decode them) are
+   * fetched again, as many times as the store tries a request, before the chunk is reported bad.
+   */
   async read(req: ChunkRequest, signal?: AbortSignal): Promise<ChunkResult> {
     const key = req.coords.join("/");
     const where = `${req.url}${req.path}`;
     // The open is shared by every read of the array: an abort stops this read's wait, not the open.
     const arr = await untilAborted(this.#array(req), signal, `chunk ${key} of ${where}`);
+    const tries = Math.max(1, req.storeOptions?.maxTries ?? 4);
+    const backoff = req.storeOptions?.backoffMs ?? 100;
     const counter = { bytes: 0, requests: 0 };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#readOnce(arr, req, key, where, counter, signal);
+      } catch (e) {
+        if (!(e instanceof ChunkDecodeError) || e.check === undefined) throw e;
+        if (attempt >= tries) {
+          throw new ChunkDecodeError(where, key, `${e.message.slice(e.message.indexOf(": ") + 2)} (${tries} ${tries === 1 ? "try" : "tries"})`, { check: e.check, cause: e.cause });
+        }
+        await pause(backoff * 2 ** (attempt - 1) * (0.5 + Math.random() / 2), signal, `chunk ${key} of ${where}`);
+      }
+    }
+  }
+
+  async #readOnce(arr: AnyArray, req: ChunkRequest, key: string, where: string, counter: { bytes: number; requests: number }, signal: AbortSignal | undefined): Promise<ChunkResult> {
     let chunk: zarr.Chunk<zarr.DataType>;
     try {
       const opts: { signal?: AbortSignal; counter: typeof counter } = { counter };
@@ -105,11 +144,14 @@ export class ChunkReader {
     } catch (e) {
       if (signal?.aborted) throw new AbortedError(`chunk ${key} of ${where}`, { cause: signal.reason });
       if (isCellMapError(e)) throw e;
-      throw new ChunkDecodeError(where, key, `could not be decoded (${(e as Error).message})`, { cause: e });
+      const fault = findFault(e);
+      const check: IntegrityCheck = fault?.check ?? "decode";
+      const detail = fault ? fault.message : `could not be decoded (${(e as Error).message})`;
+      throw new ChunkDecodeError(where, key, detail, { cause: e, check });
     }
     const expected = arr.chunks.reduce((a, b) => a * b, 1);
     if (chunk.data.length !== expected) {
-      throw new ChunkDecodeError(where, key, `decoded to ${chunk.data.length} elements, expected ${expected}`);
+      throw new ChunkDecodeError(where, key, `decoded to ${chunk.data.length} elements, expected ${expected}`, { check: "decoded-size" });
     }
     const fill = arr.fillValue;
     const zyx = toZyx(chunk, req.spatialDims);
@@ -117,6 +159,74 @@ export class ChunkReader {
     const words = adoptWords(zyx, req.kind) ?? packChunk(zyx as never, req.kind, key, where);
     return { words, bytes: counter.bytes, requests: counter.requests };
   }
+}
+
+/** Arrays a reader keeps open at most (each holds its metadata and the shard indexes it read). */
+const MAX_OPEN_ARRAYS = 256;
+
+/** The fault seen in transit behind a codec failure, if there is one. */
+function findFault(e: unknown): TransferFault | undefined {
+  for (let cur = e, depth = 0; cur && depth < 6; depth++) {
+    if (cur instanceof TransferFault) return cur;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function parseJson(bytes: Uint8Array, where: string): Record<string, unknown> {
+  let meta: unknown;
+  try {
+    meta = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (e) {
+    throw new MetadataError(where, "array metadata", `is not valid JSON (${(e as Error).message})`, undefined, { cause: e });
+  }
+  if (typeof meta !== "object" || meta === null || Array.isArray(meta)) throw new MetadataError(where, "array metadata", "is not a JSON object");
+  return meta as Record<string, unknown>;
+}
+
+type CodecMeta = { name?: unknown; id?: unknown; configuration?: Record<string, unknown> };
+
+/** Every codec the array names must be one zarrita can load: a MetadataError names the first that is not. */
+function checkCodecs(meta: Record<string, unknown>, v3: boolean, where: string): void {
+  const known = zarr.registry as unknown as Map<string, unknown>;
+  const visit = (list: unknown, field: string) => {
+    if (list === undefined || list === null) return;
+    if (!Array.isArray(list)) throw new MetadataError(where, field, "must be a list of codecs", list);
+    (list as CodecMeta[]).forEach((c, i) => {
+      const name = v3 ? c?.name : c?.id === undefined ? undefined : `numcodecs.${String(c.id)}`;
+      if (typeof name !== "string") throw new MetadataError(where, `${field}[${i}]`, `has no codec ${v3 ? "name" : "id"}`, c);
+      if (name === "sharding_indexed") {
+        visit(c.configuration?.["codecs"], `${field}[${i}].configuration.codecs`);
+        visit(c.configuration?.["index_codecs"], `${field}[${i}].configuration.index_codecs`);
+      } else if (!known.has(name)) {
+        throw new MetadataError(where, `${field}[${i}]`, `names codec "${v3 ? name : String(c.id)}", which this library cannot decode`, c);
+      }
+    });
+  };
+  if (v3) visit(meta["codecs"], "codecs");
+  else {
+    visit(meta["filters"], "filters");
+    if (meta["compressor"] !== null && meta["compressor"] !== undefined) visit([meta["compressor"]], "compressor");
+  }
+}
+
+/** Tell the store where a sharded array keeps its shard indexes. */
+function registerShards(store: ShardAwareStore, path: string, meta: Record<string, unknown>): void {
+  const codecs = Array.isArray(meta["codecs"]) ? (meta["codecs"] as CodecMeta[]) : [];
+  for (const c of codecs) {
+    if (c?.name !== "sharding_indexed") continue;
+    const conf = c.configuration ?? {};
+    const idxCodecs = Array.isArray(conf["index_codecs"]) ? (conf["index_codecs"] as CodecMeta[]) : [];
+    store.registerShardedArray(path, {
+      location: conf["index_location"] === "start" ? "start" : "end",
+      crc32c: idxCodecs.some((x) => x?.name === "crc32c"),
+    });
+  }
+}
+
+/** Wait `ms`, or reject with an {@link AbortedError} when `signal` aborts first. */
+function pause(ms: number, signal: AbortSignal | undefined, what: string): Promise<void> {
+  return untilAborted(new Promise<void>((r) => setTimeout(r, ms)), signal, what);
 }
 
 /** The typed array class whose elements a slot of each storage kind holds, byte for byte. */

@@ -52,6 +52,9 @@ interface Slot {
 interface Pending {
   slot: Slot;
   req: ChunkRequest;
+  affinity: string | undefined;
+  /** Workers that stopped while this read was on them. */
+  crashes: number;
   resolve(result: ChunkResult): void;
   reject(error: unknown): void;
   signal: AbortSignal | undefined;
@@ -84,6 +87,10 @@ export class WorkerPool {
   #nextId = 1;
   #flushScheduled = false;
   #terminated = false;
+  /** Workers started to replace stopped ones, over the pool's life. */
+  #respawns = 0;
+  /** Reads waiting for a worker while every worker is being replaced. */
+  #parked: Array<{ id: number; p: Pending }> = [];
 
   private constructor(inProcess: boolean) {
     this.#reader = inProcess ? new ChunkReader() : undefined;
@@ -99,18 +106,18 @@ export class WorkerPool {
   }
 
   async #start(size: number): Promise<void> {
-    const slots = await Promise.all(Array.from({ length: size }, async (_, i): Promise<Slot> => {
-      const name = `cellmap-fetch-${i}`;
-      // The answer sink of this worker: one call per batch of finished reads.
-      const sink = { answers: (batch: Answered[]) => this.#receive(batch) };
-      const worker = await spawnFetchWorker(name, sink, this.#tally);
-      return { worker, name, read: worker.api.read, cancel: worker.api.cancel, inFlight: 0, queries: 0, queued: [], cancels: [], failed: undefined };
-    }));
-    for (const slot of slots) {
-      this.#slots.push(slot);
-      slot.worker.onFailure((reason) => this.#fail(slot, reason));
-      slot.worker.setIdle(true);
-    }
+    const slots = await Promise.all(Array.from({ length: size }, (_, i) => this.#spawn(`cellmap-fetch-${i}`)));
+    for (const slot of slots) this.#slots.push(slot);
+  }
+
+  async #spawn(name: string): Promise<Slot> {
+    // The answer sink of this worker: one call per batch of finished reads.
+    const sink = { answers: (batch: Answered[]) => this.#receive(batch) };
+    const worker = await spawnFetchWorker(name, sink, this.#tally);
+    const slot: Slot = { worker, name, read: worker.api.read, cancel: worker.api.cancel, inFlight: 0, queries: 0, queued: [], cancels: [], failed: undefined };
+    worker.onFailure((reason) => this.#fail(slot, reason));
+    worker.setIdle(true);
+    return slot;
   }
 
   /** Workers in the pool (0 when reading in-process). */
@@ -149,8 +156,12 @@ export class WorkerPool {
     }));
   }
 
-  /** Fetch and decode one chunk in a worker (on this thread when the pool has none). */
-  read(req: ChunkRequest, options: { signal?: AbortSignal } = {}): Promise<ChunkResult> {
+  /**
+   * Fetch and decode one chunk in a worker (on this thread when the pool has none). Reads with
+   * the same `affinity` go to the same worker (the chunks of one shard, whose index it then reads
+   * once); others go to the least busy one.
+   */
+  read(req: ChunkRequest, options: { signal?: AbortSignal; affinity?: string } = {}): Promise<ChunkResult> {
     if (this.#terminated) return Promise.reject(new Error("WorkerPool was terminated"));
     const { signal } = options;
     try {
@@ -160,26 +171,42 @@ export class WorkerPool {
     }
     this.#stats.reads++;
     if (this.#reader) return this.#readHere(this.#reader, req, signal);
-    const slot = this.#leastBusy();
-    if (!slot) return Promise.reject(new ChunkDecodeError(`${req.url}${req.path}`, req.coords.join("/"), "could not be read: every fetch worker has stopped"));
+    const slot = this.#pick(options.affinity);
+    if (!slot && this.#slots.length === 0) {
+      return Promise.reject(new ChunkDecodeError(`${req.url}${req.path}`, req.coords.join("/"), "could not be read: every fetch worker has stopped"));
+    }
     const id = this.#nextId++;
     return new Promise<ChunkResult>((resolve, reject) => {
-      const p: Pending = { slot, req, resolve, reject, signal, onAbort: undefined };
+      const p: Pending = { slot: slot ?? this.#slots[0]!, req, affinity: options.affinity, crashes: 0, resolve, reject, signal, onAbort: undefined };
       if (signal) {
         p.onAbort = () => this.#abort(id, p);
         signal.addEventListener("abort", p.onAbort, { once: true });
       }
       this.#pending.set(id, p);
-      if (slot.inFlight++ + slot.queries === 0) slot.worker.setIdle(false);
-      slot.queued.push({ id, req });
-      this.#scheduleFlush();
+      if (slot) this.#assign(id, p, slot);
+      else this.#parked.push({ id, p });
     });
   }
 
-  /** Stop all workers. Reads in flight are abandoned. */
+  /** Queue a read on a worker for the next batch call. */
+  #assign(id: number, p: Pending, slot: Slot): void {
+    p.slot = slot;
+    if (slot.inFlight++ + slot.queries === 0) slot.worker.setIdle(false);
+    slot.queued.push({ id, req: p.req });
+    this.#scheduleFlush();
+  }
+
+  /** Stop all workers. Reads still running reject with an {@link AbortedError}. */
   terminate(): void {
+    if (this.#terminated) return;
     this.#terminated = true;
     for (const s of this.#slots) s.worker.terminate();
+    this.#parked = [];
+    for (const [id, p] of this.#pending) {
+      this.#pending.delete(id);
+      if (p.onAbort) p.signal?.removeEventListener("abort", p.onAbort);
+      p.reject(new AbortedError(`${describe(p.req)} (the worker pool was stopped)`));
+    }
   }
 
   async #readHere(reader: ChunkReader, req: ChunkRequest, signal: AbortSignal | undefined): Promise<ChunkResult> {
@@ -191,9 +218,13 @@ export class WorkerPool {
     }
   }
 
-  #leastBusy(): Slot | undefined {
-    let best: Slot | undefined;
-    for (const s of this.#slots) if (s.failed === undefined && (!best || s.inFlight < best.inFlight)) best = s;
+  /** The worker for a read: by affinity when it has one, else the least busy; undefined while none is running. */
+  #pick(affinity: string | undefined): Slot | undefined {
+    const live = this.#slots.filter((s) => s.failed === undefined);
+    if (!live.length) return undefined;
+    if (affinity !== undefined) return live[hash(affinity) % live.length];
+    let best = live[0]!;
+    for (const s of live) if (s.inFlight < best.inFlight) best = s;
     return best;
   }
 
@@ -251,7 +282,15 @@ export class WorkerPool {
 
   #abort(id: number, p: Pending): void {
     if (!this.#pending.has(id)) return;
+    const parked = this.#parked.findIndex((o) => o.id === id);
     const q = p.slot.queued.findIndex((o) => o.id === id);
+    if (parked >= 0) {
+      this.#parked.splice(parked, 1);
+      this.#pending.delete(id);
+      if (p.onAbort) p.signal?.removeEventListener("abort", p.onAbort);
+      p.reject(new AbortedError(describe(p.req), { cause: p.signal?.reason }));
+      return;
+    }
     if (q >= 0) {
       p.slot.queued.splice(q, 1); // never sent
     } else {
@@ -285,19 +324,76 @@ export class WorkerPool {
     if (--p.slot.inFlight + p.slot.queries === 0 && !this.#terminated) p.slot.worker.setIdle(true);
   }
 
-  /** A worker stopped: its reads reject, naming their chunk; later reads go to the others. */
+  /**
+   * A worker stopped. A new one takes its place (up to {@link MAX_RESPAWNS_PER_WORKER} per worker
+   * over the pool's life), and its reads are sent again, elsewhere or to the new worker; a read
+   * that was on a worker that stopped twice rejects, naming its chunk, so a chunk that kills
+   * workers cannot kill them all.
+   */
   #fail(slot: Slot, reason: string): void {
     if (slot.failed !== undefined || this.#terminated) return;
     slot.failed = reason;
     slot.queued = [];
     slot.cancels = [];
-    for (const [id, p] of this.#pending) {
-      if (p.slot !== slot) continue;
-      this.#settle(id, p);
-      p.reject(new ChunkDecodeError(`${p.req.url}${p.req.path}`, p.req.coords.join("/"), `could not be read: fetch worker ${slot.name} stopped (${reason})`));
-    }
     slot.worker.terminate();
+    const orphans: Array<[number, Pending]> = [];
+    for (const [id, p] of this.#pending) if (p.slot === slot && !this.#parked.some((o) => o.id === id)) orphans.push([id, p]);
+    slot.inFlight = 0;
+    const replace = this.#respawns < MAX_RESPAWNS_PER_WORKER * this.#slots.length;
+    if (replace) {
+      this.#respawns++;
+      void this.#spawn(slot.name).then(
+        (fresh) => {
+          if (this.#terminated) return fresh.worker.terminate();
+          const i = this.#slots.indexOf(slot);
+          if (i >= 0) this.#slots[i] = fresh;
+          const parked = this.#parked;
+          this.#parked = [];
+          for (const { id, p } of parked) this.#resend(id, p);
+        },
+        () => this.#rejectParked(`fetch worker ${slot.name} stopped (${reason}) and could not be restarted`),
+      );
+    }
+    for (const [id, p] of orphans) {
+      p.crashes++;
+      if (p.crashes >= 2 || (!replace && !this.#pick(p.affinity))) {
+        this.#pending.delete(id);
+        if (p.onAbort) p.signal?.removeEventListener("abort", p.onAbort);
+        p.reject(new ChunkDecodeError(`${p.req.url}${p.req.path}`, p.req.coords.join("/"), `could not be read: fetch worker ${slot.name} stopped while reading it (${reason})`));
+        continue;
+      }
+      this.#resend(id, p);
+    }
+    if (!replace && !this.#pick(undefined)) this.#rejectParked(`every fetch worker has stopped (last: ${reason})`);
   }
+
+  /** Send a read again on a running worker, or park it until one is running. */
+  #resend(id: number, p: Pending): void {
+    if (!this.#pending.has(id)) return;
+    const slot = this.#pick(p.affinity);
+    if (slot) this.#assign(id, p, slot);
+    else this.#parked.push({ id, p });
+  }
+
+  #rejectParked(why: string): void {
+    const parked = this.#parked;
+    this.#parked = [];
+    for (const { id, p } of parked) {
+      this.#pending.delete(id);
+      if (p.onAbort) p.signal?.removeEventListener("abort", p.onAbort);
+      p.reject(new ChunkDecodeError(`${p.req.url}${p.req.path}`, p.req.coords.join("/"), `could not be read: ${why}`));
+    }
+  }
+}
+
+/** Replacements a pool starts per worker over its life, before it lets workers stay stopped. */
+const MAX_RESPAWNS_PER_WORKER = 4;
+
+/** A small string hash (FNV-1a), for affinity. */
+function hash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
 
 function describe(req: ChunkRequest): string {

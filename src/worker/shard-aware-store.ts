@@ -1,5 +1,3 @@
-import { ChunkDecodeError } from "../errors.ts";
-import { crc32c } from "../zarr-write/crc32c.ts";
 import type { RangeQuery, ReadableStore } from "../store/types.ts";
 import { nextTurn } from "./next-turn.ts";
 
@@ -20,14 +18,16 @@ export interface CountingOptions {
 /**
  * Wraps a store for the chunk reader: counts bytes per request through the
  * options zarrita hands down, reads shard indexes stored at the start of the
- * shard (zarrita always asks for a suffix), and checks their crc32c (zarrita
- * drops it unchecked). Bytes are handed on only after the current turn of the
+ * shard (zarrita always asks for a suffix; their crc32c is checked by the
+ * checking codec of `installCodecChecks`), and serves a metadata document the
+ * reader has already read once to zarrita's read of it ({@link prime}). Bytes are handed on only after the current turn of the
  * event loop: zarrita decodes them synchronously, and the requests the store
  * has just started (the next chunks) should reach the network before that.
  */
 export class ShardAwareStore {
   readonly #inner: ReadableStore;
   readonly #shards = new Map<string, ShardIndexInfo>();
+  readonly #primed = new Map<string, Uint8Array>();
 
   constructor(inner: ReadableStore) {
     this.#inner = inner;
@@ -46,7 +46,22 @@ export class ShardAwareStore {
     this.#shards.set(arrayPath.replace(/\/+$/, "") + "/", info);
   }
 
+  /** Serve `bytes` to the next `get(key)` instead of asking the store (once). */
+  prime(key: string, bytes: Uint8Array): void {
+    this.#primed.set(key, bytes);
+  }
+
+  /** Forget what {@link prime} left unread. */
+  unprime(): void {
+    this.#primed.clear();
+  }
+
   async get(key: `/${string}`, opts?: CountingOptions): Promise<Uint8Array | undefined> {
+    const primed = this.#primed.get(key);
+    if (primed) {
+      this.#primed.delete(key);
+      return primed;
+    }
     const bytes = await this.#inner.get(key, signalOnly(opts));
     count(opts, bytes);
     await nextTurn();
@@ -60,7 +75,6 @@ export class ShardAwareStore {
       const asked: RangeQuery = info.location === "start" ? { offset: 0, length: range.suffixLength } : range;
       bytes = await this.#inner.getRange(key, asked, signalOnly(opts));
       count(opts, bytes);
-      if (bytes && info.crc32c) checkIndexCrc(this.#inner.url, key, bytes);
       await nextTurn();
       return bytes;
     }
@@ -84,18 +98,4 @@ function count(opts: CountingOptions | undefined, bytes: Uint8Array | undefined)
   if (!opts?.counter) return;
   opts.counter.requests++;
   if (bytes) opts.counter.bytes += bytes.byteLength;
-}
-
-function checkIndexCrc(url: string, key: string, bytes: Uint8Array): void {
-  if (bytes.length < 4) throw new ChunkDecodeError(url, key, `shard index of ${bytes.length} bytes is too short`);
-  const body = bytes.subarray(0, bytes.length - 4);
-  const stored = new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 4, 4).getUint32(0, true);
-  const actual = crc32c(body);
-  if (stored !== actual) {
-    throw new ChunkDecodeError(
-      url,
-      key,
-      `shard index checksum mismatch (crc32c stored 0x${stored.toString(16)}, computed 0x${actual.toString(16)}): the shard is corrupt`,
-    );
-  }
 }

@@ -40,7 +40,7 @@ export {
   v2Compressor,
   v3BytesCodecs,
 } from "./codecs.ts";
-export { crc32c } from "./crc32c.ts";
+export { crc32c } from "../store/crc32c.ts";
 export {
   allocate,
   bytesPerElement,

@@ -7,7 +7,7 @@
  */
 
 import { copyBox, isAllFill, sizeOf, stridesOf } from "./box.ts";
-import { crc32c } from "./crc32c.ts";
+import { crc32c } from "../store/crc32c.ts";
 import { allocate, type DataType, type NumericArray, type Scalar } from "./dtypes.ts";
 
 const EMPTY = 0xffffffffffffffffn;

@@ -4,7 +4,7 @@
 // v2 (blosc). Deterministic.
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { crc32c } from "../../src/zarr-write/crc32c.ts";
+import { crc32c } from "../../src/store/crc32c.ts";
 import { createFsTarget } from "../../src/zarr-write/fs-target.ts";
 import { multiscalesAttributes, pyramidLevels, writeArray, writeGroup } from "../../src/zarr-write/index.ts";
 import { FIXTURE_SCALE, FIXTURE_SHAPE, FIXTURE_TRANSLATION, fixtureVolumes } from "./array-fixture-data.ts";
