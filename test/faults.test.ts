@@ -220,4 +220,24 @@ describe("reads under transfer faults (loopback server, 2 fetch workers)", () =>
       process.off("unhandledRejection", onUnhandled);
     }
   });
+
+  test("destroying an array at any moment ends its pending samples with an AbortedError, long before its reads would end", async () => {
+    // Half the answers never come: each read would otherwise wait out its 400 ms timeouts.
+    server.configure({ rate: 0.5, seed: 11, kinds: ["hang"] });
+    for (const delay of [0, 5, 20, 60, 150]) {
+      const arr = await CellMapArray.open(`${server.url}/raw_crc`, { device: "cpu", pool, storeOptions: STORE });
+      const pending = arr.sample(SPECS, { ...OPTS, interp: "linear" }).then(() => "resolved", (e: unknown) => e);
+      await new Promise((r) => setTimeout(r, delay));
+      arr.destroy();
+      const hung = new Promise((r) => setTimeout(() => r("hung"), 1000));
+      const outcome = await Promise.race([pending, hung]);
+      expect(outcome, `destroyed after ${delay} ms`).not.toBe("hung");
+      if (outcome !== "resolved") expect(isCellMapError(outcome, "aborted"), String(outcome)).toBe(true);
+      const after = await arr.sample(SPECS, OPTS).catch((e: unknown) => e);
+      expect(isCellMapError(after, "argument")).toBe(true);
+    }
+    server.configure({ rate: 0, seed: 1 });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(pool.inFlight).toBe(0);
+  });
 });

@@ -1,4 +1,4 @@
-import { ArgumentError, BudgetError, GpuError, throwIfAborted } from "../errors.ts";
+import { AbortedError, ArgumentError, BudgetError, GpuError, throwIfAborted } from "../errors.ts";
 import { CoordinateTransformer } from "../geometry/transformer.ts";
 import type { Interpolation, OutputSpec, Vec3 } from "../geometry/types.ts";
 import type { GpuContext } from "../gpu/context.ts";
@@ -10,6 +10,7 @@ import { WorkerPool } from "../worker/pool.ts";
 import { CpuBackend, GpuBackend, type BackendOutput, type ResampleBackend } from "./backend.ts";
 import { chunkKey, chunksInBox } from "./chunk-grid.ts";
 import { checkDeformField, deformSample } from "./deform-sample.ts";
+import { linkSignals } from "./link-signals.ts";
 import { openMultiscale, type LevelInfo } from "./open-multiscale.ts";
 import { SlotCache, type CacheStats } from "./slot-cache.ts";
 import { type DeviceChoice, resolveDevice } from "./device.ts";
@@ -96,6 +97,8 @@ export class CellMapArray {
   /** This opening of the array: workers keep what they learn of it (missing shards) for it alone. */
   readonly #opening = nextOpening++;
   #destroyed = false;
+  /** Aborted by {@link destroy}: ends every read and wait of this array still running. */
+  readonly #life = new AbortController();
 
   private constructor(
     opened: Awaited<ReturnType<typeof openMultiscale>>,
@@ -245,6 +248,15 @@ export class CellMapArray {
 
   async #run(specs: readonly SampleSpec[], options: ReadOptions, out: BackendOutput): Promise<void> {
     if (this.#destroyed) throw new ArgumentError("array", "was destroyed");
+    const link = linkSignals(options.signal, this.#life.signal);
+    try {
+      await this.#runLinked(specs, { ...options, signal: link.signal }, out);
+    } finally {
+      link.dispose();
+    }
+  }
+
+  async #runLinked(specs: readonly SampleSpec[], options: ReadOptions, out: BackendOutput): Promise<void> {
     const interp = options.interp ?? "linear";
     if (interp !== "linear" && interp !== "nearest") throw new ArgumentError("interp", 'must be "linear" or "nearest"', interp);
     const t = this.transformer(options, interp);
@@ -291,6 +303,7 @@ export class CellMapArray {
       throwIfAborted(options.signal, `sampling ${this.url}`);
       const acquired = await this.#cache.acquire(group.flatMap((i) => plans[i]!.keys), options.signal);
       try {
+        throwIfAborted(options.signal, `sampling ${this.url}`);
         const tableParts: number[] = [];
         const samples: ResampleSample[] = group.map((i) => {
           const p = plans[i]!;
@@ -368,6 +381,7 @@ export class CellMapArray {
   destroy(): void {
     if (this.#destroyed) return;
     this.#destroyed = true;
+    this.#life.abort(new AbortedError(`${this.url}: the array was destroyed`));
     this.#backend.destroy();
     if (this.#ownsPool) this.#pool.terminate();
   }

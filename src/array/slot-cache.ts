@@ -1,4 +1,4 @@
-import { AbortedError, ArgumentError, throwIfAborted } from "../errors.ts";
+import { abortable, AbortedError, ArgumentError, throwIfAborted } from "../errors.ts";
 
 /** Table entry of a chunk that reads as the fill value (never uploaded). */
 export const FILL_SLOT = 0xffffffff;
@@ -198,7 +198,7 @@ export class SlotCache {
       slot = this.#evictOne();
       if (slot === undefined) {
         throwIfAborted(signal, "waiting for a free cache slot");
-        await new Promise<void>((r) => this.#released.push(r));
+        await abortable(new Promise<void>((r) => this.#released.push(r)), signal, "waiting for a free cache slot");
       }
     }
     this.#opts.upload(slot, data.words);

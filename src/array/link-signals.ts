@@ -1,0 +1,27 @@
+/**
+ * One signal that aborts when either of two does, with the reason of the first; `dispose` removes
+ * the listeners it added, so a long-lived signal (an array's lifetime) collects none per call.
+ *
+ * @example
+ * ```ts
+ * const link = linkSignals(options.signal, this.#life.signal);
+ * try { await work(link.signal); } finally { link.dispose(); }
+ * ```
+ */
+export function linkSignals(a: AbortSignal | undefined, b: AbortSignal): { signal: AbortSignal; dispose(): void } {
+  if (!a) return { signal: b, dispose() {} };
+  if (a.aborted) return { signal: a, dispose() {} };
+  if (b.aborted) return { signal: b, dispose() {} };
+  const ac = new AbortController();
+  const onA = () => ac.abort(a.reason);
+  const onB = () => ac.abort(b.reason);
+  a.addEventListener("abort", onA, { once: true });
+  b.addEventListener("abort", onB, { once: true });
+  return {
+    signal: ac.signal,
+    dispose() {
+      a.removeEventListener("abort", onA);
+      b.removeEventListener("abort", onB);
+    },
+  };
+}
