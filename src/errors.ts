@@ -21,7 +21,8 @@ export type CellMapErrorTag =
   | "device-lost"
   | "budget"
   | "aborted"
-  | "value-range";
+  | "value-range"
+  | "batch";
 
 /** Base class of all library errors. */
 export class CellMapError extends Error {
@@ -168,6 +169,23 @@ export class BudgetError extends CellMapError {
     this.name = "BudgetError";
     this.needed = needed;
     this.budget = budget;
+  }
+}
+
+/**
+ * A loader batch could not be read (a chunk that stayed bad after its retries, say); `cause` is
+ * the typed error of the read that failed. The loader goes on from the next batch with
+ * `loader.batches(batch + 1)`, or skips such samples with `onError: "skip"`.
+ */
+export class BatchError extends CellMapError {
+  readonly batch: number;
+  readonly epoch: number;
+  constructor(batch: number, epoch: number, cause: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super("batch", `batch ${batch} of epoch ${epoch} could not be read: ${why}. Go on with loader.batches(${batch + 1}), or open the loader with onError: "skip"`, { cause });
+    this.name = "BatchError";
+    this.batch = batch;
+    this.epoch = epoch;
   }
 }
 

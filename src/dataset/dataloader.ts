@@ -25,7 +25,7 @@
  */
 
 import { hashKey, rngFor } from "../augment/rng.ts";
-import { ArgumentError } from "../errors.ts";
+import { ArgumentError, BatchError, isCellMapError } from "../errors.ts";
 import type { Vec3 } from "../geometry/types.ts";
 import { readBatch, type BatchItem } from "./batch.ts";
 import { BatchBufferPool } from "./batch-buffers.ts";
@@ -52,8 +52,26 @@ export interface DataLoaderOptions<O extends "cpu" | "gpu" = "cpu"> {
   output?: O;
   /** First epoch (default 0). */
   epoch?: number;
+  /**
+   * What a batch does when one of its samples cannot be read (a chunk that stays bad after its
+   * retries): "fail" (default) rejects the batch with a {@link BatchError} naming it, and
+   * `loader.batches(k + 1)` goes on after it; "skip" reads another index in that sample's place,
+   * drawn deterministically from its position, and counts it in `stats.skipped`.
+   */
+  onError?: "fail" | "skip";
   signal?: AbortSignal;
 }
+
+/** Counters of a {@link CellMapDataLoader}. */
+export interface DataLoaderStats {
+  /** Samples that could not be read and were replaced (`onError: "skip"`). */
+  skipped: number;
+  /** Batches that failed with a {@link BatchError}. */
+  failedBatches: number;
+}
+
+/** Rounds of replacement a batch tries with `onError: "skip"` before it fails anyway. */
+const MAX_SKIP_ROUNDS = 8;
 
 /** One batch: global source indices, world centers, and one array per output name. */
 export type Batch<N extends string = string, O extends "cpu" | "gpu" = "cpu"> = {
@@ -86,6 +104,8 @@ export class CellMapDataLoader<N extends string = string, O extends "cpu" | "gpu
   readonly rank: number;
   readonly worldSize: number;
   readonly output: O;
+  readonly onError: "fail" | "skip";
+  readonly #stats: DataLoaderStats = { skipped: 0, failedBatches: 0 };
   readonly #iterations: number | undefined;
   readonly #signal: AbortSignal | undefined;
   #epoch: number;
@@ -114,7 +134,15 @@ export class CellMapDataLoader<N extends string = string, O extends "cpu" | "gpu
     if (this.output === "gpu" && source.datasets.some((d) => d.device !== "gpu")) {
       throw new ArgumentError("output", 'is "gpu" but a dataset samples on the CPU: open datasets with a GpuContext', this.output);
     }
+    const onError = options.onError ?? "fail";
+    if (onError !== "fail" && onError !== "skip") throw new ArgumentError("onError", 'must be "fail" or "skip"', onError);
+    this.onError = onError;
     this.#signal = options.signal;
+  }
+
+  /** What went wrong so far, and what was done about it (a copy). */
+  get stats(): DataLoaderStats {
+    return { ...this.#stats };
   }
 
   /** The epoch the next iteration reads. */
@@ -151,21 +179,21 @@ export class CellMapDataLoader<N extends string = string, O extends "cpu" | "gpu
     return out;
   }
 
-  #read(stream: IndexStream, epoch: number, k: number, buffers: BatchBufferPool): Promise<Batch<N, O>> {
+  /** The batch of these positions (`at` maps a position to the one actually read, for replacements). */
+  #readAt(stream: IndexStream, epoch: number, k: number, positions: number[], at: (p: number) => number, buffers: BatchBufferPool | undefined): Promise<Batch<N, O>> {
     // Indices are drawn now, in position order (the class-balanced stream is sequential).
-    const positions = this.#positions(k);
     const order = new Map(this.source.datasets.map((d, i) => [d, i]));
     const entries = positions.map((p) => {
-      const idx = stream(p);
+      const idx = stream(at(p));
       const { dataset, index } = this.source.locate(idx);
       return { p, idx, dataset, index, rank: order.get(dataset)! };
     });
     entries.sort((a, b) => a.rank - b.rank || a.p - b.p);
-    const items: BatchItem[] = entries.map((e) => ({ dataset: e.dataset, index: e.index, rng: rngFor(this.seed, epoch, e.p) }));
+    const items: BatchItem[] = entries.map((e) => ({ dataset: e.dataset, index: e.index, rng: rngFor(this.seed, epoch, at(e.p)) }));
     return readBatch(items, {
       output: this.output,
       seed: hashKey(this.seed, epoch, k, this.rank),
-      buffers,
+      ...(buffers ? { buffers } : {}),
       ...(this.#signal ? { signal: this.#signal } : {}),
     }).then((r) => {
       const buffers = Object.values(r.arrays).flatMap((a) => ("buffer" in a ? [a.buffer] : []));
@@ -179,14 +207,83 @@ export class CellMapDataLoader<N extends string = string, O extends "cpu" | "gpu
     });
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<Batch<N, O>> {
+  async #read(stream: IndexStream, epoch: number, k: number, buffers: BatchBufferPool): Promise<Batch<N, O>> {
+    const positions = this.#positions(k);
+    try {
+      return await this.#readAt(stream, epoch, k, positions, (p) => p, buffers);
+    } catch (e) {
+      if (isCellMapError(e, "aborted") || isCellMapError(e, "argument") || this.#signal?.aborted) throw e;
+      if (this.onError === "fail") {
+        this.#stats.failedBatches++;
+        throw new BatchError(k, epoch, e);
+      }
+      return await this.#readSkipping(stream, epoch, k, positions, buffers, e);
+    }
+  }
+
+  /**
+   * `onError: "skip"`: find the samples that cannot be read, one by one, and read the batch with
+   * each replaced by the sample at a position beyond every epoch position of this loader (and
+   * further, while that one fails too). The stride keeps a rank's positions its own and, for the
+   * sequential sampler, moves to the next index on this rank.
+   */
+  async #readSkipping(stream: IndexStream, epoch: number, k: number, positions: number[], buffers: BatchBufferPool, first: unknown): Promise<Batch<N, O>> {
+    const stride = this.length * this.batchSize * this.worldSize * this.source.length + this.worldSize;
+    const shift = new Map<number, number>();
+    const at = (p: number) => p + (shift.get(p) ?? 0) * stride;
+    let last = first;
+    for (let round = 1; round <= MAX_SKIP_ROUNDS; round++) {
+      for (const p of positions) {
+        const ok = await this.#readAt(stream, epoch, k, [p], at, undefined).then((b) => (b.release(), true), (e: unknown) => {
+          if (isCellMapError(e, "aborted")) throw e;
+          last = e;
+          return false;
+        });
+        if (!ok) shift.set(p, (shift.get(p) ?? 0) + 1);
+      }
+      try {
+        const batch = await this.#readAt(stream, epoch, k, positions, at, buffers);
+        this.#stats.skipped += shift.size;
+        return batch;
+      } catch (e) {
+        if (isCellMapError(e, "aborted")) throw e;
+        last = e;
+      }
+    }
+    this.#stats.failedBatches++;
+    throw new BatchError(k, epoch, last);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Batch<N, O>> {
+    return this.batches(0)[Symbol.asyncIterator]();
+  }
+
+  /**
+   * The batches of the current epoch from batch `from` on: after a {@link BatchError} for batch
+   * k, `loader.batches(k + 1)` goes on with the rest of the epoch.
+   *
+   * @example
+   * ```ts
+   * let from = 0;
+   * while (from < loader.length) {
+   *   try { for await (const b of loader.batches(from)) { train(b); from++; } }
+   *   catch (e) { if (!isCellMapError(e, "batch")) throw e; from = e.batch + 1; }
+   * }
+   * ```
+   */
+  batches(from = 0): AsyncIterable<Batch<N, O>> {
+    if (!(Number.isSafeInteger(from) && from >= 0)) throw new ArgumentError("from", "must be a non-negative integer", from);
+    return { [Symbol.asyncIterator]: () => this.#iterate(from) };
+  }
+
+  async *#iterate(from: number): AsyncGenerator<Batch<N, O>> {
     const epoch = this.#epoch;
     const total = this.length;
     const stream = await createIndexStream(this.source, this.sampler, { seed: this.seed, epoch });
     const queue: Promise<Batch<N, O>>[] = [];
     // The batches of this epoch reuse each other's internal GPU buffers.
     const buffers = new BatchBufferPool();
-    let k = 0;
+    let k = from;
     const start = () => {
       const p = this.#read(stream, epoch, k++, buffers);
       p.catch(() => {}); // observed when its turn comes

@@ -9,7 +9,7 @@ export { BatchBufferPool } from "./batch-buffers.ts";
 export { readBatch, type BatchItem, type ReadBatchOptions, type ReadBatchResult } from "./batch.ts";
 export { classWeightsFrom, countLabels, countsFromAnnotation, type ClassCount, type ClassCounts } from "./class-counts.ts";
 export { joinPath, parseCsvRows, parseDatasplitCsv, readText, type DatasetDict, type DatasplitEntry } from "./csv.ts";
-export { CellMapDataLoader, type Batch, type DataLoaderOptions } from "./dataloader.ts";
+export { CellMapDataLoader, type Batch, type DataLoaderOptions, type DataLoaderStats } from "./dataloader.ts";
 export { CellMapDataset, splitTargetPath, type ArrayOpenOptions, type CellMapDatasetOptions, type SamplePlan } from "./dataset.ts";
 export { CellMapDataSplit, type CellMapDataSplitOptions, type SkippedDataset } from "./datasplit.ts";
 export { CellMapMultiDataset } from "./multidataset.ts";

@@ -38,6 +38,8 @@ export interface FaultServer {
   injected: Record<string, number>;
   /** Chunk requests answered so far (faulty or not). */
   requests: number;
+  /** Chunk requests so far, by key (the path below the root) and range ("" for whole objects). */
+  seen: Map<string, number>;
   configure(options: FaultServerOptions): void;
   close(): Promise<void>;
 }
@@ -60,7 +62,7 @@ export async function startFaultServer(root: string): Promise<FaultServer> {
   let opts: FaultServerOptions = { rate: 0, seed: 1 };
   let rand = mulberry32(1);
   const sockets = new Set<Socket>();
-  const state = { injected: {} as Record<string, number>, requests: 0 };
+  const state = { injected: {} as Record<string, number>, requests: 0, seen: new Map<string, number>() };
   const server: Server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
     const file = normalize(join(root, path));
@@ -83,6 +85,8 @@ export async function startFaultServer(root: string): Promise<FaultServer> {
     if (METADATA.test(path)) return clean();
     state.requests++;
     const key = path.replace(/^\/+/, "");
+    const seenKey = `${key} ${req.headers.range ?? ""}`.trim();
+    state.seen.set(seenKey, (state.seen.get(seenKey) ?? 0) + 1);
     if (opts.missing?.has(key)) return void res.writeHead(404).end();
     const always = opts.always?.[key];
     const fault: FaultKind | undefined = always ?? (rand() < opts.rate ? pickKind(opts.kinds ?? FAULT_KINDS, rand) : undefined);
@@ -127,11 +131,15 @@ export async function startFaultServer(root: string): Promise<FaultServer> {
     get requests() {
       return state.requests;
     },
+    get seen() {
+      return state.seen;
+    },
     configure(o) {
       opts = o;
       rand = mulberry32(o.seed);
       state.injected = {};
       state.requests = 0;
+      state.seen = new Map();
     },
     async close() {
       for (const s of sockets) s.destroy();
