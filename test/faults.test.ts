@@ -240,4 +240,17 @@ describe("reads under transfer faults (loopback server, 2 fetch workers)", () =>
     await new Promise((r) => setTimeout(r, 50));
     expect(pool.inFlight).toBe(0);
   });
+
+  test("each shard's index is read once across the worker pool", async () => {
+    server.configure({ rate: 0, seed: 1 });
+    const arr = await CellMapArray.open(`${server.url}/raw_v3`, { device: "cpu", pool, storeOptions: STORE });
+    // Samples over the whole volume, so every shard is read by many chunks at once.
+    const centers: Vec3[] = [];
+    for (const z of [20, 80, 150]) for (const y of [0, 60, 120]) for (const x of [30, 100, 170]) centers.push([z, y, x]);
+    await arr.sample(centers.map((center) => ({ center })), { ...OPTS, interp: "linear" });
+    arr.destroy();
+    const indexReads = [...server.seen].filter(([k]) => k.endsWith("bytes=-132"));
+    expect(indexReads.length).toBeGreaterThan(4);
+    for (const [key, n] of indexReads) expect(n, key).toBe(1);
+  });
 });
