@@ -11,6 +11,8 @@
  * @module
  */
 
+import { onAbort } from "./abort.ts";
+
 /** The tags of all error classes, one per failure kind. */
 export type CellMapErrorTag =
   | "metadata"
@@ -222,9 +224,8 @@ export function throwIfAborted(signal: AbortSignal | undefined, what: string): v
 export function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined, what: string): Promise<T> {
   if (signal === undefined) return work;
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    const off = onAbort(signal, () => reject(signal.reason));
+    work.then(resolve, reject).finally(off);
   }).catch((e: unknown) => {
     throwIfAborted(signal, what);
     throw e;

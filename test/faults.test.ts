@@ -253,4 +253,33 @@ describe("reads under transfer faults (loopback server, 2 fetch workers)", () =>
     expect(indexReads.length).toBeGreaterThan(4);
     for (const [key, n] of indexReads) expect(n, key).toBe(1);
   });
+
+  test("a caller's signal gets one abort listener however many reads hang on it", async () => {
+    const { getEventListeners } = await import("node:events");
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on("warning", onWarning);
+    server.configure({ rate: 0, seed: 1 });
+    const local = await WorkerPool.create({ size: 0 }); // the calling thread: every layer sees the signal
+    try {
+      for (const p of [local, pool]) {
+        const arr = await CellMapArray.open(`${server.url}/raw_crc`, { device: "cpu", pool: p, storeOptions: STORE });
+        const ac = new AbortController();
+        const centers: Vec3[] = [];
+        for (const z of [20, 80, 150]) for (const y of [0, 60, 120]) for (const x of [30, 100, 170]) centers.push([z, y, x]);
+        const pending = arr.sample(centers.map((center) => ({ center })), { ...OPTS, signal: ac.signal });
+        let most = 0;
+        const probe = setInterval(() => (most = Math.max(most, getEventListeners(ac.signal, "abort").length)), 1);
+        await pending;
+        clearInterval(probe);
+        arr.destroy();
+        expect(most).toBeLessThanOrEqual(1);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+      expect(warnings).toEqual([]);
+    } finally {
+      local.terminate();
+      process.off("warning", onWarning);
+    }
+  });
 });

@@ -1,3 +1,5 @@
+import { onAbort } from "../abort.ts";
+
 /**
  * One signal that aborts when either of two does, with the reason of the first; `dispose` removes
  * the listeners it added, so a long-lived signal (an array's lifetime) collects none per call.
@@ -13,15 +15,13 @@ export function linkSignals(a: AbortSignal | undefined, b: AbortSignal): { signa
   if (a.aborted) return { signal: a, dispose() {} };
   if (b.aborted) return { signal: b, dispose() {} };
   const ac = new AbortController();
-  const onA = () => ac.abort(a.reason);
-  const onB = () => ac.abort(b.reason);
-  a.addEventListener("abort", onA, { once: true });
-  b.addEventListener("abort", onB, { once: true });
+  const offA = onAbort(a, () => ac.abort(a.reason));
+  const offB = onAbort(b, () => ac.abort(b.reason));
   return {
     signal: ac.signal,
     dispose() {
-      a.removeEventListener("abort", onA);
-      b.removeEventListener("abort", onB);
+      offA();
+      offB();
     },
   };
 }

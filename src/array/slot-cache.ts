@@ -1,3 +1,4 @@
+import { onAbort } from "../abort.ts";
 import { abortable, AbortedError, ArgumentError, throwIfAborted } from "../errors.ts";
 
 /** Table entry of a chunk that reads as the fill value (never uploaded). */
@@ -176,13 +177,11 @@ export class SlotCache {
     e.waiters++;
     if (!signal) return e.promise;
     return new Promise<LoadedChunk>((resolve, reject) => {
-      const onAbort = () => {
+      const off = onAbort(signal, () => {
         if (--e.waiters === 0) e.controller.abort(signal.reason);
         reject(new AbortedError(`loading chunk ${key}`, { cause: signal.reason }));
-      };
-      if (signal.aborted) return onAbort();
-      signal.addEventListener("abort", onAbort, { once: true });
-      e.promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+      });
+      e.promise.then(resolve, reject).finally(off);
     });
   }
 

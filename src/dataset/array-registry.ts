@@ -4,6 +4,7 @@
  * @module
  */
 
+import { onAbort } from "../abort.ts";
 import { CellMapArray, DEFAULT_CACHE_BYTES, type CellMapArrayOptions } from "../array/cellmap-array.ts";
 import { AbortedError, ArgumentError, throwIfAborted } from "../errors.ts";
 import type { GpuContext } from "../gpu/context.ts";
@@ -161,22 +162,21 @@ export class ArrayRegistry {
     e.refs++;
     return new Promise<CellMapArray>((resolve, reject) => {
       let settled = false;
-      const onAbort = () => {
+      const off = signal ? onAbort(signal, () => {
         if (settled) return;
         settled = true;
-        if (--e.refs === 0) this.#abandon(e, signal!.reason);
-        reject(new AbortedError(`opening ${url}`, { cause: signal!.reason }));
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
+        if (--e.refs === 0) this.#abandon(e, signal.reason);
+        reject(new AbortedError(`opening ${url}`, { cause: signal.reason }));
+      }) : () => {};
       e.promise.then((array) => {
         if (settled) return;
         settled = true;
-        signal?.removeEventListener("abort", onAbort);
+        off();
         resolve(array);
       }, (err: unknown) => {
         if (settled) return;
         settled = true;
-        signal?.removeEventListener("abort", onAbort);
+        off();
         e.refs--;
         reject(err);
       });

@@ -1,3 +1,4 @@
+import { onAbort } from "../abort.ts";
 import { AbortedError, HttpError, redactUrl } from "../errors.ts";
 import { Limiter } from "./limiter.ts";
 import { CREDENTIAL_HEADERS, defaultTransport, TransferFault, type Transport } from "./transport.ts";
@@ -170,9 +171,7 @@ function errorPage(contentType: string | undefined, binary: boolean): string | u
 function timer(ms: number, parent: AbortSignal | undefined): { signal: AbortSignal; readonly fired: boolean; dispose(): void } {
   const ac = new AbortController();
   let fired = false;
-  const onParent = () => ac.abort(parent?.reason);
-  if (parent?.aborted) ac.abort(parent.reason);
-  else parent?.addEventListener("abort", onParent, { once: true });
+  const offParent = parent ? onAbort(parent, () => ac.abort(parent.reason)) : () => {};
   const t = Number.isFinite(ms) ? setTimeout(() => {
     fired = true;
     ac.abort(new Error(`no answer within ${ms} ms`));
@@ -184,7 +183,7 @@ function timer(ms: number, parent: AbortSignal | undefined): { signal: AbortSign
     },
     dispose() {
       clearTimeout(t);
-      parent?.removeEventListener("abort", onParent);
+      offParent();
     },
   };
 }
@@ -245,13 +244,12 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new AbortedError("retry wait", { cause: signal.reason }));
     const t = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
+      off();
       resolve();
     }, ms);
-    const onAbort = () => {
+    const off = signal ? onAbort(signal, () => {
       clearTimeout(t);
-      reject(new AbortedError("retry wait", { cause: signal?.reason }));
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
+      reject(new AbortedError("retry wait", { cause: signal.reason }));
+    }) : () => {};
   });
 }

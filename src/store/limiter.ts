@@ -1,3 +1,4 @@
+import { onAbort } from "../abort.ts";
 import { AbortedError } from "../errors.ts";
 
 /**
@@ -7,7 +8,7 @@ import { AbortedError } from "../errors.ts";
 export class Limiter {
   readonly #max: number;
   #active = 0;
-  readonly #queue: Array<{ resolve: () => void; reject: (e: unknown) => void; signal: AbortSignal | undefined; onAbort: () => void }> = [];
+  readonly #queue: Array<{ resolve: () => void; reject: (e: unknown) => void; off: () => void }> = [];
 
   constructor(max: number) {
     if (!(max >= 1)) throw new RangeError(`limiter size must be >= 1 (got ${max})`);
@@ -41,17 +42,14 @@ export class Limiter {
       return Promise.resolve();
     }
     return new Promise<void>((resolve, reject) => {
-      const entry = {
-        resolve,
-        reject,
-        signal,
-        onAbort: () => {
+      const entry = { resolve, reject, off: () => {} };
+      if (signal) {
+        entry.off = onAbort(signal, () => {
           const i = this.#queue.indexOf(entry);
           if (i >= 0) this.#queue.splice(i, 1);
-          reject(new AbortedError("request", { cause: signal?.reason }));
-        },
-      };
-      signal?.addEventListener("abort", entry.onAbort, { once: true });
+          reject(new AbortedError("request", { cause: signal.reason }));
+        });
+      }
       this.#queue.push(entry);
     });
   }
@@ -59,7 +57,7 @@ export class Limiter {
   #release(): void {
     const next = this.#queue.shift();
     if (next) {
-      next.signal?.removeEventListener("abort", next.onAbort);
+      next.off();
       next.resolve();
     } else {
       this.#active--;

@@ -1,4 +1,5 @@
 import * as zarr from "zarrita";
+import { onAbort } from "../abort.ts";
 import { AbortedError, ChunkDecodeError, type IntegrityCheck, isCellMapError, MetadataError } from "../errors.ts";
 import { packChunk, type StorageKind } from "../array/storage-kind.ts";
 import { installCodecChecks } from "../store/codec-checks.ts";
@@ -259,9 +260,8 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined, what
   if (!signal) return work;
   if (signal.aborted) return Promise.reject(new AbortedError(what, { cause: signal.reason }));
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new AbortedError(what, { cause: signal.reason }));
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    const off = onAbort(signal, () => reject(new AbortedError(what, { cause: signal.reason })));
+    work.then(resolve, reject).finally(off);
   });
 }
 

@@ -1,4 +1,5 @@
 import type * as Comlink from "comlink";
+import { onAbort } from "../abort.ts";
 import { AbortedError, ArgumentError, ChunkDecodeError, throwIfAborted } from "../errors.ts";
 import { ChunkReader, type ChunkRequest, type ChunkResult } from "./chunk-reader.ts";
 import type { MessageTally } from "./counted-endpoint.ts";
@@ -58,7 +59,8 @@ interface Pending {
   resolve(result: ChunkResult): void;
   reject(error: unknown): void;
   signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
+  /** Stops hearing the read's signal. */
+  offAbort: (() => void) | undefined;
 }
 
 /**
@@ -177,12 +179,9 @@ export class WorkerPool {
     }
     const id = this.#nextId++;
     return new Promise<ChunkResult>((resolve, reject) => {
-      const p: Pending = { slot: slot ?? this.#slots[0]!, req, affinity: options.affinity, crashes: 0, resolve, reject, signal, onAbort: undefined };
-      if (signal) {
-        p.onAbort = () => this.#abort(id, p);
-        signal.addEventListener("abort", p.onAbort, { once: true });
-      }
+      const p: Pending = { slot: slot ?? this.#slots[0]!, req, affinity: options.affinity, crashes: 0, resolve, reject, signal, offAbort: undefined };
       this.#pending.set(id, p);
+      if (signal) p.offAbort = onAbort(signal, () => this.#abort(id, p));
       if (slot) this.#assign(id, p, slot);
       else this.#parked.push({ id, p });
     });
@@ -204,7 +203,7 @@ export class WorkerPool {
     this.#parked = [];
     for (const [id, p] of this.#pending) {
       this.#pending.delete(id);
-      if (p.onAbort) p.signal?.removeEventListener("abort", p.onAbort);
+      p.offAbort?.();
       p.reject(new AbortedError(`${describe(p.req)} (the worker pool was stopped)`));
     }
   }
@@ -287,7 +286,7 @@ export class WorkerPool {
     if (parked >= 0) {
       this.#parked.splice(parked, 1);
       this.#pending.delete(id);
-      if (p.onAbort) p.signal?.removeEventListener("abort", p.onAbort);
+      p.offAbort?.();
       p.reject(new AbortedError(describe(p.req), { cause: p.signal?.reason }));
       return;
     }
@@ -320,7 +319,7 @@ export class WorkerPool {
 
   #settle(id: number, p: Pending): void {
     this.#pending.delete(id);
-    if (p.onAbort) p.signal?.removeEventListener("abort", p.onAbort);
+    p.offAbort?.();
     if (--p.slot.inFlight + p.slot.queries === 0 && !this.#terminated) p.slot.worker.setIdle(true);
   }
 
@@ -358,7 +357,7 @@ export class WorkerPool {
       p.crashes++;
       if (p.crashes >= 2 || (!replace && !this.#pick(p.affinity))) {
         this.#pending.delete(id);
-        if (p.onAbort) p.signal?.removeEventListener("abort", p.onAbort);
+        p.offAbort?.();
         p.reject(new ChunkDecodeError(`${p.req.url}${p.req.path}`, p.req.coords.join("/"), `could not be read: fetch worker ${slot.name} stopped while reading it (${reason})`));
         continue;
       }
@@ -380,7 +379,7 @@ export class WorkerPool {
     this.#parked = [];
     for (const { id, p } of parked) {
       this.#pending.delete(id);
-      if (p.onAbort) p.signal?.removeEventListener("abort", p.onAbort);
+      p.offAbort?.();
       p.reject(new ChunkDecodeError(`${p.req.url}${p.req.path}`, p.req.coords.join("/"), `could not be read: ${why}`));
     }
   }
