@@ -106,7 +106,7 @@ interface Context {
 /** End `res` with `status` and its status text as the only body. */
 function answer(res: ServerResponse, status: number, headers: Record<string, string> = {}): void {
   const body = `${STATUS_CODES[status] ?? "Error"}\n`;
-  res.writeHead(status, { ...headers, "Content-Type": "text/plain; charset=utf-8", "Content-Length": String(Buffer.byteLength(body)) });
+  res.writeHead(status, { ...headers, "Content-Type": "text/plain; charset=utf-8", "Content-Length": String(body.length) }); // ASCII
   res.end(body);
 }
 
