@@ -13,7 +13,7 @@ import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { CellMapDatasetWriter } from "../src/dataset/writer.ts";
 import { isCellMapError } from "../src/errors.ts";
-import { TEMPORARY_FILE } from "../src/zarr-write/fs-target.ts";
+import { createFsTarget, TEMPORARY_FILE } from "../src/zarr-write/fs-target.ts";
 import { smallOptions as options } from "./setup/writer-cases.ts";
 
 const REPO = join(import.meta.dirname, "..");
@@ -211,5 +211,38 @@ describe("writer: an output whose create() was killed by an earlier version", ()
     writeFileSync(join(path, "zarr.json"), JSON.stringify(foreign));
     const refused = await CellMapDatasetWriter.create(options(path, { zarrFormat: 3 })).catch((e: unknown) => e);
     expect(isCellMapError(refused, "argument") && refused.message).toMatch(/did not start/);
+  });
+});
+
+describe("writer: temporary files", () => {
+  const touch = (root: string, rel: string) => {
+    mkdirSync(join(root, rel, ".."), { recursive: true });
+    writeFileSync(join(root, rel), "x");
+  };
+
+  test("removeTemporaryFiles deletes <file>.tmp-<random> files (of one key, or all of them) and nothing else", async () => {
+    const root = join(dir, "tmp-files");
+    const temporary = ["a/b/0.tmp-abc12345", "zarr.json.tmp-0", "a/zarr.json.tmp-zz9"];
+    const kept = ["a/b/0", "a/notes.tmp-ABC", "a/b/1.tmp-123456789", "a/b/x.tmp-", "tmp-abc"];
+    for (const f of [...temporary, ...kept]) touch(root, f);
+    const target = createFsTarget(root);
+    expect(await target.removeTemporaryFiles("zarr.json")).toBe(1);
+    expect(await target.removeTemporaryFiles()).toBe(2);
+    expect([...tree(root).keys()].sort()).toEqual([...kept].sort());
+  });
+
+  test("create() in a folder that holds no output removes only its progress file's temporary files", async () => {
+    const path = join(dir, "not-empty");
+    touch(path, "mine/data.tmp-abc");
+    touch(path, ".cellmap-progress.json.tmp-k1");
+    const w = await CellMapDatasetWriter.create(options(path, { zarrFormat: 3 }));
+    await w.close();
+    const files = [...tree(path).keys()];
+    expect(files).toContain("mine/data.tmp-abc");
+    expect(files.filter((f) => f.startsWith(".cellmap-progress.json."))).toEqual([]);
+    // Once the output is its own, a rerun removes every temporary file under it (mine/data.tmp-abc too).
+    touch(path, "mito/s0/c/0/0/0.tmp-k2");
+    await (await CellMapDatasetWriter.create(options(path, { zarrFormat: 3 }))).close();
+    expect([...tree(path).keys()].filter((f) => TEMPORARY_FILE.test(f))).toEqual([]);
   });
 });

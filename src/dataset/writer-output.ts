@@ -54,7 +54,8 @@ export interface OutputState {
   readonly exists: boolean;
   /**
    * Delete the temporary files a killed run left in a filesystem output (none for other
-   * targets); call it once the output is known to be this writer's.
+   * targets); call it once the output is claimed. In a folder that held no output of this writer,
+   * only the progress file's: the folder may hold other files that are none of its business.
    */
   removeTemporaryFiles(): Promise<number>;
 }
@@ -134,7 +135,7 @@ export async function openOutput<I extends string>(options: DatasetWriterOptions
     }
   }
   // What a killed run was writing when it died (the files it renamed into place are whole).
-  const removeTemporaryFiles = () => fsTarget?.removeTemporaryFiles() ?? Promise.resolve(0);
+  const removeTemporaryFiles = () => fsTarget?.removeTemporaryFiles(exists ? undefined : PROGRESS) ?? Promise.resolve(0);
   return { target, prefix, done, saved, exists, removeTemporaryFiles };
 }
 

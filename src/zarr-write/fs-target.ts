@@ -11,7 +11,7 @@
  */
 
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { ArgumentError } from "../errors.ts";
 import type { WriteTarget } from "./target.ts";
 
@@ -22,15 +22,16 @@ export interface FsTarget extends WriteTarget {
   get(key: string): Promise<Uint8Array | undefined>;
   delete(key: string): Promise<void>;
   /**
-   * Delete the temporary files (`*.tmp-<random>`) that writes interrupted by a kill left under
-   * the root, walking every folder once. Only for a root that no other process writes to.
+   * Delete the temporary files (`<file>.tmp-<random>`) that writes interrupted by a kill left:
+   * those of `key` only, or with no key every one under the root, walking each folder once.
+   * Only for a root that no other process writes to.
    * @returns how many were deleted
    */
-  removeTemporaryFiles(): Promise<number>;
+  removeTemporaryFiles(key?: string): Promise<number>;
 }
 
 /** Names of the temporary files {@link FsTarget.set} writes before renaming them into place. */
-export const TEMPORARY_FILE = /\.tmp-[0-9a-z]+$/;
+export const TEMPORARY_FILE = /\.tmp-[0-9a-z]{1,8}$/;
 
 /** A temporary file name for `file`. */
 const temporaryName = (file: string): string => `${file}.tmp-${Math.random().toString(36).slice(2, 10) || "0"}`;
@@ -86,11 +87,15 @@ export function createFsTarget(root: string): FsTarget {
     async delete(key) {
       await rm(pathOf(key), { force: true });
     },
-    removeTemporaryFiles: () => removeTemporaryFiles(root),
+    removeTemporaryFiles: (key) => {
+      if (key === undefined) return removeTemporaryFiles(root, true, () => true);
+      const file = pathOf(key);
+      return removeTemporaryFiles(dirname(file), false, (name) => name.startsWith(`${basename(file)}.tmp-`));
+    },
   };
 }
 
-async function removeTemporaryFiles(dir: string): Promise<number> {
+async function removeTemporaryFiles(dir: string, deep: boolean, chosen: (name: string) => boolean): Promise<number> {
   let entries;
   try {
     entries = await readdir(dir, { withFileTypes: true });
@@ -101,8 +106,9 @@ async function removeTemporaryFiles(dir: string): Promise<number> {
   let removed = 0;
   for (const entry of entries) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) removed += await removeTemporaryFiles(path);
-    else if (entry.isFile() && TEMPORARY_FILE.test(entry.name)) {
+    if (entry.isDirectory()) {
+      if (deep) removed += await removeTemporaryFiles(path, deep, chosen);
+    } else if (entry.isFile() && TEMPORARY_FILE.test(entry.name) && chosen(entry.name)) {
       await rm(path, { force: true });
       removed++;
     }
