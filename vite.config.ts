@@ -2,12 +2,20 @@
 // The app imports the library from src/ directly, so the dev server may read the whole repository.
 // The default dataset URL comes from CELLMAP_DATA_URL (scripts/start.mjs sets it to the local data
 // server): it is written into the page as a <meta> tag when the page is served, so a new data port
-// does not change the config and trigger a dependency re-optimisation. The test projects live in
-// vitest.config.ts.
+// does not change the config and trigger a dependency re-optimisation. The pages are cross-origin
+// isolated (COOP + COEP, so SharedArrayBuffer is available): whatever they load from another
+// origin must allow it with CORS or Cross-Origin-Resource-Policy (the data server of
+// `npm start` does). The test projects live in vitest.config.ts.
 import { fileURLToPath } from "node:url";
 import { defineConfig, type Plugin } from "vite";
 
 const repo = fileURLToPath(new URL(".", import.meta.url));
+
+/** Headers that make the app's pages cross-origin isolated (`crossOriginIsolated === true`). */
+const ISOLATION_HEADERS: Record<string, string> = {
+  "Cross-Origin-Opener-Policy": "same-origin",
+  "Cross-Origin-Embedder-Policy": "require-corp",
+};
 
 export default defineConfig({
   root: fileURLToPath(new URL("./demo", import.meta.url)),
@@ -17,8 +25,9 @@ export default defineConfig({
   server: {
     host: "127.0.0.1",
     fs: { allow: [repo] },
+    headers: ISOLATION_HEADERS,
   },
-  preview: { host: "127.0.0.1" },
+  preview: { host: "127.0.0.1", headers: ISOLATION_HEADERS },
   // Workers are ES modules (the fetch workers import comlink and zarrita).
   worker: { format: "es" },
   // Pre-bundled once at startup, so the fetch workers do not trigger a reload when they first run.

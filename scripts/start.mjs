@@ -2,13 +2,17 @@
 // `npm start`: the QA app on the embedded sample dataset.
 //
 //   1. writes the sample dataset into data/ on first run (scripts/make-sample-data.mjs);
-//   2. serves data/ over HTTP on loopback (range requests, CORS, nothing outside data/);
-//   3. starts the Vite dev server for demo/ and prints its URL.
+//   2. starts the Vite dev server for demo/ (its pages cross-origin isolated: COOP + COEP);
+//   3. serves data/ over HTTP on loopback (range requests, nothing outside data/, symlinks
+//      included), with CORS for the app's origin and neuroglancer's, and prints both URLs.
 //
 // Options: --host H (default 127.0.0.1; both servers bind to it), --port N (app, default 5173 or
 // the next free one), --data-port N (default 8000, the port the README examples use, or any free
-// port when 8000 is taken), --data DIR (default data),
-// --regenerate (rewrite the sample dataset). `npm start -- --port 8080` passes options through npm.
+// port when 8000 is taken), --data DIR (default data), --regenerate (rewrite the sample dataset),
+// --cors ORIGIN (one more origin that may read the data; `--cors '*'` lets any page read it),
+// --allow-host NAME (a Host name the data server answers besides the loopback names and --host;
+// `.example.org` for a domain, `all` for any). Both may repeat.
+// `npm start -- --port 8080` passes options through npm.
 //
 // Also a module: `start(options)` returns { url, dataUrl, datasetUrl, close } (used by the e2e tests).
 import { spawn } from "node:child_process";
@@ -18,7 +22,18 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
-const USAGE = "usage: npm start -- [--host H] [--port N] [--data-port N] [--data DIR] [--regenerate]";
+const USAGE = "usage: npm start -- [--host H] [--port N] [--data-port N] [--data DIR] [--regenerate] [--cors ORIGIN|*]... [--allow-host NAME|all]...";
+
+/** The neuroglancer deployment the app links to: it reads the data server too. */
+export const NEUROGLANCER_ORIGIN = "https://neuroglancer-demo.appspot.com";
+
+/** The origins of an app on `port` under every loopback name (and `host`, when it is not one). */
+export function appOrigins(host, port) {
+  const names = new Set(["127.0.0.1", "localhost", "[::1]", host.includes(":") ? `[${host}]` : host]);
+  names.delete("0.0.0.0");
+  names.delete("[::]");
+  return [...names].map((n) => `http://${n}:${port}`);
+}
 
 /** True when `dir` holds a complete sample dataset (the generator writes manifest.json last). */
 export function hasSampleData(dir) {
@@ -50,8 +65,8 @@ export async function ensureSampleData(dir, { regenerate = false, log = console.
 }
 
 /**
- * Start the data server and the app.
- * @param {{ host?: string, port?: number, dataPort?: number, dataDir?: string, regenerate?: boolean, log?: (s: string) => void, quiet?: boolean }} options
+ * Start the app, then the data server with CORS for the app's origin.
+ * @param {{ host?: string, port?: number, dataPort?: number, dataDir?: string, regenerate?: boolean, cors?: string[], allowHosts?: string[], log?: (s: string) => void, quiet?: boolean }} options
  */
 export async function start(options = {}) {
   const log = options.log ?? console.log;
@@ -60,27 +75,39 @@ export async function start(options = {}) {
   await ensureSampleData(dataDir, { regenerate: options.regenerate ?? false, log });
 
   const vite = await import("vite");
-  // Node 20 cannot run TypeScript: load the library's static server through Vite's module runner.
-  const { module: staticServer } = await vite.runnerImport(join(repo, "src/serve/static-server.ts"));
-  const serve = (port) => staticServer.serveStatic({ root: dataDir, host, port });
-  const data = options.dataPort !== undefined
-    ? await serve(options.dataPort)
-    : await serve(8000).catch((e) => (e?.code === "EADDRINUSE" ? serve(0) : Promise.reject(e)));
-  const datasetUrl = `${data.url}/sample_v3.zarr`;
-
-  process.env["CELLMAP_DATA_URL"] = datasetUrl;
-  let server;
+  // The page reads the data URL when it is served (vite.config.ts), so the app may start first.
+  const server = await vite.createServer({
+    configFile: join(repo, "vite.config.ts"),
+    server: { host, port: options.port ?? 5173, strictPort: options.port !== undefined && options.port !== 0 },
+    logLevel: options.quiet ? "error" : "info",
+  });
+  let data;
   try {
-    server = await vite.createServer({
-      configFile: join(repo, "vite.config.ts"),
-      server: { host, port: options.port ?? 5173, strictPort: options.port !== undefined && options.port !== 0 },
-      logLevel: options.quiet ? "error" : "info",
-    });
     await server.listen();
+    const addr = server.httpServer?.address();
+    const appPort = typeof addr === "object" && addr ? addr.port : server.config.server.port;
+    const cors = options.cors ?? [];
+    // Node 20 cannot run TypeScript: load the library's static server through Vite's module runner.
+    const { module: staticServer } = await vite.runnerImport(join(repo, "src/serve/static-server.ts"));
+    const anyOrigin = cors.includes("*");
+    const serve = (port) => staticServer.serveStatic({
+      root: dataDir,
+      host,
+      port,
+      cors: anyOrigin ? "*" : [...appOrigins(host, appPort), NEUROGLANCER_ORIGIN, ...cors],
+      // The app's pages are cross-origin isolated (COEP require-corp): the data says who may embed it.
+      headers: { "Cross-Origin-Resource-Policy": anyOrigin ? "cross-origin" : "same-site" },
+      ...(options.allowHosts?.length ? { allowedHosts: options.allowHosts.includes("all") ? true : options.allowHosts } : {}),
+    });
+    data = options.dataPort !== undefined
+      ? await serve(options.dataPort)
+      : await serve(8000).catch((e) => (e?.code === "EADDRINUSE" ? serve(0) : Promise.reject(e)));
   } catch (e) {
-    await data.close();
+    await server.close();
     throw e;
   }
+  const datasetUrl = `${data.url}/sample_v3.zarr`;
+  process.env["CELLMAP_DATA_URL"] = datasetUrl;
   const url = server.resolvedUrls?.local[0] ?? `http://${host}:${server.config.server.port}/`;
   return {
     url,
@@ -113,6 +140,8 @@ function parseArgs(argv) {
     else if (a === "--data-port") out.dataPort = port(value());
     else if (a === "--data") out.dataDir = value();
     else if (a === "--regenerate") out.regenerate = true;
+    else if (a === "--cors") (out.cors ??= []).push(value());
+    else if (a === "--allow-host") (out.allowHosts ??= []).push(value());
     else if (a === "-h" || a === "--help") out.help = true;
     else throw new Error(`unknown option ${a}\n${USAGE}`);
   }

@@ -1,14 +1,23 @@
 /**
  * Setting up the output of a {@link CellMapDatasetWriter}, in the order `create` runs it: the
  * options checked and fingerprinted ({@link planWriter}), the output opened (an earlier run's
- * progress read back, or a foreign or different output refused: {@link openOutput}), and the
- * zarr layout written: the root group, one multiscale group per class and its arrays, one per
- * target array ({@link writeOutputLayout}).
+ * progress read back, temporary files of a killed run removed, or a foreign or different output
+ * refused: {@link openOutput}), the output claimed by writing its progress file, and the zarr
+ * layout written: the root group, one multiscale group per class and its arrays, one per target
+ * array ({@link writeOutputLayout}).
+ *
+ * Kill safety: every file is written whole or not at all (temporary file + rename), the progress
+ * file comes first and the layout is rewritten on every open, so a run killed at any point of
+ * `create` leaves either nothing of its own, or a progress file with the fingerprint, from which
+ * the next run with the same options completes the layout and resumes. A root group written by
+ * this writer with no progress file (a run killed by an earlier version) is completed the same way.
  *
  * @example
  * ```ts
  * const plan = planWriter(options);
- * const { target, prefix } = await openOutput(options, plan);
+ * const { target, prefix, removeTemporaryFiles } = await openOutput(options, plan);
+ * // ... claim the output (write the progress file), then:
+ * await removeTemporaryFiles();
  * const arrays = await writeOutputLayout(target, prefix, options, plan.geometry, plan.zarrFormat);
  * arrays.get("mito/pred")!.path; // "mito/s0"
  * ```
@@ -43,6 +52,12 @@ export interface OutputState {
   readonly saved: Uint8Array | undefined;
   /** True when the output already holds a progress file or a root group. */
   readonly exists: boolean;
+  /**
+   * Delete the temporary files a killed run left in a filesystem output (none for other
+   * targets); call it once the output is claimed. In a folder that held no output of this writer,
+   * only the progress file's: the folder may hold other files that are none of its business.
+   */
+  removeTemporaryFiles(): Promise<number>;
 }
 
 /** The key of `parts` under the output's `prefix`. */
@@ -94,24 +109,56 @@ export function planWriter<I extends string>(options: DatasetWriterOptions<I>): 
  */
 export async function openOutput<I extends string>(options: DatasetWriterOptions<I>, plan: WriterPlan): Promise<OutputState> {
   const { geometry, zarrFormat, fingerprint } = plan;
-  const target = options.target ?? (await import("../zarr-write/fs-target.ts")).createFsTarget(options.path);
+  const fsTarget = options.target === undefined ? (await import("../zarr-write/fs-target.ts")).createFsTarget(options.path) : undefined;
+  const target = options.target ?? fsTarget!;
   const prefix = options.target === undefined ? "" : options.path;
   const key = (...parts: string[]) => outputKey(prefix, ...parts);
   const tiles = geometry.counts[0] * geometry.counts[1] * geometry.counts[2];
   const done = new Uint8Array(Math.ceil(tiles / 8));
 
   const saved = await target.get(key(PROGRESS));
-  const exists = saved !== undefined || (await target.get(key(zarrFormat === 3 ? "zarr.json" : ".zgroup"))) !== undefined;
+  const group = await target.get(key(zarrFormat === 3 ? "zarr.json" : ".zgroup"));
+  const exists = saved !== undefined || group !== undefined;
   if (saved !== undefined && options.overwrite !== true) {
     const progress = parseProgress(saved, key(PROGRESS));
     if (progress.fingerprint !== fingerprint) {
       throw new ArgumentError("path", `holds an output written with other options (${key(PROGRESS)}); pass overwrite: true to replace it`, options.path);
     }
     done.set(progress.done.subarray(0, done.length));
-  } else if (exists && options.overwrite !== true) {
-    throw new ArgumentError("path", "already holds a zarr group that this writer did not start; pass overwrite: true to replace it", options.path);
+  } else if (group !== undefined && options.overwrite !== true) {
+    const started = await startedBy(target, key, zarrFormat, group);
+    if (started === undefined) {
+      throw new ArgumentError("path", "already holds a zarr group that this writer did not start; pass overwrite: true to replace it", options.path);
+    }
+    if (JSON.stringify(started) !== JSON.stringify(writerAttributes(options.classes, geometry))) {
+      throw new ArgumentError("path", "holds an unfinished output started with other classes or arrays; pass overwrite: true to replace it", options.path);
+    }
   }
-  return { target, prefix, done, saved, exists };
+  // What a killed run was writing when it died (the files it renamed into place are whole).
+  const removeTemporaryFiles = () => fsTarget?.removeTemporaryFiles(exists ? undefined : PROGRESS) ?? Promise.resolve(0);
+  return { target, prefix, done, saved, exists, removeTemporaryFiles };
+}
+
+/**
+ * The `cellmap.writer` attributes of the root group, when this writer made it: then an output
+ * whose `create` was killed before its progress file was written (by an earlier version, which
+ * wrote the layout first). No tile was written to it, so completing it is safe.
+ */
+async function startedBy(target: ReadWriteTarget, key: (...parts: string[]) => string, zarrFormat: 2 | 3, group: Uint8Array): Promise<unknown> {
+  const attrs = zarrFormat === 3 ? group : await target.get(key(".zattrs"));
+  if (attrs === undefined) return undefined;
+  try {
+    const doc = JSON.parse(new TextDecoder().decode(attrs)) as { attributes?: { cellmap?: { writer?: unknown } }; cellmap?: { writer?: unknown } };
+    const writer = zarrFormat === 3 ? doc.attributes?.cellmap?.writer : doc.cellmap?.writer;
+    return writer !== null && typeof writer === "object" ? writer : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What the root group records of the writer: the classes, and each target array's level. */
+function writerAttributes(classes: readonly string[], geometry: WriterGeometry): { classes: string[]; arrays: Array<{ name: string; level: string }> } {
+  return { classes: [...classes], arrays: geometry.plans.map((p) => ({ name: p.name, level: p.level })) };
 }
 
 /**
@@ -132,7 +179,7 @@ export async function writeOutputLayout<I extends string>(
   const version = ngffVersionFor(zarrFormat);
   await writeGroup(target, key(), {
     zarrFormat,
-    attributes: { cellmap: { writer: { classes: [...options.classes], arrays: geometry.plans.map((p) => ({ name: p.name, level: p.level })) } } },
+    attributes: { cellmap: { writer: writerAttributes(options.classes, geometry) } },
   });
   for (const cls of options.classes) {
     throwIfAborted(signal, "CellMapDatasetWriter.create");

@@ -18,11 +18,14 @@
  *   when the prediction is larger than the tile), clipped to the array: every output voxel comes
  *   from exactly one tile.
  *
- * Crash safety: every chunk is written atomically (temporary file + rename in the file target),
+ * Crash safety: every file is written atomically (temporary file + rename in the file target),
  * a chunk shared by two tiles is read-modify-written under a lock, and finished tiles are
  * recorded in `<path>/.cellmap-progress.json` (written atomically) only once all their chunks are
- * stored. A rerun with the same options resumes: {@link CellMapDatasetWriter.pendingTiles} skips
- * finished tiles. One writer process per output.
+ * stored. `create` writes the progress file before any zarr metadata and rewrites the metadata
+ * on every open, so a kill at any point of `create` or `write` leaves an output that the next
+ * run with the same options opens, completes and resumes ({@link CellMapDatasetWriter.pendingTiles}
+ * skips finished tiles; a tile killed half-way is written again whole). Temporary files of a
+ * killed run are deleted when the output is next opened. One writer process per output.
  *
  * Inputs (optional): with `inputPath` and `inputArrays` the writer reads each tile's inputs
  * itself (`./writer-inputs.ts`): {@link CellMapDatasetWriter.get} for one tile,
@@ -99,8 +102,7 @@ export class CellMapDatasetWriter<I extends string = string> {
     geometry: WriterGeometry;
     options: DatasetWriterOptions;
     arrays: Map<string, ZarrArray>;
-    done: Uint8Array;
-    fingerprint: string;
+    progress: ProgressRecord;
     inputs: WriterInputs | undefined;
   }) {
     this.#geometry = init.geometry;
@@ -112,7 +114,7 @@ export class CellMapDatasetWriter<I extends string = string> {
     this.ngffVersion = ngffVersionFor(init.options.zarrFormat ?? 3);
     this.tileExtent = [...init.geometry.extent];
     this.tileCounts = [...init.geometry.counts];
-    this.#progress = new ProgressRecord(init.target, outputKey(init.prefix, PROGRESS), init.fingerprint, init.done, this.length);
+    this.#progress = init.progress;
   }
 
   /**
@@ -141,17 +143,21 @@ export class CellMapDatasetWriter<I extends string = string> {
     throwIfAborted(signal, "CellMapDatasetWriter.create");
     const plan = planWriter(options);
     const { geometry, zarrFormat, fingerprint } = plan;
-    const { target, prefix, done, saved, exists } = await openOutput(options, plan);
+    const { target, prefix, done, saved, exists, removeTemporaryFiles } = await openOutput(options, plan);
     const inputs = plan.inputs === undefined ? undefined : await WriterInputs.open(plan.inputs, options as WriterInputOptions & { signal?: AbortSignal });
     try {
       if (exists && options.overwrite === true && options.target === undefined) {
         const fs = await import("node:fs/promises");
         await fs.rm(options.path, { recursive: true, force: true });
       }
+      const tiles = geometry.counts[0] * geometry.counts[1] * geometry.counts[2];
+      const progress = new ProgressRecord(target, outputKey(prefix, PROGRESS), fingerprint, done, tiles);
+      // Claim the output first: once the progress file is there, a rerun killed anywhere after
+      // this point finds its fingerprint and completes the layout below instead of refusing it.
+      if (saved === undefined || options.overwrite === true) await progress.flush();
+      await removeTemporaryFiles();
       const arrays = await writeOutputLayout(target, prefix, options, geometry, zarrFormat);
-      const writer = new CellMapDatasetWriter<I>({ target, prefix, geometry, options: options as DatasetWriterOptions, arrays, done, fingerprint, inputs });
-      if (saved === undefined || options.overwrite === true) await writer.#progress.flush();
-      return writer;
+      return new CellMapDatasetWriter<I>({ target, prefix, geometry, options: options as DatasetWriterOptions, arrays, progress, inputs });
     } catch (e) {
       inputs?.destroy();
       throw e;

@@ -72,6 +72,8 @@ describe.skipIf(chromiumPath === undefined)("QA app in Chromium (WebGPU)", { tim
 
   test("loads the embedded dataset with no console errors", async () => {
     expect(await page.evaluate(() => window.__cellmap.status)).toBe("ready");
+    // Cross-origin isolated (COOP + COEP), and still reading the data server on another origin.
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
     await screenshot(page, "loaded");
     expect(log.pageErrors).toEqual([]);
     // The only failed requests allowed are zarr keys the store does not have (probes, fill chunks).
@@ -123,6 +125,19 @@ describe.skipIf(chromiumPath === undefined)("QA app in Chromium (WebGPU)", { tim
     }
     return compared;
   }
+
+  test("the data server gives CORS to the app's origin and neuroglancer's only, and answers loopback Host names only", async () => {
+    const appOrigin = new URL(app.url).origin;
+    const probe = (headers: Record<string, string>) => page.context().request.get(`${app.datasetUrl}/zarr.json`, { headers });
+    const own = await probe({ origin: appOrigin });
+    expect(own.status()).toBe(200);
+    expect(own.headers()).toMatchObject({ "access-control-allow-origin": appOrigin, "cross-origin-resource-policy": "same-site" });
+    expect((await probe({ origin: "https://neuroglancer-demo.appspot.com" })).headers()["access-control-allow-origin"]).toBe("https://neuroglancer-demo.appspot.com");
+    const foreign = await probe({ origin: "http://evil.example" });
+    expect(foreign.status()).toBe(200);
+    expect(foreign.headers()["access-control-allow-origin"]).toBeUndefined();
+    expect((await probe({ host: "evil.example" })).status()).toBe(403);
+  });
 
   test("a slice shows the dataset's real voxel values at their pixels", async () => {
     expect(await checkVoxelValues("sample_v3.zarr")).toBe(27);

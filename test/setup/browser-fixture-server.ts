@@ -21,7 +21,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const dir = mkdtempSync(join(tmpdir(), "cellmap-browser-"));
   await writeArrayFixture(dir);
   await writeDatasetFixture(dir);
-  const server = await serveStatic({ root: dir });
+  // The test page's origin is Vitest's (another port): let any origin read the fixtures.
+  const server = await serveStatic({ root: dir, cors: "*" });
   project.provide("fixtureUrl", server.url);
   project.provide("datasetUrl", `${server.url}/${DATASET_DIR}`);
   return async () => {

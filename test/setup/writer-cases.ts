@@ -46,6 +46,17 @@ export function options(path: string, extra: Partial<DatasetWriterOptions> = {})
   };
 }
 
+/** {@link options} over 2 x 2 x 1 tiles instead of 3 x 3 x 4 (the writer-kill tests run it many times). */
+export function smallOptions(path: string, extra: Partial<DatasetWriterOptions> = {}): DatasetWriterOptions {
+  return options(path, {
+    targetBounds: {
+      pred4: { z: [0, 60], y: [100, 130], x: [-10, 0] },
+      pred8: { z: [12, 50], y: [100, 130], x: [-10, 0] },
+    },
+    ...extra,
+  });
+}
+
 /** The model's predictions for a tile: `[C, z, y, x]` per target array. */
 export function predict(o: DatasetWriterOptions, center: readonly number[]): Record<string, Float32Array> {
   const out: Record<string, Float32Array> = {};
