@@ -3,6 +3,7 @@
 // sample may differ, no read may hang, and every fault is either recovered or reported by a typed
 // error that names the chunk and the check that failed. Arrays: zarr v3 sharded (zstd, crc32c
 // index), zarr v3 with a crc32c codec on every chunk, and zarr v2 (blosc), on one shared pool.
+import { getEventListeners } from "node:events";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -255,7 +256,6 @@ describe("reads under transfer faults (loopback server, 2 fetch workers)", () =>
   });
 
   test("a caller's signal gets one abort listener however many reads hang on it", async () => {
-    const { getEventListeners } = await import("node:events");
     const warnings: string[] = [];
     const onWarning = (w: Error) => warnings.push(w.name);
     process.on("warning", onWarning);

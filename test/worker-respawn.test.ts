@@ -36,6 +36,7 @@ vi.mock("../src/worker/spawn.ts", () => ({
           return Promise.resolve();
         },
         cancel: () => Promise.resolve(),
+        forget: () => Promise.resolve(),
         counts: () => Promise.resolve({ readCalls: 0, reads: 0, cancelCalls: 0, answerCalls: 0 }),
       },
       onFailure: (l: (reason: string) => void) => listeners.push(l),

@@ -384,5 +384,6 @@ export class CellMapArray {
     this.#life.abort(new AbortedError(`${this.url}: the array was destroyed`));
     this.#backend.destroy();
     if (this.#ownsPool) this.#pool.terminate();
+    else this.#pool.forget(this.#opening);
   }
 }

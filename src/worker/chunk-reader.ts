@@ -110,6 +110,12 @@ export class ChunkReader {
     }
   }
 
+  /** Drop the arrays opened for this opening (its array was destroyed). */
+  forget(opening: number): void {
+    const suffix = `\u0000${opening}`;
+    for (const id of [...this.#arrays.keys()]) if (id.endsWith(suffix)) this.#arrays.delete(id);
+  }
+
   /**
    * Read, decode and pack one chunk. Bytes that fail an integrity check (a blosc header that
    * disagrees with them, a checksum, the decoded size, a codec that cannot decode them) are
@@ -163,7 +169,7 @@ export class ChunkReader {
 }
 
 /** Arrays a reader keeps open at most (each holds its metadata and the shard indexes it read). */
-const MAX_OPEN_ARRAYS = 256;
+const MAX_OPEN_ARRAYS = 64;
 
 /** The fault seen in transit behind a codec failure, if there is one. */
 function findFault(e: unknown): TransferFault | undefined {

@@ -93,5 +93,8 @@ export function createFetchWorkerApi(send: SendAnswers): FetchWorkerApi {
     counts() {
       return { ...counts };
     },
+    forget(openings) {
+      for (const o of openings) reader.forget(o);
+    },
   };
 }

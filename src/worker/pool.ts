@@ -46,6 +46,8 @@ interface Slot {
   queued: ReadOrder[];
   /** Ids to cancel in the next call. */
   cancels: number[];
+  /** Openings to forget in the next call. */
+  forgets: number[];
   /** Why the worker stopped, once it has. */
   failed: string | undefined;
 }
@@ -116,7 +118,7 @@ export class WorkerPool {
     // The answer sink of this worker: one call per batch of finished reads.
     const sink = { answers: (batch: Answered[]) => this.#receive(batch) };
     const worker = await spawnFetchWorker(name, sink, this.#tally);
-    const slot: Slot = { worker, name, read: worker.api.read, cancel: worker.api.cancel, inFlight: 0, queries: 0, queued: [], cancels: [], failed: undefined };
+    const slot: Slot = { worker, name, read: worker.api.read, cancel: worker.api.cancel, inFlight: 0, queries: 0, queued: [], cancels: [], forgets: [], failed: undefined };
     worker.onFailure((reason) => this.#fail(slot, reason));
     worker.setIdle(true);
     return slot;
@@ -195,6 +197,17 @@ export class WorkerPool {
     this.#scheduleFlush();
   }
 
+  /**
+   * Let the workers drop what they opened for one opening of an array (its metadata, the shard
+   * indexes they read): its array was destroyed. Travels with the next batch of calls.
+   */
+  forget(opening: number): void {
+    if (this.#terminated) return;
+    if (this.#reader) return this.#reader.forget(opening);
+    for (const s of this.#slots) if (s.failed === undefined) s.forgets.push(opening);
+    this.#scheduleFlush();
+  }
+
   /** Stop all workers. Reads still running reject with an {@link AbortedError}. */
   terminate(): void {
     if (this.#terminated) return;
@@ -241,6 +254,12 @@ export class WorkerPool {
           s.cancels = [];
           this.#stats.callsSent++;
           s.cancel(ids).catch((e: unknown) => this.#fail(s, `a cancel call failed (${(e as Error).message})`));
+        }
+        if (s.forgets.length) {
+          const openings = s.forgets;
+          s.forgets = [];
+          this.#stats.callsSent++;
+          s.worker.api.forget(openings).catch((e: unknown) => this.#fail(s, `a forget call failed (${(e as Error).message})`));
         }
         if (s.queued.length) {
           const reads = s.queued;

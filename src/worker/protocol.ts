@@ -51,4 +51,6 @@ export interface FetchWorkerApi {
   cancel(ids: number[]): void;
   /** What this worker has received and sent so far. */
   counts(): FetchWorkerCounts;
+  /** Forget what was opened for these openings of arrays (their arrays were destroyed). */
+  forget(openings: number[]): void;
 }
