@@ -33,6 +33,8 @@ export default defineConfig({
           include: ["test/**/*.test.ts"],
           exclude: ["test/**/*.browser.test.ts", "test/deno/**", "**/node_modules/**"],
           pool: "forks",
+          // Bundle dist/ first: worker threads and the CLI run it, and it must be the current code.
+          globalSetup: ["test/setup/build-dist.ts"],
           // Most files wait on subprocesses, Chromium or the GPU; two at a time keep both cores busy.
           maxWorkers: 2,
           testTimeout: 60_000,
