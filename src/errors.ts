@@ -141,11 +141,32 @@ export class AbortedError extends CellMapError {
   }
 }
 
-/** Narrow an unknown error to a CellMapError, optionally of one tag. */
-export function isCellMapError<T extends CellMapErrorTag>(
-  e: unknown,
-  tag?: T,
-): e is CellMapError & { tag: T } {
+/** The error class of each tag, so that {@link isCellMapError} narrows to it. */
+export interface CellMapErrorByTag {
+  metadata: MetadataError;
+  http: HttpError;
+  "chunk-decode": ChunkDecodeError;
+  argument: ArgumentError;
+  gpu: GpuError;
+  "device-lost": DeviceLostError;
+  budget: BudgetError;
+  aborted: AbortedError;
+  "value-range": ValueRangeError;
+}
+
+/**
+ * Narrow an unknown error to a CellMapError, or with a tag to that tag's class (`"http"` to
+ * {@link HttpError}, so `e.url` and `e.status` type-check).
+ *
+ * @example
+ * ```ts
+ * try { await CellMapArray.open(url); }
+ * catch (e) { if (isCellMapError(e, "http")) console.log(e.status, e.url); }
+ * ```
+ */
+export function isCellMapError(e: unknown): e is CellMapError;
+export function isCellMapError<T extends CellMapErrorTag>(e: unknown, tag: T): e is CellMapErrorByTag[T];
+export function isCellMapError(e: unknown, tag?: CellMapErrorTag): boolean {
   return e instanceof CellMapError && (tag === undefined || e.tag === tag);
 }
 
