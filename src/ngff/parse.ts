@@ -88,6 +88,19 @@ function parseAxes(url: string, field: string, v: unknown): NgffAxis[] {
 }
 
 /**
+ * A level's path: a relative path below the group, its segments neither empty nor "." or "..".
+ * Segments may hold any other character (`#`, `%`, `?` included, as zarr-python 3 writes them);
+ * they are zarr keys, not URL text.
+ */
+function checkLevelPath(url: string, field: string, v: unknown): asserts v is string {
+  if (typeof v !== "string" || v === "") throw new MetadataError(url, field, "must be a non-empty string", v);
+  const segments = v.split("/");
+  if (segments.some((s) => s === "" || s === "." || s === "..")) {
+    throw new MetadataError(url, field, 'must be a relative path below the group, without empty, "." or ".." segments (e.g. "s0")', v);
+  }
+}
+
+/**
  * Parse the multiscale metadata of an OME-NGFF 0.4 (`.zattrs`) or 0.5
  * (`zarr.json` `attributes`) group into levels in z, y, x order.
  *
@@ -135,9 +148,7 @@ export function parseMultiscales(url: string, attrs: unknown): NgffMultiscale {
   const levels: NgffLevel[] = datasets.map((d, i) => {
     const fd = `${f0}.datasets[${i}]`;
     if (!isObject(d)) throw new MetadataError(url, fd, "must be an object", d);
-    if (typeof d["path"] !== "string" || d["path"] === "") {
-      throw new MetadataError(url, `${fd}.path`, "must be a non-empty string", d["path"]);
-    }
+    checkLevelPath(url, `${fd}.path`, d["path"]);
     const t = parseTransforms(url, `${fd}.coordinateTransformations`, d["coordinateTransformations"], ndim);
     if (t.scale === undefined && version === "0.5") {
       throw new MetadataError(url, `${fd}.coordinateTransformations`, "must contain a scale transform");

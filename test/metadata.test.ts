@@ -1,0 +1,121 @@
+// Zarr and NGFF metadata are checked at open: broken variants (a table) and random JSON mutations
+// give typed errors naming the file and field, never a crash or an unhandled rejection later.
+// Bodies in test/setup/metadata-cases.ts.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { CellMapArray } from "../src/array/cellmap-array.ts";
+import { openMultiscale } from "../src/array/open-multiscale.ts";
+import { isCellMapError } from "../src/errors.ts";
+import { WorkerPool } from "../src/worker/pool.ts";
+import {
+  BROKEN_METADATA, isTyped, memoryStore, mutate, openError, rejectsBroken, rng, VALID_GROUPS, validV2, validV3, writeGroupFiles,
+} from "./setup/metadata-cases.ts";
+
+let dir: string;
+const unhandled: unknown[] = [];
+const onUnhandled = (e: unknown) => void unhandled.push(e);
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "cellmap-metadata-"));
+  process.on("unhandledRejection", onUnhandled);
+});
+afterAll(() => {
+  process.off("unhandledRejection", onUnhandled);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("zarr metadata checked at open", () => {
+  test("the valid v2 and v3 groups open, with their codecs, fill value and chunk key encoding", async () => {
+    for (const [name, make] of VALID_GROUPS) {
+      const ms = await openMultiscale("mem://group", { store: memoryStore(make()) });
+      expect(ms.levels[0]!.shape, name).toEqual([8, 8, 8]);
+      expect(ms.levels[0]!.dtype, name).toBe("uint8");
+    }
+    const sharded = await openMultiscale("mem://group", { store: memoryStore(VALID_GROUPS[2]![1]()) });
+    expect(sharded.levels[0]!.chunks).toEqual([4, 4, 4]);
+    expect(sharded.levels[0]!.shards).toEqual([8, 8, 8]);
+    expect(sharded.levels[0]!.codecs).toEqual(["sharding_indexed(bytes(little), zstd)"]);
+  });
+
+  for (const v of BROKEN_METADATA) {
+    test(`rejects ${v.name}, naming ${v.file || "the group"} and ${v.field}`, () => rejectsBroken(v));
+  }
+
+  test("float16 gives the same dtype error in v2 and v3, on every runtime (checked before zarrita sees it)", async () => {
+    const v2 = validV2();
+    (v2["s0/.zarray"] as Record<string, unknown>)["dtype"] = "<f2";
+    const v3 = validV3();
+    (v3["s0/zarr.json"] as Record<string, unknown>)["data_type"] = "float16";
+    const [a, b] = [await openError(v2), await openError(v3)] as Error[];
+    const problem = (e: Error) => e.message.replace(/^.*?(is float16)/, "$1").replace(/ \(got [^)]*\)$/, "");
+    expect(problem(a!)).toBe(problem(b!));
+    expect(problem(a!)).toMatch(/^is float16, which the GPU cache cannot hold; supported: .* \(rewrite the array as float32\)$/);
+  });
+
+  test("3000 random JSON mutations of valid groups give only typed errors and no unhandled rejection", async () => {
+    const rand = rng(12345);
+    let opened = 0;
+    let failed = 0;
+    for (let i = 0; i < 3000; i++) {
+      const [, make] = VALID_GROUPS[i % VALID_GROUPS.length]!;
+      const files = make();
+      const what = [mutate(files, rand)];
+      if (rand() < 0.3) what.push(mutate(files, rand));
+      const e = await openError(files);
+      if (e === undefined) opened++;
+      else if (isTyped(e)) failed++;
+      else throw new Error(`mutation ${i} (${what.join("; ")}) gave an untyped error: ${String(e)}`);
+    }
+    await new Promise((r) => setTimeout(r, 10));
+    expect(unhandled).toEqual([]);
+    expect(failed).toBeGreaterThan(1000);
+    expect(opened).toBeGreaterThan(100);
+  });
+
+  test("300 mutated groups on disk: open and sample give values or typed errors, never an untyped one", async () => {
+    const rand = rng(777);
+    let sampled = 0;
+    for (let i = 0; i < 300; i++) {
+      const [, make] = VALID_GROUPS[i % 2]!;
+      const files = make();
+      const what = mutate(files, rand);
+      const at = join(dir, `m${i}`);
+      await writeGroupFiles(at, files);
+      let arr: CellMapArray | undefined;
+      try {
+        arr = await CellMapArray.open(at, { device: "cpu", workers: 0 });
+        const out = await arr.sample([{ center: [14, 14, 14] }], { shape: [2, 2, 2], scale: [4, 4, 4] });
+        expect(out.length).toBe(8);
+        sampled++;
+      } catch (e) {
+        if (!isTyped(e)) throw new Error(`mutation ${i} (${what}) gave an untyped error: ${String((e as Error)?.stack ?? e)}`);
+      } finally {
+        arr?.destroy();
+      }
+    }
+    await new Promise((r) => setTimeout(r, 10));
+    expect(unhandled).toEqual([]);
+    expect(sampled).toBeGreaterThan(20);
+  });
+
+  test("an unknown codec fails at open with its name, and the shared worker pool still reads a good array", async () => {
+    const bad = validV3();
+    ((bad["s0/zarr.json"] as Record<string, unknown>)["codecs"] as unknown[]).push({ name: "numcodecs.bar" });
+    await writeGroupFiles(join(dir, "bad-codec"), bad);
+    await writeGroupFiles(join(dir, "good"), validV3());
+    const pool = await WorkerPool.create({ size: 1 });
+    try {
+      const e = await CellMapArray.open(join(dir, "bad-codec"), { device: "cpu", pool }).catch((x: unknown) => x);
+      expect(isCellMapError(e, "metadata")).toBe(true);
+      expect((e as Error).message).toMatch(/codecs\[1\]\.name .*numcodecs\.bar/);
+      const good = await CellMapArray.open(join(dir, "good"), { device: "cpu", pool });
+      const out = await good.sample([{ center: [14, 14, 14] }], { shape: [2, 2, 2], scale: [4, 4, 4] });
+      expect([...out]).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
+      good.destroy();
+    } finally {
+      pool.terminate();
+    }
+  });
+});
