@@ -199,7 +199,9 @@ export function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined, 
 function preview(value: unknown): string {
   let s: string;
   try {
-    s = typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+    // NaN and the infinities as themselves, not as JSON's null.
+    const keep = (_: string, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? `\u0001${v}\u0001` : v);
+    s = (JSON.stringify(value, keep) ?? String(value)).replace(/"\\u0001(.*?)\\u0001"/g, "$1");
   } catch {
     s = String(value);
   }

@@ -25,6 +25,7 @@
  */
 
 import { hashKey, rngFor } from "../augment/rng.ts";
+import { checkOptions } from "../arguments.ts";
 import { ArgumentError } from "../errors.ts";
 import type { Vec3 } from "../geometry/types.ts";
 import { readBatch, type BatchItem } from "./batch.ts";
@@ -63,6 +64,9 @@ export type Batch<N extends string = string, O extends "cpu" | "gpu" = "cpu"> = 
   release(): void;
 } & { [K in N]: O extends "gpu" ? GpuArrayData : ArrayData };
 
+/** Every option of the loader, for naming unknown keys. */
+const LOADER_OPTION_KEYS = ["batchSize", "iterationsPerEpoch", "seed", "prefetch", "sampler", "rank", "worldSize", "output", "epoch", "signal"];
+
 /**
  * Batches of a dataset as an async iterable. One `for await` runs one epoch; call
  * {@link CellMapDataLoader.refresh} between epochs for new draws (iterating again without it
@@ -95,6 +99,11 @@ export class CellMapDataLoader<N extends string = string, O extends "cpu" | "gpu
       if (!(typeof v === "number" && Number.isSafeInteger(v) && v >= min)) throw new ArgumentError(field, `must be an integer >= ${min}`, v);
       return v;
     };
+    const src = source as Partial<SampleSource<N>> | undefined;
+    if (typeof src !== "object" || src === null || typeof src.get !== "function" || typeof src.locate !== "function") {
+      throw new ArgumentError("source", "must be a CellMapDataset, CellMapMultiDataset, CellMapSubset or a split's train/validate set", source === undefined ? undefined : typeof source);
+    }
+    checkOptions("CellMapDataLoader", options, LOADER_OPTION_KEYS);
     this.source = source;
     this.batchSize = int("batchSize", options.batchSize, 1);
     this.seed = int("seed", options.seed ?? 0, -Number.MAX_SAFE_INTEGER);

@@ -191,7 +191,7 @@ export class CellMapDataset<N extends string = string> implements SampleSource<N
         if (shared) shared.release(a);
         else a.destroy();
       }
-      if (ownsPool) pool!.terminate();
+      if (ownsPool) pool!.destroy();
       throw e;
     }
   }
@@ -337,6 +337,6 @@ export class CellMapDataset<N extends string = string> implements SampleSource<N
     const free = (a: CellMapArray) => (this.#arrays ? this.#arrays.release(a) : a.destroy());
     free(this.input);
     for (const a of this.#labels.values()) free(a);
-    this.#pool?.terminate();
+    this.#pool?.destroy();
   }
 }

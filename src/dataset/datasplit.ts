@@ -201,7 +201,7 @@ export class CellMapDataSplit<N extends string = string> {
       }
       return new CellMapDataSplit<I | T>(train, validate, options.classes, skipped, ownsPool ? pool : undefined);
     } catch (e) {
-      if (ownsPool) pool.terminate();
+      if (ownsPool) pool.destroy();
       throw e;
     }
   }
@@ -221,6 +221,6 @@ export class CellMapDataSplit<N extends string = string> {
   destroy(): void {
     this.train.destroy();
     this.validate.destroy();
-    this.#pool?.terminate();
+    this.#pool?.destroy();
   }
 }
