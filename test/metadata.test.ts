@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { CellMapArray } from "../src/array/cellmap-array.ts";
 import { openMultiscale } from "../src/array/open-multiscale.ts";
 import { isCellMapError } from "../src/errors.ts";
+import { encodeKeyPath } from "../src/ngff/zarr-metadata.ts";
 import { WorkerPool } from "../src/worker/pool.ts";
 import {
   BROKEN_METADATA, isTyped, memoryStore, mutate, openError, rejectsBroken, rng, VALID_GROUPS, validV2, validV3, writeGroupFiles,
@@ -117,5 +118,38 @@ describe("zarr metadata checked at open", () => {
     } finally {
       pool.terminate();
     }
+  });
+});
+
+describe("level paths with #, % and ? (as zarr-python 3 may write them)", () => {
+  const odd = "s0#a%b?c";
+  const withOddLevel = () => {
+    const f = validV3();
+    f[`${odd}/zarr.json`] = f["s0/zarr.json"];
+    delete f["s0/zarr.json"];
+    const ms = (f["zarr.json"] as { attributes: { ome: { multiscales: Array<{ datasets: Array<{ path: string }> }> } } }).attributes.ome.multiscales[0]!;
+    ms.datasets[0]!.path = odd;
+    return f;
+  };
+
+  test("open asks the store for the level's raw key (no segment lost to URL parsing)", async () => {
+    const store = memoryStore(withOddLevel());
+    const ms = await openMultiscale("mem://group", { store });
+    expect(ms.levels[0]!.path).toBe(odd);
+    expect(store.requests).toEqual(["/zarr.json", `/${odd}/zarr.json`]);
+  });
+
+  test("opens from local files", async () => {
+    await writeGroupFiles(join(dir, "odd"), withOddLevel());
+    const ms = await openMultiscale(join(dir, "odd"));
+    expect(ms.levels[0]!.shape).toEqual([8, 8, 8]);
+  });
+
+  test("encodeKeyPath gives URL text, and zarrita's resolve turns it back into the raw key", async () => {
+    const zarr = await import("zarrita");
+    expect(encodeKeyPath(`/g/${odd}/zarr.json`)).toBe("/g/s0%23a%25b%3Fc/zarr.json");
+    expect(zarr.root(new Map()).resolve(encodeKeyPath(odd)).path).toBe(`/${odd}`);
+    // Without encoding, resolve drops everything from the "#" on.
+    expect(zarr.root(new Map()).resolve(odd).path).toBe("/s0");
   });
 });
