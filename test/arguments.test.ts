@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
-  ArgumentError, BudgetError, CellMapArray, CellMapDataLoader, CellMapDataset, CellMapDatasetWriter, GpuContext, HttpError,
+  ArgumentError, BudgetError, CellMapArray, CellMapDataLoader, CellMapDataset, CellMapDatasetWriter, CellMapDataSplit, GpuContext, HttpError,
   isCellMapError, MetadataError, WorkerPool,
 } from "../src/index.ts";
 import { DATASET_DIR, writeDatasetFixture } from "./setup/dataset-http-fixture.ts";
@@ -117,6 +117,12 @@ const CASES: Case[] = [
   { name: "dataset without a scale", call: () => CellMapDataset.open(any({ ...datasetOptions(), inputArrays: { raw: { shape: [2, 4, 4] } } })), error: ArgumentError, field: "inputArrays.raw.scale" },
   { name: "dataset with a misspelled array key", call: () => CellMapDataset.open(any({ ...datasetOptions(), inputArrays: { raw: { shap: [2, 4, 4], scale: [4, 4, 4] } } })), error: ArgumentError, field: "inputArrays.raw.shap", says: /did you mean inputArrays\.raw\.shape\?/ },
   { name: "dataset with workers: 10000", call: () => CellMapDataset.open(any({ ...datasetOptions(), workers: 10000 })), error: ArgumentError, field: "workers" },
+  { name: "dataset of 2048³ voxels per sample", call: () => CellMapDataset.open(any({ ...datasetOptions(), inputArrays: { raw: { shape: [2048, 2048, 2048], scale: [4, 4, 4] } } })), error: BudgetError, says: /inputArrays\.raw/ },
+  // CellMapDataSplit.open
+  { name: "split with datasetdict", call: () => CellMapDataSplit.open(any({ datasetdict: {}, inputArrays: {} })), error: ArgumentError, field: "datasetdict", says: /did you mean datasetDict\?/ },
+  { name: "split with workers: 10000", call: () => CellMapDataSplit.open(any({ csv: "", inputArrays: {}, workers: 10000 })), error: ArgumentError, field: "workers" },
+  // chunksForSample
+  { name: "chunksForSample with a negative shape", call: () => cpu.chunksForSample({ center: [1, 2, 3] }, any({ shape: [-2, 2, 2], scale: [4, 4, 4] })), error: ArgumentError, field: "shape" },
   // CellMapDataLoader
   { name: "loader without options", call: () => new CellMapDataLoader(ds, any(undefined)), error: ArgumentError, field: "options" },
   { name: "loader without a source", call: () => new CellMapDataLoader(any(undefined), { batchSize: 2 }), error: ArgumentError, field: "source" },

@@ -212,8 +212,9 @@ export class CellMapArray {
 
   /** Chunk-grid coordinates (z, y, x) of the chunks one sample reads (displaced reads included). */
   chunksForSample(spec: SampleSpec, options: OutputSpec & { interp?: Interpolation }): Vec3[] {
-    const t = this.transformer(options, options.interp ?? "linear");
-    const st = t.forSample(spec.center, spec.augment);
+    const output = { shape: checkVec3("shape", options?.shape, "shape"), scale: checkVec3("scale", options?.scale, "scale") };
+    const t = this.transformer(output, options.interp ?? "linear");
+    const st = t.forSample(checkVec3("spec.center", spec?.center, "point"), spec.augment);
     const box = spec.deform ? deformSample(t, st, spec.deform).box : st.box;
     return box ? chunksInBox(box, this.levels[t.level]!.chunks).coords : [];
   }
