@@ -153,6 +153,10 @@ export const BROKEN_METADATA: readonly BrokenVariant[] = [
   { name: "NGFF level path absolute", base: validV3, change: (f) => void (ngff(f)["datasets"] = [{ ...datasets[0], path: "/s0" }]), file: "", field: "ome.multiscales[0].datasets[0].path" },
   { name: "NGFF negative scale", base: validV3, change: (f) => void (ngff(f)["datasets"] = [{ path: "s0", coordinateTransformations: [{ type: "scale", scale: [4, -4, 4] }] }]), file: "", field: "ome.multiscales[0].datasets[0].coordinateTransformations[0].scale" },
   { name: "NGFF axes without z", base: validV2, change: (f) => void (ngff(f)["axes"] = ["t", "y", "x"]), file: "", field: "multiscales[0].axes" },
+  { name: "NGFF axis named twice", base: validV3, change: (f) => void (ngff(f)["axes"] = [axes[0], axes[1], axes[1]]), file: "", field: "ome.multiscales[0].axes" },
+  { name: "NGFF axis unit a number", base: validV3, change: (f) => void (ngff(f)["axes"] = [axes[0], axes[1], { ...axes[2], unit: 4 }]), file: "", field: "ome.multiscales[0].axes[2].unit" },
+  { name: "NGFF two scale transforms", base: validV2, change: (f) => void (ngff(f)["datasets"] = [{ path: "s0", coordinateTransformations: [{ type: "scale", scale: [4, 4, 4] }, { type: "scale", scale: [2, 2, 2] }] }]), file: "", field: "multiscales[0].datasets[0].coordinateTransformations[1].type" },
+  { name: "NGFF level listed twice", base: validV2, change: (f) => void (ngff(f)["datasets"] = [datasets[0], datasets[0]]), file: "", field: "multiscales[0].datasets[1].path" },
   { name: "NGFF axes fewer than the array's dimensions", base: validV2, change: (f) => { at(f, A2)["shape"] = [2, 8, 8, 8]; at(f, A2)["chunks"] = [1, 8, 8, 8]; }, file: A2, field: "shape" },
 ];
 
