@@ -128,6 +128,7 @@ const CASES: Case[] = [
   { name: "loader without a source", call: () => new CellMapDataLoader(any(undefined), { batchSize: 2 }), error: ArgumentError, field: "source" },
   { name: "loader with batchSize 0", call: () => new CellMapDataLoader(ds, { batchSize: 0 }), error: ArgumentError, field: "batchSize" },
   { name: "loader with batchsize", call: () => new CellMapDataLoader(ds, any({ batchsize: 2 })), error: ArgumentError, field: "batchsize", says: /did you mean batchSize\?/ },
+  { name: "loader whose batch cannot be held", call: () => new CellMapDataLoader(ds, { batchSize: 2 ** 27 }), error: BudgetError, says: /use batchSize \d+ or less/ },
   // WorkerPool.create
   { name: "pool of 10000 workers", call: () => WorkerPool.create({ size: 10000 }), error: ArgumentError, field: "size" },
   { name: "pool of -1 workers", call: () => WorkerPool.create({ size: -1 }), error: ArgumentError, field: "size" },

@@ -26,7 +26,7 @@
 
 import { hashKey, rngFor } from "../augment/rng.ts";
 import { checkOptions } from "../arguments.ts";
-import { ArgumentError } from "../errors.ts";
+import { ArgumentError, BudgetError } from "../errors.ts";
 import type { Vec3 } from "../geometry/types.ts";
 import { readBatch, type BatchItem } from "./batch.ts";
 import { BatchBufferPool } from "./batch-buffers.ts";
@@ -63,6 +63,36 @@ export type Batch<N extends string = string, O extends "cpu" | "gpu" = "cpu"> = 
   /** Destroys the batch's GPU buffers (no-op for CPU batches). */
   release(): void;
 } & { [K in N]: O extends "gpu" ? GpuArrayData : ArrayData };
+
+/** Bytes one array of one batch may take on the CPU (4 GiB); on the GPU, the device's buffer limit. */
+const MAX_BATCH_BYTES = 2 ** 32;
+
+/**
+ * Refuse a batch size whose batch of one array cannot be held, before any batch is read.
+ *
+ * @throws {BudgetError} naming the array, the bytes it needs and a batch size that fits
+ */
+function checkBatchBytes(source: SampleSource<string>, batchSize: number): void {
+  for (const d of source.datasets ?? []) {
+    const limit = d.gpu ? d.gpu.device.limits.maxBufferSize : MAX_BATCH_BYTES;
+    // Sources built by hand (tests, adapters) may leave out the array specs: nothing to check then.
+    const arrays: Array<[string, readonly number[], number]> = [
+      ...Object.entries(d.inputArrays ?? {}).map(([n, s]): [string, readonly number[], number] => [n, s.shape, 1]),
+      ...Object.entries(d.targetArrays ?? {}).map(([n, s]): [string, readonly number[], number] => [n, s.shape, Math.max(1, d.classes.length)]),
+      ...Object.entries(d.cellposeTargets ?? {}).map(([n, s]): [string, readonly number[], number] => [n, s.shape, 3]),
+    ];
+    for (const [name, shape, channels] of arrays) {
+      const per = shape.reduce((a, b) => a * b, 1) * channels * 4;
+      if (per * batchSize > limit) {
+        throw new BudgetError(
+          `batchSize ${batchSize}: a batch of array "${name}" needs ${per * batchSize} bytes, more than the ${limit} one array of a batch may take; use batchSize ${Math.max(1, Math.floor(limit / per))} or less`,
+          per * batchSize,
+          limit,
+        );
+      }
+    }
+  }
+}
 
 /** Every option of the loader, for naming unknown keys. */
 const LOADER_OPTION_KEYS = ["batchSize", "iterationsPerEpoch", "seed", "prefetch", "sampler", "rank", "worldSize", "output", "epoch", "signal"];
@@ -123,6 +153,7 @@ export class CellMapDataLoader<N extends string = string, O extends "cpu" | "gpu
     if (this.output === "gpu" && source.datasets.some((d) => d.device !== "gpu")) {
       throw new ArgumentError("output", 'is "gpu" but a dataset samples on the CPU: open datasets with a GpuContext', this.output);
     }
+    checkBatchBytes(source, this.batchSize);
     this.#signal = options.signal;
   }
 
