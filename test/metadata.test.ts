@@ -101,6 +101,35 @@ describe("zarr metadata checked at open", () => {
     expect(sampled).toBeGreaterThan(20);
   });
 
+  test("80 mutated groups read through one shared fetch worker: typed errors only, and the worker still reads a good array", async () => {
+    const rand = rng(4242);
+    await writeGroupFiles(join(dir, "good-shared"), validV3());
+    const pool = await WorkerPool.create({ size: 1 });
+    try {
+      for (let i = 0; i < 80; i++) {
+        const files = VALID_GROUPS[i % VALID_GROUPS.length]![1]();
+        const what = mutate(files, rand);
+        const at = join(dir, `w${i}`);
+        await writeGroupFiles(at, files);
+        let arr: CellMapArray | undefined;
+        try {
+          arr = await CellMapArray.open(at, { device: "cpu", pool });
+          await arr.sample([{ center: [14, 14, 14] }], { shape: [2, 2, 2], scale: [4, 4, 4] });
+        } catch (e) {
+          if (!isTyped(e)) throw new Error(`mutation ${i} (${what}) gave an untyped error: ${String(e)}`);
+        } finally {
+          arr?.destroy();
+        }
+      }
+      const good = await CellMapArray.open(join(dir, "good-shared"), { device: "cpu", pool });
+      expect([...(await good.sample([{ center: [14, 14, 14] }], { shape: [2, 2, 2], scale: [4, 4, 4] }))]).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
+      good.destroy();
+      expect(unhandled).toEqual([]);
+    } finally {
+      pool.destroy();
+    }
+  });
+
   test("an unknown codec fails at open with its name, and the shared worker pool still reads a good array", async () => {
     const bad = validV3();
     ((bad["s0/zarr.json"] as Record<string, unknown>)["codecs"] as unknown[]).push({ name: "numcodecs.bar" });
@@ -116,7 +145,7 @@ describe("zarr metadata checked at open", () => {
       expect([...out]).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
       good.destroy();
     } finally {
-      pool.terminate();
+      pool.destroy();
     }
   });
 });
