@@ -40,6 +40,15 @@ describe("zarr metadata checked at open", () => {
     expect(sharded.levels[0]!.codecs).toEqual(["sharding_indexed(bytes(little), zstd)"]);
   });
 
+  test("a uint64 label array filled with 2^64 - 1 (JSON rounds it) opens", async () => {
+    const f = validV3();
+    const meta = f["s0/zarr.json"] as Record<string, unknown>;
+    meta["data_type"] = "uint64";
+    meta["fill_value"] = JSON.parse("18446744073709551615");
+    const ms = await openMultiscale("mem://group", { store: memoryStore(f) });
+    expect(ms.levels[0]!.dtype).toBe("uint64");
+  });
+
   for (const v of BROKEN_METADATA) {
     test(`rejects ${v.name}, naming ${v.file || "the group"} and ${v.field}`, () => rejectsBroken(v));
   }

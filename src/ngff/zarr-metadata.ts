@@ -137,7 +137,9 @@ function fillValue(url: string, field: string, v: unknown, dtype: string, allowN
     throw new MetadataError(url, field, "must be true or false for a bool array", v);
   }
   if (typeof v === "number") {
-    if (!isFloat && !Number.isSafeInteger(v)) throw new MetadataError(url, field, `must be an integer for a ${dtype} array`, v);
+    // 64-bit fills beyond 2^53 (uint64's max, a common label fill) arrive rounded, but whole.
+    const whole = dtype.endsWith("64") ? Number.isInteger(v) : Number.isSafeInteger(v);
+    if (!isFloat && !whole) throw new MetadataError(url, field, `must be an integer for a ${dtype} array`, v);
     return v;
   }
   if (typeof v === "string" && isFloat) {
