@@ -123,6 +123,7 @@ const CASES: Case[] = [
   { name: "split with workers: 10000", call: () => CellMapDataSplit.open(any({ csv: "", inputArrays: {}, workers: 10000 })), error: ArgumentError, field: "workers" },
   // chunksForSample
   { name: "chunksForSample with a negative shape", call: () => cpu.chunksForSample({ center: [1, 2, 3] }, any({ shape: [-2, 2, 2], scale: [4, 4, 4] })), error: ArgumentError, field: "shape" },
+  { name: "transformer without scale", call: () => cpu.transformer(any({ shape: [2, 2, 2] })), error: ArgumentError, field: "scale" },
   // CellMapDataLoader
   { name: "loader without options", call: () => new CellMapDataLoader(ds, any(undefined)), error: ArgumentError, field: "options" },
   { name: "loader without a source", call: () => new CellMapDataLoader(any(undefined), { batchSize: 2 }), error: ArgumentError, field: "source" },

@@ -201,10 +201,11 @@ export class CellMapArray {
    * so the level choice and NGFF transforms are worked out once per grid.
    */
   transformer(output: OutputSpec, interp: Interpolation = "linear"): CoordinateTransformer {
-    const key = `${output.shape.join(",")}|${output.scale.join(",")}|${interp}`;
+    const key = `${output?.shape?.join(",")}|${output?.scale?.join(",")}|${interp}`;
     let t = this.#transformers.get(key);
     if (!t) {
-      t = new CoordinateTransformer(this.levels, output, interp);
+      const checked = { shape: checkVec3("shape", output?.shape, "shape"), scale: checkVec3("scale", output?.scale, "scale") };
+      t = new CoordinateTransformer(this.levels, checked, interp);
       this.#transformers.set(key, t);
     }
     return t;
@@ -212,8 +213,7 @@ export class CellMapArray {
 
   /** Chunk-grid coordinates (z, y, x) of the chunks one sample reads (displaced reads included). */
   chunksForSample(spec: SampleSpec, options: OutputSpec & { interp?: Interpolation }): Vec3[] {
-    const output = { shape: checkVec3("shape", options?.shape, "shape"), scale: checkVec3("scale", options?.scale, "scale") };
-    const t = this.transformer(output, options.interp ?? "linear");
+    const t = this.transformer(options, options?.interp ?? "linear");
     const st = t.forSample(checkVec3("spec.center", spec?.center, "point"), spec.augment);
     const box = spec.deform ? deformSample(t, st, spec.deform).box : st.box;
     return box ? chunksInBox(box, this.levels[t.level]!.chunks).coords : [];
