@@ -11,7 +11,7 @@ import { isCellMapError } from "../src/errors.ts";
 import { encodeKeyPath } from "../src/ngff/zarr-metadata.ts";
 import { WorkerPool } from "../src/worker/pool.ts";
 import {
-  BROKEN_METADATA, isTyped, memoryStore, mutate, openError, rejectsBroken, rng, VALID_GROUPS, validV2, validV3, writeGroupFiles,
+  BROKEN_METADATA, isTyped, memoryStore, mutate, openError, openMutations, rejectsBroken, rng, VALID_GROUPS, validV2, validV3, writeGroupFiles,
 } from "./setup/metadata-cases.ts";
 
 let dir: string;
@@ -65,19 +65,7 @@ describe("zarr metadata checked at open", () => {
   });
 
   test("3000 random JSON mutations of valid groups give only typed errors and no unhandled rejection", async () => {
-    const rand = rng(12345);
-    let opened = 0;
-    let failed = 0;
-    for (let i = 0; i < 3000; i++) {
-      const [, make] = VALID_GROUPS[i % VALID_GROUPS.length]!;
-      const files = make();
-      const what = [mutate(files, rand)];
-      if (rand() < 0.3) what.push(mutate(files, rand));
-      const e = await openError(files);
-      if (e === undefined) opened++;
-      else if (isTyped(e)) failed++;
-      else throw new Error(`mutation ${i} (${what.join("; ")}) gave an untyped error: ${String(e)}`);
-    }
+    const { opened, failed } = await openMutations(3000, 12345);
     await new Promise((r) => setTimeout(r, 10));
     expect(unhandled).toEqual([]);
     expect(failed).toBeGreaterThan(1000);

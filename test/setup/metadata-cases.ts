@@ -299,3 +299,24 @@ export const VALID_GROUPS: ReadonlyArray<readonly [string, () => Files]> = [["v2
 export function isTyped(e: unknown): e is CellMapError {
   return isCellMapError(e);
 }
+
+/**
+ * Open `count` seeded random mutations of the valid groups from memory; throw on the first
+ * untyped error. Returns how many opened and how many failed with a typed error.
+ */
+export async function openMutations(count: number, seed: number): Promise<{ opened: number; failed: number }> {
+  const rand = rng(seed);
+  let opened = 0;
+  let failed = 0;
+  for (let i = 0; i < count; i++) {
+    const [, make] = VALID_GROUPS[i % VALID_GROUPS.length]!;
+    const files = make();
+    const what = [mutate(files, rand)];
+    if (rand() < 0.3) what.push(mutate(files, rand));
+    const e = await openError(files);
+    if (e === undefined) opened++;
+    else if (isTyped(e)) failed++;
+    else throw new Error(`mutation ${i} (${what.join("; ")}) gave an untyped error: ${String(e)}`);
+  }
+  return { opened, failed };
+}
