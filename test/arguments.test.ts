@@ -12,7 +12,8 @@ import {
 } from "../src/index.ts";
 import { DATASET_DIR, writeDatasetFixture } from "./setup/dataset-http-fixture.ts";
 import { CROP_PATH, RAW_PATH, SCALE } from "./setup/dataset-fixture.ts";
-import { validV3, writeGroupFiles } from "./setup/metadata-cases.ts";
+import { validV3 } from "./setup/metadata-cases.ts";
+import { writeGroupFiles } from "./setup/metadata-fixture.ts";
 
 let dir: string;
 let group: string;

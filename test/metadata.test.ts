@@ -11,8 +11,9 @@ import { isCellMapError } from "../src/errors.ts";
 import { encodeKeyPath } from "../src/ngff/zarr-metadata.ts";
 import { WorkerPool } from "../src/worker/pool.ts";
 import {
-  BROKEN_METADATA, isTyped, memoryStore, mutate, openError, openMutations, rejectsBroken, rng, VALID_GROUPS, validV2, validV3, writeGroupFiles,
+  BROKEN_METADATA, isTyped, memoryStore, mutate, openError, openMutations, rejectsBroken, rng, VALID_GROUPS, validV2, validV3,
 } from "./setup/metadata-cases.ts";
+import { writeGroupFiles } from "./setup/metadata-fixture.ts";
 
 let dir: string;
 const unhandled: unknown[] = [];

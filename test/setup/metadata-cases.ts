@@ -1,10 +1,9 @@
 // Zarr and NGFF metadata validation at open: a corpus of broken variants of a valid zarr v2 and
 // v3 multiscale group, each with the file and field its MetadataError must name, and seeded random
 // JSON mutations of the valid groups that must give only typed errors. Groups are served from
-// memory (a ReadableStore over a Map) or written to a folder for the full open-and-sample path.
+// memory (a ReadableStore over a Map); test/setup/metadata-fixture.ts writes them to a folder for
+// the full open-and-sample path. No file system or network here (Node, Deno and Chromium).
 
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
 import { openMultiscale } from "../../src/array/open-multiscale.ts";
 import { isCellMapError, type CellMapError } from "../../src/errors.ts";
 import { emptyStats, type ReadableStore } from "../../src/store/types.ts";
@@ -167,7 +166,8 @@ function ngff(f: Files): Json {
   return (attrs["multiscales"] as Json[])[0]!;
 }
 
-function encode(v: unknown): Uint8Array {
+/** A metadata file's bytes: JSON, or a string as it is (for files that are not JSON). */
+export function encode(v: unknown): Uint8Array {
   return new TextEncoder().encode(typeof v === "string" ? v : JSON.stringify(v));
 }
 
@@ -180,20 +180,6 @@ export function memoryStore(files: Files, root = "mem://group"): ReadableStore &
     return Promise.resolve(bytes.get(key));
   };
   return { url: root, stats: emptyStats(), requests, get, getRange: (key) => get(key) };
-}
-
-/** Write a group's files below `dir` (plus an 8³ raw chunk of 1s for `s0`, v2 and v3 keys). */
-export async function writeGroupFiles(dir: string, files: Files): Promise<void> {
-  const chunk = new Uint8Array(512).fill(1);
-  const all: Array<[string, Uint8Array]> = [
-    ...Object.entries(files).map(([k, v]): [string, Uint8Array] => [k, encode(v)]),
-    ["s0/c/0/0/0", chunk],
-    ["s0/0/0/0", chunk],
-  ];
-  for (const [k, b] of all) {
-    await mkdir(dirname(join(dir, k)), { recursive: true });
-    await writeFile(join(dir, k), b);
-  }
 }
 
 /** The error `openMultiscale` throws for a group's files, or undefined when it opens. */
