@@ -213,7 +213,7 @@ export function describeCodecs(list: readonly CodecCheck[]): string[] {
     const name = c.name ?? "?";
     const conf = c.configuration ?? {};
     if (c.inner) return `${name}(${describeCodecs(c.inner).join(", ")})`;
-    if (name === "blosc" || (c.v2 && name === "blosc")) return `blosc(${String(conf["cname"] ?? "")})`;
+    if (name === "blosc") return `blosc(${String(conf["cname"] ?? "")})`;
     if (name === "bytes" && conf["endian"]) return `bytes(${String(conf["endian"])})`;
     return name;
   });
