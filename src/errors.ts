@@ -199,11 +199,32 @@ export class AbortedError extends CellMapError {
   }
 }
 
-/** Narrow an unknown error to a CellMapError, optionally of one tag. */
-export function isCellMapError<T extends CellMapErrorTag>(
-  e: unknown,
-  tag?: T,
-): e is CellMapError & { tag: T } {
+/** The error class of each tag, so that {@link isCellMapError} narrows to it. */
+export interface CellMapErrorByTag {
+  metadata: MetadataError;
+  http: HttpError;
+  "chunk-decode": ChunkDecodeError;
+  argument: ArgumentError;
+  gpu: GpuError;
+  "device-lost": DeviceLostError;
+  budget: BudgetError;
+  aborted: AbortedError;
+  "value-range": ValueRangeError;
+}
+
+/**
+ * Narrow an unknown error to a CellMapError, or with a tag to that tag's class (`"http"` to
+ * {@link HttpError}, so `e.url` and `e.status` type-check).
+ *
+ * @example
+ * ```ts
+ * try { await CellMapArray.open(url); }
+ * catch (e) { if (isCellMapError(e, "http")) console.log(e.status, e.url); }
+ * ```
+ */
+export function isCellMapError(e: unknown): e is CellMapError;
+export function isCellMapError<T extends CellMapErrorTag>(e: unknown, tag: T): e is CellMapErrorByTag[T];
+export function isCellMapError(e: unknown, tag?: CellMapErrorTag): boolean {
   return e instanceof CellMapError && (tag === undefined || e.tag === tag);
 }
 
@@ -235,7 +256,9 @@ export function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined, 
 function preview(value: unknown): string {
   let s: string;
   try {
-    s = typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+    // NaN and the infinities as themselves, not as JSON's null.
+    const keep = (_: string, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? `\u0001${v}\u0001` : v);
+    s = (JSON.stringify(value, keep) ?? String(value)).replace(/"\\u0001(.*?)\\u0001"/g, "$1");
   } catch {
     s = String(value);
   }

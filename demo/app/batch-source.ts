@@ -86,8 +86,8 @@ export async function openDatasets(source: Source, config: SampleConfig, gpu: Gp
 export function samplingRegions(source: Source, config: SampleConfig): SamplingRegion[] {
   const specs = [...Object.values(config.inputArrays), ...Object.values(config.targetArrays)];
   // 2D: one grid per slicing axis, its arrays one voxel thick there and never padded along it.
-  const axes = config.slices2D ? SLICING_AXES.map((a, k) => ({ label: ` (${a})`, outputs: specs.map((s) => ({ shape: slicedShape(s.shape, a), scale: s.scale })), pad: [0, 1, 2].map((i) => config.pad && i !== k) }))
-    : [{ label: "", outputs: specs.map((s) => ({ shape: s.shape as Vec3, scale: s.scale })), pad: config.pad }];
+  const axes = config.slices2D ? SLICING_AXES.map((a, k) => ({ label: ` (${a})`, outputs: specs.map((s) => ({ shape: slicedShape(s.shape, a), scale: s.scale as Vec3 })), pad: [0, 1, 2].map((i) => config.pad && i !== k) }))
+    : [{ label: "", outputs: specs.map((s) => ({ shape: s.shape as Vec3, scale: s.scale as Vec3 })), pad: config.pad }];
   const out: SamplingRegion[] = [];
   for (const c of source.crops) {
     if (!config.crops.includes(c.name)) continue;

@@ -1,3 +1,4 @@
+import { ARRAY_OPEN_KEYS, checkArrayOpenOptions, checkOptions, checkVec3, isPlainObject } from "../arguments.ts";
 import { AbortedError, ArgumentError, BudgetError, GpuError, throwIfAborted } from "../errors.ts";
 import { CoordinateTransformer } from "../geometry/transformer.ts";
 import type { Interpolation, OutputSpec, Vec3 } from "../geometry/types.ts";
@@ -18,6 +19,15 @@ import { bytesPerElement, slotWords } from "./storage-kind.ts";
 
 /** Default chunk-cache budget: 64 MiB. */
 export const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
+
+/** Bytes one `sample()` call may return on the CPU device at most (4 GiB): past that, a BudgetError. */
+const MAX_CPU_OUTPUT_BYTES = 2 ** 32;
+
+const READ_KEYS = ["shape", "scale", "interp", "pad", "signal"] as const;
+const READ_INTO_KEYS = [...READ_KEYS, "buffer", "byteOffset"] as const;
+
+/** Read options, checked: the output grid as z, y, x vectors. */
+type CheckedRead = Omit<ReadOptions, "shape" | "scale"> & OutputSpec;
 
 /** Options of {@link CellMapArray.open}. */
 export interface CellMapArrayOptions {
@@ -50,13 +60,18 @@ export interface CellMapArrayOptions {
  * at `center + A·(o + d(o))`, `d` the field's displacement (`src/augment/deform.ts`).
  */
 export interface SampleSpec {
+  /** World center z, y, x (`as const` tuples accepted). */
   center: Readonly<Vec3>;
   augment?: ArrayLike<number>;
   deform?: DeformField;
 }
 
 /** How to read samples: the output grid, interpolation and pad value. */
-export interface ReadOptions extends OutputSpec {
+export interface ReadOptions {
+  /** Output voxels per axis (z, y, x): three positive integers. */
+  shape: readonly number[];
+  /** Output voxel size per axis (z, y, x), world units: three positive numbers. */
+  scale: readonly number[];
   /** "linear" for raw intensities (default), "nearest" for labels. */
   interp?: Interpolation;
   /** Value outside the volume (default 0; NaN allowed). */
@@ -130,6 +145,11 @@ export class CellMapArray {
 
   /** Open a multiscale group (URL or local path) and set up its chunk cache. */
   static async open(location: string, options: CellMapArrayOptions = {}): Promise<CellMapArray> {
+    if (typeof location !== "string" || location === "") {
+      throw new ArgumentError("location", "must be the URL or path of a multiscale group (e.g. https://host/data.zarr/recon-1/em/fibsem-uint8)", location);
+    }
+    checkOptions("CellMapArray.open", options, ARRAY_OPEN_KEYS);
+    checkArrayOpenOptions(options as Record<string, unknown>);
     const device = resolveDevice(options.device, options.gpu);
     if (device === "gpu" && !options.gpu) {
       throw new ArgumentError("gpu", 'is required for device "gpu": pass a GpuContext (GpuContext.create()) or use device "cpu"');
@@ -189,10 +209,11 @@ export class CellMapArray {
    * so the level choice and NGFF transforms are worked out once per grid.
    */
   transformer(output: OutputSpec, interp: Interpolation = "linear"): CoordinateTransformer {
-    const key = `${output.shape.join(",")}|${output.scale.join(",")}|${interp}`;
+    const key = `${output?.shape?.join(",")}|${output?.scale?.join(",")}|${interp}`;
     let t = this.#transformers.get(key);
     if (!t) {
-      t = new CoordinateTransformer(this.levels, output, interp);
+      const checked = { shape: checkVec3("shape", output?.shape, "shape"), scale: checkVec3("scale", output?.scale, "scale") };
+      t = new CoordinateTransformer(this.levels, checked, interp);
       this.#transformers.set(key, t);
     }
     return t;
@@ -200,8 +221,8 @@ export class CellMapArray {
 
   /** Chunk-grid coordinates (z, y, x) of the chunks one sample reads (displaced reads included). */
   chunksForSample(spec: SampleSpec, options: OutputSpec & { interp?: Interpolation }): Vec3[] {
-    const t = this.transformer(options, options.interp ?? "linear");
-    const st = t.forSample(spec.center, spec.augment);
+    const t = this.transformer(options, options?.interp ?? "linear");
+    const st = t.forSample(checkVec3("spec.center", spec?.center, "point"), spec.augment);
     const box = spec.deform ? deformSample(t, st, spec.deform).box : st.box;
     return box ? chunksInBox(box, this.levels[t.level]!.chunks).coords : [];
   }
@@ -211,10 +232,20 @@ export class CellMapArray {
    * (one readback for the whole batch on the GPU).
    */
   async sample(specs: readonly SampleSpec[], options: ReadOptions): Promise<Float32Array> {
-    const n = options.shape[0] * options.shape[1] * options.shape[2] * specs.length;
+    const read = this.#checkRead("sample", specs, options, READ_KEYS);
+    const n = read.shape[0] * read.shape[1] * read.shape[2] * specs.length;
+    const limit = this.device === "cpu" ? MAX_CPU_OUTPUT_BYTES : this.#gpu().device.limits.maxBufferSize;
+    if (n * 4 > limit) {
+      throw new BudgetError(
+        `sample() of ${specs.length} × ${read.shape.join("×")} voxels needs ${n * 4} bytes of output, more than the ${limit} one ${this.device === "cpu" ? "call may return" : "GPU buffer may hold"}; ` +
+          "ask for fewer samples or a smaller shape per call",
+        n * 4,
+        limit,
+      );
+    }
     if (this.device === "cpu") {
       const data = new Float32Array(n);
-      await this.#run(specs, options, { kind: "cpu", data });
+      await this.#run(specs, read, { kind: "cpu", data });
       return data;
     }
     const ctx = this.#gpu();
@@ -224,7 +255,7 @@ export class CellMapArray {
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
     });
     try {
-      await this.#run(specs, options, { kind: "gpu", buffer, byteOffset: 0 });
+      await this.#run(specs, read, { kind: "gpu", buffer, byteOffset: 0 });
       const bytes = await ctx.track(ctx.readBuffer(buffer, 0, n * 4));
       return new Float32Array(bytes);
     } finally {
@@ -243,10 +274,36 @@ export class CellMapArray {
    */
   async sampleInto(specs: readonly SampleSpec[], options: ReadOptions & { buffer: GPUBuffer; byteOffset?: number }): Promise<void> {
     if (this.device !== "gpu") throw new ArgumentError("device", 'must be "gpu" to write GPU buffers', this.device);
-    await this.#run(specs, options, { kind: "gpu", buffer: options.buffer, byteOffset: options.byteOffset ?? 0 });
+    const read = this.#checkRead("sampleInto", specs, options, READ_INTO_KEYS);
+    const buffer = options.buffer as GPUBuffer | undefined;
+    if (!isPlainObjectLike(buffer) || typeof buffer.size !== "number") throw new ArgumentError("buffer", "must be a GPUBuffer with STORAGE usage", typeof buffer);
+    const byteOffset = options.byteOffset ?? 0;
+    if (!(Number.isSafeInteger(byteOffset) && byteOffset >= 0 && byteOffset % 4 === 0)) {
+      throw new ArgumentError("byteOffset", "must be a multiple of 4 bytes, >= 0", byteOffset);
+    }
+    const bytes = read.shape[0] * read.shape[1] * read.shape[2] * specs.length * 4;
+    if (byteOffset + bytes > buffer.size) {
+      throw new ArgumentError("buffer", `holds ${buffer.size} bytes, but ${specs.length} × ${read.shape.join("×")} f32 voxels at byteOffset ${byteOffset} need ${byteOffset + bytes}`);
+    }
+    await this.#run(specs, read, { kind: "gpu", buffer, byteOffset });
   }
 
-  async #run(specs: readonly SampleSpec[], options: ReadOptions, out: BackendOutput): Promise<void> {
+  /** Check a read's specs and options before anything is allocated; the output grid as z, y, x vectors. */
+  #checkRead(where: "sample" | "sampleInto", specs: readonly SampleSpec[], options: ReadOptions, keys: readonly string[]): CheckedRead {
+    if (this.#destroyed) throw new ArgumentError("array", `was destroyed; open it again to ${where}`);
+    if (!Array.isArray(specs)) throw new ArgumentError("specs", `of CellMapArray.${where} must be an array of { center: [z, y, x] }`, specs);
+    specs.forEach((s, i) => {
+      if (!isPlainObject(s)) throw new ArgumentError(`specs[${i}]`, "must be an object { center: [z, y, x] }", s);
+      checkVec3(`specs[${i}].center`, s.center, "point");
+    });
+    checkOptions(`CellMapArray.${where}`, options, keys);
+    const shape = checkVec3("shape", options.shape, "shape");
+    const scale = checkVec3("scale", options.scale, "scale");
+    if (options.pad !== undefined && typeof options.pad !== "number") throw new ArgumentError("pad", "must be a number (NaN allowed)", options.pad);
+    return { ...options, shape, scale };
+  }
+
+  async #run(specs: readonly SampleSpec[], options: CheckedRead, out: BackendOutput): Promise<void> {
     if (this.#destroyed) throw new ArgumentError("array", "was destroyed");
     const link = linkSignals(options.signal, this.#life.signal);
     try {
@@ -383,7 +440,11 @@ export class CellMapArray {
     this.#destroyed = true;
     this.#life.abort(new AbortedError(`${this.url}: the array was destroyed`));
     this.#backend.destroy();
-    if (this.#ownsPool) this.#pool.terminate();
+    if (this.#ownsPool) this.#pool.destroy();
     else this.#pool.forget(this.#opening);
   }
+}
+
+function isPlainObjectLike(v: unknown): v is { size?: unknown } {
+  return typeof v === "object" && v !== null;
 }

@@ -1,8 +1,8 @@
-import * as zarr from "zarrita";
-import { isCellMapError, MetadataError, throwIfAborted } from "../errors.ts";
+import { MetadataError, throwIfAborted } from "../errors.ts";
 import type { Vec3 } from "../geometry/types.ts";
 import { parseCellMapAnnotation, parseMultiscales } from "../ngff/parse.ts";
 import type { CellMapAnnotation, NgffMultiscale } from "../ngff/types.ts";
+import { parseJsonBytes, parseZarray, parseZarrJson, parseZattrs, parseZgroup, type ZarrArrayMeta } from "../ngff/zarr-metadata.ts";
 import type { HttpStoreOptions } from "../store/http.ts";
 import { openStore, resolveLocation } from "../store/open.ts";
 import type { ReadableStore } from "../store/types.ts";
@@ -48,7 +48,14 @@ export interface OpenedMultiscale {
 
 /**
  * Open a multiscale group's metadata (NGFF 0.4 on zarr v2 or 0.5 on zarr v3)
- * and every level's array metadata. Chunks are not read.
+ * and every level's array metadata, each checked before use. Chunks are not read.
+ *
+ * Requests: the group's `zarr.json`, then each level's `zarr.json` (v3); or, when the group has
+ * no `zarr.json`, its `.zattrs` and `.zgroup`, then each level's `.zarray` (v2). A group's
+ * version decides its levels': no request of the other version is made for them.
+ *
+ * @throws {MetadataError} naming the file and field that is missing or malformed, or saying
+ *   that `location` is an array level rather than its multiscale group.
  */
 export async function openMultiscale(
   location: string,
@@ -56,59 +63,93 @@ export async function openMultiscale(
 ): Promise<OpenedMultiscale> {
   const url = resolveLocation(location).replace(/\/+$/, "");
   const opened = options.store ?? openStore(url, options.storeOptions);
-  // zarrita's metadata reads take no signal: give it to every read here, so an abort cancels them.
+  // Give the signal to every read here, so an abort cancels them.
   const store = options.signal ? withSignal(opened, options.signal) : opened;
   throwIfAborted(options.signal, `opening ${url}`);
-  let group: zarr.Group<ReadableStore>;
-  try {
-    group = await zarr.open(zarr.root(store), { kind: "group" });
-  } catch (e) {
-    if (isCellMapError(e)) throw e;
-    throw new MetadataError(url, "group", "was not found or is not a zarr group (no zarr.json or .zgroup/.zattrs)", undefined, { cause: e });
-  }
-  const attributes = (group.attrs ?? {}) as Record<string, unknown>;
+  const group = await openGroup(store, url);
+  const { attributes, zarrFormat } = group;
   const multiscale = parseMultiscales(url, attributes);
   const annotation = parseCellMapAnnotation(url, attributes);
   const levels = await Promise.all(multiscale.levels.map(async (lvl, i) => {
-    throwIfAborted(options.signal, `opening ${url}`);
     const field = `${multiscale.version === "0.5" ? "ome." : ""}multiscales[0].datasets[${i}].path`;
-    let arr: zarr.Array<zarr.DataType, ReadableStore>;
-    try {
-      arr = await zarr.open(zarr.root(store).resolve(lvl.path), { kind: "array" });
-    } catch (e) {
-      if (isCellMapError(e)) throw e;
-      throw new MetadataError(url, field, `names an array that could not be opened: ${(e as Error).message}`, lvl.path, { cause: e });
-    }
+    const meta = await openLevel(store, url, lvl.path, zarrFormat, field, options.signal);
+    const where = `${url}/${lvl.path}/${zarrFormat === 3 ? "zarr.json" : ".zarray"}`;
     const dims = multiscale.spatialDims;
-    if (arr.shape.length !== multiscale.axes.length) {
-      throw new MetadataError(`${url}/${lvl.path}`, "shape", `has ${arr.shape.length} dimensions but the multiscale declares ${multiscale.axes.length} axes`, arr.shape);
+    if (meta.shape.length !== multiscale.axes.length) {
+      throw new MetadataError(where, "shape", `has ${meta.shape.length} dimensions but the multiscale declares ${multiscale.axes.length} axes`, meta.shape);
     }
-    arr.shape.forEach((n, d) => {
+    meta.shape.forEach((n, d) => {
       if (!dims.includes(d) && n !== 1) {
-        throw new MetadataError(`${url}/${lvl.path}`, "shape", `has size ${n} on non-spatial axis "${multiscale.axes[d]!.name}"; only size 1 is supported`, arr.shape);
+        throw new MetadataError(where, "shape", `has size ${n} on non-spatial axis "${multiscale.axes[d]!.name}"; only size 1 is supported`, meta.shape);
       }
     });
     const pick = (v: readonly number[]): Vec3 => [v[dims[0]]!, v[dims[1]]!, v[dims[2]]!];
-    const raw = await readArrayMeta(store, lvl.path);
-    const kind = storageKindForDtype(arr.dtype);
-    const fv = arr.fillValue as unknown;
     return {
       path: lvl.path,
-      shape: pick(arr.shape),
-      arrayShape: [...arr.shape],
+      shape: pick(meta.shape),
+      arrayShape: meta.shape,
       scale: lvl.scale,
       translation: lvl.translation,
-      dtype: arr.dtype,
-      kind,
-      chunks: pick(arr.chunks),
-      arrayChunks: [...arr.chunks],
-      shards: raw.shards ? pick(raw.shards) : undefined,
-      codecs: raw.codecs,
-      fillValue: typeof fv === "bigint" ? Number(fv) : typeof fv === "number" ? fv : typeof fv === "boolean" ? Number(fv) : 0,
-      zarrFormat: raw.zarrFormat,
+      dtype: meta.dtype,
+      kind: storageKindForDtype(meta.dtype),
+      chunks: pick(meta.chunks),
+      arrayChunks: meta.chunks,
+      shards: meta.shards ? pick(meta.shards) : undefined,
+      codecs: meta.codecs,
+      fillValue: meta.fillValue,
+      zarrFormat: meta.zarrFormat,
     } satisfies LevelInfo;
   }));
   return { url, multiscale, levels, annotation, attributes };
+}
+
+/** The parent of a URL or path, for "open the group instead" hints. */
+function parentOf(url: string): string {
+  const cut = url.lastIndexOf("/");
+  return cut > 0 ? url.slice(0, cut) : url;
+}
+
+function levelPathError(url: string, file: string): MetadataError {
+  return new MetadataError(
+    `${url}/${file}`,
+    file === "zarr.json" ? "node_type" : "(file)",
+    `says ${url} is an array (one level of a multiscale), not a multiscale group; open the group that holds its levels, e.g. ${parentOf(url)}`,
+    file === "zarr.json" ? "array" : undefined,
+  );
+}
+
+/** Read and check a group's metadata: `zarr.json` (v3), else `.zattrs` and `.zgroup` (v2). */
+async function openGroup(store: ReadableStore, url: string): Promise<{ attributes: Record<string, unknown>; zarrFormat: 2 | 3 }> {
+  const v3 = await store.get("/zarr.json");
+  if (v3 !== undefined) {
+    const node = parseZarrJson(`${url}/zarr.json`, parseJsonBytes(`${url}/zarr.json`, v3));
+    if (node.kind === "array") throw levelPathError(url, "zarr.json");
+    return { attributes: node.attributes, zarrFormat: 3 };
+  }
+  const [zattrs, zgroup] = await Promise.all([store.get("/.zattrs"), store.get("/.zgroup")]);
+  if (zgroup === undefined) {
+    if (await store.get("/.zarray")) throw levelPathError(url, ".zarray");
+    throw new MetadataError(url, "group", "was not found: no zarr.json (zarr v3) or .zgroup (zarr v2) there; check the URL or path", undefined);
+  }
+  parseZgroup(`${url}/.zgroup`, parseJsonBytes(`${url}/.zgroup`, zgroup));
+  const attributes = zattrs === undefined ? {} : parseZattrs(`${url}/.zattrs`, parseJsonBytes(`${url}/.zattrs`, zattrs));
+  return { attributes, zarrFormat: 2 };
+}
+
+/** Read and check one level's array metadata, of the group's zarr version only. */
+async function openLevel(store: ReadableStore, url: string, path: string, zarrFormat: 2 | 3, field: string, signal: AbortSignal | undefined): Promise<ZarrArrayMeta> {
+  throwIfAborted(signal, `opening ${url}`);
+  const file = zarrFormat === 3 ? "zarr.json" : ".zarray";
+  const where = `${url}/${path}/${file}`;
+  const bytes = await store.get(`/${path}/${file}`);
+  if (bytes === undefined) {
+    throw new MetadataError(url, field, `names an array that was not found: no ${where} (the group is zarr v${zarrFormat}, so its levels must be too)`, path);
+  }
+  const json = parseJsonBytes(where, bytes);
+  if (zarrFormat === 2) return parseZarray(where, json);
+  const node = parseZarrJson(where, json);
+  if (node.kind !== "array") throw new MetadataError(where, "node_type", `must be "array": ${field} names a group`, "group");
+  return node.meta;
 }
 
 /** `store`, with `signal` on every read that brings none of its own. */
@@ -123,40 +164,4 @@ function withSignal(store: ReadableStore, signal: AbortSignal): ReadableStore {
     get: (key, opts) => store.get(key, { signal: opts?.signal ?? signal }),
     getRange: (key, range, opts) => store.getRange(key, range, { signal: opts?.signal ?? signal }),
   };
-}
-
-async function readArrayMeta(store: ReadableStore, path: string): Promise<{ codecs: string[]; shards: number[] | undefined; zarrFormat: 2 | 3 }> {
-  const dec = new TextDecoder();
-  const v3 = await store.get(`/${path}/zarr.json` as `/${string}`);
-  if (v3) {
-    const meta = JSON.parse(dec.decode(v3)) as { codecs?: Array<{ name: string; configuration?: Record<string, unknown> }>; chunk_grid?: { configuration?: { chunk_shape?: number[] } } };
-    const codecs: string[] = [];
-    let shards: number[] | undefined;
-    for (const c of meta.codecs ?? []) {
-      if (c.name === "sharding_indexed") {
-        shards = meta.chunk_grid?.configuration?.chunk_shape;
-        const inner = (c.configuration?.["codecs"] ?? []) as Array<{ name: string; configuration?: Record<string, unknown> }>;
-        codecs.push(`sharding_indexed(${inner.map(describeV3).join(", ")})`);
-      } else {
-        codecs.push(describeV3(c));
-      }
-    }
-    return { codecs, shards, zarrFormat: 3 };
-  }
-  const v2 = await store.get(`/${path}/.zarray` as `/${string}`);
-  const meta = v2 ? (JSON.parse(dec.decode(v2)) as { compressor?: Record<string, unknown> | null; filters?: Array<Record<string, unknown>> | null; order?: string }) : {};
-  const codecs: string[] = [];
-  for (const f of meta.filters ?? []) codecs.push(String(f["id"]));
-  if (meta.compressor) {
-    const c = meta.compressor;
-    codecs.push(c["id"] === "blosc" ? `blosc(${String(c["cname"])})` : String(c["id"]));
-  }
-  if (meta.order === "F") codecs.unshift("order F");
-  return { codecs, shards: undefined, zarrFormat: 2 };
-}
-
-function describeV3(c: { name: string; configuration?: Record<string, unknown> }): string {
-  if (c.name === "blosc") return `blosc(${String(c.configuration?.["cname"] ?? "")})`;
-  if (c.name === "bytes" && c.configuration?.["endian"]) return `bytes(${String(c.configuration["endian"])})`;
-  return c.name;
 }

@@ -265,7 +265,7 @@ export class ArrayRegistry {
     if (--this.#poolLeases > 0 || !this.#pool) return;
     const pool = this.#pool;
     this.#pool = undefined;
-    void pool.then((p) => p.terminate(), () => {});
+    void pool.then((p) => p.destroy(), () => {});
   }
 }
 

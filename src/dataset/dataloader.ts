@@ -25,7 +25,8 @@
  */
 
 import { hashKey, rngFor } from "../augment/rng.ts";
-import { ArgumentError, BatchError, isCellMapError } from "../errors.ts";
+import { checkOptions } from "../arguments.ts";
+import { ArgumentError, BatchError, BudgetError, isCellMapError } from "../errors.ts";
 import type { Vec3 } from "../geometry/types.ts";
 import { readBatch, type BatchItem } from "./batch.ts";
 import { BatchBufferPool } from "./batch-buffers.ts";
@@ -81,6 +82,39 @@ export type Batch<N extends string = string, O extends "cpu" | "gpu" = "cpu"> = 
   release(): void;
 } & { [K in N]: O extends "gpu" ? GpuArrayData : ArrayData };
 
+/** Bytes one array of one batch may take on the CPU (4 GiB); on the GPU, the device's buffer limit. */
+const MAX_BATCH_BYTES = 2 ** 32;
+
+/**
+ * Refuse a batch size whose batch of one array cannot be held, before any batch is read.
+ *
+ * @throws {BudgetError} naming the array, the bytes it needs and a batch size that fits
+ */
+function checkBatchBytes(source: SampleSource<string>, batchSize: number): void {
+  for (const d of source.datasets ?? []) {
+    const limit = d.gpu ? d.gpu.device.limits.maxBufferSize : MAX_BATCH_BYTES;
+    // Sources built by hand (tests, adapters) may leave out the array specs: nothing to check then.
+    const arrays: Array<[string, readonly number[], number]> = [
+      ...Object.entries(d.inputArrays ?? {}).map(([n, s]): [string, readonly number[], number] => [n, s.shape, 1]),
+      ...Object.entries(d.targetArrays ?? {}).map(([n, s]): [string, readonly number[], number] => [n, s.shape, Math.max(1, d.classes.length)]),
+      ...Object.entries(d.cellposeTargets ?? {}).map(([n, s]): [string, readonly number[], number] => [n, s.shape, 3]),
+    ];
+    for (const [name, shape, channels] of arrays) {
+      const per = shape.reduce((a, b) => a * b, 1) * channels * 4;
+      if (per * batchSize > limit) {
+        throw new BudgetError(
+          `batchSize ${batchSize}: a batch of array "${name}" needs ${per * batchSize} bytes, more than the ${limit} one array of a batch may take; use batchSize ${Math.max(1, Math.floor(limit / per))} or less`,
+          per * batchSize,
+          limit,
+        );
+      }
+    }
+  }
+}
+
+/** Every option of the loader, for naming unknown keys. */
+const LOADER_OPTION_KEYS = ["batchSize", "iterationsPerEpoch", "seed", "prefetch", "sampler", "rank", "worldSize", "output", "epoch", "signal"];
+
 /**
  * Batches of a dataset as an async iterable. One `for await` runs one epoch; call
  * {@link CellMapDataLoader.refresh} between epochs for new draws (iterating again without it
@@ -115,6 +149,11 @@ export class CellMapDataLoader<N extends string = string, O extends "cpu" | "gpu
       if (!(typeof v === "number" && Number.isSafeInteger(v) && v >= min)) throw new ArgumentError(field, `must be an integer >= ${min}`, v);
       return v;
     };
+    const src = source as Partial<SampleSource<N>> | undefined;
+    if (typeof src !== "object" || src === null || typeof src.get !== "function" || typeof src.locate !== "function") {
+      throw new ArgumentError("source", "must be a CellMapDataset, CellMapMultiDataset, CellMapSubset or a split's train/validate set", source === undefined ? undefined : typeof source);
+    }
+    checkOptions("CellMapDataLoader", options, LOADER_OPTION_KEYS);
     this.source = source;
     this.batchSize = int("batchSize", options.batchSize, 1);
     this.seed = int("seed", options.seed ?? 0, -Number.MAX_SAFE_INTEGER);
@@ -137,6 +176,7 @@ export class CellMapDataLoader<N extends string = string, O extends "cpu" | "gpu
     const onError = options.onError ?? "fail";
     if (onError !== "fail" && onError !== "skip") throw new ArgumentError("onError", 'must be "fail" or "skip"', onError);
     this.onError = onError;
+    checkBatchBytes(source, this.batchSize);
     this.#signal = options.signal;
   }
 

@@ -6,6 +6,7 @@
 
 import type { DeviceChoice } from "../array/device.ts";
 import { parseSpatialTransforms, type Axis, type SpatialTransformsConfig } from "../augment/spatial.ts";
+import { ARRAY_OPEN_KEYS, checkArrayOpenOptions, checkOptions } from "../arguments.ts";
 import { ArgumentError } from "../errors.ts";
 import type { Vec3 } from "../geometry/types.ts";
 import type { GpuContext } from "../gpu/context.ts";
@@ -93,6 +94,13 @@ export interface CellMapDatasetOptions<I extends string, T extends string> exten
 
 const RESERVED = new Set(["idx", "center", "release"]);
 
+/** Every option of {@link CellMapDataset.open}, for naming unknown keys. */
+export const DATASET_OPTION_KEYS: readonly string[] = [
+  ...ARRAY_OPEN_KEYS, "arrays", "inputPath", "targetPath", "classes", "inputArrays", "targetArrays", "slicingAxis",
+  "spatialTransforms", "valueTransforms", "targetValueTransforms", "classRelationships", "emptyValue", "inputPad", "pad",
+  "isTrain", "forceHasData", "seed",
+];
+
 /**
  * Split a Python-style target path template into a url-per-class function and its classes.
  *
@@ -123,11 +131,11 @@ interface CheckedSpec {
 }
 
 function checkSpec(field: string, spec: unknown): CheckedSpec {
-  const s = spec as Partial<ArrayRequest> | undefined;
+  const s = spec as Partial<ArrayRequest>;
   const ok = (v: unknown, n: number, int: boolean) =>
     Array.isArray(v) && v.length === n && v.every((x) => typeof x === "number" && x > 0 && Number.isFinite(x) && (!int || Number.isInteger(x)));
-  if (!s || !(ok(s.shape, 3, true) || ok(s.shape, 2, true))) {
-    throw new ArgumentError(`${field}.shape`, "must be three positive integers [z, y, x] (or two, [h, w], for 2D slices)", s?.shape);
+  if (!(ok(s.shape, 3, true) || ok(s.shape, 2, true))) {
+    throw new ArgumentError(`${field}.shape`, "must be three positive integers [z, y, x] (or two, [h, w], for 2D slices)", s.shape);
   }
   if (!ok(s.scale, 3, false)) {
     const hint = s.shape!.length === 2 ? " (for 2D slices too: the sliced axis's entry is the slice thickness)" : "";
@@ -190,9 +198,18 @@ export interface ResolvedDatasetOptions {
  * @throws {ArgumentError} naming the bad field.
  */
 export function resolveDatasetOptions(o: CellMapDatasetOptions<string, string>): ResolvedDatasetOptions {
+  checkOptions("CellMapDataset.open", o, DATASET_OPTION_KEYS);
+  checkArrayOpenOptions(o as unknown as Record<string, unknown>);
   if (typeof o.inputPath !== "string" || o.inputPath === "") throw new ArgumentError("inputPath", "must be a URL or path", o.inputPath);
   const inputArrays: Record<string, ArraySpec> = {};
   const targetArrays: Record<string, ArraySpec> = {};
+  for (const [field, arrays] of [["inputArrays", o.inputArrays], ["targetArrays", o.targetArrays]] as const) {
+    if (arrays === undefined) continue;
+    if (!isObject(arrays)) throw new ArgumentError(field, "must map array names to { shape, scale }", arrays);
+    for (const [name, spec] of Object.entries(arrays)) {
+      checkOptions("CellMapDataset.open", spec, field === "inputArrays" ? ["shape", "scale"] : ["shape", "scale", "cellpose"], `${field}.${name}`);
+    }
+  }
   if (!isObject(o.inputArrays) || Object.keys(o.inputArrays).length === 0) {
     throw new ArgumentError("inputArrays", "must name at least one array: { raw: { shape, scale } }", o.inputArrays);
   }

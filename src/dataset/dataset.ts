@@ -10,7 +10,7 @@ import { resolveDevice } from "../array/device.ts";
 import { deformGrid, drawDeformField, type DeformField, type DeformGrid } from "../augment/deform.ts";
 import { hashKey, rngFor, type Rng } from "../augment/rng.ts";
 import { drawSpatialMatrix, parseSpatialTransforms, type SpatialTransforms } from "../augment/spatial.ts";
-import { ArgumentError } from "../errors.ts";
+import { ArgumentError, BudgetError } from "../errors.ts";
 import type { OutputSpec, Vec3 } from "../geometry/types.ts";
 import type { GpuContext } from "../gpu/context.ts";
 import { WorkerPool } from "../worker/pool.ts";
@@ -26,6 +26,39 @@ import { drawOps, prepareValueSpecs, type ValueOp, type ValueTransformSpec } fro
 import type { ArrayData, ArraySpec, DatasetItem, GetOptions, SampleGroup, SampleSource } from "./types.ts";
 
 export { splitTargetPath, type ArrayOpenOptions, type CellMapDatasetOptions } from "./dataset-options.ts";
+
+/** Bytes one array of one sample may take on the CPU (4 GiB); on the GPU, the device's buffer limit. */
+const MAX_SAMPLE_BYTES = 2 ** 32;
+
+/**
+ * Refuse arrays whose one sample cannot be held in memory (a 2048³ request), before anything is
+ * opened or allocated.
+ *
+ * @throws {BudgetError} naming the array and the bytes it needs
+ */
+function checkSampleBytes(
+  inputs: Record<string, ArraySpec>,
+  targets: Record<string, ArraySpec>,
+  cellpose: Record<string, CellposeTargetSpec>,
+  classCount: number,
+  limit: number,
+): void {
+  const channels: Array<[string, ArraySpec, number]> = [
+    ...Object.entries(inputs).map(([n, s]): [string, ArraySpec, number] => [`inputArrays.${n}`, s, 1]),
+    ...Object.entries(targets).map(([n, s]): [string, ArraySpec, number] => [`targetArrays.${n}`, s, Math.max(1, classCount)]),
+    ...Object.entries(cellpose).map(([n, s]): [string, ArraySpec, number] => [`targetArrays.${n}`, s, 3]),
+  ];
+  for (const [field, spec, c] of channels) {
+    const bytes = spec.shape[0] * spec.shape[1] * spec.shape[2] * c * 4;
+    if (bytes > limit) {
+      throw new BudgetError(
+        `${field}: one sample of shape ${spec.shape.join("×")}${c > 1 ? ` × ${c} channels` : ""} needs ${bytes} bytes, more than the ${limit} one array may take; ask for a smaller shape`,
+        bytes,
+        limit,
+      );
+    }
+  }
+}
 
 /** The plan of one sample: where, how it is turned, and its value ops. */
 export interface SamplePlan {
@@ -163,6 +196,7 @@ export class CellMapDataset<N extends string = string> implements SampleSource<N
     const o = options as unknown as CellMapDatasetOptions<string, string>;
     const { inputArrays, targetArrays, urls, classes, valueSpecs, targetSpecs, slicingAxis, cellposeTargets } = resolveDatasetOptions(o);
     const device = resolveDevice(o.device, o.gpu);
+    checkSampleBytes({ ...inputArrays }, { ...targetArrays }, cellposeTargets, classes.length, device === "gpu" && o.gpu ? o.gpu.device.limits.maxBufferSize : MAX_SAMPLE_BYTES);
     await prepareValueSpecs(valueSpecs, targetSpecs, device === "gpu" ? o.gpu : undefined);
     if (device === "gpu" && o.gpu && Object.keys(cellposeTargets).length > 0) await prepareCellposeFlows(o.gpu);
     // Open everything with one shared pool (the registry's, when arrays are shared and no pool is given).
@@ -191,7 +225,7 @@ export class CellMapDataset<N extends string = string> implements SampleSource<N
         if (shared) shared.release(a);
         else a.destroy();
       }
-      if (ownsPool) pool!.terminate();
+      if (ownsPool) pool!.destroy();
       throw e;
     }
   }
@@ -337,6 +371,6 @@ export class CellMapDataset<N extends string = string> implements SampleSource<N
     const free = (a: CellMapArray) => (this.#arrays ? this.#arrays.release(a) : a.destroy());
     free(this.input);
     for (const a of this.#labels.values()) free(a);
-    this.#pool?.terminate();
+    this.#pool?.destroy();
   }
 }

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { ARRAY_OPEN_KEYS, checkArrayOpenOptions, checkOptions } from "../arguments.ts";
 import { ArgumentError, isCellMapError } from "../errors.ts";
 import type { SpatialTransformsConfig } from "../augment/spatial.ts";
 import { WorkerPool } from "../worker/pool.ts";
@@ -17,6 +18,13 @@ import { openSlicedDatasets } from "./sliced-datasets.ts";
 import { isArray2D, type Axis } from "./slicing.ts";
 import { CellMapSubset } from "./subset.ts";
 import type { ArrayRequest, TargetArrayRequest } from "./types.ts";
+
+/** Every option of {@link CellMapDataSplit.open}, for naming unknown keys. */
+const DATASPLIT_OPTION_KEYS: readonly string[] = [
+  ...ARRAY_OPEN_KEYS, "arrays", "csvPath", "csv", "datasetDict", "datasets", "inputArrays", "targetArrays", "slicingAxes", "classes",
+  "spatialTransforms", "trainValueTransforms", "validateValueTransforms", "targetValueTransforms", "classRelationships", "emptyValue",
+  "inputPad", "pad", "forceHasData", "seed",
+];
 
 /** Options of {@link CellMapDataSplit.open}. Give exactly one of `csvPath`, `csv`, `datasetDict`, `datasets`. */
 export interface CellMapDataSplitOptions<I extends string, T extends string> extends ArrayOpenOptions {
@@ -110,6 +118,8 @@ export class CellMapDataSplit<N extends string = string> {
    *   (unless `forceHasData`).
    */
   static async open<I extends string, T extends string = never>(options: CellMapDataSplitOptions<I, T>): Promise<CellMapDataSplit<I | T>> {
+    checkOptions("CellMapDataSplit.open", options, DATASPLIT_OPTION_KEYS);
+    checkArrayOpenOptions(options as unknown as Record<string, unknown>);
     const sources = ["csvPath", "csv", "datasetDict", "datasets"].filter((k) => (options as unknown as Record<string, unknown>)[k] !== undefined);
     if (sources.length !== 1) {
       throw new ArgumentError("options", "must give exactly one of csvPath, csv, datasetDict or datasets", sources);
@@ -201,7 +211,7 @@ export class CellMapDataSplit<N extends string = string> {
       }
       return new CellMapDataSplit<I | T>(train, validate, options.classes, skipped, ownsPool ? pool : undefined);
     } catch (e) {
-      if (ownsPool) pool.terminate();
+      if (ownsPool) pool.destroy();
       throw e;
     }
   }
@@ -221,6 +231,6 @@ export class CellMapDataSplit<N extends string = string> {
   destroy(): void {
     this.train.destroy();
     this.validate.destroy();
-    this.#pool?.terminate();
+    this.#pool?.destroy();
   }
 }

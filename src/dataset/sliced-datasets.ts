@@ -66,8 +66,8 @@ export async function openSlicedDatasets<I extends string, T extends string = ne
   const failed = opened.find((r) => r.status === "rejected");
   if (failed) {
     for (const d of datasets) d.destroy();
-    if (ownsPool) pool.terminate();
+    if (ownsPool) pool.destroy();
     throw (failed as PromiseRejectedResult).reason;
   }
-  return new CellMapMultiDataset<I | T>(datasets, ownsPool ? { onDestroy: () => pool.terminate() } : {});
+  return new CellMapMultiDataset<I | T>(datasets, ownsPool ? { onDestroy: () => pool.destroy() } : {});
 }

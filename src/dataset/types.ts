@@ -20,8 +20,10 @@ export interface ArraySpec {
  * slice, the sliced axis's entry is the slice's thickness).
  */
 export interface ArrayRequest {
-  shape: Vec3 | [number, number];
-  scale: Vec3;
+  /** `[z, y, x]` or `[h, w]`: positive integers (`as const` tuples and readonly arrays accepted). */
+  shape: readonly number[];
+  /** `[z, y, x]`: positive numbers, world units per voxel. */
+  scale: readonly number[];
 }
 
 /**

@@ -163,7 +163,7 @@ export class WriterInputs {
       const array = await CellMapArray.open(r.inputPath, options);
       return new WriterInputs(r, array, r.device === "gpu" ? o.gpu : undefined, ownsPool ? pool : undefined);
     } catch (e) {
-      if (ownsPool) pool.terminate();
+      if (ownsPool) pool.destroy();
       throw e;
     }
   }
@@ -241,6 +241,6 @@ export class WriterInputs {
     if (this.#destroyed) return;
     this.#destroyed = true;
     this.array.destroy();
-    this.#pool?.terminate();
+    this.#pool?.destroy();
   }
 }

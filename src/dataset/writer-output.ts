@@ -24,6 +24,7 @@
  * @module
  */
 
+import { ARRAY_OPEN_KEYS, checkArrayOpenOptions, checkOptions } from "../arguments.ts";
 import { ArgumentError, throwIfAborted } from "../errors.ts";
 import { createArray, multiscalesAttributes, ngffVersionFor, writeGroup, type ZarrArray } from "../zarr-write/index.ts";
 import { planWriterGeometry, type WriterGeometry } from "./writer-geometry.ts";
@@ -65,12 +66,23 @@ export function outputKey(prefix: string, ...parts: string[]): string {
   return [prefix, ...parts].filter((p) => p !== "").join("/");
 }
 
+/** Every option of {@link CellMapDatasetWriter.create}, for naming unknown keys. */
+const WRITER_OPTION_KEYS: readonly string[] = [
+  ...ARRAY_OPEN_KEYS, "path", "classes", "targetArrays", "targetBounds", "dtype", "zarrFormat", "codec", "fillValue", "overwrite",
+  "target", "onProgress", "inputPath", "inputArrays", "valueTransforms", "inputPad", "seed",
+];
+
 /**
  * Check the options (classes, format, geometry, callback, inputs) and fingerprint them.
  *
  * @throws {ArgumentError} naming the bad option
  */
 export function planWriter<I extends string>(options: DatasetWriterOptions<I>): WriterPlan {
+  checkOptions("CellMapDatasetWriter.create", options, WRITER_OPTION_KEYS);
+  checkArrayOpenOptions(options as unknown as Record<string, unknown>);
+  if (typeof options.path !== "string" || (options.path === "" && options.target === undefined)) {
+    throw new ArgumentError("path", "must be the output folder (or the key prefix within `target`)", options.path);
+  }
   if (!Array.isArray(options.classes) || options.classes.length === 0) {
     throw new ArgumentError("classes", "must list at least one class", options.classes);
   }

@@ -139,9 +139,8 @@ export class CellMapDatasetWriter<I extends string = string> {
    * ```
    */
   static async create<I extends string = never>(options: DatasetWriterOptions<I>): Promise<CellMapDatasetWriter<I>> {
-    const { signal } = options;
-    throwIfAborted(signal, "CellMapDatasetWriter.create");
     const plan = planWriter(options);
+    throwIfAborted(options.signal, "CellMapDatasetWriter.create");
     const { geometry, zarrFormat, fingerprint } = plan;
     const { target, prefix, done, saved, exists, removeTemporaryFiles } = await openOutput(options, plan);
     const inputs = plan.inputs === undefined ? undefined : await WriterInputs.open(plan.inputs, options as WriterInputOptions & { signal?: AbortSignal });

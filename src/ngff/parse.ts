@@ -58,6 +58,9 @@ function parseTransforms(url: string, field: string, v: unknown, ndim: number): 
     const f = `${field}[${i}]`;
     if (!isObject(t)) throw new MetadataError(url, f, "must be an object", t);
     const type = t["type"];
+    if ((type === "scale" && out.scale) || (type === "translation" && out.translation)) {
+      throw new MetadataError(url, `${f}.type`, `is a second ${type as string} transform; NGFF allows one`, type);
+    }
     if (type === "scale") {
       if ("path" in t) throw new MetadataError(url, `${f}.path`, "is not supported (inline scale only)", t["path"]);
       out.scale = numberArray(url, `${f}.scale`, t["scale"], ndim);
@@ -74,10 +77,13 @@ function parseTransforms(url: string, field: string, v: unknown, ndim: number): 
 
 function parseAxes(url: string, field: string, v: unknown): NgffAxis[] {
   if (!Array.isArray(v) || v.length === 0) throw new MetadataError(url, field, "must be a non-empty array", v);
-  return v.map((a, i) => {
+  const axes = v.map((a, i): NgffAxis => {
     if (typeof a === "string") return { name: a, type: undefined, unit: undefined };
     if (!isObject(a) || typeof a["name"] !== "string") {
       throw new MetadataError(url, `${field}[${i}].name`, "must be a string", isObject(a) ? a["name"] : a);
+    }
+    for (const k of ["type", "unit"] as const) {
+      if (a[k] !== undefined && a[k] !== null && typeof a[k] !== "string") throw new MetadataError(url, `${field}[${i}].${k}`, "must be a string", a[k]);
     }
     return {
       name: a["name"],
@@ -85,6 +91,23 @@ function parseAxes(url: string, field: string, v: unknown): NgffAxis[] {
       unit: typeof a["unit"] === "string" ? a["unit"] : undefined,
     };
   });
+  const names = axes.map((a) => a.name.toLowerCase());
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice !== undefined) throw new MetadataError(url, field, `names axis "${twice}" twice`, axes.map((a) => a.name));
+  return axes;
+}
+
+/**
+ * A level's path: a relative path below the group, its segments neither empty nor "." or "..".
+ * Segments may hold any other character (`#`, `%`, `?` included, as zarr-python 3 writes them);
+ * they are zarr keys, not URL text.
+ */
+function checkLevelPath(url: string, field: string, v: unknown): asserts v is string {
+  if (typeof v !== "string" || v === "") throw new MetadataError(url, field, "must be a non-empty string", v);
+  const segments = v.split("/");
+  if (segments.some((s) => s === "" || s === "." || s === "..")) {
+    throw new MetadataError(url, field, 'must be a relative path below the group, without empty, "." or ".." segments (e.g. "s0")', v);
+  }
 }
 
 /**
@@ -132,12 +155,13 @@ export function parseMultiscales(url: string, attrs: unknown): NgffMultiscale {
   const spatialDims = spatial as [number, number, number];
   const global = parseTransforms(url, `${f0}.coordinateTransformations`, ms["coordinateTransformations"], ndim);
   const pick = (v: number[]): [number, number, number] => [v[spatialDims[0]]!, v[spatialDims[1]]!, v[spatialDims[2]]!];
+  const paths = new Set<string>();
   const levels: NgffLevel[] = datasets.map((d, i) => {
     const fd = `${f0}.datasets[${i}]`;
     if (!isObject(d)) throw new MetadataError(url, fd, "must be an object", d);
-    if (typeof d["path"] !== "string" || d["path"] === "") {
-      throw new MetadataError(url, `${fd}.path`, "must be a non-empty string", d["path"]);
-    }
+    checkLevelPath(url, `${fd}.path`, d["path"]);
+    if (paths.has(d["path"])) throw new MetadataError(url, `${fd}.path`, "names the same array as an earlier level", d["path"]);
+    paths.add(d["path"]);
     const t = parseTransforms(url, `${fd}.coordinateTransformations`, d["coordinateTransformations"], ndim);
     if (t.scale === undefined && version === "0.5") {
       throw new MetadataError(url, `${fd}.coordinateTransformations`, "must contain a scale transform");

@@ -35,7 +35,8 @@ export function fromWire(w: WireError): Error {
   let e: Error;
   switch (w.tag) {
     case "http":
-      e = f.attempts === undefined ? new CellMapError("http", w.message) : new HttpError(f.url ?? "", f.status, f.attempts, f.detail === undefined ? {} : { detail: f.detail });
+      // Every "http" error is an HttpError on this side (isCellMapError(e, "http") narrows to it).
+      e = new HttpError(f.url ?? "", f.status, f.attempts ?? 1, f.detail === undefined ? {} : { detail: f.detail });
       break;
     case "chunk-decode":
       e = new ChunkDecodeError(f.url ?? "", f.key ?? "", "", f.check === undefined ? {} : { check: f.check });

@@ -1,5 +1,6 @@
 import type * as Comlink from "comlink";
 import { onAbort } from "../abort.ts";
+import { checkInteger, checkOptions, MAX_WORKERS } from "../arguments.ts";
 import { AbortedError, ArgumentError, ChunkDecodeError, throwIfAborted } from "../errors.ts";
 import { ChunkReader, type ChunkRequest, type ChunkResult } from "./chunk-reader.ts";
 import type { MessageTally } from "./counted-endpoint.ts";
@@ -77,7 +78,7 @@ interface Pending {
  * const pool = await WorkerPool.create({ size: 2 });
  * // Both reads travel to the workers in one turn: one call per worker.
  * const [a, b] = await Promise.all([pool.read(first, { signal }), pool.read(second, { signal })]);
- * pool.terminate();
+ * pool.destroy();
  * ```
  */
 export class WorkerPool {
@@ -100,8 +101,14 @@ export class WorkerPool {
     this.#reader = inProcess ? new ChunkReader() : undefined;
   }
 
-  /** Start a pool. */
+  /**
+   * Start a pool.
+   *
+   * @throws {ArgumentError} naming `size` unless it is an integer from 0 to {@link MAX_WORKERS}.
+   */
   static async create(options: WorkerPoolOptions = {}): Promise<WorkerPool> {
+    checkOptions("WorkerPool.create", options, ["size"]);
+    if (options.size !== undefined) checkInteger("size", options.size, 0, MAX_WORKERS, " (0 reads on the calling thread)");
     const hw = (globalThis.navigator as { hardwareConcurrency?: number } | undefined)?.hardwareConcurrency ?? 2;
     const size = options.size ?? Math.max(1, Math.min(4, hw));
     const pool = new WorkerPool(size === 0);
@@ -208,7 +215,13 @@ export class WorkerPool {
     this.#scheduleFlush();
   }
 
+
   /** Stop all workers. Reads still running reject with an {@link AbortedError}. */
+  destroy(): void {
+    this.terminate();
+  }
+
+  /** @deprecated Use {@link WorkerPool.destroy}, like every other resource of the library. */
   terminate(): void {
     if (this.#terminated) return;
     this.#terminated = true;
