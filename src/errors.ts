@@ -210,6 +210,7 @@ export interface CellMapErrorByTag {
   budget: BudgetError;
   aborted: AbortedError;
   "value-range": ValueRangeError;
+  batch: BatchError;
 }
 
 /**

@@ -313,7 +313,7 @@ export class CellMapArray {
     }
   }
 
-  async #runLinked(specs: readonly SampleSpec[], options: ReadOptions, out: BackendOutput): Promise<void> {
+  async #runLinked(specs: readonly SampleSpec[], options: CheckedRead, out: BackendOutput): Promise<void> {
     const interp = options.interp ?? "linear";
     if (interp !== "linear" && interp !== "nearest") throw new ArgumentError("interp", 'must be "linear" or "nearest"', interp);
     const t = this.transformer(options, interp);
