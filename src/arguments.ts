@@ -166,7 +166,8 @@ function isPlainObjectLike(v: unknown): v is object {
 }
 
 /**
- * Check the HTTP store options the library knows: tries, backoff, concurrency and headers.
+ * Check the HTTP store options the library knows: tries, backoff, concurrency, timeouts, headers
+ * and credential header names.
  *
  * @throws {ArgumentError} naming `storeOptions.<key>`
  */
@@ -187,4 +188,12 @@ export function checkStoreOptions(s: unknown): void {
     }
   }
   if (s["fetch"] !== undefined && typeof s["fetch"] !== "function") throw new ArgumentError("storeOptions.fetch", "must be a fetch function", typeof s["fetch"]);
+  for (const key of ["timeoutMs", "deadlineMs"]) {
+    const ms = s[key];
+    if (ms !== undefined && !(typeof ms === "number" && ms > 0 && !Number.isNaN(ms))) throw new ArgumentError(`storeOptions.${key}`, "must be a number of milliseconds > 0", ms);
+  }
+  const names = s["credentialHeaders"];
+  if (names !== undefined && !(Array.isArray(names) && names.every((n) => typeof n === "string"))) {
+    throw new ArgumentError("storeOptions.credentialHeaders", "must be a list of header names");
+  }
 }

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { CellMapArray } from "../src/array/cellmap-array.ts";
 import { openMultiscale } from "../src/array/open-multiscale.ts";
 import { isCellMapError } from "../src/errors.ts";
-import { encodeKeyPath } from "../src/ngff/zarr-metadata.ts";
+import { encodeKeyPath } from "../src/store/key-path.ts";
 import { WorkerPool } from "../src/worker/pool.ts";
 import {
   BROKEN_METADATA, isTyped, memoryStore, mutate, openError, openMutations, rejectsBroken, rng, VALID_GROUPS, validV2, validV3,

@@ -1,4 +1,4 @@
-import { AbortedError, CellMapError } from "../errors.ts";
+import { AbortedError, HttpError } from "../errors.ts";
 import { emptyStats, type RangeQuery, type ReadableStore, type StoreStats } from "./types.ts";
 
 type FsPromises = typeof import("node:fs/promises");
@@ -64,7 +64,7 @@ export class FileStore implements ReadableStore {
     } catch (e) {
       const code = (e as { code?: string }).code;
       if (code === "ENOENT" || code === "ENOTDIR" || (e as { name?: string }).name === "NotFound") return undefined;
-      throw new CellMapError("http", `${path}: ${(e as Error).message}`, { cause: e });
+      throw new HttpError(path, undefined, 1, { cause: e, detail: `could not be read (${(e as Error).message})` });
     } finally {
       this.stats.inFlight--;
       await handle?.close();

@@ -1,5 +1,6 @@
 import { onAbort } from "../abort.ts";
 import { AbortedError, HttpError, redactUrl } from "../errors.ts";
+import { encodeKeyPath } from "./key-path.ts";
 import { Limiter } from "./limiter.ts";
 import { CREDENTIAL_HEADERS, defaultTransport, TransferFault, type Transport } from "./transport.ts";
 import { emptyStats, type RangeQuery, type ReadableStore, type StoreStats } from "./types.ts";
@@ -90,7 +91,8 @@ export class HttpStore implements ReadableStore {
   }
 
   async #request(key: string, range: RangeQuery | undefined, outer: AbortSignal | undefined): Promise<Uint8Array | undefined> {
-    const url = this.#base + key + this.#query;
+    // Keys are raw zarr keys (a level written by zarr-python 3 may be named "s0#1"): encode them.
+    const url = this.#base + encodeKeyPath(key) + this.#query;
     const shown = redactUrl(url);
     const headers: Record<string, string> = { ...this.#headers };
     if (range) {

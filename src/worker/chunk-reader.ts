@@ -3,6 +3,7 @@ import { onAbort } from "../abort.ts";
 import { AbortedError, ChunkDecodeError, type IntegrityCheck, isCellMapError, MetadataError } from "../errors.ts";
 import { packChunk, type StorageKind } from "../array/storage-kind.ts";
 import { installCodecChecks } from "../store/codec-checks.ts";
+import { encodeKeyPath } from "../store/key-path.ts";
 import { openStore } from "../store/open.ts";
 import type { HttpStoreOptions } from "../store/http.ts";
 import { TransferFault } from "../store/transport.ts";
@@ -99,8 +100,9 @@ export class ChunkReader {
       if (v3) registerShards(store, path, meta);
     }
     try {
-      const loc = zarr.root(store).resolve(path.slice(1));
-      const opened = v3 ? zarr.open.v3(loc, { kind: "array" }) : doc ? zarr.open.v2(loc, { kind: "array" }) : zarr.open(loc, { kind: "array" });
+      // zarrita's resolve parses its argument as a URL: encode the raw key first.
+      const loc = zarr.root(store).resolve(encodeKeyPath(path.slice(1)));
+      const opened = v3 ? zarr.open.v3(loc, { kind: "array" }) : doc ? zarr.open.v2(loc, { kind: "array", attrs: false }) : zarr.open(loc, { kind: "array" });
       return (await opened) as AnyArray;
     } catch (e) {
       if (isCellMapError(e)) throw e;
