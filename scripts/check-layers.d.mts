@@ -1,0 +1,3 @@
+export declare const LAYERS: string[][];
+export declare const KNOWN: Set<string>;
+export declare function check(): { problems: string[]; cycles: string[][] };
