@@ -113,7 +113,7 @@ function checkBatchBytes(source: SampleSource<string>, batchSize: number): void 
 }
 
 /** Every option of the loader, for naming unknown keys. */
-const LOADER_OPTION_KEYS = ["batchSize", "iterationsPerEpoch", "seed", "prefetch", "sampler", "rank", "worldSize", "output", "epoch", "signal"];
+const LOADER_OPTION_KEYS = ["batchSize", "iterationsPerEpoch", "seed", "prefetch", "sampler", "rank", "worldSize", "output", "epoch", "onError", "signal"];
 
 /**
  * Batches of a dataset as an async iterable. One `for await` runs one epoch; call
