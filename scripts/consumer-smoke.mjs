@@ -7,10 +7,11 @@
 //   browser  strict tsc without @types/node (bundler, nodenext), `vite build`, and the built app
 //            run in headless Chromium: it samples on WebGPU with fetch workers, 0 console errors
 //   deno     a Deno program importing the installed package samples with fetch workers
+//   pnpm     the browser program type-checks in pnpm's strict layout (pnpm from the npm registry)
 //   jsr      `deno publish --dry-run` passes and publishes only src/, README.md, LICENSE (and deno.json)
 // against the sample dataset served on loopback. Exits non-zero when any check fails.
 //
-//   node scripts/consumer-smoke.mjs [--no-build] [--keep] [--skip=node,browser,chromium,deno,jsr]
+//   node scripts/consumer-smoke.mjs [--no-build] [--keep] [--skip=node,browser,chromium,deno,pnpm,jsr]
 import { execFile } from "node:child_process";
 import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
@@ -139,6 +140,8 @@ async function strictTsc(dir, config) {
 }
 
 const typescript = `typescript@${installed("typescript")}`;
+/** pnpm 11 does not run on Node 20. */
+const PNPM = "10.34.9";
 
 // ---- Node ----
 if (!skip.has("node") || !skip.has("deno")) {
@@ -249,6 +252,23 @@ async function importTs(path) {
   const file = join(work, path.replaceAll("/", "_").replace(/\.ts$/, ".mjs"));
   await writeFile(file, code);
   return import(file);
+}
+
+// ---- pnpm: its strict node_modules layout (only declared dependencies are visible) ----
+if (!skip.has("pnpm")) {
+  await check(`pnpm: install (pnpm ${PNPM}), strict tsc of the browser program, bundler and nodenext`, async () => {
+    const dir = join(work, "pnpm");
+    await mkdir(join(dir, "src"), { recursive: true });
+    await writeFile(join(dir, "package.json"), JSON.stringify({ name: "pnpm-consumer", private: true, type: "module" }));
+    await writeFile(join(dir, "src/main.ts"), `function report(line: string): void {\n  console.log(line);\n}\n${program('"http://127.0.0.1:1/"')}`);
+    for (const resolution of ["bundler", "nodenext"]) {
+      await writeFile(join(dir, `tsconfig.${resolution}.json`), JSON.stringify(tsconfig(resolution, [], ["src/main.ts"])));
+    }
+    // pnpm itself comes from the npm registry (cached after the first run).
+    await sh(npm, ["exec", "--yes", `pnpm@${PNPM}`, "--", "add", "--prefer-offline", tarball, typescript], { cwd: dir, env });
+    if (existsSync(join(dir, "node_modules", ".pnpm", "node_modules", "webgpu"))) throw new Error("pnpm installed webgpu (Dawn), an optional peer");
+    for (const resolution of ["bundler", "nodenext"]) await strictTsc(dir, `tsconfig.${resolution}.json`);
+  });
 }
 
 // ---- JSR ----
