@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// Builds what npm ships, into dist/:
-//   dist/index.js, dist/fetch-worker.js, dist/cli.js  Node bundles (esbuild): the library, its fetch
-//       worker (Node's worker_threads cannot run TypeScript) and the command line.
-//   dist/esm/**/*.js, dist/esm/**/*.d.ts  one ES module and one declaration file per source file
-//       (tsc, tsconfig.build.json), for browsers, bundlers and Deno, and the types for everyone.
+// Builds into dist/:
+//   dist/esm/**/*.js, dist/esm/**/*.d.ts  what the package exports, in every runtime: one ES module
+//       and one declaration file per source file (tsc, tsconfig.build.json).
+//   dist/cli.js  the command line (esbuild bundle; shipped, run by bin/cellmap-data.js).
+//   dist/index.js, dist/fetch-worker.js  Node bundles of the library and its fetch worker, for
+//       this repository's tests and tools (Node's worker_threads cannot run the TypeScript
+//       sources, so workers spawned from src/ run dist/fetch-worker.js); not shipped.
 // In both, the worker spawner's `new URL("./fetch-worker.ts", import.meta.url)` (right for the
 // sources) becomes "./fetch-worker.js", the file beside it in the build.
 // Usage: node scripts/build.mjs [--node-only]   (--node-only: the bundles, without dist/esm)
