@@ -78,9 +78,13 @@ async function modulesAndDeclarations() {
     const fixed = code.replace(relativeTs, "$1$2.js$3");
     if (fixed !== code) await writeFile(file, fixed);
   }
-  // Consumers get the WebGPU types (GPUDevice, GPUBuffer, ...) with ours, without configuring them.
-  const index = join(out, "index.d.ts");
-  await writeFile(index, `/// <reference types="@webgpu/types" />\n${await readFile(index, "utf8")}`);
+  // Consumers of any entry get the WebGPU types (GPUDevice, GPUBuffer, ...) with ours, without
+  // configuring them.
+  const entries = ["index.d.ts", ...["kernels", "reference", "zarr", "npy"].map((name) => join("entries", `${name}.d.ts`))];
+  for (const entry of entries) {
+    const file = join(out, entry);
+    await writeFile(file, `/// <reference types="@webgpu/types" />\n${await readFile(file, "utf8")}`);
+  }
   await rewriteWorkerUrl(join(out, "worker", "spawn.js"));
   return declarations;
 }

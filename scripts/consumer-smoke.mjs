@@ -93,11 +93,18 @@ const arrayUrl = `${origin}/data/${ARRAY}`;
 
 // ---- what each project contains ----
 const program = (argument) => `import { CellMapArray, GpuContext, isCellMapError } from "cellmap-data";
+import { prepareValueTransforms } from "cellmap-data/kernels";
+import { decodeNpy, encodeNpy } from "cellmap-data/npy";
+import { resampleReference } from "cellmap-data/reference";
+import { createMemoryTarget } from "cellmap-data/zarr";
 
 const url = ${argument};
 try {
   const gpu = await GpuContext.create();
   const device: GPUDevice = gpu.device;
+  await prepareValueTransforms(gpu);
+  const npy = decodeNpy(encodeNpy(new Float32Array(4), [2, 2]));
+  if (npy.shape.join() !== "2,2" || typeof resampleReference !== "function" || createMemoryTarget() === undefined) throw new Error("subpath exports");
   const raw = await CellMapArray.open(url, { gpu, workers: 2 });
   const shape = [16, 16, 16] as const;
   const batch = await raw.sample([{ center: [384, 384, 384] }], { shape: [...shape], scale: [8, 8, 8] });
