@@ -174,6 +174,12 @@ if (!skip.has("node") || !skip.has("deno")) {
       return out;
     });
   }
+  if (!skip.has("node") && dir) {
+    await check("node: the cellmap-data command of the installed package", async () => {
+      const out = await sh(join(dir, "node_modules", ".bin", "cellmap-data"), ["info", arrayUrl], { cwd: dir, env });
+      if (!/s0/.test(out)) throw new Error(out);
+    });
+  }
   if (!skip.has("deno") && dir) {
     await check("deno: a program importing the installed package samples with fetch workers", async () => {
       const out = await sh(join(repo, "node_modules", ".bin", "deno"), ["run", "-A", "--no-lock", "deno-main.ts", arrayUrl], { cwd: dir, env });

@@ -8,10 +8,16 @@
  * ```ts
  * import { GpuContext } from "cellmap-data";
  * import { encodeValueOps, prepareValueTransforms } from "cellmap-data/kernels";
+ * import { drawValueOps, parseValueTransforms, rngFor } from "cellmap-data/reference";
  * const gpu = await GpuContext.create();
- * await prepareValueTransforms(gpu);      // compile once per device
+ * const spec = parseValueTransforms([{ normalize: { range: [0, 255] } }], "raw");
+ * const ops = [drawValueOps(spec, rngFor(1, 0, 0))];      // one sample's ops
+ * await prepareValueTransforms(gpu, ops);                  // compile once per device
  * const encoder = gpu.device.createCommandEncoder();
- * encodeValueOps(gpu, encoder, { buffer, byteOffset: 0, batch: 1, shape: [64, 64, 64], seed: 1, ops: [ops] });
+ * // `buffer`: your f32 GPUBuffer (STORAGE) holding one 64³ sample
+ * const work = encodeValueOps(gpu, encoder, { buffer, byteOffset: 0, batch: 1, shape: [64, 64, 64], seed: 1, ops });
+ * gpu.device.queue.submit([encoder.finish()]);
+ * work.release();
  * ```
  * @module
  */
