@@ -92,7 +92,7 @@ const origin = `http://127.0.0.1:${/** @type {import("node:net").AddressInfo} */
 const arrayUrl = `${origin}/data/${ARRAY}`;
 
 // ---- what each project contains ----
-const program = (argument) => `import { CellMapArray, GpuContext, isCellMapError } from "cellmap-data";
+const program = (argument) => `import { CellMapArray, GpuContext, isCellMapError, WorkerPool } from "cellmap-data";
 import { prepareValueTransforms } from "cellmap-data/kernels";
 import { decodeNpy, encodeNpy } from "cellmap-data/npy";
 import { resampleReference } from "cellmap-data/reference";
@@ -105,13 +105,17 @@ try {
   await prepareValueTransforms(gpu);
   const npy = decodeNpy(encodeNpy(new Float32Array(4), [2, 2]));
   if (npy.shape.join() !== "2,2" || typeof resampleReference !== "function" || createMemoryTarget() === undefined) throw new Error("subpath exports");
-  const raw = await CellMapArray.open(url, { gpu, workers: 2 });
+  const pool = await WorkerPool.create({ size: 2 });
+  const raw = await CellMapArray.open(url, { gpu, pool });
   const shape = [16, 16, 16] as const;
   const batch = await raw.sample([{ center: [384, 384, 384] }], { shape: [...shape], scale: [8, 8, 8] });
   let sum = 0;
   for (const v of batch) sum += v;
-  report(\`ok \${batch.length} \${sum} misses=\${raw.stats.misses} limits=\${device.limits.maxBufferSize > 0}\`);
+  // The chunks came through the fetch workers: their answers crossed the worker boundary.
+  const viaWorkers = pool.size === 2 && pool.stats.messagesReceived > 0;
+  report(\`\${viaWorkers ? "ok" : "not through workers"} \${batch.length} \${sum} misses=\${raw.stats.misses} limits=\${device.limits.maxBufferSize > 0}\`);
   raw.destroy();
+  pool.terminate();
   gpu.destroy();
 } catch (e) {
   report(\`error \${isCellMapError(e) ? e.tag + ": " : ""}\${String(e)}\`);
