@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Builds into dist/:
-//   dist/esm/**/*.js, dist/esm/**/*.d.ts  what the package exports, in every runtime: one ES module
-//       and one declaration file per source file (tsc, tsconfig.build.json).
-//   dist/cli.js  the command line (esbuild bundle; shipped, run by bin/cellmap-data.js).
+//   dist/esm/**/*.js, dist/esm/**/*.d.ts  what the package exports, in every runtime, and the
+//       command line (dist/esm/cli.js, run by bin/cellmap-data.js): one ES module and one
+//       declaration file per source file (tsc, tsconfig.build.json).
 //   dist/index.js, dist/fetch-worker.js  Node bundles of the library and its fetch worker, for
 //       this repository's tests and tools (Node's worker_threads cannot run the TypeScript
 //       sources, so workers spawned from src/ run dist/fetch-worker.js); not shipped.
@@ -35,7 +35,7 @@ async function rewriteWorkerUrl(file) {
 async function nodeBundles() {
   // Source maps of earlier builds (they are not shipped).
   for (const file of await readdir(dist).catch(() => [])) if (file.endsWith(".map")) await rm(join(dist, file));
-  const entries = { index: "src/index.ts", "fetch-worker": "src/worker/fetch-worker.ts", cli: "src/cli.ts" };
+  const entries = { index: "src/index.ts", "fetch-worker": "src/worker/fetch-worker.ts" };
   // No code splitting: the worker URL is resolved from import.meta.url, which must be a file in dist/.
   await build({
     entryPoints: entries,
@@ -51,7 +51,8 @@ async function nodeBundles() {
     banner: { js: "import { createRequire as __cmCreateRequire } from 'node:module'; const require = __cmCreateRequire(import.meta.url);" },
   });
   await rewriteWorkerUrl(join(dist, "index.js"));
-  await rewriteWorkerUrl(join(dist, "cli.js"));
+  // The command line was bundled here before it moved to dist/esm.
+  await rm(join(dist, "cli.js"), { force: true });
   return Object.keys(entries).map((name) => `${name}.js`);
 }
 
