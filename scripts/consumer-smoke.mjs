@@ -5,7 +5,8 @@
 //   node     strict tsc (lib ES2023+DOM, types node) under bundler and nodenext resolution, then a
 //            Node program that samples on WebGPU (Dawn) with fetch workers
 //   browser  strict tsc without @types/node (bundler, nodenext), `vite build`, and the built app
-//            run in headless Chromium: it samples on WebGPU with fetch workers, 0 console errors
+//            run in headless Chromium: it samples on WebGPU with fetch workers, 0 console errors;
+//            the same app from the Vite dev server, reading the data cross-origin
 //   deno     a Deno program importing the installed package samples with fetch workers
 //   pnpm     the browser program type-checks in pnpm's strict layout (pnpm from the npm registry)
 //   jsr      `deno publish --dry-run` passes and publishes only src/, README.md, LICENSE (and deno.json)
@@ -78,7 +79,13 @@ const server = createServer((req, res) => {
   const path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
   const [base, rel] = path.startsWith("/data/") ? [data, path.slice(6)] : [app, path === "/" ? "index.html" : path.slice(1)];
   const file = normalize(join(base, rel));
+  // CORS as the README asks of data servers: the Vite dev server's page reads the data cross-origin.
   res.setHeader("access-control-allow-origin", "*");
+  res.setHeader("access-control-allow-headers", "Range");
+  if (req.method === "OPTIONS") {
+    res.writeHead(204).end();
+    return;
+  }
   if (!file.startsWith(resolve(base) + sep) || !existsSync(file) || !statSync(file).isFile()) {
     res.writeHead(404).end();
     return;
@@ -225,12 +232,23 @@ try { await GpuContext.create(); console.log("created"); } catch (e) { console.l
       built = true;
     });
     if (built && !skip.has("chromium")) {
-      await check("chromium: the Vite-built app samples on WebGPU, 0 console errors", () => chromiumRun());
+      await check("chromium: the Vite-built app samples on WebGPU, 0 console errors", () => chromiumRun(`${origin}/`));
+      await check("chromium: the same app from the Vite dev server, data cross-origin", async () => {
+        const { createServer: createViteServer } = await import(join(dir, "node_modules", "vite", "dist", "node", "index.js"));
+        const vite = await createViteServer({ root: dir, logLevel: "error", server: { host: "127.0.0.1", port: 0 } });
+        await vite.listen();
+        try {
+          return await chromiumRun(vite.resolvedUrls.local[0]);
+        } finally {
+          await vite.close();
+        }
+      });
     }
   }
 }
 
-async function chromiumRun() {
+/** Open the app at `page` on the sample array in headless Chromium; fail on console errors. */
+async function chromiumRun(pageUrl) {
   const { findChromium } = await importTs("test/setup/chromium.ts");
   const executablePath = findChromium();
   if (executablePath === undefined) throw new Error("no Chromium found (see test/setup/chromium.ts)");
@@ -250,7 +268,7 @@ async function chromiumRun() {
       else if (m.type() === "error" || /While calling \[|\[Invalid |validation error/i.test(m.text())) problems.push(`console.${m.type()}: ${m.text()} (${where})`);
     });
     page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-    await page.goto(`${origin}/?url=${encodeURIComponent(arrayUrl)}`);
+    await page.goto(`${pageUrl}?url=${encodeURIComponent(arrayUrl)}`);
     await page.waitForFunction(() => document.getElementById("out")?.textContent !== "running", null, { timeout: 120_000 });
     const out = (await page.textContent("#out")) ?? "";
     if (!out.startsWith("ok 4096 ") || problems.length > 0 || workers === 0) {
