@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Everything `npm test` checks, in order: types, generated shaders, build, fixtures, then the
 # Node, Deno and Chromium suites (real WebGPU in each; software adapters on machines without a
-# GPU, see docs/architecture.md and DESIGN section 5). Runs every step even after a failure and
-# exits non-zero if any failed.
+# GPU, see docs/architecture.md and DESIGN section 5), then the packed package in fresh projects.
+# Runs every step even after a failure and exits non-zero if any failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -98,6 +98,9 @@ step "fixtures" fixtures
 step "node suite (vitest, Dawn)" "$bin/vitest" run --project node
 step "deno suite (deno test, built-in WebGPU)" deno_suite
 step "browser suite (vitest, headless Chromium)" "$bin/vitest" run --project browser
+# The packed tarball in fresh projects: strict tsc (Node, browser), vite build run in Chromium,
+# Node and Deno programs, deno publish --dry-run.
+step "consumer smoke (npm pack, fresh projects)" node scripts/consumer-smoke.mjs --no-build
 
 printf '\n==== summary ====\n'
 printf '%s\n' "${summary[@]}"

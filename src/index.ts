@@ -11,31 +11,166 @@
  * ```
  * @module
  */
-export * from "./errors.ts";
-export * from "./ngff/index.ts";
-export * from "./store/index.ts";
-export * from "./geometry/index.ts";
-export * from "./array/index.ts";
-export { GpuContext } from "./gpu/context.ts";
-export { WorkerPool, type WorkerPoolOptions, type WorkerPoolStats, type FetchWorkerCounts, ChunkReader, type ChunkRequest, type ChunkResult, runtime } from "./worker/index.ts";
-export { resampleReference } from "./reference/resample.ts";
-export { decodeNpy, encodeNpy } from "./io/npy.ts";
-export * from "./augment/index.ts";
-export * from "./dataset/index.ts";
-export { encodeValueOps, prepareValueTransforms, type EncodedWork, type ValueOpsDispatchOptions } from "./gpu/value-transforms.ts";
-export { encodeClassRelationships, prepareClassRelationships, type ClassRelationshipsOptions } from "./gpu/labels.ts";
-export { applyValueOpsReference, gaussianKernel, noiseKey, standardNormalAt, type ValueOpsOptions } from "./reference/value-transforms.ts";
-export { applyClassRelationshipsReference, type ClassRelationshipsLayout } from "./reference/labels.ts";
-export { CustomOpError, prepareCustomOp } from "./gpu/custom-op.ts";
-export { distanceTransformReference, type DistanceTransformOptions } from "./reference/distance.ts";
-export { cellposeFlows, encodeCellposeFlows, prepareCellposeFlows, type CellposeFlowsDispatchOptions } from "./gpu/cellpose.ts";
+// The root entry is for users: arrays, datasets, the loader and writer, GpuContext, stores,
+// errors, figures and links. Integrator pieces are subpaths: cellmap-data/kernels (GPU kernels),
+// cellmap-data/reference (CPU twins and the planning they share), cellmap-data/zarr (the zarr
+// writer), cellmap-data/npy. Internals are not exported; test/exports.txt holds the reviewed list.
 export {
-  cellposeFlowsReference,
-  MAX_CELLPOSE_ITERATIONS,
-  planCellpose,
-  type CellposeFlowOptions,
-  type CellposeLayout,
-  type CellposeMode,
-} from "./reference/cellpose.ts";
-export * from "./viz/index.ts";
-export { planWriterGeometry, type WriterGeometry, type ArrayPlan } from "./dataset/writer-geometry.ts";
+  AbortedError,
+  ArgumentError,
+  BatchError,
+  BudgetError,
+  CellMapError,
+  ChunkDecodeError,
+  DeviceLostError,
+  GpuError,
+  HttpError,
+  isCellMapError,
+  MetadataError,
+  ValueRangeError,
+  type CellMapErrorByTag,
+  type CellMapErrorTag,
+  type IntegrityCheck,
+} from "./errors.ts";
+export { CustomOpError } from "./gpu/custom-op.ts";
+export { cellposeFlows } from "./gpu/cellpose.ts";
+export type { CellposeFlowOptions, CellposeMode } from "./reference/cellpose.ts";
+export * from "./ngff/index.ts";
+export { FileStore, HttpStore, openStore, type HttpStoreOptions, type RangeQuery, type ReadableStore, type StoreStats } from "./store/index.ts";
+export type { Affine, Interpolation, LevelGeometry, OutputSpec, Vec3, VoxelBox } from "./geometry/index.ts";
+export {
+  CellMapArray,
+  DEFAULT_CACHE_BYTES,
+  openMultiscale,
+  type CacheStats,
+  type CellMapArrayOptions,
+  type DeviceChoice,
+  type LevelInfo,
+  type OpenedMultiscale,
+  type ReadOptions,
+  type SampleDevice,
+  type SampleSpec,
+  type StorageKind,
+} from "./array/index.ts";
+export { GpuContext } from "./gpu/context.ts";
+export { WorkerPool, type WorkerPoolOptions, type WorkerPoolStats, type FetchWorkerCounts, runtime } from "./worker/index.ts";
+export type {
+  CustomCpuFunction,
+  CustomOpOptions,
+  CustomParam,
+  DeformConfig,
+  DistanceOptions,
+  SpatialTransformsConfig,
+  ValueTransformEntry,
+  ValueTransformSpec,
+} from "./augment/index.ts";
+export {
+  ArrayRegistry,
+  arrayBounds,
+  arrayHasSingletonDim,
+  BatchBufferPool,
+  CellMapDataLoader,
+  CellMapDataset,
+  CellMapDatasetWriter,
+  CellMapDataSplit,
+  CellMapMultiDataset,
+  CellMapSubset,
+  classWeightsFrom,
+  countLabels,
+  countsFromAnnotation,
+  createIndexStream,
+  intersectBoxes,
+  isArray2D,
+  joinPath,
+  openSlicedDatasets,
+  parseCsvRows,
+  parseDatasplitCsv,
+  Permutation,
+  permuteSingletonDimension,
+  planeToWorld,
+  readText,
+  SamplingGrid,
+  sliceFrame,
+  slicedShape,
+  SLICING_AXES,
+  splitTargetPath,
+  type ArrayData,
+  type ArrayOpenOptions,
+  type ArrayRegistryOptions,
+  type ArrayRequest,
+  type ArraySpec,
+  type Batch,
+  type CellMapDataSplitOptions,
+  type CellMapDatasetOptions,
+  type CellposeTargetOptions,
+  type CellposeTargetSpec,
+  type ClassCount,
+  type ClassCounts,
+  type DataLoaderOptions,
+  type DataLoaderStats,
+  type DatasetDict,
+  type DatasetItem,
+  type DatasetWriterOptions,
+  type DatasplitEntry,
+  type GetOptions,
+  type GpuArrayData,
+  type GpuPrediction,
+  type IndexList,
+  type IndexStream,
+  type Prediction,
+  type ReadWriteTarget,
+  type SampleGroup,
+  type SamplePlan,
+  type SampleSource,
+  type SamplerKind,
+  type SamplingGridOptions,
+  type SkippedDataset,
+  type SlicedDatasetsOptions,
+  type StreamOptions,
+  type SubsetIndices,
+  type TargetArrayRequest,
+  type WorldBounds,
+  type WorldBox,
+  type WorldRange,
+  type WriterArraySpec,
+  type WriterBatch,
+  type WriterInputOptions,
+  type WriterItem,
+  type WriterLoader,
+  type WriterLoaderOptions,
+  type WriterProgress,
+  type WriterTile,
+} from "./dataset/index.ts";
+export {
+  arrayNeuroglancerState,
+  arrayNeuroglancerUrl,
+  classColor,
+  datasetNeuroglancerState,
+  datasetNeuroglancerUrl,
+  encodePng,
+  flowColor,
+  grayColormap,
+  imageDict,
+  imageGrid,
+  NEUROGLANCER_DEMO,
+  neuroglancerSource,
+  neuroglancerState,
+  neuroglancerUrl,
+  rampColormap,
+  type ArrayNeuroglancerOptions,
+  type Colormap,
+  type DatasetNeuroglancerOptions,
+  type GridArray,
+  type GridColumn,
+  type ImageGrid,
+  type ImageGridOptions,
+  type ImageGridSource,
+  type NeuroglancerDataset,
+  type NeuroglancerLayerKind,
+  type NeuroglancerLayerSpec,
+  type NeuroglancerLayerState,
+  type NeuroglancerState,
+  type NeuroglancerStateOptions,
+  type Rgb,
+  type RgbaImage,
+} from "./viz/index.ts";

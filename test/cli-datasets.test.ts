@@ -1,5 +1,5 @@
 // `cellmap-data batch` with several datasets, a split and store options, run as a user runs it
-// (node bin/cellmap-data.js, the built dist/cli.js). Bodies: test/setup/cli-datasets-cases.ts.
+// (node bin/cellmap-data.js, the built dist/esm/cli.js). Bodies: test/setup/cli-datasets-cases.ts.
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { promisify } from "node:util";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { FILL_SLOT, SlotCache } from "../src/index.ts";
+import { FILL_SLOT, SlotCache } from "../src/array/slot-cache.ts";
 
 // Ownership and ordering of the cache, with an in-memory loader; the real
 // fetch path is covered by streaming.test.ts.

@@ -6,7 +6,7 @@
  * (center and augmentation matrix) so the views can draw its box.
  * @module
  */
-import { rngFor } from "../../src/index.ts";
+import { rngFor } from "../../src/entries/reference.ts";
 import { CellMapDataLoader, type Batch } from "../../src/index.ts";
 import { CellMapDataset } from "../../src/index.ts";
 import { CellMapMultiDataset } from "../../src/index.ts";

@@ -146,7 +146,8 @@ export class CellMapDatasetWriter<I extends string = string> {
     const inputs = plan.inputs === undefined ? undefined : await WriterInputs.open(plan.inputs, options as WriterInputOptions & { signal?: AbortSignal });
     try {
       if (exists && options.overwrite === true && options.target === undefined) {
-        const fs = await import("node:fs/promises");
+        const specifier = "node:fs/promises"; // not followed by bundlers of browser builds
+        const fs = (await import(/* @vite-ignore */ specifier)) as typeof import("node:fs/promises");
         await fs.rm(options.path, { recursive: true, force: true });
       }
       const tiles = geometry.counts[0] * geometry.counts[1] * geometry.counts[2];

@@ -45,11 +45,7 @@ async function findGpu(given: GPU | undefined): Promise<{ gpu: GPU; notes: strin
       const { loadNodeGpu } = await import("./webgpu-node.ts");
       return await loadNodeGpu();
     } catch (e) {
-      throw new GpuError(
-        "Node has no built-in WebGPU and the npm package `webgpu` (Dawn) could not be loaded: " +
-          "run `npm install webgpu`.",
-        { cause: e },
-      );
+      throw new GpuError(nodeWithoutDawn(e), { cause: e });
     }
   }
   if (where === "deno") {
@@ -60,6 +56,17 @@ async function findGpu(given: GPU | undefined): Promise<{ gpu: GPU; notes: strin
     "This browser exposes no WebGPU (navigator.gpu is missing)" +
       (secure === false ? " because the page is not a secure context: serve it over https or from localhost. " : ". ") +
       "Use Chrome or Edge 113+, Safari 26+ or Firefox 141+; headless Chromium needs --enable-unsafe-webgpu.",
+  );
+}
+
+/** Why Dawn could not be loaded in Node, and what to install (it is an optional peer dependency). */
+function nodeWithoutDawn(e: unknown): string {
+  const code = (e as { code?: unknown } | null)?.code;
+  const missing = (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") && /\bwebgpu\b/.test(String(e));
+  return (
+    "Node has no built-in WebGPU; cellmap-data uses Dawn from the npm package `webgpu`, an optional peer dependency, " +
+    (missing ? "which is not installed. " : `which could not be loaded (${String(e)}). `) +
+    "Run `npm install webgpu` (pnpm: `pnpm add webgpu`), or pass a GPU object as `options.gpu`."
   );
 }
 

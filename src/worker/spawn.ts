@@ -44,7 +44,10 @@ interface Started {
 }
 
 function spawnWeb(name: string): Started {
-  // Browser (Vite bundles this pattern) and Deno (runs the TypeScript directly).
+  // Browser and Deno. From the sources (Deno, JSR, Vite's dev server) the worker is the .ts file;
+  // scripts/build.mjs rewrites this URL to "./fetch-worker.js" in the built package, so that
+  // bundlers (Vite, webpack, esbuild) see the `new Worker(new URL("./fetch-worker.js",
+  // import.meta.url), { type: "module" })` form they bundle as a worker.
   const worker = new Worker(new URL("./fetch-worker.ts", import.meta.url), { type: "module", name });
   return {
     endpoint: worker,

@@ -6,14 +6,23 @@
  * (the dataset writer calls it when it opens an output).
  *
  * Not for browsers: import it from `src/zarr-write/fs-target.ts` directly, it is not re-exported
- * by the browser-safe `index.ts`.
+ * by the browser-safe `index.ts`. The Node modules are loaded on first use, through specifiers
+ * that bundlers do not follow, so a browser build that contains the writer does not pull them in.
  * @module
  */
 
-import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
 import { ArgumentError } from "../errors.ts";
 import type { WriteTarget } from "./target.ts";
+
+type NodeModules = [typeof import("node:fs/promises"), typeof import("node:path")];
+let nodeModules: Promise<NodeModules> | undefined;
+
+function loadNode(): Promise<NodeModules> {
+  const fs = "node:fs/promises";
+  const path = "node:path";
+  nodeModules ??= Promise.all([import(/* @vite-ignore */ fs), import(/* @vite-ignore */ path)]) as Promise<NodeModules>;
+  return nodeModules;
+}
 
 /** A filesystem target rooted at a folder. */
 export interface FsTarget extends WriteTarget {
@@ -46,17 +55,19 @@ const temporaryName = (file: string): string => `${file}.tmp-${Math.random().toS
  */
 export function createFsTarget(root: string): FsTarget {
   const made = new Map<string, Promise<unknown>>();
-  const pathOf = (key: string): string => {
+  const pathOf = async (key: string): Promise<string> => {
     const parts = key.split("/").filter((p) => p !== "");
     if (parts.length === 0 || parts.some((p) => p === "..")) {
       throw new ArgumentError("key", "must be a relative path without '..'", key);
     }
-    return join(root, ...parts);
+    const [, path] = await loadNode();
+    return path.join(root, ...parts);
   };
-  const ensureDir = (dir: string): Promise<unknown> => {
+  const ensureDir = async (dir: string): Promise<unknown> => {
+    const [fs] = await loadNode();
     let p = made.get(dir);
     if (p === undefined) {
-      p = mkdir(dir, { recursive: true });
+      p = fs.mkdir(dir, { recursive: true });
       made.set(dir, p);
       p.catch(() => made.delete(dir));
     }
@@ -65,51 +76,56 @@ export function createFsTarget(root: string): FsTarget {
   return {
     root,
     async set(key, bytes) {
-      const file = pathOf(key);
-      await ensureDir(dirname(file));
+      const [fs, path] = await loadNode();
+      const file = await pathOf(key);
+      await ensureDir(path.dirname(file));
       const tmp = temporaryName(file);
       try {
-        await writeFile(tmp, bytes);
-        await rename(tmp, file);
+        await fs.writeFile(tmp, bytes);
+        await fs.rename(tmp, file);
       } catch (e) {
-        await rm(tmp, { force: true }).catch(() => {});
+        await fs.rm(tmp, { force: true }).catch(() => {});
         throw e;
       }
     },
     async get(key) {
       try {
-        return new Uint8Array(await readFile(pathOf(key)));
+        const [fs] = await loadNode();
+        return new Uint8Array(await fs.readFile(await pathOf(key)));
       } catch (e) {
         if ((e as { code?: unknown }).code === "ENOENT") return undefined;
         throw e;
       }
     },
     async delete(key) {
-      await rm(pathOf(key), { force: true });
+      const [fs] = await loadNode();
+      await fs.rm(await pathOf(key), { force: true });
     },
-    removeTemporaryFiles: (key) => {
-      if (key === undefined) return removeTemporaryFiles(root, true, () => true);
-      const file = pathOf(key);
-      return removeTemporaryFiles(dirname(file), false, (name) => name.startsWith(`${basename(file)}.tmp-`));
+    removeTemporaryFiles: async (key) => {
+      if (key === undefined) return await removeTemporaryFiles(root, true, () => true);
+      const [, path] = await loadNode();
+      const file = await pathOf(key);
+      return await removeTemporaryFiles(path.dirname(file), false, (name) => name.startsWith(`${path.basename(file)}.tmp-`));
     },
   };
 }
 
 async function removeTemporaryFiles(dir: string, deep: boolean, chosen: (name: string) => boolean): Promise<number> {
+  const [fs, nodePath] = await loadNode();
   let entries;
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    entries = await fs.readdir(dir, { withFileTypes: true });
   } catch (e) {
     if ((e as { code?: unknown }).code === "ENOENT" || (e as { code?: unknown }).code === "ENOTDIR") return 0;
     throw e;
   }
   let removed = 0;
   for (const entry of entries) {
-    const path = join(dir, entry.name);
+    const path = nodePath.join(dir, entry.name);
     if (entry.isDirectory()) {
       if (deep) removed += await removeTemporaryFiles(path, deep, chosen);
     } else if (entry.isFile() && TEMPORARY_FILE.test(entry.name) && chosen(entry.name)) {
-      await rm(path, { force: true });
+      await fs.rm(path, { force: true });
       removed++;
     }
   }

@@ -1,0 +1,43 @@
+/**
+ * `cellmap-data/reference`: the CPU twins of the shaders (the same values, computed in plain
+ * TypeScript) and the seeded planning they share with the GPU path: coordinate transforms and
+ * level choice, augmentation draws, deformation fields and noise keys. For checking a GPU result,
+ * or reproducing a batch's augmentation exactly.
+ *
+ * @example
+ * ```ts
+ * import { drawSpatialMatrix, parseSpatialTransforms, rngFor } from "cellmap-data/reference";
+ * const steps = parseSpatialTransforms({ mirror: { axes: { x: 0.5 } } });
+ * const matrix = drawSpatialMatrix(steps, rngFor(1, 0, 7)); // seed, epoch, index
+ * ```
+ * @module
+ */
+export { resampleReference } from "../reference/resample.ts";
+export { applyValueOpsReference, type ValueOpsOptions } from "../reference/value-transforms.ts";
+export { applyClassRelationshipsReference, type ClassRelationshipsLayout } from "../reference/labels.ts";
+export { distanceTransformReference, type DistanceTransformOptions } from "../reference/distance.ts";
+export {
+  cellposeFlowsReference,
+  MAX_CELLPOSE_ITERATIONS,
+  planCellpose,
+  type CellposeFlowOptions,
+  type CellposeLayout,
+  type CellposeMode,
+} from "../reference/cellpose.ts";
+export { chooseLevel } from "../geometry/level.ts";
+export { CoordinateTransformer, type SampleTransform } from "../geometry/transformer.ts";
+export { rngFor, type Rng, type RngKey } from "../augment/rng.ts";
+export { drawSpatialMatrix, parseSpatialTransforms, type Axis, type SpatialStep, type SpatialTransforms } from "../augment/spatial.ts";
+export { drawValueOps, parseValueTransforms, type ValueOp } from "../augment/value.ts";
+export {
+  bsplineWeights,
+  deformGrid,
+  displacementAt,
+  drawDeformField,
+  maxDisplacement,
+  MAX_DEFORM_POINTS,
+  parseDeform,
+  type DeformField,
+  type DeformGrid,
+  type DeformSpec,
+} from "../augment/deform.ts";
