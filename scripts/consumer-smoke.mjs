@@ -262,10 +262,9 @@ async function chromiumRun(pageUrl) {
     page.on("worker", () => workers++);
     page.on("console", (m) => {
       const where = m.location().url;
-      // Opening a zarr v3 array still asks for the v2 metadata first (issue #11, item 5): those
-      // 404s are counted and shown, not failed on; any other console error fails.
+      // Opening a zarr v3 array makes no zarr v2 request: a 404 for v2 metadata is a probe, and fails.
       if (m.text().startsWith("Failed to load resource") && /\/\.z(attrs|group|array)$/.test(where)) probes.push(where);
-      else if (m.type() === "error" || /While calling \[|\[Invalid |validation error/i.test(m.text())) problems.push(`console.${m.type()}: ${m.text()} (${where})`);
+      if (m.type() === "error" || /While calling \[|\[Invalid |validation error/i.test(m.text())) problems.push(`console.${m.type()}: ${m.text()} (${where})`);
     });
     page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
     await page.goto(`${pageUrl}?url=${encodeURIComponent(arrayUrl)}`);
@@ -274,7 +273,8 @@ async function chromiumRun(pageUrl) {
     if (!out.startsWith("ok 4096 ") || problems.length > 0 || workers === 0) {
       throw new Error(`page says ${JSON.stringify(out)}; ${workers} workers started\n${problems.join("\n")}`);
     }
-    return `${out}, ${workers} fetch workers${probes.length > 0 ? `; ${probes.length} zarr v2 metadata probes answered 404 (issue #11 item 5)` : ""}`;
+    if (probes.length > 0) throw new Error(`opening the v3 array asked for zarr v2 metadata: ${probes.join(", ")}`);
+    return `${out}, ${workers} fetch workers, no zarr v2 request`;
   } finally {
     await browser.close();
   }
