@@ -25,7 +25,7 @@ export const LAYERS = [
   ["dataset"],
   ["viz"],
   ["cli"],
-  ["cli.ts", "index.ts"],
+  ["cli.ts", "index.ts", "entries"],
 ];
 
 /** Imports that point up today, as "from-folder -> to-folder: file". */
