@@ -11,33 +11,7 @@ const g = globalThis as unknown as {
   process?: { argv: string[]; exit(code: number): never; stdout: { write(s: string): boolean }; stderr: { write(s: string): boolean } };
 };
 
-/**
- * Vulkan's window-system code prints "XDG_RUNTIME_DIR is invalid" on every GPU start on headless
- * Linux machines; give the command a private directory when the variable is unset.
- */
-async function quietVulkan(): Promise<void> {
-  const env = g.Deno ? (g.Deno as unknown as { env: { get(k: string): string | undefined; set(k: string, v: string): void } }).env : undefined;
-  const proc = g.process as unknown as { env: Record<string, string | undefined>; platform: string } | undefined;
-  const platform = g.Deno ? (g.Deno as unknown as { build: { os: string } }).build.os : proc?.platform;
-  const current = env ? env.get("XDG_RUNTIME_DIR") : proc?.env["XDG_RUNTIME_DIR"];
-  if (platform !== "linux" || current) return;
-  const fsSpec = "node:fs";
-  const osSpec = "node:os";
-  const { mkdtempSync, rmSync } = (await import(/* @vite-ignore */ fsSpec)) as typeof import("node:fs");
-  const { tmpdir } = (await import(/* @vite-ignore */ osSpec)) as typeof import("node:os");
-  const dir = mkdtempSync(`${tmpdir()}/cellmap-xdg-`);
-  const cleanup = () => rmSync(dir, { recursive: true, force: true });
-  if (env) {
-    env.set("XDG_RUNTIME_DIR", dir);
-    globalThis.addEventListener("unload", cleanup);
-  } else if (proc) {
-    proc.env["XDG_RUNTIME_DIR"] = dir;
-    (proc as unknown as { on(e: "exit", f: () => void): void }).on("exit", cleanup);
-  }
-}
-
 async function run(): Promise<void> {
-  await quietVulkan();
   const enc = new TextEncoder();
   if (g.Deno) {
     const D = g.Deno;

@@ -11,6 +11,7 @@
  */
 
 import { GpuError } from "../errors.ts";
+import { quietVulkan } from "./quiet-vulkan.ts";
 
 /** The limits raised to the adapter's maximum on every device the library creates. */
 export const RAISED_LIMITS = [
@@ -109,6 +110,7 @@ function noAdapterHelp(where: Runtime, notes: string[]): string {
 export async function requestAdapter(
   options: { gpu?: GPU; powerPreference?: GPUPowerPreference },
 ): Promise<GPUAdapter> {
+  if (options.gpu === undefined) await quietVulkan();
   const { gpu, notes } = await findGpu(options.gpu);
   const request: GPURequestAdapterOptions = {};
   if (options.powerPreference !== undefined) request.powerPreference = options.powerPreference;
