@@ -106,6 +106,16 @@ beforeAll(async () => {
       setup(b) {
         // Every import of node:fs/promises in the library goes through the shim, except the shim's own.
         b.onResolve({ filter: /^(node:)?fs\/promises$/ }, (args) => (args.importer === SHIM ? { path: "node:fs/promises", external: true } : { path: SHIM }));
+        // The library loads Node modules through variables (`const fs = "node:fs/promises"; import(fs)`)
+        // so that browser bundlers do not follow them; spell those out here so that this bundle does.
+        b.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, (args) => {
+          const text = readFileSync(args.path, "utf8");
+          const contents = text.replace(/import\(\/\* @vite-ignore \*\/ (\w+)\)/g, (m, name: string) => {
+            const decl = new RegExp(`const ${name} = "(node:[^"]+)"`).exec(text);
+            return decl ? `import("${decl[1]}")` : m;
+          });
+          return { contents, loader: "ts" };
+        });
       },
     }],
   });
