@@ -135,4 +135,37 @@ describe("loader policy for a chunk that stays bad", () => {
     });
     expect(replaced).toBe(a.stats.skipped);
   });
+
+  test("destroying the dataset during an epoch ends the iteration at once, with a typed error", async () => {
+    const outcomes: string[] = [];
+    for (const delay of [0, 10, 40, 120]) {
+      // Half the chunk answers never come: reads would otherwise wait out their timeouts.
+      server.configure({ rate: 0.5, seed: 3 + delay, kinds: ["hang"] });
+      const ds = await CellMapDataset.open({
+        inputPath: `${server.url}/sample.zarr/${RAW_PATH}`,
+        targetPath: `${server.url}/sample.zarr/${CROP_PATH}/[mito,er]`,
+        classes: ["mito", "er"],
+        inputArrays: { raw: { shape: [4, 8, 8], scale: [4, 4, 4] } },
+        targetArrays: { gt: { shape: [3, 6, 6], scale: [4, 4, 4] } },
+        pool,
+        storeOptions: { timeoutMs: 2000, maxTries: 5, backoffMs: 1 },
+      });
+      const loader = new CellMapDataLoader(ds, { batchSize: 3, iterationsPerEpoch: 4, seed: 1 });
+      const epoch = (async () => {
+        for await (const b of loader) b.release();
+        return "finished";
+      })().catch((e: unknown) => e);
+      await new Promise((r) => setTimeout(r, delay));
+      ds.destroy();
+      const outcome = await Promise.race([epoch, new Promise((r) => setTimeout(() => r("hung"), 1000))]);
+      expect(outcome, `destroyed after ${delay} ms`).not.toBe("hung");
+      if (outcome !== "finished") {
+        const e = outcome instanceof BatchError ? outcome.cause : outcome;
+        expect(isCellMapError(e, "aborted") || isCellMapError(e, "argument"), String(e)).toBe(true);
+      }
+      outcomes.push(outcome === "finished" ? "finished" : "ended");
+    }
+    server.configure({ rate: 0, seed: 1 });
+    expect(outcomes).toContain("ended");
+  });
 });
