@@ -9,6 +9,9 @@
  * share one chunk/element split per axis; the cache is read through one typed view of the
  * storage kind (little-endian, like the packing); the B-spline weights of a displacement field
  * are computed once per output row (z, y) and once per column (x). Nothing is allocated per voxel.
+ * A sample whose affine is a signed axis permutation with integer offsets (unaugmented, mirrored,
+ * transposed or turned by 90° at the level's voxel size) is a strided copy of the cache instead,
+ * with the same bits (`resample-permuted.ts`; `fastPaths: false` turns it off).
  * The cache reading is `resample-source.ts`, the displacement field `resample-field.ts`;
  * test/resample-reference-identity.test.ts holds it to the previous, plainer twin value for value.
  *
@@ -21,7 +24,17 @@
 
 import type { ResampleParams, ResampleSample } from "../gpu/resample.ts";
 import { Field } from "./resample-field.ts";
+import { axisPermutation, permuted } from "./resample-permuted.ts";
 import { elementsOf, Source } from "./resample-source.ts";
+
+/** Options of {@link resampleReference}. */
+export interface ResampleReferenceOptions {
+  /**
+   * Copy the samples whose affine is a signed axis permutation with integer offsets instead of
+   * interpolating them (`resample-permuted.ts`); the output is the same either way. Default true.
+   */
+  readonly fastPaths?: boolean;
+}
 
 /**
  * Resample every sample of a batch on the CPU.
@@ -30,6 +43,7 @@ import { elementsOf, Source } from "./resample-source.ts";
  * @param samples one per batch item
  * @param table the slot tables of all samples, concatenated
  * @param cache the chunk cache words (`slotCount * params.slotWords`)
+ * @param options `fastPaths: false` interpolates every sample (the general path)
  * @returns the output, `[batch, z, y, x]` C-order
  */
 export function resampleReference(
@@ -37,12 +51,14 @@ export function resampleReference(
   samples: readonly ResampleSample[],
   table: Uint32Array,
   cache: Uint32Array,
+  options: ResampleReferenceOptions = {},
 ): Float32Array {
   const [nz, ny, nx] = params.outShape;
   const perSample = nz * ny * nx;
   const out = new Float32Array(params.batch * perSample);
   const source = new Source(params, table, elementsOf(cache, params.kind));
   const nearest = params.interp === "nearest";
+  const fast = options.fastPaths ?? true;
 
   for (let b = 0; b < params.batch; b++) {
     const s = samples[b];
@@ -50,7 +66,9 @@ export function resampleReference(
     source.use(s);
     const field = s.displacement ? new Field(s.displacement, nx) : undefined;
     const o = b * perSample;
-    if (field) deformed(source, field, params, s, out, o);
+    const permutation = fast ? axisPermutation(s) : undefined;
+    if (permutation) permuted(source, params, permutation, out, o);
+    else if (field) deformed(source, field, params, s, out, o);
     else if (nearest) straightNearest(source, params, s, out, o);
     else straightLinear(source, params, s, out, o);
   }
