@@ -34,6 +34,10 @@ export interface ResampleReferenceOptions {
    * interpolating them (`resample-permuted.ts`); the output is the same either way. Default true.
    */
   readonly fastPaths?: boolean;
+  /** Write into this array (from `outOffset`) instead of a new one. */
+  readonly out?: Float32Array;
+  /** Where the output starts in `out` (elements). Default 0. */
+  readonly outOffset?: number;
 }
 
 /**
@@ -43,8 +47,9 @@ export interface ResampleReferenceOptions {
  * @param samples one per batch item
  * @param table the slot tables of all samples, concatenated
  * @param cache the chunk cache words (`slotCount * params.slotWords`)
- * @param options `fastPaths: false` interpolates every sample (the general path)
- * @returns the output, `[batch, z, y, x]` C-order
+ * @param options `fastPaths: false` interpolates every sample (the general path); `out` and
+ *   `outOffset`: where to write
+ * @returns the output, `[batch, z, y, x]` C-order (a view of `out` when given)
  */
 export function resampleReference(
   params: ResampleParams,
@@ -55,7 +60,11 @@ export function resampleReference(
 ): Float32Array {
   const [nz, ny, nx] = params.outShape;
   const perSample = nz * ny * nx;
-  const out = new Float32Array(params.batch * perSample);
+  const at = options.outOffset ?? 0;
+  const out = options.out ?? new Float32Array(params.batch * perSample);
+  if (!Number.isInteger(at) || at < 0 || at + params.batch * perSample > out.length) {
+    throw new RangeError(`the output of ${params.batch * perSample} values does not fit in out (${out.length}) at ${at}`);
+  }
   const source = new Source(params, table, elementsOf(cache, params.kind));
   const nearest = params.interp === "nearest";
   const fast = options.fastPaths ?? true;
@@ -65,14 +74,14 @@ export function resampleReference(
     if (s === undefined) throw new RangeError(`samples has ${samples.length} entries, params.batch is ${params.batch}`);
     source.use(s);
     const field = s.displacement ? new Field(s.displacement, nx) : undefined;
-    const o = b * perSample;
+    const o = at + b * perSample;
     const permutation = fast ? axisPermutation(s) : undefined;
     if (permutation) permuted(source, params, permutation, out, o);
     else if (field) deformed(source, field, params, s, out, o);
     else if (nearest) straightNearest(source, params, s, out, o);
     else straightLinear(source, params, s, out, o);
   }
-  return out;
+  return options.out ? out.subarray(at, at + params.batch * perSample) : out;
 }
 
 // The voxel loops, one per case so that each inner loop is branch-free. Source position of output

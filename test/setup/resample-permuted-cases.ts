@@ -219,6 +219,13 @@ export const resamplePermutedCases = {
         check(inside || name === "box over every border", `${name}: every output is pad`);
       }
     }
+    // Written into a larger array at an offset: the same values, nothing around them touched.
+    const c0 = namedCase(named["rotate 90° about z"]!, "linear");
+    const alone = resampleReference(c0.params, c0.samples, c0.table, c0.cache);
+    const big = new Float32Array(alone.length + 10).fill(42);
+    const view = resampleReference(c0.params, c0.samples, c0.table, c0.cache, { out: big, outOffset: 3 });
+    check(view.length === alone.length && view.byteOffset === 12 && firstDifference(view, alone) === -1, "the output written at an offset differs");
+    check(big.slice(0, 3).every((v) => v === 42) && big.slice(3 + alone.length).every((v) => v === 42), "writing at an offset touched other values");
     // The identity at its own origin copies the volume's first voxels in order.
     const c = namedCase(permutationMatrix([0, 1, 2], [1, 1, 1], [-3, 2, -5]), "nearest");
     const out = resampleReference(c.params, c.samples, c.table, c.cache);
