@@ -11,7 +11,8 @@
  *   --cache=<dir>         where generated data is kept (default bench/dist/data)
  *   --seed=<n>            random seed (default 1)
  *   --peer                instead of the suite: ours and the Python cellmap-data side by side
- *                         (bench/peer.ts; --peer-dir=<dir>, --peer-data=<dir>, --peer-batches=<n>)
+ *                         (bench/peer.ts; --peer-dir=<dir>, --peer-data=<dir>, --peer-batches=<n>,
+ *                         --peer-before=<bench.js of another build>)
  * @module
  */
 import { mkdir, writeFile } from "node:fs/promises";
@@ -32,7 +33,7 @@ export interface Cli {
   cache: string;
   seed: number;
   /** `--peer`: the side-by-side run with the Python library instead of the suite. */
-  peer?: { dir?: string; data?: string; batches: number };
+  peer?: { dir?: string; data?: string; batches: number; before?: string };
   /** `--peer-child=<json>`: one configuration of ours for `--peer` (internal). */
   peerChild?: OursConfig;
 }
@@ -56,6 +57,7 @@ export function parseArgs(args: readonly string[]): Cli {
       case "--peer-dir": cli.peer = { batches: 10, ...cli.peer, dir: v }; break;
       case "--peer-data": cli.peer = { batches: 10, ...cli.peer, data: v }; break;
       case "--peer-batches": cli.peer = { ...cli.peer, batches: Number(v) || 10 }; break;
+      case "--peer-before": cli.peer = { batches: 10, ...cli.peer, before: v }; break;
       case "--peer-child": cli.peerChild = JSON.parse(v) as OursConfig; break;
       case "--": break;
       default: throw new Error(`unknown argument ${a}; see bench/README.md`);
@@ -73,7 +75,7 @@ export async function main(args: readonly string[], command: string): Promise<st
   }
   if (cli.peer) {
     const p = cli.peer;
-    const file = await peerMain({ ...(p.dir ? { peerDir: p.dir } : {}), ...(p.data ? { data: p.data } : {}), batches: p.batches, out: cli.out }, command, (line) => console.error(`[bench] ${line}`));
+    const file = await peerMain({ ...(p.dir ? { peerDir: p.dir } : {}), ...(p.data ? { data: p.data } : {}), batches: p.batches, out: cli.out, ...(p.before ? { before: p.before } : {}) }, command, (line) => console.error(`[bench] ${line}`));
     console.error(`[bench] wrote ${file}`);
     return file;
   }

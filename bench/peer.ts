@@ -10,6 +10,11 @@
  * not run it; it needs Debian's python3-torch, python3-torchvision and python3-zarr.
  *
  *   npm run bench -- --peer [--peer-dir=../shared/peer] [--peer-data=<dir>] [--peer-batches=10]
+ *                           [--peer-before=<another build's bench/dist/bench.js>]
+ *
+ * `--peer-before` also runs ours from another build (e.g. an earlier commit's, bundled with
+ * `node bench/build.mjs` in a copy of that commit), alternating with this one, for a before/after
+ * in the same run.
  *
  * The data is the peer's `make_bench_data.py --size 512` (generated into `<dir>` when missing,
  * default `$TMPDIR/cellmap-bench`).
@@ -119,6 +124,8 @@ export interface PeerOptions {
   data?: string;
   batches: number;
   out: string;
+  /** Another build's bench.js, run as "before" beside this one. */
+  before?: string;
 }
 
 /** The peer's folder: `--peer-dir`, else `shared/peer` in the repository's parent or grandparent. */
@@ -170,15 +177,18 @@ export async function peerMain(options: PeerOptions, command: string, log: (line
   const peer = JSON.parse(await readFile(peerJson, "utf8")) as { results: Record<string, PeerConfigResult>; versions?: unknown };
 
   const ours: Record<string, OursResult & { config: OursConfig }> = {};
+  const builds: [string, string][] = [["", process.argv[1]!], ...(options.before ? [["before ", resolve(options.before)] as [string, string]] : [])];
   for (const http of [false, true]) {
     for (const aug of [true, false]) {
-      const cfg: OursConfig = { data: zarr, http, aug, batchSize: 8, warmup: 1, batches: options.batches, seed: 0 };
-      const name = `${aug ? "aug" : "noaug"}_${http ? "http" : "files"}`;
-      log(`ours: ${name} ...`);
-      const out = await run(process.execPath, [...process.execArgv, process.argv[1]!, `--peer-child=${JSON.stringify(cfg)}`], { ...process.env, CELLMAP_BENCH_MAIN: "1" });
-      const line = out.split("\n").find((l) => l.startsWith("PEER_CHILD "));
-      if (!line) throw new Error(`ours ${name} printed no result`);
-      ours[name] = { ...(JSON.parse(line.slice("PEER_CHILD ".length)) as OursResult), config: cfg };
+      for (const [label, script] of builds) {
+        const cfg: OursConfig = { data: zarr, http, aug, batchSize: 8, warmup: 1, batches: options.batches, seed: 0 };
+        const name = `${label}${aug ? "aug" : "noaug"}_${http ? "http" : "files"}`;
+        log(`ours: ${name} ...`);
+        const out = await run(process.execPath, [...process.execArgv, script, `--peer-child=${JSON.stringify(cfg)}`], { ...process.env, CELLMAP_BENCH_MAIN: "1" });
+        const line = out.split("\n").find((l) => l.startsWith("PEER_CHILD "));
+        if (!line) throw new Error(`ours ${name} printed no result`);
+        ours[name] = { ...(JSON.parse(line.slice("PEER_CHILD ".length)) as OursResult), config: cfg };
+      }
     }
   }
   const loadEnd = loadavg();
