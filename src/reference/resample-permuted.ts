@@ -17,28 +17,17 @@
  * @module
  */
 
+import { blendAtVoxelIsVoxel } from "../array/storage-kind.ts";
+import { type AxisPermutation, axisPermutation as axisPermutationOf } from "../geometry/axis-permutation.ts";
 import type { ResampleParams, ResampleSample } from "../gpu/resample.ts";
 import type { Source } from "./resample-source.ts";
 
-/**
- * A sample's affine as a signed axis permutation: source voxel `i[a] = offset[a] + sign[a] *
- * j[from[a]]` for output voxel `j`, per source axis `a` (z, y, x).
- */
-export interface AxisPermutation {
-  /** The output axis that feeds each source axis. */
-  readonly from: readonly [0 | 1 | 2, 0 | 1 | 2, 0 | 1 | 2];
-  readonly sign: readonly [1 | -1, 1 | -1, 1 | -1];
-  /** `origin[a] + matrix[4a + 3]`, an integer. */
-  readonly offset: readonly [number, number, number];
-}
-
-/** Beyond this the float64 sums of the general path could round: keep it to exact integers. */
-const EXACT = 2 ** 50;
+export type { AxisPermutation };
 
 /**
- * The sample's affine as a signed axis permutation with integer offsets, or `undefined` when it is
- * anything else (a scale, a rotation by other than a multiple of 90°, a fractional offset, an
- * entry 1e-9 off, a displacement field): then the general path must run.
+ * The sample's affine as a signed axis permutation with integer offsets ({@link axisPermutationOf}
+ * in `src/geometry/axis-permutation.ts`), or `undefined` when it is anything else or displaced:
+ * then the general path must run.
  *
  * @example
  * ```ts
@@ -47,35 +36,9 @@ const EXACT = 2 ** 50;
  * ```
  */
 export function axisPermutation(s: ResampleSample): AxisPermutation | undefined {
-  if (s.displacement !== undefined) return undefined;
-  const m = s.matrix;
-  const from: (0 | 1 | 2)[] = [];
-  const sign: (1 | -1)[] = [];
-  const offset: number[] = [];
-  let used = 0;
-  for (let a = 0; a < 3; a++) {
-    let k = -1;
-    for (let c = 0; c < 3; c++) {
-      const e = m[4 * a + c]!;
-      if (e === 0) continue;
-      if ((e !== 1 && e !== -1) || k >= 0) return undefined;
-      k = c;
-    }
-    if (k < 0 || used & (1 << k)) return undefined;
-    used |= 1 << k;
-    const o = s.origin[a]!, t = m[4 * a + 3]!;
-    if (!Number.isInteger(o) || !Number.isInteger(t) || Math.abs(o) + Math.abs(t) > EXACT) return undefined;
-    from.push(k as 0 | 1 | 2);
-    sign.push(m[4 * a + k]! as 1 | -1);
-    offset.push(o + t);
-  }
-  return { from: from as [0 | 1 | 2, 0 | 1 | 2, 0 | 1 | 2], sign: sign as [1 | -1, 1 | -1, 1 | -1], offset: offset as [number, number, number] };
+  return s.displacement === undefined ? axisPermutationOf(s.matrix, s.origin) : undefined;
 }
 
-/** Whether a trilinear blend at an exact voxel is that voxel for every voxel of this dispatch. */
-export function blendIsCopy(params: ResampleParams): boolean {
-  return params.kind !== "f32" && Number.isFinite(params.fill) && !Object.is(params.fill, -0);
-}
 
 /**
  * Resample one permuted sample into `out` from `o`: output rows run along the source axis fed by
@@ -85,7 +48,7 @@ export function permuted(source: Source, params: ResampleParams, p: AxisPermutat
   const [nz, ny, nx] = params.outShape;
   const vol = params.volShape;
   const pad = params.pad;
-  const blend = params.interp === "linear" && !blendIsCopy(params);
+  const blend = params.interp === "linear" && !blendAtVoxelIsVoxel(params.kind, params.fill);
   const axis = p.from.indexOf(2) as 0 | 1 | 2;
   const step = p.sign[axis];
   // Output x range whose source voxel along `axis` lies in [0, N - 1].
