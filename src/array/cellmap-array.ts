@@ -200,12 +200,17 @@ export class CellMapArray {
 
   /**
    * Resample a batch of samples into a new Float32Array `[batch, z, y, x]`
-   * (one readback for the whole batch on the GPU).
+   * (one readback for the whole batch on the GPU), or into `options.out`, which
+   * must hold exactly that many values (a CPU array then writes nothing else).
+   *
+   * @throws {ArgumentError} when `out` has another length
    */
-  async sample(specs: readonly SampleSpec[], options: ReadOptions): Promise<Float32Array> {
+  async sample(specs: readonly SampleSpec[], options: ReadOptions & { out?: Float32Array }): Promise<Float32Array> {
     const n = options.shape[0] * options.shape[1] * options.shape[2] * specs.length;
+    const given = options.out;
+    if (given !== undefined && given.length !== n) throw new ArgumentError("out", `must hold ${n} values`, given.length);
     if (this.device === "cpu") {
-      const data = new Float32Array(n);
+      const data = given ?? new Float32Array(n);
       await this.#run(specs, options, { kind: "cpu", data });
       return data;
     }
@@ -218,7 +223,9 @@ export class CellMapArray {
     try {
       await this.#run(specs, options, { kind: "gpu", buffer, byteOffset: 0 });
       const bytes = await ctx.track(ctx.readBuffer(buffer, 0, n * 4));
-      return new Float32Array(bytes);
+      if (given === undefined) return new Float32Array(bytes);
+      given.set(new Float32Array(bytes));
+      return given;
     } finally {
       buffer.destroy();
     }
