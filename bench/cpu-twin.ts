@@ -2,10 +2,12 @@
  * The CPU resample twin (`src/reference/resample.ts`) against its previous implementation
  * (`test/setup/resample-reference-v1.ts`), side by side in one process on the same inputs: a
  * warm chunk cache of a uint8 volume in 64³ chunks, figure 2's cases (linear and nearest, random
- * rotation, mirror and transpose about the volume's middle) plus one elastically deformed case.
- * The two run alternately in every repeat; each row is the median of the repeats after warm-up,
- * and the ratio is previous / current time (above 1: the current twin is faster). Every run also
- * checks that both give the same output (Object.is per value).
+ * rotation, mirror and transpose about the volume's middle) plus one elastically deformed case,
+ * and unaugmented or 90°-rotated cases whose source voxels are exact (signed axis permutations:
+ * the current twin copies them), also timed on the current twin's general path (`fastPaths:
+ * false`). The paths run alternately in every repeat; each row is the median of the repeats after
+ * warm-up, and the ratios are previous / current and general / current time (above 1: the current
+ * twin is faster). Every run also checks that all give the same output (Object.is per value).
  *
  *     node bench/cpu-twin.mjs [--quick]      # or: npx deno run -A --no-lock --cached-only bench/cpu-twin.ts [--quick]
  * @module
@@ -46,12 +48,13 @@ function cachedVolume(rand: () => number, grid: number): { cache: Uint32Array; t
 }
 
 /** Figure 2's samples: `batch` outputs of n³ at the volume's voxel size, augmented about the middle. */
-function twinCase(rand: () => number, vol: ReturnType<typeof cachedVolume>, grid: number, interp: "linear" | "nearest", n: number, batch: number, deform: boolean): TwinCase {
+function twinCase(rand: () => number, vol: ReturnType<typeof cachedVolume>, grid: number, interp: "linear" | "nearest", n: number, batch: number, deform: boolean, permuted = false): TwinCase {
   const size = grid * CHUNK;
   const samples: ResampleSample[] = [];
   for (let b = 0; b < batch; b++) {
-    const a = randomAugment(rand);
-    const center = [0, 1, 2].map(() => size / 2 + (rand() * 2 - 1) * 8);
+    // Permuted: a signed axis permutation about a center that puts every output voxel on a source voxel.
+    const a = permuted ? signedPermutation(rand) : randomAugment(rand);
+    const center = [0, 1, 2].map(() => (permuted ? size / 2 + Math.round((rand() * 2 - 1) * 8) + ((n - 1) % 2) / 2 : size / 2 + (rand() * 2 - 1) * 8));
     const matrix = new Float64Array(12);
     for (let r = 0; r < 3; r++) {
       let t = center[r]!;
@@ -81,7 +84,16 @@ function twinCase(rand: () => number, vol: ReturnType<typeof cachedVolume>, grid
     fill: 0,
     slotWords: vol.words,
   };
-  return { name: `${interp} ${n}³ x${batch}${deform ? " deformed" : ""}`, params, samples, table: vol.table, cache: vol.cache };
+  return { name: `${interp} ${n}³ x${batch}${deform ? " deformed" : permuted ? " permuted" : ""}`, params, samples, table: vol.table, cache: vol.cache };
+}
+
+/** A random signed axis permutation (identity, mirrors, transposes, 90° rotations), row-major 3x3. */
+function signedPermutation(rand: () => number): number[] {
+  const perms = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];
+  const p = perms[Math.floor(rand() * 6)]!;
+  const m = new Array<number>(9).fill(0);
+  for (let r = 0; r < 3; r++) m[3 * r + p[r]!] = rand() < 0.5 ? -1 : 1;
+  return m;
 }
 
 function same(a: Float32Array, b: Float32Array): boolean {
@@ -90,23 +102,27 @@ function same(a: Float32Array, b: Float32Array): boolean {
   return true;
 }
 
-/** Time both twins on `c`, alternating; ms per run of each. */
-function timeBoth(c: TwinCase, warmup: number, repeats: number): { v1: number[]; now: number[] } {
+/** Time the previous twin, the current one's general path and the current one on `c`, alternating; ms per run of each. */
+function timeAll(c: TwinCase, warmup: number, repeats: number): { v1: number[]; general: number[]; now: number[] } {
   const v1: number[] = [];
+  const general: number[] = [];
   const now: number[] = [];
   for (let i = 0; i < warmup + repeats; i++) {
     const t0 = performance.now();
     const a = resampleReferenceV1(c.params, c.samples, c.table, c.cache);
     const t1 = performance.now();
-    const b = resampleReference(c.params, c.samples, c.table, c.cache);
+    const g = resampleReference(c.params, c.samples, c.table, c.cache, { fastPaths: false });
     const t2 = performance.now();
-    if (!same(a, b)) throw new Error(`${c.name}: the two twins differ`);
+    const b = resampleReference(c.params, c.samples, c.table, c.cache);
+    const t3 = performance.now();
+    if (!same(a, b) || !same(g, b)) throw new Error(`${c.name}: the twins differ`);
     if (i >= warmup) {
       v1.push(t1 - t0);
-      now.push(t2 - t1);
+      general.push(t2 - t1);
+      now.push(t3 - t2);
     }
   }
-  return { v1, now };
+  return { v1, general, now };
 }
 
 const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
@@ -120,17 +136,18 @@ function main(args: readonly string[]): void {
   const cases: TwinCase[] = [];
   for (const interp of ["linear", "nearest"] as const) for (const { n, batch } of sizes) cases.push(twinCase(rand, vol, grid, interp, n, batch, false));
   cases.push(twinCase(rand, vol, grid, "linear", 64, quick ? 1 : 2, true));
+  for (const interp of ["linear", "nearest"] as const) for (const { n, batch } of sizes) cases.push(twinCase(rand, vol, grid, interp, n, batch, false, true));
   const warmup = 1;
   const repeats = quick ? 3 : 5;
   console.log(`CPU resample twin, previous vs current, same process and inputs (${quick ? "quick" : "full"}; median of ${repeats} after ${warmup} warm-up)`);
-  console.log(["case", "previous Mvox/s", "current Mvox/s", "speed-up (median)", "[min - max] of per-run ratios", "identical"].join("\t"));
+  console.log(["case", "previous Mvox/s", "general path Mvox/s", "current Mvox/s", "vs previous (median)", "[min - max] of per-run ratios", "vs general path", "identical"].join("\t"));
   for (const c of cases) {
     const voxels = c.params.batch * c.params.outShape[0] * c.params.outShape[1] * c.params.outShape[2];
-    const { v1, now } = timeBoth(c, warmup, repeats);
-    const a = summarize(v1), b = summarize(now);
+    const { v1, general, now } = timeAll(c, warmup, repeats);
+    const a = summarize(v1), g = summarize(general), b = summarize(now);
     const ratios = summarize(v1.map((t, i) => t / now[i]!));
     const mvox = (ms: number) => voxels / 1e3 / ms;
-    console.log([c.name, fmt(mvox(a.median)), fmt(mvox(b.median)), `${fmt(a.median / b.median)}x`, `[${fmt(ratios.min)} - ${fmt(ratios.max)}]`, "yes"].join("\t"));
+    console.log([c.name, fmt(mvox(a.median)), fmt(mvox(g.median)), fmt(mvox(b.median)), `${fmt(a.median / b.median)}x`, `[${fmt(ratios.min)} - ${fmt(ratios.max)}]`, `${fmt(g.median / b.median)}x`, "yes"].join("\t"));
   }
 }
 

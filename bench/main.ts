@@ -10,12 +10,16 @@
  *   --out=<dir>           where to write results (default bench/results)
  *   --cache=<dir>         where generated data is kept (default bench/dist/data)
  *   --seed=<n>            random seed (default 1)
+ *   --peer                instead of the suite: ours and the Python cellmap-data side by side
+ *                         (bench/peer.ts; --peer-dir=<dir>, --peer-data=<dir>, --peer-batches=<n>,
+ *                         --peer-before=<bench.js of another build>)
  * @module
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Mode } from "./context.ts";
 import { resultTable } from "./lib/report.ts";
+import { peerMain, runOursConfig, type OursConfig } from "./peer.ts";
 import { runSuite } from "./suite.ts";
 
 /** Parsed command line. */
@@ -28,6 +32,10 @@ export interface Cli {
   out: string;
   cache: string;
   seed: number;
+  /** `--peer`: the side-by-side run with the Python library instead of the suite. */
+  peer?: { dir?: string; data?: string; batches: number; before?: string };
+  /** `--peer-child=<json>`: one configuration of ours for `--peer` (internal). */
+  peerChild?: OursConfig;
 }
 
 /** Parse the arguments (throws on unknown ones). */
@@ -45,6 +53,12 @@ export function parseArgs(args: readonly string[]): Cli {
       case "--out": cli.out = v; break;
       case "--cache": cli.cache = v; break;
       case "--seed": cli.seed = Number(v) || 1; break;
+      case "--peer": cli.peer = { ...cli.peer, batches: cli.peer?.batches ?? 10 }; break;
+      case "--peer-dir": cli.peer = { batches: 10, ...cli.peer, dir: v }; break;
+      case "--peer-data": cli.peer = { batches: 10, ...cli.peer, data: v }; break;
+      case "--peer-batches": cli.peer = { ...cli.peer, batches: Number(v) || 10 }; break;
+      case "--peer-before": cli.peer = { batches: 10, ...cli.peer, before: v }; break;
+      case "--peer-child": cli.peerChild = JSON.parse(v) as OursConfig; break;
       case "--": break;
       default: throw new Error(`unknown argument ${a}; see bench/README.md`);
     }
@@ -55,6 +69,16 @@ export function parseArgs(args: readonly string[]): Cli {
 /** Run from a command line; returns the path of the JSON written. */
 export async function main(args: readonly string[], command: string): Promise<string> {
   const cli = parseArgs(args);
+  if (cli.peerChild) {
+    console.log(`PEER_CHILD ${JSON.stringify(await runOursConfig(cli.peerChild))}`);
+    return "";
+  }
+  if (cli.peer) {
+    const p = cli.peer;
+    const file = await peerMain({ ...(p.dir ? { peerDir: p.dir } : {}), ...(p.data ? { data: p.data } : {}), batches: p.batches, out: cli.out, ...(p.before ? { before: p.before } : {}) }, command, (line) => console.error(`[bench] ${line}`));
+    console.error(`[bench] wrote ${file}`);
+    return file;
+  }
   const result = await runSuite({
     mode: cli.mode,
     ...(cli.data ? { data: cli.data } : {}),

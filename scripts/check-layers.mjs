@@ -35,6 +35,8 @@ export const KNOWN = new Set([
   "gpu -> reference: src/gpu/value-transforms.ts",
   "gpu -> array: src/gpu/resample.ts",
   "reference -> array: src/reference/resample-source.ts",
+  "reference -> array: src/reference/resample-permuted.ts",
+  "reference -> gpu: src/reference/resample-permuted.ts",
   "reference -> gpu: src/reference/resample-field.ts",
   "reference -> gpu: src/reference/resample-source.ts",
   "reference -> gpu: src/reference/resample.ts",

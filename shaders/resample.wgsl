@@ -45,6 +45,11 @@ const ABSENT: u32 = 0xFFFFFFFFu;
 override INTERP: u32 = 2u;  // 0 linear, 1 nearest, 2 from params.interp
 override KIND: u32 = 7u;    // storage kind code (see Params.kind), 7 from params.kind
 override DEFORM: bool = true; // false: no sample of the dispatch has a displacement field
+// true: every sample's affine is a signed axis permutation with integer offsets (each output voxel
+// lies on a source voxel) and a blend at a voxel is that voxel (integer kinds, finite fill): read
+// the one voxel, for linear as for nearest. src/gpu/resample.ts decides; the bits are the generic
+// pipeline's.
+override COPY: bool = false;
 
 // Every vector below holds (z, y, x) in its components (.x, .y, .z), as the structs do: `.x` is
 // the z axis and `.z` the x axis, the fastest-varying one.
@@ -163,7 +168,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let f = local - whole;
   let iv = s.origin.xyz + vec3i(whole);
   let last = params.volShape - vec3i(1);
-  let linear = select(INTERP == 0u, params.interp == 0u, INTERP == 2u);
+  let linear = !COPY && select(INTERP == 0u, params.interp == 0u, INTERP == 2u);
 
   // Linear: i0 = floor(v), pad outside [0, N - 1] (so never blended with pad).
   // Nearest: i0 = floor(v + 0.5), pad outside [-0.5, N - 0.5).

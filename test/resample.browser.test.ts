@@ -17,4 +17,7 @@ test("the dispatch grid covers the output", cases.gridCoversTheOutput);
 test("pipelines specialized per dispatch give the generic pipeline's bits", async () => {
   console.log(`[chromium] ${await cases.specializedMatchesGeneric()}`);
 });
+test("permuted dispatches get a copy pipeline with the generic pipeline's bits", async () => {
+  console.log(`[chromium] ${await cases.copyPipelineMatchesGeneric()}`);
+});
 test("a pipeline specialized for another dispatch raises ArgumentError", cases.wrongVariantIsRejected);

@@ -48,6 +48,7 @@ export async function loaderFigure(ctx: BenchContext, base: string, source: stri
   const baseline = await openBaseline(base, arrays);
   const cold: number[] = [], warm: number[] = [], base_: number[] = [];
   const dlCold: number[] = [], dlWarm: number[] = [];
+  const plainCold: number[] = [], plainWarm: number[] = [];
   const warmHit: number[] = [], coldMisses: number[] = [], coldBytes: number[] = [];
   let diff: { raw: number; labelMismatch: number } | undefined;
   const perBatch = arrays.map((a) => a.shape[0] * a.shape[1] * a.shape[2]);
@@ -75,7 +76,8 @@ export async function loaderFigure(ctx: BenchContext, base: string, source: stri
       const misses = end.reduce((s, x, i) => s + x.misses - after[i]!.misses, 0);
       for (const o of opened) o.destroy();
       opened = [];
-      const dl = await dataLoaderEpochs(ctx, base, arrays, spec, pool, budget(arrays[0]!), ctx.seed * 1000 + r);
+      const dl = await dataLoaderEpochs(ctx, base, arrays, spec, pool, budget(arrays[0]!), ctx.seed * 1000 + r, true);
+      const plain = await dataLoaderEpochs(ctx, base, arrays, spec, pool, budget(arrays[0]!), ctx.seed * 1000 + r, false);
       t = performance.now();
       let baseFirst: Float32Array[] = [];
       for (const [k, specs] of batches.entries()) {
@@ -88,6 +90,8 @@ export async function loaderFigure(ctx: BenchContext, base: string, source: stri
         warm.push(warmMs);
         dlCold.push(dl.coldMs);
         dlWarm.push(dl.warmMs);
+        plainCold.push(plain.coldMs);
+        plainWarm.push(plain.warmMs);
         base_.push(baseMs);
         warmHit.push(hits / Math.max(1, hits + misses));
         coldMisses.push(after.reduce((s, x) => s + x.misses, 0));
@@ -127,12 +131,16 @@ export async function loaderFigure(ctx: BenchContext, base: string, source: stri
   const dlWarmS = perSecond(summarize(dlWarm), samples);
   const dlColdRow = row("standard, cold cache", "CellMapDataLoader", "samples/s", "higher", dlColdS, [baseRow], { limit: lim(coldBind, coldFloor, summarize(dlCold).median) });
   const dlWarmRow = row("standard, warm cache", "CellMapDataLoader", "samples/s", "higher", dlWarmS, [baseRow], { limit: lim(warmBind, warmFloor, summarize(dlWarm).median) });
+  const plainColdRow = row("unaugmented, cold cache", "CellMapDataLoader", "samples/s", "higher", perSecond(summarize(plainCold), samples), [{ path: "augmented CellMapDataLoader", value: dlColdS }], { limit: lim(coldBind, coldFloor, summarize(plainCold).median) });
+  const plainWarmRow = row("unaugmented, warm cache", "CellMapDataLoader", "samples/s", "higher", perSecond(summarize(plainWarm), samples), [{ path: "augmented CellMapDataLoader", value: dlWarmS }], { limit: lim(warmBind, warmFloor, summarize(plainWarm).median) });
   const baseMv = row("standard", "zarrita baseline", "Mvox/s", "higher", mvox(baseS));
   const rows: Row[] = [
     coldRow,
     warmRow,
     dlColdRow,
     dlWarmRow,
+    plainColdRow,
+    plainWarmRow,
     baseRow,
     row("standard, cold cache", "CellMapArray", "Mvox/s", "higher", mvox(coldS), [baseMv]),
     row("standard, warm cache", "CellMapArray", "Mvox/s", "higher", mvox(warmS), [baseMv]),
@@ -143,7 +151,7 @@ export async function loaderFigure(ctx: BenchContext, base: string, source: stri
   const warmRatio = warmRow.ratios[0]!.ratio;
   const dlWarmRatio = dlWarmRow.ratios[0]!.ratio;
   const notes = [
-    `CellMapArray: per batch, one sample() per array (5 calls, run together), augmentation = uniform random rotation x mirror x axis permutation drawn here; CellMapDataLoader: CellMapDataset (raw input, 4-class target) with spatial transforms mirror z/y/x 0.5, transpose z/y/x, rotate z/y/x in [-180, 180] degrees, one epoch of ${spec.batches} batch(es). ${spec.batches} batch(es) of ${spec.batch} per timed run; cold = freshly opened arrays (empty chunk caches; files in the OS page cache), warm = the same batches again (CellMapArray warm hit rate ${fmt(100 * summarize(warmHit).median)}%).`,
+    `CellMapArray: per batch, one sample() per array (5 calls, run together), augmentation = uniform random rotation x mirror x axis permutation drawn here; CellMapDataLoader: CellMapDataset (raw input, 4-class target) with spatial transforms mirror z/y/x 0.5, transpose z/y/x, rotate z/y/x in [-180, 180] degrees, one epoch of ${spec.batches} batch(es); unaugmented: the same dataset without spatial transforms (compared with the augmented loader). ${spec.batches} batch(es) of ${spec.batch} per timed run; cold = freshly opened arrays (empty chunk caches; files in the OS page cache), warm = the same batches again (CellMapArray warm hit rate ${fmt(100 * summarize(warmHit).median)}%).`,
     `device: ${ctx.gpu ? `gpu (${ctx.gpu.adapterInfo.description || ctx.gpu.adapterInfo.architecture}${ctx.gpu.isSoftware ? ", software" : ""})` : "cpu twin (no GPU)"}; fetch workers: ${pool.size || "in-process"}.`,
     `limit: the largest of http (bytes fetched at figure 6's chunked rate), decode (${codec} at figure 6's rate x ${Math.max(1, Math.min(pool.size, ctx.cpus))} workers), resample (5 bytes per output voxel at the ${ctx.gpu ? "GPU copy" : "memory"} bandwidth) and readback; cold binds on ${coldBind}, warm on ${warmBind}.`,
     `check: the first batch of ours and the baseline agree to ${fmt(diff?.raw ?? NaN)} on raw (max |diff|) and ${fmt(100 * (diff?.labelMismatch ?? NaN))}% of label voxels (nearest ties).`,
@@ -165,7 +173,7 @@ export async function loaderFigure(ctx: BenchContext, base: string, source: stri
 }
 
 /** One epoch of the dataset API on freshly opened arrays (cold), then the same epoch again (warm). */
-async function dataLoaderEpochs(ctx: BenchContext, base: string, arrays: WorkloadArray[], spec: WorkloadSpec, pool: WorkerPool, cacheBytes: number, seed: number): Promise<{ coldMs: number; warmMs: number }> {
+async function dataLoaderEpochs(ctx: BenchContext, base: string, arrays: WorkloadArray[], spec: WorkloadSpec, pool: WorkerPool, cacheBytes: number, seed: number, augment: boolean): Promise<{ coldMs: number; warmMs: number }> {
   const raw = arrays[0]!;
   const label = arrays[1]!;
   const ds = await CellMapDataset.open({
@@ -174,11 +182,15 @@ async function dataLoaderEpochs(ctx: BenchContext, base: string, arrays: Workloa
     classes: [...CLASSES],
     inputArrays: { raw: { shape: raw.shape, scale: raw.scale } },
     targetArrays: { gt: { shape: label.shape, scale: label.scale } },
-    spatialTransforms: {
-      mirror: { axes: { z: 0.5, y: 0.5, x: 0.5 } },
-      transpose: { axes: ["z", "y", "x"] },
-      rotate: { axes: { z: [-180, 180], y: [-180, 180], x: [-180, 180] } },
-    },
+    ...(augment
+      ? {
+        spatialTransforms: {
+          mirror: { axes: { z: 0.5, y: 0.5, x: 0.5 } },
+          transpose: { axes: ["z", "y", "x"] },
+          rotate: { axes: { z: [-180, 180], y: [-180, 180], x: [-180, 180] } },
+        },
+      }
+      : {}),
     isTrain: true,
     ...(ctx.gpu ? { gpu: ctx.gpu } : { device: "cpu" as const }),
     pool,

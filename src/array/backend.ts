@@ -36,8 +36,7 @@ export class CpuBackend implements ResampleBackend {
 
   run(params: ResampleParams, samples: ResampleSample[], table: Uint32Array, out: BackendOutput, outElementOffset: number): Promise<void> {
     if (out.kind !== "cpu") throw new Error("the CPU backend writes CPU output only");
-    const r = resampleReference(params, samples, table, this.#words);
-    out.data.set(r, outElementOffset);
+    resampleReference(params, samples, table, this.#words, { out: out.data, outOffset: outElementOffset });
     return Promise.resolve();
   }
 

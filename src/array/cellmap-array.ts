@@ -23,8 +23,9 @@ export const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
 /** Bytes one `sample()` call may return on the CPU device at most (4 GiB): past that, a BudgetError. */
 const MAX_CPU_OUTPUT_BYTES = 2 ** 32;
 
-const READ_KEYS = ["shape", "scale", "interp", "pad", "signal"] as const;
-const READ_INTO_KEYS = [...READ_KEYS, "buffer", "byteOffset"] as const;
+const GRID_KEYS = ["shape", "scale", "interp", "pad", "signal"] as const;
+const READ_KEYS = [...GRID_KEYS, "out"] as const;
+const READ_INTO_KEYS = [...GRID_KEYS, "buffer", "byteOffset"] as const;
 
 /** Read options, checked: the output grid as z, y, x vectors. */
 type CheckedRead = Omit<ReadOptions, "shape" | "scale"> & OutputSpec;
@@ -229,11 +230,18 @@ export class CellMapArray {
 
   /**
    * Resample a batch of samples into a new Float32Array `[batch, z, y, x]`
-   * (one readback for the whole batch on the GPU).
+   * (one readback for the whole batch on the GPU), or into `options.out`, which
+   * must hold exactly that many values (a CPU array then writes nothing else).
+   *
+   * @throws {ArgumentError} when `out` has another length
    */
-  async sample(specs: readonly SampleSpec[], options: ReadOptions): Promise<Float32Array> {
+  async sample(specs: readonly SampleSpec[], options: ReadOptions & { out?: Float32Array }): Promise<Float32Array> {
     const read = this.#checkRead("sample", specs, options, READ_KEYS);
     const n = read.shape[0] * read.shape[1] * read.shape[2] * specs.length;
+    const given = options.out;
+    if (given !== undefined && !(given instanceof Float32Array && given.length === n)) {
+      throw new ArgumentError("out", `must be a Float32Array of ${n} values`, given instanceof Float32Array ? given.length : typeof given);
+    }
     const limit = this.device === "cpu" ? MAX_CPU_OUTPUT_BYTES : this.#gpu().device.limits.maxBufferSize;
     if (n * 4 > limit) {
       throw new BudgetError(
@@ -244,7 +252,7 @@ export class CellMapArray {
       );
     }
     if (this.device === "cpu") {
-      const data = new Float32Array(n);
+      const data = given ?? new Float32Array(n);
       await this.#run(specs, read, { kind: "cpu", data });
       return data;
     }
@@ -257,7 +265,9 @@ export class CellMapArray {
     try {
       await this.#run(specs, read, { kind: "gpu", buffer, byteOffset: 0 });
       const bytes = await ctx.track(ctx.readBuffer(buffer, 0, n * 4));
-      return new Float32Array(bytes);
+      if (given === undefined) return new Float32Array(bytes);
+      given.set(new Float32Array(bytes));
+      return given;
     } finally {
       buffer.destroy();
     }

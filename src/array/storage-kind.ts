@@ -279,3 +279,19 @@ export function readPacked(words: Uint32Array, kind: StorageKind, elementIndex: 
       return scratch.getFloat32(0, true);
   }
 }
+
+/**
+ * Whether a trilinear blend exactly at a voxel gives that voxel's value, bit for bit, for every
+ * element of `kind` with `fill` for absent chunks. The blend is `a * 1 + b * 0` per axis, which is
+ * `a` unless a neighbour `b` is NaN or infinite or `a` is -0: never for integer kinds with a finite
+ * fill other than -0; f32 elements may be anything. The resample fast paths copy only then.
+ *
+ * @example
+ * ```ts
+ * blendAtVoxelIsVoxel("u8", 0); // true
+ * blendAtVoxelIsVoxel("f32", 0); // false
+ * ```
+ */
+export function blendAtVoxelIsVoxel(kind: StorageKind, fill: number): boolean {
+  return kind !== "f32" && Number.isFinite(fill) && !Object.is(fill, -0);
+}

@@ -137,7 +137,8 @@ export async function readBatch(
       const data = new Float32Array(B * V);
       for (const r of runs) {
         const ds = items[r.start]!.dataset;
-        work.push(ds.input.sample(specsOf(r.start, r.end), { ...ds.inputArrays[name]!, interp: "linear", pad: ds.inputPad, ...signal }).then((v) => data.set(v, r.start * V)));
+        const out = data.subarray(r.start * V, r.end * V);
+        work.push(ds.input.sample(specsOf(r.start, r.end), { ...ds.inputArrays[name]!, interp: "linear", pad: ds.inputPad, out, ...signal }).then(() => {}));
       }
       arrays[name] = { data, shape: [B, 1, ...outShape(spec)] };
     }
@@ -151,7 +152,7 @@ export async function readBatch(
           const arr = ds.classArray(cls);
           const at = (c * B + r.start) * V;
           if (!arr) s.fill(ds.emptyValue, at, at + (r.end - r.start) * V);
-          else work.push(arr.sample(specsOf(r.start, r.end), { ...ds.targetArrays[name]!, interp: "nearest", pad: ds.emptyValue, ...signal }).then((v) => s.set(v, at)));
+          else work.push(arr.sample(specsOf(r.start, r.end), { ...ds.targetArrays[name]!, interp: "nearest", pad: ds.emptyValue, out: s.subarray(at, at + (r.end - r.start) * V), ...signal }).then(() => {}));
         }
       });
     }
@@ -169,7 +170,7 @@ export async function readBatch(
           const at = (c * B + r.start) * V;
           const own = ds.cellposeTargets[name]!;
           if (!arr) s.fill(ds.emptyValue, at, at + (r.end - r.start) * V);
-          else work.push(arr.sample(specsOf(r.start, r.end), { shape: own.shape, scale: own.scale, interp: "nearest", pad: ds.emptyValue, ...signal }).then((v) => s.set(v, at)));
+          else work.push(arr.sample(specsOf(r.start, r.end), { shape: own.shape, scale: own.scale, interp: "nearest", pad: ds.emptyValue, out: s.subarray(at, at + (r.end - r.start) * V), ...signal }).then(() => {}));
         }
       });
     }

@@ -15,7 +15,8 @@
  */
 
 import { ArgumentError, GpuError } from "../errors.ts";
-import { type StorageKind, storageKindCode } from "../array/storage-kind.ts";
+import { blendAtVoxelIsVoxel, type StorageKind, storageKindCode } from "../array/storage-kind.ts";
+import { axisPermutation } from "../geometry/axis-permutation.ts";
 import type { GpuContext } from "./context.ts";
 import { resampleWgsl } from "./shaders.gen.ts";
 
@@ -216,7 +217,7 @@ export function resampleGrid(total: number, maxPerDimension = 65535): ResampleGr
 /**
  * What a resample pipeline is specialized for. A field left out keeps the generic path, which
  * reads it from the dispatch's `Params`; a field given is folded in at compile time through the
- * shader's override constants (`INTERP`, `KIND`, `DEFORM`), so the other paths cost nothing. On
+ * shader's override constants (`INTERP`, `KIND`, `DEFORM`, `COPY`), so the other paths cost nothing. On
  * software adapters, which execute every branch whether taken or not, a nearest pipeline runs
  * about twice as fast as the generic one; on a GPU the kernel gets shorter.
  */
@@ -227,6 +228,37 @@ export interface ResampleVariant {
   readonly kind?: StorageKind;
   /** `false`: no sample on the pipeline has a displacement field. Default `true` (allowed). */
   readonly deform?: boolean;
+  /**
+   * `true`: every sample is a copy ({@link isCopyDispatch}): its affine a signed axis permutation
+   * with integer offsets, no displacement, and a blend at a voxel that voxel. The pipeline reads
+   * one voxel per output voxel. Default `false`.
+   */
+  readonly copy?: boolean;
+}
+
+/** Offsets beyond this would round in the shader's float32 affine. */
+const F32_EXACT = 2 ** 24;
+
+/**
+ * Whether every output voxel of the dispatch lies exactly on a source voxel whose value it is,
+ * bit for bit, so that a `copy` pipeline gives the generic pipeline's output: each sample's affine
+ * is a signed axis permutation with integer offsets (`src/geometry/axis-permutation.ts`) that
+ * float32 holds exactly, no sample is displaced, and for linear dispatches a blend at a voxel is
+ * that voxel (integer storage kinds, a finite fill other than -0).
+ *
+ * @example
+ * ```ts
+ * isCopyDispatch(params, samples); // true for unaugmented samples at the level's voxel size
+ * ```
+ */
+export function isCopyDispatch(params: ResampleParams, samples: readonly ResampleSample[]): boolean {
+  if (params.interp === "linear" && !blendAtVoxelIsVoxel(params.kind, params.fill)) return false;
+  const reach = Math.max(...params.outShape);
+  return samples.every((s) => {
+    if (s.displacement !== undefined || axisPermutation(s.matrix, s.origin) === undefined) return false;
+    for (let a = 0; a < 3; a++) if (Math.abs(s.matrix[4 * a + 3]!) + reach >= F32_EXACT) return false;
+    return true;
+  });
 }
 
 /**
@@ -239,7 +271,8 @@ export interface ResampleVariant {
  * ```
  */
 export function resampleVariant(params: ResampleParams, samples: readonly ResampleSample[]): ResampleVariant {
-  return { interp: params.interp, kind: params.kind, deform: samples.some((s) => s.displacement !== undefined) };
+  const variant = { interp: params.interp, kind: params.kind, deform: samples.some((s) => s.displacement !== undefined) };
+  return isCopyDispatch(params, samples) ? { ...variant, copy: true } : variant;
 }
 
 const pipelineVariants = new WeakMap<GPUComputePipeline, ResampleVariant>();
@@ -262,11 +295,13 @@ export function getResamplePipeline(ctx: GpuContext, variant: ResampleVariant = 
   if (variant.kind !== undefined) constants["KIND"] = storageKindCode(variant.kind);
   const deform = variant.deform ?? true;
   if (!deform) constants["DEFORM"] = 0;
-  const key = `cellmap/resample/${variant.interp ?? "any"}/${variant.kind ?? "any"}/${deform ? "deform" : "rigid"}`;
-  const label = `${ctx.label} resample${variant.interp ? ` ${variant.interp}` : ""}${variant.kind ? ` ${variant.kind}` : ""}${deform ? "" : " rigid"}`;
+  const copy = variant.copy ?? false;
+  if (copy) constants["COPY"] = 1;
+  const key = `cellmap/resample/${variant.interp ?? "any"}/${variant.kind ?? "any"}/${deform ? "deform" : "rigid"}${copy ? "/copy" : ""}`;
+  const label = `${ctx.label} resample${variant.interp ? ` ${variant.interp}` : ""}${variant.kind ? ` ${variant.kind}` : ""}${deform ? "" : " rigid"}${copy ? " copy" : ""}`;
   return ctx.pipeline(key, async () => {
     const pipeline = await ctx.createComputePipeline(label, resampleWgsl, "main", { constants });
-    pipelineVariants.set(pipeline, { ...variant, deform });
+    pipelineVariants.set(pipeline, { ...variant, deform, copy });
     return pipeline;
   });
 }
@@ -283,6 +318,7 @@ function checkVariant(pipeline: GPUComputePipeline, params: ResampleParams, samp
     const k = samples.findIndex((s) => s.displacement !== undefined);
     if (k >= 0) throw wrong("samples", "without displacement", `a displacement field at samples[${k}]`);
   }
+  if (v.copy === true && !isCopyDispatch(params, samples)) throw wrong("samples", "that are copies (signed axis permutations, integer offsets)", "others");
 }
 
 /** Inputs of one resample dispatch. */

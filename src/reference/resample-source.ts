@@ -103,6 +103,54 @@ export class Source {
     return this.#data[slot * this.#perSlot + z.elemAt(lz) + y.elemAt(ly) + x.elemAt(lx)] ?? 0;
   }
 
+  /**
+   * `n` voxels along source axis `axis` (0 z, 1 y, 2 x) from voxel `(iz, iy, ix)`, stepping by
+   * `step` (1 or -1), into `out` from `o`: what {@link voxel} gives for each, chunk by chunk. Every
+   * voxel must lie inside the volume.
+   */
+  row(out: Float32Array, o: number, n: number, iz: number, iy: number, ix: number, axis: 0 | 1 | 2, step: 1 | -1): void {
+    const axes = [this.#z, this.#y, this.#x] as const;
+    const start = [iz, iy, ix];
+    const moving = axes[axis];
+    // The two fixed axes: their table and element terms, the same for the whole row.
+    let fixedTable = 0, fixedElem = 0;
+    for (let a = 0; a < 3; a++) {
+      if (a === axis) continue;
+      const l = axes[a]!.local(start[a]!);
+      if (l < 0) {
+        out.fill(this.#fill, o, o + n);
+        return;
+      }
+      fixedTable += axes[a]!.tableAt(l);
+      fixedElem += axes[a]!.elemAt(l);
+    }
+    const data = this.#data;
+    const stride = moving.elemStride * step;
+    let i = start[axis]!;
+    for (let k = 0; k < n;) {
+      // The voxels from i on that lie in i's chunk, in the direction of travel.
+      const r = moving.within(i);
+      const run = Math.min(n - k, step > 0 ? moving.chunk - r : r + 1);
+      const l = moving.local(i);
+      const slot = l < 0 ? ABSENT : this.#slot(fixedTable + moving.tableAt(l));
+      if (slot === ABSENT) {
+        out.fill(this.#fill, o, o + run);
+      } else {
+        const base = slot * this.#perSlot + fixedElem + moving.elemAt(l);
+        const last = base + (run - 1) * stride;
+        if (Math.max(base, last) < data.length) {
+          for (let m = 0, e = base; m < run; m++, e += stride) out[o + m] = data[e]!;
+        } else {
+          // A slot past the cache reads as zero words.
+          for (let m = 0, e = base; m < run; m++, e += stride) out[o + m] = data[e] ?? 0;
+        }
+      }
+      o += run;
+      k += run;
+      i += run * step;
+    }
+  }
+
   /** The slot of table entry `t` of this sample (ABSENT past the table); the last one is remembered. */
   #slot(t: number): number {
     if (t !== this.#lastEntry) {
@@ -174,6 +222,10 @@ export class Source {
  * (else -1), and its element term is `(i mod c) * elemStride`.
  */
 class Axis {
+  /** Chunk extent along this axis. */
+  chunk = 1;
+  /** Element term of one voxel step within a chunk. */
+  elemStride = 1;
   #start = 0;
   #length = 0;
   #table = new Int32Array(0);
@@ -195,6 +247,13 @@ class Axis {
     }
     this.#start = start;
     this.#length = length;
+    this.chunk = c;
+    this.elemStride = elemStride;
+  }
+
+  /** Position of voxel `i` within its chunk (`i mod c`). */
+  within(i: number): number {
+    return i - Math.floor(i / this.chunk) * this.chunk;
   }
 
   /** Where voxel `i` lies in the tabulated span, or -1 when its chunk is outside the table. */

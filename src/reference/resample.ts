@@ -9,6 +9,9 @@
  * share one chunk/element split per axis; the cache is read through one typed view of the
  * storage kind (little-endian, like the packing); the B-spline weights of a displacement field
  * are computed once per output row (z, y) and once per column (x). Nothing is allocated per voxel.
+ * A sample whose affine is a signed axis permutation with integer offsets (unaugmented, mirrored,
+ * transposed or turned by 90° at the level's voxel size) is a strided copy of the cache instead,
+ * with the same bits (`resample-permuted.ts`; `fastPaths: false` turns it off).
  * The cache reading is `resample-source.ts`, the displacement field `resample-field.ts`;
  * test/resample-reference-identity.test.ts holds it to the previous, plainer twin value for value.
  *
@@ -21,7 +24,21 @@
 
 import type { ResampleParams, ResampleSample } from "../gpu/resample.ts";
 import { Field } from "./resample-field.ts";
+import { axisPermutation, permuted } from "./resample-permuted.ts";
 import { elementsOf, Source } from "./resample-source.ts";
+
+/** Options of {@link resampleReference}. */
+export interface ResampleReferenceOptions {
+  /**
+   * Copy the samples whose affine is a signed axis permutation with integer offsets instead of
+   * interpolating them (`resample-permuted.ts`); the output is the same either way. Default true.
+   */
+  readonly fastPaths?: boolean;
+  /** Write into this array (from `outOffset`) instead of a new one. */
+  readonly out?: Float32Array;
+  /** Where the output starts in `out` (elements). Default 0. */
+  readonly outOffset?: number;
+}
 
 /**
  * Resample every sample of a batch on the CPU.
@@ -30,31 +47,41 @@ import { elementsOf, Source } from "./resample-source.ts";
  * @param samples one per batch item
  * @param table the slot tables of all samples, concatenated
  * @param cache the chunk cache words (`slotCount * params.slotWords`)
- * @returns the output, `[batch, z, y, x]` C-order
+ * @param options `fastPaths: false` interpolates every sample (the general path); `out` and
+ *   `outOffset`: where to write
+ * @returns the output, `[batch, z, y, x]` C-order (a view of `out` when given)
  */
 export function resampleReference(
   params: ResampleParams,
   samples: readonly ResampleSample[],
   table: Uint32Array,
   cache: Uint32Array,
+  options: ResampleReferenceOptions = {},
 ): Float32Array {
   const [nz, ny, nx] = params.outShape;
   const perSample = nz * ny * nx;
-  const out = new Float32Array(params.batch * perSample);
+  const at = options.outOffset ?? 0;
+  const out = options.out ?? new Float32Array(params.batch * perSample);
+  if (!Number.isInteger(at) || at < 0 || at + params.batch * perSample > out.length) {
+    throw new RangeError(`the output of ${params.batch * perSample} values does not fit in out (${out.length}) at ${at}`);
+  }
   const source = new Source(params, table, elementsOf(cache, params.kind));
   const nearest = params.interp === "nearest";
+  const fast = options.fastPaths ?? true;
 
   for (let b = 0; b < params.batch; b++) {
     const s = samples[b];
     if (s === undefined) throw new RangeError(`samples has ${samples.length} entries, params.batch is ${params.batch}`);
     source.use(s);
     const field = s.displacement ? new Field(s.displacement, nx) : undefined;
-    const o = b * perSample;
-    if (field) deformed(source, field, params, s, out, o);
+    const o = at + b * perSample;
+    const permutation = fast ? axisPermutation(s) : undefined;
+    if (permutation) permuted(source, params, permutation, out, o);
+    else if (field) deformed(source, field, params, s, out, o);
     else if (nearest) straightNearest(source, params, s, out, o);
     else straightLinear(source, params, s, out, o);
   }
-  return out;
+  return options.out ? out.subarray(at, at + params.batch * perSample) : out;
 }
 
 // The voxel loops, one per case so that each inner loop is branch-free. Source position of output

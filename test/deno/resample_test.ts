@@ -16,4 +16,7 @@ Deno.test("the dispatch grid covers the output", cases.gridCoversTheOutput);
 Deno.test("pipelines specialized per dispatch give the generic pipeline's bits", async () => {
   console.log(`[deno] ${await cases.specializedMatchesGeneric()}`);
 });
+Deno.test("permuted dispatches get a copy pipeline with the generic pipeline's bits", async () => {
+  console.log(`[deno] ${await cases.copyPipelineMatchesGeneric()}`);
+});
 Deno.test("a pipeline specialized for another dispatch raises ArgumentError", cases.wrongVariantIsRejected);

@@ -4,6 +4,7 @@
 import { rngFor } from "../../src/augment/rng.ts";
 import { CellMapArray, type SampleSpec } from "../../src/array/cellmap-array.ts";
 import type { GpuContext } from "../../src/gpu/context.ts";
+import { isCellMapError } from "../../src/errors.ts";
 import { WorkerPool } from "../../src/worker/pool.ts";
 import { FIXTURE_SCALE, FIXTURE_SHAPE, FIXTURE_TRANSLATION, fixtureVolumes } from "./array-fixture-data.ts";
 
@@ -53,6 +54,17 @@ export async function gpuMatchesCpu(base: string, gpu: GpuContext): Promise<stri
       const opts = { shape: [9, 14, 11] as [number, number, number], scale: [5, 3.5, 4.5] as [number, number, number], interp, pad };
       const [a, b] = await Promise.all([g.sample(specs, opts), c.sample(specs, opts)]);
       assert(a.length === b.length, `length ${a.length} vs ${b.length}`);
+      // Into a caller's array: the same values, and nothing around them written.
+      for (const [arr, want, name] of [[g, a, "gpu"], [c, b, "cpu"]] as const) {
+        const into = new Float32Array(want.length + 8).fill(7);
+        const view = into.subarray(4, 4 + want.length);
+        const got = await arr.sample(specs, { ...opts, out: view });
+        assert(got === view && view.every((v, i) => Object.is(v, want[i])), `${group} ${name}: sample() into out differs from sample()`);
+        assert([...into.subarray(0, 4), ...into.subarray(4 + want.length)].every((v) => v === 7), `${group} ${name}: sample() wrote outside out`);
+        let error: unknown;
+        await arr.sample(specs, { ...opts, out: new Float32Array(want.length - 1) }).catch((e) => (error = e));
+        assert(isCellMapError(error, "argument"), `${group} ${name}: an out of the wrong length gave ${String(error)}`);
+      }
       let maxErr = 0, mismatches = 0, padded = 0;
       for (let i = 0; i < a.length; i++) {
         const x = a[i]!, y = b[i]!;

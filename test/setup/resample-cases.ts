@@ -654,6 +654,71 @@ export async function specializedMatchesGeneric(): Promise<string> {
   return `${values} values from ${pipelines} specialized pipelines equal the generic pipeline's`;
 }
 
+/**
+ * Dispatches whose samples are all signed axis permutations with integer offsets (identity,
+ * mirrors, transposes, 90° rotations) get a `copy` pipeline, which reads one voxel per output
+ * voxel; its bits are the generic pipeline's for every kind and both interpolations, boxes over
+ * chunk and volume borders, absent chunks. Linear f32 dispatches (a NaN neighbour would show) and
+ * matrices 1e-9 off a permutation keep the other pipelines; a copy pipeline refuses other dispatches.
+ */
+export async function copyPipelineMatchesGeneric(): Promise<string> {
+  const perms = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]] as const;
+  let values = 0;
+  let copies = 0;
+  await withContext("test resample copy", async (ctx) => {
+    const generic = await getResamplePipeline(ctx);
+    let seed = 900;
+    for (const kind of KINDS) {
+      for (const interp of ["linear", "nearest"] as const) {
+        const r = rng(++seed);
+        const vol: Vec3 = [int(r, 6, 14), int(r, 6, 14), int(r, 6, 14)];
+        const cv = cachedVolume(r, kind, vol, [4, 3, 5], () => randomValue(r, kind), 0.15);
+        const outShape: Vec3 = [int(r, 3, 9), int(r, 3, 9), int(r, 3, 9)];
+        const table: number[] = [];
+        const samples = Array.from({ length: int(r, 1, 4) }, () => {
+          const from = perms[int(r, 0, 5)]!;
+          const m = new Float64Array(12);
+          for (let a = 0; a < 3; a++) {
+            const sign = r() < 0.5 ? -1 : 1;
+            m[4 * a + from[a]!] = sign;
+            // The first voxel mostly inside, sometimes so that the box hangs over a border.
+            m[4 * a + 3] = int(r, -3, vol[a]! + 2);
+          }
+          return sampleFor(r, cv, m, outShape, table);
+        });
+        table.push(0xdeadbeef);
+        const fill = kind === "f32" ? 0.5 : randomValue(r, kind);
+        const params: ResampleParams = { outShape, batch: samples.length, chunkShape: [4, 3, 5], kind, volShape: vol, interp, pad: r() < 0.5 ? NaN : -3, fill, slotWords: cv.slotWords };
+        const c: Case = { params, samples, table: Uint32Array.from(table), words: cv.words };
+        const variant = resampleVariant(params, samples);
+        const copy = !(kind === "f32" && interp === "linear");
+        check((variant.copy === true) === copy, `${kind} ${interp}: variant ${JSON.stringify(variant)}`);
+        const special = await getResamplePipeline(ctx, variant);
+        const a = (await runGpu(ctx, c, 0, special)).out;
+        const b = (await runGpu(ctx, c, 0, generic)).out;
+        sameBits(`${kind} ${interp} copy (seed ${seed})`, a, b);
+        const lo = Math.min(cv.min, fill), hi = Math.max(cv.max, fill);
+        compare(`${kind} ${interp} copy (seed ${seed})`, c, a, resampleReference(params, samples, c.table, c.words), hi - lo);
+        values += a.length;
+        if (copy) copies++;
+        if (kind !== "u8" || interp !== "linear") continue;
+        // 1e-9 off: not a copy; and the copy pipeline refuses the dispatch.
+        const near = samples.map((s) => ({ ...s, matrix: s.matrix.map((v, i) => (i === 7 ? v + 1e-9 : v)) }));
+        check(resampleVariant(params, near).copy !== true, "a matrix 1e-9 off a permutation got the copy pipeline");
+        let error: unknown;
+        try {
+          await runGpu(ctx, { ...c, samples: near }, 0, special);
+        } catch (e) {
+          error = e;
+        }
+        check(error instanceof ArgumentError && (error as ArgumentError).field === "pipeline", `copy pipeline, other dispatch: expected ArgumentError("pipeline"), got ${String(error)}`);
+      }
+    }
+  });
+  check(copies === 2 * KINDS.length - 1, `only ${copies} copy dispatches`);
+  return `${values} values from ${copies} copy pipelines equal the generic pipeline's`;
+}
+
 /** A pipeline specialized for one dispatch refuses a dispatch it was not made for. */
 export async function wrongVariantIsRejected(): Promise<void> {
   await withContext("test resample wrong variant", async (ctx) => {
@@ -693,5 +758,6 @@ export const resampleCases = {
   packingFollowsTheLayout,
   gridCoversTheOutput,
   specializedMatchesGeneric,
+  copyPipelineMatchesGeneric,
   wrongVariantIsRejected,
 } as const;
