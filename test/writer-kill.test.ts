@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { CellMapDatasetWriter } from "../src/dataset/writer.ts";
 import { isCellMapError } from "../src/errors.ts";
 import { createFsTarget, TEMPORARY_FILE } from "../src/zarr-write/fs-target.ts";
+import { mulberry32 as random } from "./setup/rng.ts";
 import { smallOptions as options } from "./setup/writer-cases.ts";
 
 const REPO = join(import.meta.dirname, "..");
@@ -63,17 +64,6 @@ function expectSameTree(got: Map<string, Buffer>, want: Map<string, Buffer>, wha
   for (const [path, bytes] of want) expect(got.get(path)!.equals(bytes), `${what}: ${path} differs from the clean run`).toBe(true);
 }
 
-/** A deterministic generator (mulberry32), so that the random kill points are the same every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Run `jobs` two at a time (the children are separate processes). */
 async function inPairs<T>(jobs: Array<() => Promise<T>>): Promise<T[]> {

@@ -5,6 +5,7 @@ import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { Socket } from "node:net";
 import { join, normalize } from "node:path";
+import { mulberry32 } from "./rng.ts";
 
 /** The faults the server can inject into an answer. */
 export const FAULT_KINDS = [
@@ -42,17 +43,6 @@ export interface FaultServer {
   seen: Map<string, number>;
   configure(options: FaultServerOptions): void;
   close(): Promise<void>;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const METADATA = /(^|\/)(\.zarray|\.zattrs|\.zgroup|zarr\.json)$/;

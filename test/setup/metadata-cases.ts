@@ -4,6 +4,7 @@
 // memory (a ReadableStore over a Map); test/setup/metadata-fixture.ts writes them to a folder for
 // the full open-and-sample path. No file system or network here (Node, Deno and Chromium).
 
+import { mulberry32 as rng } from "./rng.ts";
 import { openMultiscale } from "../../src/array/open-multiscale.ts";
 import { isCellMapError, type CellMapError } from "../../src/errors.ts";
 import { emptyStats, type ReadableStore } from "../../src/store/types.ts";
@@ -207,17 +208,8 @@ export async function rejectsBroken(v: BrokenVariant): Promise<void> {
 
 // ---- random mutations -------------------------------------------------------------------------
 
-/** mulberry32: a small seeded PRNG. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
+
 
 const ODD_VALUES: readonly unknown[] = [
   -1, 0, 1, 0.5, 3, 2 ** 31, 2 ** 53, 1e300, -1e300, "", "x", "NaN", "0", "/", ".", "..", "s0", null, true, false,
