@@ -5,13 +5,13 @@ import { writeArrayFixture } from "../setup/array-fixture.ts";
 import { samplesIdenticalUnderFaults, storeFaultsThroughFetch, stuckChunkIsTyped } from "../setup/fault-cases.ts";
 import { type FaultServer, startFaultServer } from "../setup/fault-server.ts";
 
-async function withServer(body: (server: FaultServer) => Promise<void>): Promise<void> {
+async function withServer(body: (url: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "cellmap-faults-" });
   let server: FaultServer | undefined;
   try {
     await writeArrayFixture(dir);
     server = await startFaultServer(dir);
-    await body(server);
+    await body(server.url);
   } finally {
     await server?.close();
     await Deno.remove(dir, { recursive: true });

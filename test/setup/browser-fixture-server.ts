@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { serveStatic } from "../../src/serve/static-server.ts";
 import { writeArrayFixture } from "./array-fixture.ts";
+import { startFaultServer } from "./fault-server.ts";
 import { DATASET_DIR, writeDatasetFixture } from "./dataset-http-fixture.ts";
 
 declare module "vitest" {
@@ -14,6 +15,8 @@ declare module "vitest" {
     fixtureUrl: string;
     /** The dataset fixture of test/setup/dataset-http-fixture.ts. */
     datasetUrl: string;
+    /** The array fixture behind the fault-injecting server of test/setup/fault-server.ts. */
+    faultUrl: string;
   }
 }
 
@@ -25,7 +28,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const server = await serveStatic({ root: dir, cors: "*" });
   project.provide("fixtureUrl", server.url);
   project.provide("datasetUrl", `${server.url}/${DATASET_DIR}`);
+  const faults = await startFaultServer(dir);
+  project.provide("faultUrl", faults.url);
   return async () => {
+    await faults.close();
     await server.close();
     rmSync(dir, { recursive: true, force: true });
   };

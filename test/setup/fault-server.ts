@@ -51,10 +51,29 @@ const METADATA = /(^|\/)(\.zarray|\.zattrs|\.zgroup|zarr\.json)$/;
 export async function startFaultServer(root: string): Promise<FaultServer> {
   let opts: FaultServerOptions = { rate: 0, seed: 1 };
   let rand = mulberry32(1);
+  const prefixes = new Map<string, { opts: FaultServerOptions; rand: () => number }>();
   const sockets = new Set<Socket>();
   const state = { injected: {} as Record<string, number>, requests: 0, seen: new Map<string, number>() };
   const server: Server = createServer(async (req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
+    // Pages in a browser cannot call configure(): a path prefix /_faults/<rate>/<seed>/<kinds>/
+    // sets the faults of one request instead, drawn from a generator of that prefix's own.
+    res.setHeader("Access-Control-Allow-Origin", "*");
+    if (req.method === "OPTIONS") {
+      return void res.writeHead(204, { "Access-Control-Allow-Headers": "Range, Authorization", "Access-Control-Max-Age": "600" }).end();
+    }
+    let path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
+    let local: { opts: FaultServerOptions; rand: () => number } | undefined;
+    const prefixed = /^(\/_faults\/([\d.]+)\/(\d+)\/([a-z0-9,-]+))(\/.*)$/.exec(path);
+    if (prefixed) {
+      const [, prefix, rate, seed, kinds, rest] = prefixed as unknown as [string, string, string, string, string, string];
+      let entry = prefixes.get(prefix);
+      if (!entry) {
+        entry = { opts: { rate: Number(rate), seed: Number(seed), kinds: kinds.split(",") as FaultKind[], flipRange: defaultFlipRange }, rand: mulberry32(Number(seed)) };
+        prefixes.set(prefix, entry);
+      }
+      local = entry;
+      path = rest;
+    }
     const file = normalize(join(root, path));
     if (!file.startsWith(root)) return void res.writeHead(403).end();
     let whole: Uint8Array;
@@ -78,11 +97,13 @@ export async function startFaultServer(root: string): Promise<FaultServer> {
     const seenKey = `${key} ${req.headers.range ?? ""}`.trim();
     state.seen.set(seenKey, (state.seen.get(seenKey) ?? 0) + 1);
     if (opts.missing?.has(key)) return void res.writeHead(404).end();
-    const always = opts.always?.[key];
-    const fault: FaultKind | undefined = always ?? (rand() < opts.rate ? pickKind(opts.kinds ?? FAULT_KINDS, rand) : undefined);
+    const o = local?.opts ?? opts;
+    const r = local?.rand ?? rand;
+    const always = o.always?.[key];
+    const fault: FaultKind | undefined = always ?? (r() < o.rate ? pickKind(o.kinds ?? FAULT_KINDS, r) : undefined);
     if (!fault) return clean();
     state.injected[fault] = (state.injected[fault] ?? 0) + 1;
-    const cut = Math.max(1, Math.floor(body.length * (0.2 + 0.6 * rand())));
+    const cut = Math.max(1, Math.floor(body.length * (0.2 + 0.6 * r())));
     switch (fault) {
       case "503":
         return void res.writeHead(503).end();
@@ -98,10 +119,10 @@ export async function startFaultServer(root: string): Promise<FaultServer> {
       case "hang":
         return;
       case "flip": {
-        const [lo, hi] = opts.flipRange?.(key, body) ?? [0, body.length];
+        const [lo, hi] = o.flipRange?.(key, body) ?? [0, body.length];
         const flipped = new Uint8Array(body);
-        const at = lo + Math.floor(rand() * Math.max(1, hi - lo));
-        flipped[at] = flipped[at]! ^ (1 << Math.floor(rand() * 8));
+        const at = lo + Math.floor(r() * Math.max(1, hi - lo));
+        flipped[at] = flipped[at]! ^ (1 << Math.floor(r() * 8));
         return void res.writeHead(status, { "Content-Type": "application/octet-stream", "Content-Length": String(flipped.length) }).end(flipped);
       }
     }
@@ -136,6 +157,18 @@ export async function startFaultServer(root: string): Promise<FaultServer> {
       await new Promise((ok) => server.close(ok));
     },
   };
+}
+
+/**
+ * Where a flipped bit is something the data can tell, for answers of the array fixture: blosc's
+ * sizes (nbytes, blocksize, cbytes), a zstd frame's magic number, and anything else (a shard
+ * index, which ends in its crc32c).
+ */
+export function defaultFlipRange(_path: string, body: Uint8Array): [number, number] {
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  if (body.length >= 16 && (body[0] === 1 || body[0] === 2) && view.getUint32(12, true) === body.length) return [4, 16];
+  if (body.length >= 4 && view.getUint32(0, true) === 0xfd2fb528) return [0, 4];
+  return [0, body.length];
 }
 
 function pickKind(kinds: readonly FaultKind[], rand: () => number): FaultKind {
