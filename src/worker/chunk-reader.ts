@@ -2,6 +2,7 @@ import * as zarr from "zarrita";
 import { onAbort } from "../abort.ts";
 import { AbortedError, ChunkDecodeError, type IntegrityCheck, isCellMapError, MetadataError } from "../errors.ts";
 import { packChunk, type StorageKind } from "../array/storage-kind.ts";
+import { parseJsonBytes, parseZarray, parseZarrJson } from "../ngff/zarr-metadata.ts";
 import { installCodecChecks } from "../store/codec-checks.ts";
 import { encodeKeyPath } from "../store/key-path.ts";
 import { openStore } from "../store/open.ts";
@@ -95,9 +96,15 @@ export class ChunkReader {
     if (doc) {
       // zarrita reads the same document next: hand it these bytes instead of asking again.
       store.prime(v3 ? v3Key : v2Key, doc);
-      const meta = parseJson(doc, where);
-      checkCodecs(meta, v3 !== undefined, where);
-      if (v3) registerShards(store, path, meta);
+      // Checked here as on the calling thread: a worker never meets metadata it cannot use.
+      const file = `${where}/${v3 ? "zarr.json" : ".zarray"}`;
+      const meta = parseJsonBytes(file, doc);
+      if (v3) {
+        if (parseZarrJson(file, meta).kind !== "array") throw new MetadataError(file, "node_type", 'must be "array" for a level', "group");
+        registerShards(store, path, meta as Record<string, unknown>);
+      } else {
+        parseZarray(file, meta);
+      }
     }
     try {
       // zarrita's resolve parses its argument as a URL: encode the raw key first.
@@ -182,42 +189,7 @@ function findFault(e: unknown): TransferFault | undefined {
   return undefined;
 }
 
-function parseJson(bytes: Uint8Array, where: string): Record<string, unknown> {
-  let meta: unknown;
-  try {
-    meta = JSON.parse(new TextDecoder().decode(bytes));
-  } catch (e) {
-    throw new MetadataError(where, "array metadata", `is not valid JSON (${(e as Error).message})`, undefined, { cause: e });
-  }
-  if (typeof meta !== "object" || meta === null || Array.isArray(meta)) throw new MetadataError(where, "array metadata", "is not a JSON object");
-  return meta as Record<string, unknown>;
-}
-
-type CodecMeta = { name?: unknown; id?: unknown; configuration?: Record<string, unknown> };
-
-/** Every codec the array names must be one zarrita can load: a MetadataError names the first that is not. */
-function checkCodecs(meta: Record<string, unknown>, v3: boolean, where: string): void {
-  const known = zarr.registry as unknown as Map<string, unknown>;
-  const visit = (list: unknown, field: string) => {
-    if (list === undefined || list === null) return;
-    if (!Array.isArray(list)) throw new MetadataError(where, field, "must be a list of codecs", list);
-    (list as CodecMeta[]).forEach((c, i) => {
-      const name = v3 ? c?.name : c?.id === undefined ? undefined : `numcodecs.${String(c.id)}`;
-      if (typeof name !== "string") throw new MetadataError(where, `${field}[${i}]`, `has no codec ${v3 ? "name" : "id"}`, c);
-      if (name === "sharding_indexed") {
-        visit(c.configuration?.["codecs"], `${field}[${i}].configuration.codecs`);
-        visit(c.configuration?.["index_codecs"], `${field}[${i}].configuration.index_codecs`);
-      } else if (!known.has(name)) {
-        throw new MetadataError(where, `${field}[${i}]`, `names codec "${v3 ? name : String(c.id)}", which this library cannot decode`, c);
-      }
-    });
-  };
-  if (v3) visit(meta["codecs"], "codecs");
-  else {
-    visit(meta["filters"], "filters");
-    if (meta["compressor"] !== null && meta["compressor"] !== undefined) visit([meta["compressor"]], "compressor");
-  }
-}
+type CodecMeta = { name?: unknown; configuration?: Record<string, unknown> };
 
 /** Tell the store where a sharded array keeps its shard indexes. */
 function registerShards(store: ShardAwareStore, path: string, meta: Record<string, unknown>): void {
