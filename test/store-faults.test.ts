@@ -76,6 +76,11 @@ beforeAll(async () => {
     if (path === "/data/same-origin") {
       return void res.writeHead(302, { Location: "/data/blob" }).end();
     }
+    if (req.url?.startsWith("/data/odd/")) {
+      // The raw request line: how the key's segments were written on the wire.
+      queries.push(req.url);
+      return void res.writeHead(200, { "Content-Type": "application/octet-stream" }).end(body.subarray(0, 8));
+    }
     if (path === "/data/blob") {
       seenHeaders.push({ ...req.headers });
       return void res.writeHead(200, { "Content-Type": "application/octet-stream" }).end(body);
@@ -191,5 +196,13 @@ describe.each(transports)("HttpStore faults over %s", (_name, extra) => {
     seenHeaders.length = 0;
     await store.get("/same-origin");
     expect(seenHeaders[0]).toMatchObject({ authorization: "Bearer a", "x-api-key": "k", "x-team-token": "t" });
+  });
+
+  test("a key's segments are encoded on the wire: levels named with #, % or ? (zarr-python 3) are read", async () => {
+    queries.length = 0;
+    const store = new HttpStore(`${base}?sig=1`, { ...extra });
+    const got = await store.get("/odd/s0#1%?x/zarr.json");
+    expect(Array.from(got!)).toEqual(Array.from(body.subarray(0, 8)));
+    expect(queries).toContain("/data/odd/s0%231%25%3Fx/zarr.json?sig=1");
   });
 });

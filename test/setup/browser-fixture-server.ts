@@ -17,6 +17,8 @@ declare module "vitest" {
     datasetUrl: string;
     /** The array fixture behind the fault-injecting server of test/setup/fault-server.ts. */
     faultUrl: string;
+    /** The array fixture on a server that sends no CORS headers (the page may not read it). */
+    noCorsUrl: string;
   }
 }
 
@@ -30,7 +32,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("datasetUrl", `${server.url}/${DATASET_DIR}`);
   const faults = await startFaultServer(dir);
   project.provide("faultUrl", faults.url);
+  const noCors = await serveStatic({ root: dir });
+  project.provide("noCorsUrl", noCors.url);
   return async () => {
+    await noCors.close();
     await faults.close();
     await server.close();
     rmSync(dir, { recursive: true, force: true });
