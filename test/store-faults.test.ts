@@ -60,6 +60,8 @@ beforeAll(async () => {
     }
     if (path === "/data/html") return void res.writeHead(200, { "Content-Type": "text/html" }).end("<html>login</html>");
     if (path === "/data/text-chunk") return void res.writeHead(200, { "Content-Type": "text/plain" }).end("oops");
+    // A host that labels every file as text (raw.githubusercontent.com does), serving real chunk bytes.
+    if (path === "/data/text-labelled-data") return void res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8" }).end(body);
     if (path === "/data/a/.zattrs") return void res.writeHead(200, { "Content-Type": "text/plain" }).end("{}");
     if (path === "/data/hang") return; // never answers
     if (path === "/data/stall") {
@@ -134,6 +136,8 @@ describe.each(transports)("HttpStore faults over %s", (_name, extra) => {
     const text = await store.get("/text-chunk").catch((e: unknown) => e);
     expect((text as HttpError).message).toMatch(/a text page \(text\/plain\)/);
     expect(new TextDecoder().decode(await store.get("/a/.zattrs"))).toBe("{}");
+    // Chunk bytes under a text label (a host that labels every file so) are data, not a page.
+    expect(Array.from((await store.get("/text-labelled-data"))!)).toEqual(Array.from(body));
   });
 
   test("a server that never answers, or stalls mid-body, times out per try and ends in an HttpError", async () => {

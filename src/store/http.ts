@@ -121,7 +121,7 @@ export class HttpStore implements ReadableStore {
             if (res.bytes) {
               const bytes = res.bytes;
               this.stats.bytes += bytes.byteLength;
-              const page = errorPage(res.contentType, binary);
+              const page = errorPage(res.contentType, binary, bytes);
               if (page) return { kind: "fault" as const, status: res.status, detail: `HTTP ${res.status} with ${page} instead of data`, cause: undefined };
               return { kind: "ok" as const, bytes: res.status === 200 && range ? sliceFull(bytes, range) : bytes };
             }
@@ -160,13 +160,28 @@ export class HttpStore implements ReadableStore {
   }
 }
 
-/** What an answer that should be data looks like when it is an error page, or undefined. */
-function errorPage(contentType: string | undefined, binary: boolean): string | undefined {
+/**
+ * What an answer that should be data looks like when it is an error page, or undefined. HTML is
+ * always an error page. Some hosts label every file as text (raw.githubusercontent.com says
+ * `text/plain`), so a text type on data is a page only when the body reads as text too: chunk
+ * bytes (compressed, or a header such as blosc's) hold control bytes or bytes above 0x7f.
+ */
+function errorPage(contentType: string | undefined, binary: boolean, body: Uint8Array): string | undefined {
   const type = contentType?.split(";")[0]?.trim().toLowerCase();
   if (!type) return undefined;
   if (type === "text/html" || type === "application/xhtml+xml") return `an HTML page (${type})`;
-  if (binary && type.startsWith("text/")) return `a text page (${type})`;
+  if (binary && type.startsWith("text/") && readsAsText(body)) return `a text page (${type})`;
   return undefined;
+}
+
+/** Whether the first bytes are printable ASCII or whitespace only. */
+function readsAsText(body: Uint8Array): boolean {
+  const n = Math.min(body.length, 512);
+  for (let i = 0; i < n; i++) {
+    const b = body[i]!;
+    if (b > 0x7e || (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d)) return false;
+  }
+  return true;
 }
 
 /** A timer that aborts its signal after `ms`, or when `parent` aborts. */
