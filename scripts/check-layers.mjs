@@ -18,8 +18,8 @@ const src = join(root, "src");
 export const LAYERS = [
   ["abort.ts"],
   ["errors.ts"],
-  ["ngff", "geometry", "store", "io", "serve", "arguments.ts"],
-  ["augment", "zarr-write"],
+  ["ngff", "geometry", "store", "io", "serve"],
+  ["augment", "zarr-write", "arguments.ts"],
   ["reference", "gpu", "worker", "sample-data"],
   ["array"],
   ["dataset"],

@@ -14,8 +14,8 @@
  */
 
 import { ArgumentError } from "./errors.ts";
+import type { Vec3 } from "./geometry/types.ts";
 
-type Vec3 = [number, number, number];
 
 /** Workers a pool may have at most: more cost memory and threads and read no faster. */
 export const MAX_WORKERS = 64;

@@ -21,10 +21,11 @@
 import { abortable, throwIfAborted } from "../errors.ts";
 import type { GpuContext } from "../gpu/context.ts";
 import type { BatchBufferPool } from "./batch-buffers.ts";
+import { MAP_MODE, USAGE } from "../gpu/usage.ts";
 
 /** GPUBufferUsage.MAP_READ | COPY_DST and GPUMapMode.READ (spec constants). */
-const STAGING_USAGE = 0x0001 | 0x0008;
-const MAP_READ = 0x0001;
+const STAGING_USAGE = USAGE.MAP_READ | USAGE.COPY_DST;
+const MAP_READ = MAP_MODE.READ;
 
 /** Where one array lands: a staging buffer and a byte offset in it. */
 export interface StagingRegion {

@@ -34,6 +34,7 @@ import { cellposeLabels, cellposeTargetCpu, encodeCellposeTarget, type CellposeL
 import { outputShape, sliceFrame, valueShape } from "./slicing.ts";
 import { applyClassRelationships, applyValueOps, type PassTarget, type PassWork } from "./transforms-adapter.ts";
 import type { ArrayData, ArraySpec, GpuArrayData } from "./types.ts";
+import { USAGE } from "../gpu/usage.ts";
 
 /** One sample to read: a dataset, its local index, and the generator its draws come from. */
 export interface BatchItem {
@@ -64,7 +65,7 @@ export interface ReadBatchResult<A> {
 }
 
 const voxels = (s: ArraySpec): number => s.shape[0] * s.shape[1] * s.shape[2];
-const USAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+const BATCH_USAGE = USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST;
 
 /** Consecutive items from the same dataset: `[start, end)`. */
 function runsOf(items: readonly BatchItem[]): Array<{ start: number; end: number }> {
@@ -228,7 +229,7 @@ export async function readBatch(
     const make = (label: string, bytes: number, handedOut = false) => {
       const size = Math.max(4, bytes);
       const full = `${ctx.label} ${label}`;
-      const b = !handedOut && pool ? pool.acquire(device, full, size, USAGE()) : device.createBuffer({ label: full, size, usage: USAGE() });
+      const b = !handedOut && pool ? pool.acquire(device, full, size, BATCH_USAGE) : device.createBuffer({ label: full, size, usage: BATCH_USAGE });
       (handedOut ? owned : internal).push(b);
       return b;
     };

@@ -16,9 +16,10 @@
  */
 
 import { ArgumentError } from "../errors.ts";
+import type { Vec3 } from "../geometry/types.ts";
 
 /** z, y, x. */
-export type Vec3 = [number, number, number];
+export type { Vec3 };
 
 /** A world interval `[lo, hi]`. */
 export type WorldRange = readonly [number, number];

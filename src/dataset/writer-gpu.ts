@@ -6,10 +6,8 @@
 
 import { ArgumentError, throwIfAborted } from "../errors.ts";
 import type { GpuContext } from "../gpu/context.ts";
+import { MAP_MODE, USAGE } from "../gpu/usage.ts";
 
-const USAGE_MAP_READ = 0x0001;
-const USAGE_COPY_SRC = 0x0004;
-const MAP_MODE_READ = 0x0001;
 
 /**
  * A prediction in a GPU buffer: f32 values `[B, C, z, y, x]` (or `[C, z, y, x]` for one tile),
@@ -77,8 +75,8 @@ export async function readPredictions(
     if (offset + bytes > buffer.size) {
       throw new ArgumentError(`${field}.buffer`, `is too small: ${n} f32 values (${bytes} bytes) from byte ${offset} need ${offset + bytes} bytes, it has ${buffer.size}`, buffer.size);
     }
-    const canCopy = (buffer.usage & USAGE_COPY_SRC) !== 0;
-    const canMap = (buffer.usage & USAGE_MAP_READ) !== 0;
+    const canCopy = (buffer.usage & USAGE.COPY_SRC) !== 0;
+    const canMap = (buffer.usage & USAGE.MAP_READ) !== 0;
     if (!canCopy && !canMap) {
       throw new ArgumentError(`${field}.buffer`, "needs COPY_SRC usage (or MAP_READ) to be read back", buffer.label || buffer.usage);
     }
@@ -104,7 +102,7 @@ async function copyBack(gpu: GpuContext, buffer: GPUBuffer, offset: number, byte
 async function mapBack(gpu: GpuContext, buffer: GPUBuffer, offset: number, bytes: number): Promise<Float32Array> {
   if (bytes === 0) return new Float32Array(0);
   const start = offset - (offset % 8);
-  await gpu.track(buffer.mapAsync(MAP_MODE_READ, start, offset + bytes - start));
+  await gpu.track(buffer.mapAsync(MAP_MODE.READ, start, offset + bytes - start));
   try {
     const range = buffer.getMappedRange(start, offset + bytes - start);
     return new Float32Array(range.slice(offset - start, offset - start + bytes));

@@ -1,6 +1,9 @@
 /** A vector in z, y, x order. */
 export type Vec3 = [number, number, number];
 
+/** A vector in z, y, x order that is only read. */
+export type ReadonlyVec3 = Readonly<Vec3>;
+
 /** An inclusive voxel box: voxels lo..hi on every axis (z, y, x). */
 export interface VoxelBox {
   lo: Vec3;

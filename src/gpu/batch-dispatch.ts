@@ -12,12 +12,13 @@
  */
 
 import { ArgumentError, GpuError } from "../errors.ts";
+import { USAGE } from "./usage.ts";
 
 /** Threads per workgroup of the batch passes. */
 export const WORKGROUP_SIZE = 64;
 
 /** GPUBufferUsage values (spec constants; Node only gets the globals once Dawn is loaded). */
-export const USAGE = { COPY_DST: 0x0008, UNIFORM: 0x0040, STORAGE: 0x0080 } as const;
+export { USAGE };
 
 /** A run of consecutive samples bound at once. */
 export interface SampleGroup {

@@ -64,7 +64,6 @@ const SAMPLE_WORDS = 8;
 const COMPUTE = 0x4;
 const INDIRECT = 0x0100;
 const COPY_DST = USAGE.COPY_DST;
-const COPY_SRC = 0x0004;
 
 interface Layouts {
   readonly main: GPUBindGroupLayout;
@@ -319,7 +318,7 @@ export async function cellposeFlows(
   }
   const device = gpu.device;
   const input = device.createBuffer({ label: `${gpu.label} cellpose labels`, size: labels.byteLength, usage: USAGE.STORAGE | COPY_DST });
-  const output = device.createBuffer({ label: `${gpu.label} cellpose flows`, size: plan.ndim * labels.byteLength, usage: USAGE.STORAGE | COPY_SRC });
+  const output = device.createBuffer({ label: `${gpu.label} cellpose flows`, size: plan.ndim * labels.byteLength, usage: USAGE.STORAGE | USAGE.COPY_SRC });
   try {
     device.queue.writeBuffer(input, 0, labels.buffer instanceof ArrayBuffer ? (labels as Float32Array<ArrayBuffer>) : labels.slice());
     const encoder = device.createCommandEncoder({ label: `${gpu.label} cellpose` });

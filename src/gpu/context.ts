@@ -14,6 +14,7 @@
 
 import { abortable, ArgumentError, DeviceLostError, GpuError, throwIfAborted } from "../errors.ts";
 import { requestAdapter, requestDevice } from "./request-device.ts";
+import { MAP_MODE, USAGE } from "./usage.ts";
 
 /** Options of {@link GpuContext.create}. */
 export interface GpuContextOptions {
@@ -50,9 +51,6 @@ export interface ComputePipelineOptions {
 
 // Spec values of GPUBufferUsage / GPUMapMode, so this module does not rely on the globals that
 // Node only gets once the `webgpu` package is loaded.
-const USAGE_MAP_READ = 0x0001;
-const USAGE_COPY_DST = 0x0008;
-const MAP_MODE_READ = 0x0001;
 
 const pipelineCaches = new WeakMap<GPUDevice, Map<string, unknown>>();
 const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|softpipe|software|basic render/i;
@@ -306,13 +304,13 @@ export class GpuContext {
     const staging = this.device.createBuffer({
       label: `${this.label} readback of ${buffer.label || "buffer"}`,
       size,
-      usage: USAGE_MAP_READ | USAGE_COPY_DST,
+      usage: USAGE.MAP_READ | USAGE.COPY_DST,
     });
     try {
       const encoder = this.device.createCommandEncoder({ label: `${this.label} readback` });
       encoder.copyBufferToBuffer(buffer, offset, staging, 0, size);
       this.device.queue.submit([encoder.finish()]);
-      await this.track(abortable(staging.mapAsync(MAP_MODE_READ), options.signal, "readBuffer"));
+      await this.track(abortable(staging.mapAsync(MAP_MODE.READ), options.signal, "readBuffer"));
       return staging.getMappedRange().slice(0);
     } finally {
       staging.destroy();

@@ -19,9 +19,12 @@ import { blendAtVoxelIsVoxel, type StorageKind, storageKindCode } from "../array
 import { axisPermutation } from "../geometry/axis-permutation.ts";
 import type { GpuContext } from "./context.ts";
 import { resampleWgsl } from "./shaders.gen.ts";
+import { USAGE } from "./usage.ts";
+import type { ReadonlyVec3 } from "../geometry/types.ts";
 
 /** z, y, x. */
-export type Vec3 = readonly [number, number, number];
+/** A z, y, x vector the resample host only reads. */
+export type Vec3 = ReadonlyVec3;
 
 /** How source voxels are read: trilinear (raw intensities) or nearest (labels). */
 export type Interpolation = "linear" | "nearest";
@@ -92,8 +95,6 @@ export const PARAMS_BYTES = 64;
 /** Byte size (and array stride) of the WGSL `Sample` struct. */
 export const SAMPLE_BYTES = 144;
 
-const USAGE_UNIFORM = 0x0040;
-const USAGE_STORAGE = 0x0080;
 const INTERP_CODE: Readonly<Record<Interpolation, number>> = { linear: 0, nearest: 1 };
 
 /**
@@ -415,10 +416,10 @@ export function recordResample(
   const grid = resampleGrid(total, limits.maxComputeWorkgroupsPerDimension);
   const label = `${ctx.label} resample`;
   const made = [
-    upload(device, `${label} params`, USAGE_UNIFORM, encodeParams({ ...params, rowWidth: grid.rowWidth })),
-    upload(device, `${label} samples`, USAGE_STORAGE, encodeSampleStructs(samples)),
-    upload(device, `${label} table`, USAGE_STORAGE, table),
-    upload(device, `${label} displacements`, USAGE_STORAGE, displacements),
+    upload(device, `${label} params`, USAGE.UNIFORM, encodeParams({ ...params, rowWidth: grid.rowWidth })),
+    upload(device, `${label} samples`, USAGE.STORAGE, encodeSampleStructs(samples)),
+    upload(device, `${label} table`, USAGE.STORAGE, table),
+    upload(device, `${label} displacements`, USAGE.STORAGE, displacements),
   ] as const;
   const bindGroup = device.createBindGroup({
     label: `${label} bind group`,

@@ -3,9 +3,10 @@
  * world nanometers, vectors are `[z, y, x]`. Negative distance means inside.
  * @module
  */
+import type { ReadonlyVec3 } from "../geometry/types.ts";
 
 /** A point or direction, z, y, x. */
-export type Vec3 = readonly [number, number, number];
+export type Vec3 = ReadonlyVec3;
 
 /** Hermite step from 0 at `a` to 1 at `b`. */
 export function smoothstep(a: number, b: number, x: number): number {
