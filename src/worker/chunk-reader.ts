@@ -115,7 +115,7 @@ export class ChunkReader {
       if (isCellMapError(e)) throw e;
       throw new MetadataError(where, "array metadata", `could not be opened: ${(e as Error).message}`, undefined, { cause: e });
     } finally {
-      store.unprime();
+      if (doc) store.unprime(v3 ? v3Key : v2Key);
     }
   }
 

@@ -51,9 +51,9 @@ export class ShardAwareStore {
     this.#primed.set(key, bytes);
   }
 
-  /** Forget what {@link prime} left unread. */
-  unprime(): void {
-    this.#primed.clear();
+  /** Forget what {@link prime} left unread for `key` (other opens on this store keep theirs). */
+  unprime(key: string): void {
+    this.#primed.delete(key);
   }
 
   async get(key: `/${string}`, opts?: CountingOptions): Promise<Uint8Array | undefined> {
