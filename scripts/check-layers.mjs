@@ -18,7 +18,7 @@ const src = join(root, "src");
 export const LAYERS = [
   ["abort.ts"],
   ["errors.ts"],
-  ["ngff", "geometry", "store", "io", "serve"],
+  ["ngff", "geometry", "store", "io", "serve", "kernels"],
   ["augment", "zarr-write", "arguments.ts"],
   ["reference", "gpu", "worker", "sample-data"],
   ["array"],

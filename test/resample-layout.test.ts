@@ -1,8 +1,8 @@
 // The byte layout written by encodeParams / encodeSampleStructs, checked against the structs
-// reflected from shaders/resample.wgsl with WGSL's alignment rules, instead of hand-counted offsets.
+// reflected from src/kernels/resample/resample.wgsl with WGSL's alignment rules, instead of hand-counted offsets.
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
-import { resampleWgsl } from "../src/gpu/shaders.gen.ts";
+import { resampleWgsl } from "../src/kernels/resample/shader.gen.ts";
 import {
   encodeParams,
   encodeSampleStructs,
@@ -12,73 +12,18 @@ import {
   SAMPLE_BYTES,
 } from "../src/gpu/resample.ts";
 import { storageKindCode } from "../src/array/storage-kind.ts";
+import { readField as read, reflectStruct as reflect } from "./setup/wgsl-layout.ts";
 
-type Scalar = "f32" | "i32" | "u32";
-
-interface Field {
-  name: string;
-  offset: number;
-  scalar: Scalar;
-  count: number;
-}
-
-interface StructLayout {
-  fields: Field[];
-  size: number;
-  align: number;
-  /** Stride as an array element. */
-  stride: number;
-}
-
-/** WGSL type -> [scalar, components, align, size] for the types the shader's host-shared structs use. */
-function typeInfo(type: string): [Scalar, number, number, number] {
-  const scalars: Record<string, Scalar> = { f32: "f32", i32: "i32", u32: "u32", f: "f32", i: "i32", u: "u32" };
-  const plain = scalars[type];
-  if (plain !== undefined) return [plain, 1, 4, 4];
-  const m = /^vec([234])(?:<(f32|i32|u32)>|([fiu]))$/.exec(type);
-  if (m === null) throw new Error(`unsupported WGSL type ${type}`);
-  const n = Number(m[1]);
-  const scalar = scalars[m[2] ?? m[3] ?? ""];
-  if (scalar === undefined) throw new Error(`unsupported WGSL type ${type}`);
-  const align = n === 2 ? 8 : 16;
-  return [scalar, n, align, n * 4];
-}
-
-const roundUp = (align: number, n: number): number => Math.ceil(n / align) * align;
-
-/** Reflect `struct name { ... }` from WGSL source with the WGSL memory layout rules. */
-function reflectStruct(wgsl: string, name: string): StructLayout {
-  const source = wgsl.replace(/\/\/.*$/gm, "");
-  const m = new RegExp(`struct\\s+${name}\\s*\\{([^}]*)\\}`).exec(source);
-  if (m === null) throw new Error(`struct ${name} not found`);
-  const fields: Field[] = [];
-  let offset = 0;
-  let align = 1;
-  for (const decl of (m[1] ?? "").split(",").map((d) => d.trim()).filter(Boolean)) {
-    const f = /^(\w+)\s*:\s*([\w<>]+)$/.exec(decl);
-    if (f === null) throw new Error(`cannot parse field "${decl}" of ${name}`);
-    const [scalar, count, fieldAlign, size] = typeInfo(f[2]!);
-    offset = roundUp(fieldAlign, offset);
-    fields.push({ name: f[1]!, offset, scalar, count });
-    offset += size;
-    align = Math.max(align, fieldAlign);
-  }
-  const size = roundUp(align, offset);
-  return { fields, size, align, stride: roundUp(align, size) };
-}
-
-/** Read a field's components from an encoded buffer. */
-function read(buffer: ArrayBuffer, base: number, field: Field): number[] {
-  const view = new DataView(buffer);
-  return Array.from({ length: field.count }, (_, k) => {
-    const at = base + field.offset + 4 * k;
-    return field.scalar === "f32" ? view.getFloat32(at, true) : field.scalar === "i32" ? view.getInt32(at, true) : view.getUint32(at, true);
-  });
+/** The layout of a struct the host shares. */
+function reflectStruct(wgsl: string, name: string) {
+  const layout = reflect(wgsl, name);
+  if (layout === undefined) throw new Error(`${name} is not host-shareable`);
+  return layout;
 }
 
 describe("resample.wgsl layout", () => {
   test("the generated module is current", () => {
-    const source = readFileSync(new URL("../shaders/resample.wgsl", import.meta.url), "utf8");
+    const source = readFileSync(new URL("../src/kernels/resample/resample.wgsl", import.meta.url), "utf8");
     expect(resampleWgsl, "run `npm run gen:shaders`").toBe(source);
   });
 

@@ -35,7 +35,7 @@ import {
 } from "../reference/cellpose.ts";
 import type { GpuContext } from "./context.ts";
 import { dispatchGrid, uploadBuffer, uploadUniforms, USAGE, WORKGROUP_SIZE } from "./batch-dispatch.ts";
-import { cellposeWgsl } from "./shaders.gen.ts";
+import { cellposeWgsl } from "../kernels/cellpose/shader.gen.ts";
 import type { EncodedWork } from "./value-transforms.ts";
 
 /** Inputs of {@link encodeCellposeFlows}. */

@@ -19,7 +19,7 @@
 import { GpuError, isCellMapError } from "../errors.ts";
 import type { ValueOp } from "../augment/value.ts";
 import type { GpuContext } from "./context.ts";
-import { customOpWgsl } from "./shaders.gen.ts";
+import { customOpWgsl } from "../kernels/custom-op/shader.gen.ts";
 
 type CustomOp = Extract<ValueOp, { kind: "custom" }>;
 

@@ -16,7 +16,7 @@
 import { FLOAT32_MAX, type ValueOp } from "../augment/value.ts";
 import type { GpuContext } from "./context.ts";
 import { dispatchGrid, syncPipeline } from "./batch-dispatch.ts";
-import { distanceWgsl } from "./shaders.gen.ts";
+import { distanceWgsl } from "../kernels/distance/shader.gen.ts";
 import type { ValueStep } from "./value-transforms.ts";
 
 type DistanceOp = Extract<ValueOp, { kind: "distance" }>;

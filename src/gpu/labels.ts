@@ -35,7 +35,7 @@ import {
   uploadUniforms,
   USAGE,
 } from "./batch-dispatch.ts";
-import { labelsWgsl } from "./shaders.gen.ts";
+import { labelsWgsl } from "../kernels/labels/shader.gen.ts";
 import type { EncodedWork } from "./value-transforms.ts";
 
 /** Inputs of {@link encodeClassRelationships}. */

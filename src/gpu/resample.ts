@@ -18,7 +18,7 @@ import { ArgumentError, GpuError } from "../errors.ts";
 import { blendAtVoxelIsVoxel, type StorageKind, storageKindCode } from "../array/storage-kind.ts";
 import { axisPermutation } from "../geometry/axis-permutation.ts";
 import type { GpuContext } from "./context.ts";
-import { resampleWgsl } from "./shaders.gen.ts";
+import { resampleWgsl } from "../kernels/resample/shader.gen.ts";
 import { USAGE } from "./usage.ts";
 import type { ReadonlyVec3 } from "../geometry/types.ts";
 

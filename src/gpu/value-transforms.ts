@@ -40,7 +40,7 @@ import {
   USAGE,
   WORKGROUP_SIZE,
 } from "./batch-dispatch.ts";
-import { valueTransformsWgsl } from "./shaders.gen.ts";
+import { valueTransformsWgsl } from "../kernels/value-transforms/shader.gen.ts";
 import { customOpPipeline, customParams, CUSTOM_ROW_WORDS, prepareCustomOp, writeCustomRow } from "./custom-op.ts";
 import { DISTANCE_ROW_WORDS, distanceScratchWords, distanceSteps, prepareDistance, writeDistanceRow } from "./distance.ts";
 
