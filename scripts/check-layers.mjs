@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // The layers of src/, lowest first, and a check that no import points up: every relative import
-// in src/ goes to a folder of a lower layer, or stays in its own folder. Imports that break the
-// rule today are listed in KNOWN, each to go when the kernels move into src/kernels/ (issue
-// "Kernels as contracts"); the check fails on any other, and on a KNOWN one that is gone (so the
-// list only shrinks). Also reports cycles between folders. Usage: node scripts/check-layers.mjs
+// in src/ goes to a unit of a lower layer, or stays in its own unit. A unit is a top-level folder
+// or file of src/, except in src/kernels/, where a file's role decides: the kernel contracts
+// (`layout.ts`, `<kernel>/contract*.ts`, `<kernel>/shader.gen.ts`), the CPU twins
+// (`<kernel>/twin*.ts`) and the GPU hosts (`<kernel>/gpu*.ts`) are three units of three layers.
+// Imports that break the rule today are listed in KNOWN, each to go when its kernel moves into
+// src/kernels/; the check fails on any other, and on a KNOWN one that is gone (so the list only
+// shrinks). Also reports cycles between units. Usage: node scripts/check-layers.mjs
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,21 +15,34 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const src = join(root, "src");
 
 /**
- * Layers, lowest first (docs/architecture.md, "Layers"). A folder imports only from folders of
- * lower layers: two folders of one layer do not import each other.
+ * Layers, lowest first (docs/architecture.md, "Layers"). A unit imports only from units of lower
+ * layers: two units of one layer do not import each other.
  */
 export const LAYERS = [
   ["abort.ts"],
   ["errors.ts"],
-  ["ngff", "geometry", "store", "io", "serve", "kernels"],
+  // Pure leaves, then the kernel contracts, then the CPU twins (which import only those below).
+  ["ngff", "geometry", "store", "io", "serve"],
+  ["kernels/contract"],
+  ["kernels/twin"],
   ["augment", "zarr-write", "arguments.ts"],
-  ["reference", "gpu", "worker", "sample-data"],
+  // The device runtime sits below the kernel hosts and the array, which own device buffers.
+  // `reference` holds the CPU twins that have not moved into src/kernels/ yet.
+  ["gpu", "reference"],
+  ["kernels/gpu"],
+  ["worker", "sample-data"],
   ["array"],
   ["dataset"],
   ["viz"],
   ["cli"],
   ["cli.ts", "index.ts", "entries"],
 ];
+
+/**
+ * Imports that are refused even though they point down: a GPU host takes what it shares with
+ * its CPU twin from the kernel's contract, never from the twin.
+ */
+const REFUSED = new Map([["kernels/gpu -> kernels/twin", "a GPU host imports its kernel's contract, not the CPU twin"]]);
 
 /** Imports that point up today, as "from-folder -> to-folder: file". */
 export const KNOWN = new Set([
@@ -53,9 +69,23 @@ function files(dir) {
   });
 }
 
-/** The top-level unit of src/ a file belongs to: its folder, or the file itself at the top. */
-function unit(file) {
-  return relative(src, file).split(sep)[0];
+const ROLES = [
+  ["kernels/contract", /^(contract(-[a-z0-9-]+)?|shader\.gen)\.ts$/],
+  ["kernels/twin", /^twin(-[a-z0-9-]+)?\.ts$/],
+  ["kernels/gpu", /^gpu(-[a-z0-9-]+)?\.ts$/],
+];
+
+/**
+ * The unit of src/ a file belongs to: its top-level folder, or the file itself at the top; in
+ * src/kernels/, its role (`kernels/contract`, `kernels/twin`, `kernels/gpu`), or `kernels/?` for
+ * a file whose name gives none.
+ */
+export function unit(file) {
+  const parts = relative(src, file).split(sep);
+  if (parts[0] !== "kernels") return parts[0];
+  if (parts.length === 2 && parts[1] === "layout.ts") return "kernels/contract";
+  if (parts.length === 3) for (const [role, name] of ROLES) if (name.test(parts[2])) return role;
+  return "kernels/?";
 }
 
 export function check() {
@@ -64,7 +94,9 @@ export function check() {
   const edges = new Map();
   for (const file of files(src)) {
     const from = unit(file);
-    if (!rank.has(from)) problems.push(`${relative(root, file)}: ${from} is in no layer; add it to LAYERS`);
+    if (from === "kernels/?") {
+      problems.push(`${relative(root, file)}: a file of src/kernels/<kernel>/ is a contract (contract*.ts, shader.gen.ts), a CPU twin (twin*.ts) or a GPU host (gpu*.ts); name it for its role`);
+    } else if (!rank.has(from)) problems.push(`${relative(root, file)}: ${from} is in no layer; add it to LAYERS`);
     const text = readFileSync(file, "utf8");
     for (const m of text.matchAll(/(?:from|import)\s*\(?\s*"(\.{1,2}\/[^"]+)"/g)) {
       const target = resolve(dirname(file), m[1]);
@@ -73,9 +105,11 @@ export function check() {
       if (to === from) continue;
       if (!edges.has(from)) edges.set(from, new Set());
       edges.get(from).add(to);
-      if ((rank.get(to) ?? -1) < (rank.get(from) ?? Infinity)) continue;
+      const refused = REFUSED.get(`${from} -> ${to}`);
+      if (refused === undefined && (rank.get(to) ?? -1) < (rank.get(from) ?? Infinity)) continue;
       const key = `${from} -> ${to}: ${relative(root, file)}`;
       if (KNOWN.has(key)) seen.add(key);
+      else if (refused !== undefined) problems.push(`${key}: ${refused}`);
       else problems.push(`${key} points up (${to} is in layer ${rank.get(to)}, ${from} in layer ${rank.get(from)})`);
     }
   }
@@ -83,7 +117,7 @@ export function check() {
   return { problems, cycles: cycles(edges) };
 }
 
-/** Folder cycles (strongly connected components of more than one folder), Tarjan's algorithm. */
+/** Unit cycles (strongly connected components of more than one unit), Tarjan's algorithm. */
 function cycles(edges) {
   let index = 0;
   const idx = new Map(), low = new Map(), stack = [], on = new Set(), out = [];
@@ -115,7 +149,7 @@ function cycles(edges) {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { problems, cycles: found } = check();
-  for (const c of found) console.log(`folder cycle (through known upward imports): ${c.join(", ")}`);
+  for (const c of found) console.log(`unit cycle (through known upward imports): ${c.join(", ")}`);
   for (const p of problems) console.log(p);
   if (problems.length) process.exit(1);
   console.log(`layers ok (${KNOWN.size} known upward imports left)`);
