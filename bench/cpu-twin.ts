@@ -12,7 +12,7 @@
  *     node bench/cpu-twin.mjs [--quick]      # or: npx deno run -A --no-lock --cached-only bench/cpu-twin.ts [--quick]
  * @module
  */
-import { packChunk, slotWords } from "../src/array/storage-kind.ts";
+import { packChunk, slotWords } from "../src/kernels/chunks/contract.ts";
 import type { ResampleParams, ResampleSample, Vec3 } from "../src/gpu/resample.ts";
 import { resampleReference } from "../src/reference/resample.ts";
 import { resampleReferenceV1 } from "../test/setup/resample-reference-v1.ts";

@@ -6,7 +6,7 @@
  */
 import { CellMapArray, type SampleSpec } from "../src/array/cellmap-array.ts";
 import { openMultiscale, type LevelInfo } from "../src/array/open-multiscale.ts";
-import { bytesPerElement } from "../src/array/storage-kind.ts";
+import { bytesPerElement } from "../src/kernels/chunks/contract.ts";
 import { CoordinateTransformer } from "../src/geometry/transformer.ts";
 import type { Vec3 } from "../src/geometry/types.ts";
 import type { GpuContext } from "../src/gpu/context.ts";

@@ -49,14 +49,10 @@ export const KNOWN = new Set([
   "gpu -> reference: src/gpu/cellpose.ts",
   "gpu -> reference: src/gpu/labels.ts",
   "gpu -> reference: src/gpu/value-transforms.ts",
-  "gpu -> array: src/gpu/resample.ts",
-  "reference -> array: src/reference/resample-source.ts",
-  "reference -> array: src/reference/resample-permuted.ts",
   "reference -> gpu: src/reference/resample-permuted.ts",
   "reference -> gpu: src/reference/resample-field.ts",
   "reference -> gpu: src/reference/resample-source.ts",
   "reference -> gpu: src/reference/resample.ts",
-  "worker -> array: src/worker/chunk-reader.ts",
 ]);
 
 const rank = new Map(LAYERS.flatMap((names, i) => names.map((n) => [n, i])));

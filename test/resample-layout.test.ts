@@ -11,7 +11,7 @@ import {
   type ResampleSample,
   SAMPLE_BYTES,
 } from "../src/gpu/resample.ts";
-import { storageKindCode } from "../src/array/storage-kind.ts";
+import { storageKindCode } from "../src/kernels/chunks/contract.ts";
 import { readField as read, reflectStruct as reflect } from "./setup/wgsl-layout.ts";
 
 /** The layout of a struct the host shares. */

@@ -6,7 +6,7 @@
  * @module
  */
 import { chunksInBox } from "../../src/array/chunk-grid.ts";
-import { slotWords as slotWordsOf } from "../../src/array/storage-kind.ts";
+import { slotWords as slotWordsOf } from "../../src/kernels/chunks/contract.ts";
 import { CoordinateTransformer } from "../../src/geometry/transformer.ts";
 import type { Vec3 } from "../../src/geometry/types.ts";
 import type { GpuContext } from "../../src/gpu/context.ts";

@@ -15,7 +15,7 @@ import { linkSignals } from "./link-signals.ts";
 import { openMultiscale, type LevelInfo } from "./open-multiscale.ts";
 import { SlotCache, type CacheStats } from "./slot-cache.ts";
 import { type DeviceChoice, resolveDevice } from "./device.ts";
-import { bytesPerElement, slotWords } from "./storage-kind.ts";
+import { bytesPerElement, slotWords } from "../kernels/chunks/contract.ts";
 
 /** Default chunk-cache budget: 64 MiB. */
 export const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;

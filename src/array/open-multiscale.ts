@@ -6,7 +6,7 @@ import { parseJsonBytes, parseZarray, parseZarrJson, parseZattrs, parseZgroup, t
 import type { HttpStoreOptions } from "../store/http.ts";
 import { openStore, resolveLocation } from "../store/open.ts";
 import type { ReadableStore } from "../store/types.ts";
-import { storageKindForDtype, type StorageKind } from "./storage-kind.ts";
+import { storageKindForDtype, type StorageKind } from "../kernels/chunks/contract.ts";
 
 /** Everything known about one stored level of a multiscale array. */
 export interface LevelInfo {

@@ -15,7 +15,7 @@
  */
 
 import { ArgumentError, GpuError } from "../errors.ts";
-import { blendAtVoxelIsVoxel, type StorageKind, storageKindCode } from "../array/storage-kind.ts";
+import { blendAtVoxelIsVoxel, type StorageKind, storageKindCode } from "../kernels/chunks/contract.ts";
 import { axisPermutation } from "../geometry/axis-permutation.ts";
 import type { GpuContext } from "./context.ts";
 import { resampleWgsl } from "../kernels/resample/shader.gen.ts";

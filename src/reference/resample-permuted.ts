@@ -17,7 +17,7 @@
  * @module
  */
 
-import { blendAtVoxelIsVoxel } from "../array/storage-kind.ts";
+import { blendAtVoxelIsVoxel } from "../kernels/chunks/contract.ts";
 import { type AxisPermutation, axisPermutation as axisPermutationOf } from "../geometry/axis-permutation.ts";
 import type { ResampleParams, ResampleSample } from "../gpu/resample.ts";
 import type { Source } from "./resample-source.ts";

@@ -13,7 +13,7 @@
  * @module
  */
 
-import type { StorageKind } from "../array/storage-kind.ts";
+import type { StorageKind } from "../kernels/chunks/contract.ts";
 import type { ResampleParams, ResampleSample } from "../gpu/resample.ts";
 
 const ABSENT = 0xffffffff;

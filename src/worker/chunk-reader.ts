@@ -1,7 +1,7 @@
 import * as zarr from "zarrita";
 import { onAbort } from "../abort.ts";
 import { AbortedError, ChunkDecodeError, type IntegrityCheck, isCellMapError, MetadataError } from "../errors.ts";
-import { packChunk, type StorageKind } from "../array/storage-kind.ts";
+import { packChunk, type StorageKind } from "../kernels/chunks/contract.ts";
 import { parseJsonBytes, parseZarray, parseZarrJson } from "../ngff/zarr-metadata.ts";
 import { installCodecChecks } from "../store/codec-checks.ts";
 import { encodeKeyPath } from "../store/key-path.ts";

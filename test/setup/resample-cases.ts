@@ -29,7 +29,7 @@ import {
   STORAGE_KINDS,
   type StorageKind,
   storageKindForDtype,
-} from "../../src/array/storage-kind.ts";
+} from "../../src/kernels/chunks/contract.ts";
 import { ArgumentError, isCellMapError, ValueRangeError } from "../../src/errors.ts";
 
 const KINDS = Object.keys(STORAGE_KINDS) as StorageKind[];

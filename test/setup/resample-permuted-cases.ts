@@ -10,7 +10,7 @@
 // and -0 pad and fill values. Plain synchronous functions that throw on failure.
 
 import { rngFor } from "../../src/augment/rng.ts";
-import { slotWords, STORAGE_KINDS, type StorageKind } from "../../src/array/storage-kind.ts";
+import { slotWords, STORAGE_KINDS, type StorageKind } from "../../src/kernels/chunks/contract.ts";
 import { ABSENT_SLOT, type ResampleParams, type ResampleSample, type Vec3 } from "../../src/gpu/resample.ts";
 import { resampleReference } from "../../src/reference/resample.ts";
 import { axisPermutation } from "../../src/reference/resample-permuted.ts";

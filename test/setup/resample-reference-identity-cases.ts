@@ -12,7 +12,7 @@
 // whose rounding decides nearest ties). Plain synchronous functions that throw on failure.
 
 import { rngFor } from "../../src/augment/rng.ts";
-import { slotWords, STORAGE_KINDS, type StorageKind } from "../../src/array/storage-kind.ts";
+import { slotWords, STORAGE_KINDS, type StorageKind } from "../../src/kernels/chunks/contract.ts";
 import { ABSENT_SLOT, type ResampleDisplacement, type ResampleParams, type ResampleSample, type Vec3 } from "../../src/gpu/resample.ts";
 import { resampleReference } from "../../src/reference/resample.ts";
 import { resampleReferenceV1 } from "./resample-reference-v1.ts";

@@ -5,7 +5,7 @@
 // `readPacked` of src/array/storage-kind.ts at the same commit, copied so that nothing here moves.
 
 import type { ResampleDisplacement, ResampleParams, ResampleSample } from "../../src/gpu/resample.ts";
-import type { StorageKind } from "../../src/array/storage-kind.ts";
+import type { StorageKind } from "../../src/kernels/chunks/contract.ts";
 
 const BYTES: Readonly<Record<StorageKind, number>> = { u8: 1, i8: 1, u16: 2, i16: 2, u32: 4, i32: 4, f32: 4 };
 const scratch = new DataView(new ArrayBuffer(4));

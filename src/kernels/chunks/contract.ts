@@ -13,7 +13,7 @@
  * @module
  */
 
-import { ArgumentError, ValueRangeError } from "../errors.ts";
+import { ArgumentError, ValueRangeError } from "../../errors.ts";
 
 /** The element type of a cache slot. */
 export type StorageKind = "u8" | "i8" | "u16" | "i16" | "u32" | "i32" | "f32";
