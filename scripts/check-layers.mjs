@@ -49,10 +49,11 @@ export const KNOWN = new Set([
   "gpu -> reference: src/gpu/cellpose.ts",
   "gpu -> reference: src/gpu/labels.ts",
   "gpu -> reference: src/gpu/value-transforms.ts",
-  "reference -> gpu: src/reference/resample-permuted.ts",
-  "reference -> gpu: src/reference/resample-field.ts",
-  "reference -> gpu: src/reference/resample-source.ts",
-  "reference -> gpu: src/reference/resample.ts",
+  "kernels/twin -> augment: src/kernels/resample/twin-field.ts",
+  "kernels/twin -> kernels/gpu: src/kernels/resample/twin-field.ts",
+  "kernels/twin -> kernels/gpu: src/kernels/resample/twin-permuted.ts",
+  "kernels/twin -> kernels/gpu: src/kernels/resample/twin-source.ts",
+  "kernels/twin -> kernels/gpu: src/kernels/resample/twin.ts",
 ]);
 
 const rank = new Map(LAYERS.flatMap((names, i) => names.map((n) => [n, i])));

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { rngFor } from "../src/augment/rng.ts";
 import { CellMapDataset } from "../src/dataset/dataset.ts";
 import { GpuContext } from "../src/gpu/context.ts";
-import { encodeDisplacements, encodeSampleStructs, SAMPLE_BYTES, type ResampleSample } from "../src/gpu/resample.ts";
+import { encodeDisplacements, encodeSampleStructs, SAMPLE_BYTES, type ResampleSample } from "../src/kernels/resample/gpu.ts";
 import { decodeNpy } from "../src/io/npy.ts";
 import { runPython } from "./helpers/python.ts";
 import { SAMPLE_ORACLE_PY } from "./helpers/sample-oracle.ts";

@@ -10,7 +10,7 @@ import {
   type ResampleParams,
   type ResampleSample,
   SAMPLE_BYTES,
-} from "../src/gpu/resample.ts";
+} from "../src/kernels/resample/gpu.ts";
 import { storageKindCode } from "../src/kernels/chunks/contract.ts";
 import { readField as read, reflectStruct as reflect } from "./setup/wgsl-layout.ts";
 

@@ -1,7 +1,7 @@
 import { ArgumentError } from "../errors.ts";
 import type { GpuContext } from "../gpu/context.ts";
-import { getResamplePipeline, recordResample, resampleVariant, type ResampleParams, type ResampleSample } from "../gpu/resample.ts";
-import { resampleReference } from "../reference/resample.ts";
+import { getResamplePipeline, recordResample, resampleVariant, type ResampleParams, type ResampleSample } from "../kernels/resample/gpu.ts";
+import { resampleReference } from "../kernels/resample/twin.ts";
 
 /**
  * Where a CellMapArray keeps its chunk cache and runs its resampling: GPU

@@ -12,7 +12,7 @@
  * ```
  * @module
  */
-export { resampleReference } from "../reference/resample.ts";
+export { resampleReference } from "../kernels/resample/twin.ts";
 export { applyValueOpsReference, type ValueOpsOptions } from "../reference/value-transforms.ts";
 export { applyClassRelationshipsReference, type ClassRelationshipsLayout } from "../reference/labels.ts";
 export { distanceTransformReference, type DistanceTransformOptions } from "../reference/distance.ts";

@@ -10,6 +10,6 @@
  * @module
  */
 
-export { resampleReference } from "./resample.ts";
+export { resampleReference } from "../kernels/resample/twin.ts";
 export { distanceTransformReference, type DistanceTransformOptions } from "./distance.ts";
 export { cellposeFlowsReference } from "./cellpose.ts";

@@ -19,7 +19,7 @@ import {
   resampleGrid,
   resampleVariant,
   type Vec3,
-} from "../../src/gpu/resample.ts";
+} from "../../src/kernels/resample/gpu.ts";
 import { resampleReference } from "../../src/reference/index.ts";
 import {
   type ChunkData,

@@ -13,8 +13,8 @@
  * @module
  */
 
-import type { StorageKind } from "../kernels/chunks/contract.ts";
-import type { ResampleParams, ResampleSample } from "../gpu/resample.ts";
+import type { StorageKind } from "../chunks/contract.ts";
+import type { ResampleParams, ResampleSample } from "./gpu.ts";
 
 const ABSENT = 0xffffffff;
 

@@ -22,10 +22,10 @@
  * @module
  */
 
-import type { ResampleParams, ResampleSample } from "../gpu/resample.ts";
-import { Field } from "./resample-field.ts";
-import { axisPermutation, permuted } from "./resample-permuted.ts";
-import { elementsOf, Source } from "./resample-source.ts";
+import type { ResampleParams, ResampleSample } from "./gpu.ts";
+import { Field } from "./twin-field.ts";
+import { axisPermutation, permuted } from "./twin-permuted.ts";
+import { elementsOf, Source } from "./twin-source.ts";
 
 /** Options of {@link resampleReference}. */
 export interface ResampleReferenceOptions {

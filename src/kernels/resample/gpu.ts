@@ -14,13 +14,13 @@
  * @module
  */
 
-import { ArgumentError, GpuError } from "../errors.ts";
-import { blendAtVoxelIsVoxel, type StorageKind, storageKindCode } from "../kernels/chunks/contract.ts";
-import { axisPermutation } from "../geometry/axis-permutation.ts";
-import type { GpuContext } from "./context.ts";
-import { resampleWgsl } from "../kernels/resample/shader.gen.ts";
-import { USAGE } from "./usage.ts";
-import type { ReadonlyVec3 } from "../geometry/types.ts";
+import { ArgumentError, GpuError } from "../../errors.ts";
+import { blendAtVoxelIsVoxel, type StorageKind, storageKindCode } from "../chunks/contract.ts";
+import { axisPermutation } from "../../geometry/axis-permutation.ts";
+import type { GpuContext } from "../../gpu/context.ts";
+import { resampleWgsl } from "./shader.gen.ts";
+import { USAGE } from "../../gpu/usage.ts";
+import type { ReadonlyVec3 } from "../../geometry/types.ts";
 
 /** z, y, x. */
 /** A z, y, x vector the resample host only reads. */

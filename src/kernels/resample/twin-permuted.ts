@@ -17,10 +17,10 @@
  * @module
  */
 
-import { blendAtVoxelIsVoxel } from "../kernels/chunks/contract.ts";
-import { type AxisPermutation, axisPermutation as axisPermutationOf } from "../geometry/axis-permutation.ts";
-import type { ResampleParams, ResampleSample } from "../gpu/resample.ts";
-import type { Source } from "./resample-source.ts";
+import { blendAtVoxelIsVoxel } from "../chunks/contract.ts";
+import { type AxisPermutation, axisPermutation as axisPermutationOf } from "../../geometry/axis-permutation.ts";
+import type { ResampleParams, ResampleSample } from "./gpu.ts";
+import type { Source } from "./twin-source.ts";
 
 export type { AxisPermutation };
 

@@ -12,8 +12,8 @@
  * @module
  */
 
-import { bsplineWeights } from "../augment/deform.ts";
-import type { ResampleDisplacement } from "../gpu/resample.ts";
+import { bsplineWeights } from "../../augment/deform.ts";
+import type { ResampleDisplacement } from "./gpu.ts";
 
 /**
  * One sample's displacement field, evaluated the way the shader does: the cubic B-spline of the
