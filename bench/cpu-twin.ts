@@ -13,7 +13,7 @@
  * @module
  */
 import { packChunk, slotWords } from "../src/kernels/chunks/contract.ts";
-import type { ResampleParams, ResampleSample, Vec3 } from "../src/kernels/resample/gpu.ts";
+import type { ResampleParams, ResampleSample, Vec3 } from "../src/kernels/resample/contract.ts";
 import { resampleReference } from "../src/kernels/resample/twin.ts";
 import { resampleReferenceV1 } from "../test/setup/resample-reference-v1.ts";
 import { createRng, randomAugment } from "./lib/rng.ts";

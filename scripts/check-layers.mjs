@@ -49,11 +49,6 @@ export const KNOWN = new Set([
   "gpu -> reference: src/gpu/cellpose.ts",
   "gpu -> reference: src/gpu/labels.ts",
   "gpu -> reference: src/gpu/value-transforms.ts",
-  "kernels/twin -> augment: src/kernels/resample/twin-field.ts",
-  "kernels/twin -> kernels/gpu: src/kernels/resample/twin-field.ts",
-  "kernels/twin -> kernels/gpu: src/kernels/resample/twin-permuted.ts",
-  "kernels/twin -> kernels/gpu: src/kernels/resample/twin-source.ts",
-  "kernels/twin -> kernels/gpu: src/kernels/resample/twin.ts",
 ]);
 
 const rank = new Map(LAYERS.flatMap((names, i) => names.map((n) => [n, i])));

@@ -7,10 +7,9 @@ import {
   encodeParams,
   encodeSampleStructs,
   PARAMS_BYTES,
-  type ResampleParams,
-  type ResampleSample,
   SAMPLE_BYTES,
-} from "../src/kernels/resample/gpu.ts";
+} from "../src/kernels/resample/gpu-encode.ts";
+import { type ResampleParams, type ResampleSample } from "../src/kernels/resample/contract.ts";
 import { storageKindCode } from "../src/kernels/chunks/contract.ts";
 import { readField as read, reflectStruct as reflect } from "./setup/wgsl-layout.ts";
 

@@ -10,7 +10,9 @@ import { slotWords as slotWordsOf } from "../../src/kernels/chunks/contract.ts";
 import { CoordinateTransformer } from "../../src/geometry/transformer.ts";
 import type { Vec3 } from "../../src/geometry/types.ts";
 import type { GpuContext } from "../../src/gpu/context.ts";
-import { getResamplePipeline, recordResample, resampleVariant, type ResampleSample } from "../../src/kernels/resample/gpu.ts";
+import { getResamplePipeline } from "../../src/kernels/resample/gpu-pipeline.ts";
+import { recordResample } from "../../src/kernels/resample/gpu.ts";
+import { resampleVariant, type ResampleSample } from "../../src/kernels/resample/contract.ts";
 import { randomAugment, createRng } from "./rng.ts";
 import { summarize, type Stat } from "./stats.ts";
 

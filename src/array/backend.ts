@@ -1,6 +1,8 @@
 import { ArgumentError } from "../errors.ts";
 import type { GpuContext } from "../gpu/context.ts";
-import { getResamplePipeline, recordResample, resampleVariant, type ResampleParams, type ResampleSample } from "../kernels/resample/gpu.ts";
+import { getResamplePipeline } from "../kernels/resample/gpu-pipeline.ts";
+import { recordResample } from "../kernels/resample/gpu.ts";
+import { resampleVariant, type ResampleParams, type ResampleSample } from "../kernels/resample/contract.ts";
 import { resampleReference } from "../kernels/resample/twin.ts";
 
 /**
@@ -43,7 +45,7 @@ export class CpuBackend implements ResampleBackend {
   destroy(): void {}
 }
 
-/** The GPU backend: cache in one storage buffer, resampling by shaders/resample.wgsl. */
+/** The GPU backend: cache in one storage buffer, resampling by src/kernels/resample/resample.wgsl. */
 export class GpuBackend implements ResampleBackend {
   readonly kind = "gpu";
   readonly context: GpuContext;

@@ -3,7 +3,7 @@ import { AbortedError, ArgumentError, BudgetError, GpuError, throwIfAborted } fr
 import { CoordinateTransformer } from "../geometry/transformer.ts";
 import type { Interpolation, OutputSpec, Vec3 } from "../geometry/types.ts";
 import type { GpuContext } from "../gpu/context.ts";
-import type { ResampleSample } from "../kernels/resample/gpu.ts";
+import type { ResampleSample } from "../kernels/resample/contract.ts";
 import type { DeformField } from "../augment/deform.ts";
 import type { CellMapAnnotation, NgffMultiscale } from "../ngff/types.ts";
 import type { HttpStoreOptions } from "../store/http.ts";

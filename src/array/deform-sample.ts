@@ -17,7 +17,7 @@ import { ArgumentError } from "../errors.ts";
 import { applyAffine } from "../geometry/affine.ts";
 import type { CoordinateTransformer, SampleTransform } from "../geometry/transformer.ts";
 import type { Vec3, VoxelBox } from "../geometry/types.ts";
-import type { ResampleDisplacement } from "../kernels/resample/gpu.ts";
+import type { ResampleDisplacement } from "../kernels/resample/contract.ts";
 
 /** Check a field handed to `CellMapArray.sample` (it may come from outside the dataset). */
 export function checkDeformField(field: DeformField, name: string): void {

@@ -30,6 +30,7 @@
 
 import { ArgumentError } from "../errors.ts";
 import type { OutputSpec, Vec3 } from "../geometry/types.ts";
+import { bsplineWeights } from "../kernels/resample/contract.ts";
 import type { Rng } from "./rng.ts";
 
 /** The `deform` config: world units, a number for every axis or `[z, y, x]`. */
@@ -160,26 +161,6 @@ export function drawDeformField(grid: DeformGrid, rng: Rng): DeformField | undef
     }
   }
   return apply ? { dims: [...grid.dims] as Vec3, spacing: [...grid.spacing] as Vec3, values } : undefined;
-}
-
-/**
- * The 4 cubic B-spline weights of the control points `floor(u) - 1 .. floor(u) + 2` for the
- * fraction `t = u - floor(u)`; they are positive and sum to 1.
- *
- * @example
- * ```ts
- * bsplineWeights(0); // [1/6, 4/6, 1/6, 0]
- * ```
- */
-export function bsplineWeights(t: number, dst: number[] = [0, 0, 0, 0]): number[] {
-  const s = 1 - t;
-  const t2 = t * t;
-  const t3 = t2 * t;
-  dst[0] = (s * s * s) / 6;
-  dst[1] = (3 * t3 - 6 * t2 + 4) / 6;
-  dst[2] = (-3 * t3 + 3 * t2 + 3 * t + 1) / 6;
-  dst[3] = t3 / 6;
-  return dst;
 }
 
 /**

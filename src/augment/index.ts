@@ -25,8 +25,8 @@ export {
   type ValueTransformEntry,
   type ValueTransformSpec,
 } from "./value.ts";
+export { bsplineWeights } from "../kernels/resample/contract.ts";
 export {
-  bsplineWeights,
   deformGrid,
   displacementAt,
   drawDeformField,

@@ -29,8 +29,8 @@ export { CoordinateTransformer, type SampleTransform } from "../geometry/transfo
 export { rngFor, type Rng, type RngKey } from "../augment/rng.ts";
 export { drawSpatialMatrix, parseSpatialTransforms, type Axis, type SpatialStep, type SpatialTransforms } from "../augment/spatial.ts";
 export { drawValueOps, parseValueTransforms, type ValueOp } from "../augment/value.ts";
+export { bsplineWeights } from "../kernels/resample/contract.ts";
 export {
-  bsplineWeights,
   deformGrid,
   displacementAt,
   drawDeformField,

@@ -2,8 +2,9 @@
  * Recognising an output -> source affine that is a signed axis permutation with integer offsets
  * (identity, mirrors, transposes, 90° rotations at the level's voxel size): every output voxel
  * then lies exactly on a source voxel, so resampling is a strided copy. The CPU twin
- * (`src/reference/resample-permuted.ts`) and the GPU host (`src/gpu/resample.ts`, the `COPY`
- * pipeline) both ask this module, so they agree on which samples qualify.
+ * (`src/kernels/resample/twin-permuted.ts`) and the GPU host (the `COPY` pipeline) both ask this
+ * module through the resample contract (`sampleAxisPermutation`), so they agree on which samples
+ * qualify.
  *
  * @example
  * ```ts

@@ -10,16 +10,14 @@ import { rngFor } from "../../src/augment/rng.ts";
 import { GpuContext } from "../../src/gpu/context.ts";
 import {
   ABSENT_SLOT,
-  dispatchResample,
-  getResamplePipeline,
-  recordResample,
-  type ResampleDispatch,
   type ResampleParams,
   type ResampleSample,
-  resampleGrid,
   resampleVariant,
   type Vec3,
-} from "../../src/kernels/resample/gpu.ts";
+} from "../../src/kernels/resample/contract.ts";
+import { dispatchResample, recordResample, type ResampleDispatch } from "../../src/kernels/resample/gpu.ts";
+import { getResamplePipeline } from "../../src/kernels/resample/gpu-pipeline.ts";
+import { resampleGrid } from "../../src/kernels/resample/gpu-encode.ts";
 import { resampleReference } from "../../src/reference/index.ts";
 import {
   type ChunkData,

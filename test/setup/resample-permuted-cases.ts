@@ -11,9 +11,8 @@
 
 import { rngFor } from "../../src/augment/rng.ts";
 import { slotWords, STORAGE_KINDS, type StorageKind } from "../../src/kernels/chunks/contract.ts";
-import { ABSENT_SLOT, type ResampleParams, type ResampleSample, type Vec3 } from "../../src/kernels/resample/gpu.ts";
+import { ABSENT_SLOT, type ResampleParams, type ResampleSample, sampleAxisPermutation, type Vec3 } from "../../src/kernels/resample/contract.ts";
 import { resampleReference } from "../../src/kernels/resample/twin.ts";
-import { axisPermutation } from "../../src/kernels/resample/twin-permuted.ts";
 import { resampleReferenceV1 } from "./resample-reference-v1.ts";
 import { check } from "./assert.ts";
 
@@ -163,7 +162,7 @@ export const resamplePermutedCases = {
     for (let seed = 0; seed < 600; seed++) {
       const c = randomCase(seed);
       for (const s of c.samples) {
-        const p = axisPermutation(s);
+        const p = sampleAxisPermutation(s);
         check(p !== undefined, `case ${seed}: a signed permutation was not recognised`);
         seen.perms.add(`${p.from} ${p.sign}`);
         seen.samples++;
@@ -212,7 +211,7 @@ export const resamplePermutedCases = {
     for (const [name, matrix] of Object.entries(named)) {
       for (const interp of ["linear", "nearest"] as const) {
         const c = namedCase(matrix, interp);
-        check(axisPermutation(c.samples[0]!) !== undefined, `${name}: not recognised as a signed permutation`);
+        check(sampleAxisPermutation(c.samples[0]!) !== undefined, `${name}: not recognised as a signed permutation`);
         const out = compare(`${name}, ${interp}`, c);
         // The copy reads voxel i = origin + matrix · j: check one voxel inside against the cache.
         const inside = out.some((v) => v !== -1);
@@ -249,15 +248,15 @@ export const resamplePermutedCases = {
     for (const [name, matrix] of Object.entries(misses)) {
       for (const interp of ["linear", "nearest"] as const) {
         const c = namedCase(matrix, interp);
-        check(axisPermutation(c.samples[0]!) === undefined, `${name}: taken for a signed permutation`);
+        check(sampleAxisPermutation(c.samples[0]!) === undefined, `${name}: taken for a signed permutation`);
         compare(`${name}, ${interp}`, c);
       }
     }
     const base = namedCase(exact, "linear");
-    check(axisPermutation(base.samples[0]!) !== undefined, "the exact permutation was not recognised");
-    check(axisPermutation({ ...base.samples[0]!, origin: [3, -2.5, 5] }) === undefined, "a fractional origin was taken for a permutation");
+    check(sampleAxisPermutation(base.samples[0]!) !== undefined, "the exact permutation was not recognised");
+    check(sampleAxisPermutation({ ...base.samples[0]!, origin: [3, -2.5, 5] }) === undefined, "a fractional origin was taken for a permutation");
     const displaced = { ...base.samples[0]!, displacement: { dims: [1, 1, 1] as Vec3, step: [0, 0, 0] as Vec3, start: [0, 0, 0] as Vec3, values: [0, 0, 0] } };
-    check(axisPermutation(displaced) === undefined, "a displaced sample was taken for a permutation");
+    check(sampleAxisPermutation(displaced) === undefined, "a displaced sample was taken for a permutation");
     // Observable: 1e-9 before the volume's first voxel, trilinear pads where a copy would read voxel 0.
     const edge = namedCase(permutationMatrix([0, 1, 2], [1, 1, 1], [-3, 2, -5 - 1e-9]), "linear");
     const out = resampleReference(edge.params, edge.samples, edge.table, edge.cache);

@@ -13,7 +13,7 @@
 
 import { rngFor } from "../../src/augment/rng.ts";
 import { slotWords, STORAGE_KINDS, type StorageKind } from "../../src/kernels/chunks/contract.ts";
-import { ABSENT_SLOT, type ResampleDisplacement, type ResampleParams, type ResampleSample, type Vec3 } from "../../src/kernels/resample/gpu.ts";
+import { ABSENT_SLOT, type ResampleDisplacement, type ResampleParams, type ResampleSample, type Vec3 } from "../../src/kernels/resample/contract.ts";
 import { resampleReference } from "../../src/kernels/resample/twin.ts";
 import { resampleReferenceV1 } from "./resample-reference-v1.ts";
 import { check } from "./assert.ts";

@@ -4,7 +4,7 @@
 // Do not optimise or fix this file; it is the frozen oracle of the rewrite. `readPackedV1` is the
 // `readPacked` of src/array/storage-kind.ts at the same commit, copied so that nothing here moves.
 
-import type { ResampleDisplacement, ResampleParams, ResampleSample } from "../../src/kernels/resample/gpu.ts";
+import type { ResampleDisplacement, ResampleParams, ResampleSample } from "../../src/kernels/resample/contract.ts";
 import type { StorageKind } from "../../src/kernels/chunks/contract.ts";
 
 const BYTES: Readonly<Record<StorageKind, number>> = { u8: 1, i8: 1, u16: 2, i16: 2, u32: 4, i32: 4, f32: 4 };

@@ -1,8 +1,8 @@
 /**
  * Storage kinds: the 32-bit-or-narrower element types a chunk has once it sits in a GPU cache slot,
  * and the packing of a decoded zarr chunk into a slot's u32 words (see docs/architecture.md, "The
- * chunk cache layout"). `shaders/resample.wgsl` and `src/reference/resample.ts` decode the same
- * words.
+ * chunk cache layout"). The resample kernel's shader (`src/kernels/resample/resample.wgsl`) and CPU
+ * twin (`src/kernels/resample/twin.ts`) decode the same words; the chunk reader packs them.
  *
  * @example
  * ```ts
@@ -20,7 +20,7 @@ export type StorageKind = "u8" | "i8" | "u16" | "i16" | "u32" | "i32" | "f32";
 
 /** What the shader needs to know about a storage kind: its `Params.kind` code and element size. */
 export interface StorageKindInfo {
-  /** The value of `Params.kind` in `shaders/resample.wgsl`. */
+  /** The value of `Params.kind` in `src/kernels/resample/resample.wgsl`. */
   readonly code: number;
   /** Bytes per element in a slot (1, 2 or 4). */
   readonly bytes: 1 | 2 | 4;

@@ -1,6 +1,6 @@
 // Affine resampling of one (batch, array) out of the GPU chunk cache.
-// Contract: docs/architecture.md, "The chunk cache layout" and "One resample dispatch".
-// CPU twin: src/reference/resample.ts. Host side: src/gpu/resample.ts.
+// Contract: contract.ts beside this file and ../chunks/contract.ts; docs/architecture.md, "The
+// chunk cache layout" and "One resample dispatch". CPU twin: twin.ts. GPU host: gpu.ts.
 
 struct Params {
   outShape: vec3u,   // output extent (z, y, x)
@@ -37,7 +37,7 @@ struct Sample {
 
 const ABSENT: u32 = 0xFFFFFFFFu;
 
-// Pipeline specialization (src/gpu/resample.ts, getResamplePipeline): a pipeline made for one
+// Pipeline specialization (gpu-pipeline.ts, getResamplePipeline): a pipeline made for one
 // interpolation, storage kind and with or without displacement folds the other paths away at
 // compile time. Software adapters run every branch whether taken or not, so this halves nearest
 // and trims linear there; on a GPU it shortens the kernel and frees registers. The defaults make
@@ -47,8 +47,8 @@ override KIND: u32 = 7u;    // storage kind code (see Params.kind), 7 from param
 override DEFORM: bool = true; // false: no sample of the dispatch has a displacement field
 // true: every sample's affine is a signed axis permutation with integer offsets (each output voxel
 // lies on a source voxel) and a blend at a voxel is that voxel (integer kinds, finite fill): read
-// the one voxel, for linear as for nearest. src/gpu/resample.ts decides; the bits are the generic
-// pipeline's.
+// the one voxel, for linear as for nearest. contract.ts (isCopyDispatch) decides; the bits are
+// the generic pipeline's.
 override COPY: bool = false;
 
 // Every vector below holds (z, y, x) in its components (.x, .y, .z), as the structs do: `.x` is

@@ -1,7 +1,7 @@
 /**
  * A sample's displacement field (elastic deformation) evaluated for the CPU resample twin, the way
- * `shaders/resample.wgsl` does: the cubic B-spline of the control points at `u = j * step + start`
- * per axis, control indices clamped to the grid. Used by `resample.ts`.
+ * `resample.wgsl` does: the cubic B-spline of the control points at `u = j * step + start`
+ * per axis, control indices clamped to the grid. Used by `twin.ts`.
  *
  * @example
  * ```ts
@@ -12,8 +12,7 @@
  * @module
  */
 
-import { bsplineWeights } from "../../augment/deform.ts";
-import type { ResampleDisplacement } from "./gpu.ts";
+import { bsplineWeights, type ResampleDisplacement } from "./contract.ts";
 
 /**
  * One sample's displacement field, evaluated the way the shader does: the cubic B-spline of the

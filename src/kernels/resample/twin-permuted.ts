@@ -7,38 +7,19 @@
  * chunks, the same storage-kind conversions; and a trilinear blend at an exact voxel is that voxel
  * whenever its 7 neighbours of weight 0 are finite and it is not -0 (`a * 1 + b * 0 = a`), which
  * holds for integer kinds with a finite fill. Other trilinear cases call the general blend per
- * voxel. Used by `resample.ts`; test/resample-permuted.test.ts pins it to the general path.
+ * voxel. Used by `twin.ts`; test/resample-permuted.test.ts pins it to the general path.
  *
  * @example
  * ```ts
- * const p = axisPermutation(sample); // undefined unless the affine is a signed permutation
+ * const p = sampleAxisPermutation(sample); // from ./contract.ts: undefined unless a signed permutation
  * if (p) permuted(source, params, p, out, offset);
  * ```
  * @module
  */
 
 import { blendAtVoxelIsVoxel } from "../chunks/contract.ts";
-import { type AxisPermutation, axisPermutation as axisPermutationOf } from "../../geometry/axis-permutation.ts";
-import type { ResampleParams, ResampleSample } from "./gpu.ts";
+import type { AxisPermutation, ResampleParams } from "./contract.ts";
 import type { Source } from "./twin-source.ts";
-
-export type { AxisPermutation };
-
-/**
- * The sample's affine as a signed axis permutation with integer offsets ({@link axisPermutationOf}
- * in `src/geometry/axis-permutation.ts`), or `undefined` when it is anything else or displaced:
- * then the general path must run.
- *
- * @example
- * ```ts
- * axisPermutation({ matrix: new Float64Array([0, 0, -1, 9, 0, 1, 0, 0, 1, 0, 0, 2]), origin: [1, 2, 3], ... });
- * // { from: [2, 1, 0], sign: [-1, 1, 1], offset: [10, 2, 5] }
- * ```
- */
-export function axisPermutation(s: ResampleSample): AxisPermutation | undefined {
-  return s.displacement === undefined ? axisPermutationOf(s.matrix, s.origin) : undefined;
-}
-
 
 /**
  * Resample one permuted sample into `out` from `o`: output rows run along the source axis fed by

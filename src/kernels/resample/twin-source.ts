@@ -1,7 +1,7 @@
 /**
  * How the CPU resample twin reads the chunk cache: a sample's voxel -> its chunk's slot-table
  * entry -> the element in the cache slot, with the fill value for chunks outside the table or
- * absent, and the trilinear blend of 8 voxels. Used by `resample.ts`; the layout is
+ * absent, and the trilinear blend of 8 voxels. Used by `twin.ts`; the layout is
  * docs/architecture.md, "The chunk cache layout".
  *
  * @example
@@ -14,9 +14,9 @@
  */
 
 import type { StorageKind } from "../chunks/contract.ts";
-import type { ResampleParams, ResampleSample } from "./gpu.ts";
+import { ABSENT_SLOT, type ResampleParams, type ResampleSample } from "./contract.ts";
 
-const ABSENT = 0xffffffff;
+const ABSENT = ABSENT_SLOT;
 
 export type Elements = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array;
 

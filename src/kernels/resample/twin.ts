@@ -1,5 +1,5 @@
 /**
- * CPU twin of `shaders/resample.wgsl`: the same inputs (params, samples, slot tables, cache words)
+ * CPU twin of `resample.wgsl`: the same inputs (params, samples, slot tables, cache words)
  * give the same output, computed in float64. Tests compare the two; `--device cpu` and CPU
  * datasets use it instead of the GPU. Contract: docs/architecture.md, "One resample dispatch".
  *
@@ -11,8 +11,8 @@
  * are computed once per output row (z, y) and once per column (x). Nothing is allocated per voxel.
  * A sample whose affine is a signed axis permutation with integer offsets (unaugmented, mirrored,
  * transposed or turned by 90° at the level's voxel size) is a strided copy of the cache instead,
- * with the same bits (`resample-permuted.ts`; `fastPaths: false` turns it off).
- * The cache reading is `resample-source.ts`, the displacement field `resample-field.ts`;
+ * with the same bits (`twin-permuted.ts`; `fastPaths: false` turns it off).
+ * The cache reading is `twin-source.ts`, the displacement field `twin-field.ts`;
  * test/resample-reference-identity.test.ts holds it to the previous, plainer twin value for value.
  *
  * @example
@@ -22,16 +22,16 @@
  * @module
  */
 
-import type { ResampleParams, ResampleSample } from "./gpu.ts";
+import { type ResampleParams, type ResampleSample, sampleAxisPermutation } from "./contract.ts";
 import { Field } from "./twin-field.ts";
-import { axisPermutation, permuted } from "./twin-permuted.ts";
+import { permuted } from "./twin-permuted.ts";
 import { elementsOf, Source } from "./twin-source.ts";
 
 /** Options of {@link resampleReference}. */
 export interface ResampleReferenceOptions {
   /**
    * Copy the samples whose affine is a signed axis permutation with integer offsets instead of
-   * interpolating them (`resample-permuted.ts`); the output is the same either way. Default true.
+   * interpolating them (`twin-permuted.ts`); the output is the same either way. Default true.
    */
   readonly fastPaths?: boolean;
   /** Write into this array (from `outOffset`) instead of a new one. */
@@ -75,7 +75,7 @@ export function resampleReference(
     source.use(s);
     const field = s.displacement ? new Field(s.displacement, nx) : undefined;
     const o = at + b * perSample;
-    const permutation = fast ? axisPermutation(s) : undefined;
+    const permutation = fast ? sampleAxisPermutation(s) : undefined;
     if (permutation) permuted(source, params, permutation, out, o);
     else if (field) deformed(source, field, params, s, out, o);
     else if (nearest) straightNearest(source, params, s, out, o);
