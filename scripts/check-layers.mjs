@@ -44,11 +44,16 @@ export const LAYERS = [
  */
 const REFUSED = new Map([["kernels/gpu -> kernels/twin", "a GPU host imports its kernel's contract, not the CPU twin"]]);
 
-/** Imports that point up today, as "from-folder -> to-folder: file". */
+/**
+ * Imports that point up today, as "from-unit -> to-unit: file": the GPU hosts still in src/gpu/
+ * take their planning from the CPU twins still in src/reference/, and the value-transform host
+ * calls the custom-op host. They go when those kernels move into src/kernels/.
+ */
 export const KNOWN = new Set([
   "gpu -> reference: src/gpu/cellpose.ts",
   "gpu -> reference: src/gpu/labels.ts",
   "gpu -> reference: src/gpu/value-transforms.ts",
+  "gpu -> kernels/gpu: src/gpu/value-transforms.ts",
 ]);
 
 const rank = new Map(LAYERS.flatMap((names, i) => names.map((n) => [n, i])));

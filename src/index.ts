@@ -32,7 +32,7 @@ export {
   type CellMapErrorTag,
   type IntegrityCheck,
 } from "./errors.ts";
-export { CustomOpError } from "./gpu/custom-op.ts";
+export { CustomOpError } from "./kernels/custom-op/gpu.ts";
 export { cellposeFlows } from "./gpu/cellpose.ts";
 export type { CellposeFlowOptions, CellposeMode } from "./reference/cellpose.ts";
 export * from "./ngff/index.ts";

@@ -39,9 +39,9 @@
  */
 
 import { ArgumentError } from "../errors.ts";
-import { customOpSource, type CustomCpuFunction, type CustomOpOptions, parseCustomOp } from "./custom-op.ts";
+import { customOpSource, type CustomCpuFunction, type CustomOpOptions, parseCustomOp } from "../kernels/custom-op/contract.ts";
 
-export type { CustomCpuFunction, CustomOpOptions, CustomParam } from "./custom-op.ts";
+export type { CustomCpuFunction, CustomOpOptions, CustomParam } from "../kernels/custom-op/contract.ts";
 
 /** One value transform of a {@link ValueTransformSpec}. */
 export type ValueTransformEntry =

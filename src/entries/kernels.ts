@@ -23,6 +23,6 @@
  */
 export { encodeValueOps, prepareValueTransforms, type EncodedWork, type ValueOpsDispatchOptions } from "../gpu/value-transforms.ts";
 export { encodeClassRelationships, prepareClassRelationships, type ClassRelationshipsOptions } from "../gpu/labels.ts";
-export { prepareCustomOp } from "../gpu/custom-op.ts";
+export { prepareCustomOp } from "../kernels/custom-op/gpu.ts";
 export { encodeCellposeFlows, prepareCellposeFlows, type CellposeFlowsDispatchOptions } from "../gpu/cellpose.ts";
 export { readBatch, type BatchItem, type ReadBatchOptions, type ReadBatchResult } from "../dataset/batch.ts";

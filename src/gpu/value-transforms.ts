@@ -41,7 +41,7 @@ import {
   WORKGROUP_SIZE,
 } from "./batch-dispatch.ts";
 import { valueTransformsWgsl } from "../kernels/value-transforms/shader.gen.ts";
-import { customOpPipeline, customParams, CUSTOM_ROW_WORDS, prepareCustomOp, writeCustomRow } from "./custom-op.ts";
+import { customOpPipeline, customParams, CUSTOM_ROW_WORDS, prepareCustomOp, writeCustomRow } from "../kernels/custom-op/gpu.ts";
 import { DISTANCE_ROW_WORDS, distanceScratchWords, distanceSteps, prepareDistance, writeDistanceRow } from "./distance.ts";
 
 /** Inputs of {@link encodeValueOps}. */

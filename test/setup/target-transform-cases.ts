@@ -10,7 +10,7 @@ import { drawValueOps, parseValueTransforms, type ValueOp } from "../../src/augm
 import { CellMapDataset, type CellMapDatasetOptions } from "../../src/dataset/dataset.ts";
 import { isCellMapError } from "../../src/errors.ts";
 import { GpuContext } from "../../src/gpu/context.ts";
-import { CustomOpError } from "../../src/gpu/custom-op.ts";
+import { CustomOpError } from "../../src/kernels/custom-op/gpu.ts";
 import { encodeValueOps, prepareValueTransforms } from "../../src/gpu/value-transforms.ts";
 import { applyValueOpsReference } from "../../src/reference/value-transforms.ts";
 import type { Vec3 } from "../../src/geometry/types.ts";

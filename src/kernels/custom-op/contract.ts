@@ -28,7 +28,7 @@
  * @module
  */
 
-import { ArgumentError } from "../errors.ts";
+import { ArgumentError } from "../../errors.ts";
 
 /** The JavaScript twin of a custom op: the same function of a value and the four parameters. */
 export type CustomCpuFunction = (v: number, params: readonly number[]) => number;

@@ -16,10 +16,10 @@
  * @module
  */
 
-import { GpuError, isCellMapError } from "../errors.ts";
-import type { ValueOp } from "../augment/value.ts";
-import type { GpuContext } from "./context.ts";
-import { customOpWgsl } from "../kernels/custom-op/shader.gen.ts";
+import { GpuError, isCellMapError } from "../../errors.ts";
+import type { ValueOp } from "../../augment/value.ts";
+import type { GpuContext } from "../../gpu/context.ts";
+import { customOpWgsl } from "./shader.gen.ts";
 
 type CustomOp = Extract<ValueOp, { kind: "custom" }>;
 
