@@ -6,7 +6,12 @@ import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
+import { storageKindCode } from "../src/kernels/chunks/contract.ts";
+import { customParams, writeCustomRow } from "../src/kernels/custom-op/gpu.ts";
 import type { StructLayout } from "../src/kernels/layout.ts";
+import type { ResampleSample } from "../src/kernels/resample/contract.ts";
+import { encodeParams, encodeSampleStructs, PARAMS_BYTES, SAMPLE_BYTES } from "../src/kernels/resample/gpu-encode.ts";
+import { resampleWgsl } from "../src/kernels/resample/shader.gen.ts";
 import { readField, reflectStruct, structNames } from "./setup/wgsl-layout.ts";
 
 /** One struct written by its host encoder from known values, and the values each field must hold. */
@@ -21,7 +26,74 @@ interface Encoded {
  * The host encoder of every host-shareable struct ("kernel/Struct"), run on distinct values so
  * that a field written at another field's offset shows.
  */
-const ENCODERS: Record<string, () => Encoded> = {};
+const ENCODERS: Record<string, () => Encoded> = {
+  "resample/Params": () => ({
+    buffer: encodeParams({
+      outShape: [3, 5, 7],
+      batch: 11,
+      chunkShape: [13, 17, 19],
+      kind: "i16",
+      volShape: [100_001, 23, 29],
+      interp: "nearest",
+      pad: NaN,
+      fill: -2.5,
+      slotWords: 31,
+      rowWidth: 64 * 37,
+    }),
+    base: 0,
+    expected: {
+      outShape: [3, 5, 7],
+      batch: [11],
+      chunkShape: [13, 17, 19],
+      kind: [storageKindCode("i16")],
+      volShape: [100_001, 23, 29],
+      interp: [1],
+      pad: [NaN],
+      fill: [-2.5],
+      slotWords: [31],
+      rowWidth: [64 * 37],
+    },
+  }),
+  // The second of two displaced samples, so that its first displacement point is not 0.
+  "resample/Sample": () => {
+    const samples: ResampleSample[] = [0, 1].map((k) => ({
+      matrix: Float64Array.from({ length: 12 }, (_, i) => (i + 1) * (k === 0 ? 0.5 : -0.25)),
+      origin: [1000 + k, -2000 - k, 99_999],
+      chunkLo: [3 + k, -4, 5],
+      chunkDims: [6, 7 + k, 8],
+      tableOffset: 123 + k,
+      displacement: { dims: [2, 3, 4 + k], step: [0.5, 0.25, 0.125 * (k + 1)], start: [1.5, -0.5, 2], values: new Float64Array(3 * 2 * 3 * (4 + k)) },
+    }));
+    const m = Array.from(samples[1]!.matrix, Math.fround);
+    return {
+      buffer: encodeSampleStructs(samples),
+      base: SAMPLE_BYTES,
+      expected: {
+        m0: m.slice(0, 4),
+        m1: m.slice(4, 8),
+        m2: m.slice(8, 12),
+        origin: [1001, -2001, 99_999, 0],
+        chunkLo: [4, -4, 5, 124],
+        chunkDims: [6, 8, 8, 0],
+        dispStep: [0.5, 0.25, 0.25, 0],
+        dispStart: [1.5, -0.5, 2, 0],
+        dispDims: [2, 3, 5, 2 * 3 * 4],
+      },
+    };
+  },
+  "custom-op/CellmapParams": () => ({
+    buffer: customParams({ voxels: 4096, count: 3, sampleBase: 5, rowWidth: 64 * 7, dataOffset: 12_288 }),
+    base: 0,
+    expected: { voxels: [4096], count: [3], sampleBase: [5], rowWidth: [64 * 7], dataOffset: [12_288], _pad0: [0], _pad1: [0], _pad2: [0] },
+  }),
+  // Row 1 of a two-row table whose row 0 is off.
+  "custom-op/CellmapSample": () => {
+    const table = new ArrayBuffer(64);
+    writeCustomRow(table, 0, undefined);
+    writeCustomRow(table, 1, { kind: "custom", name: "f", source: "", params: [1.5, -2, 3.25, 4] });
+    return { buffer: table, base: 32, expected: { p: [1.5, -2, 3.25, 4], on: [1, 0, 0, 0] } };
+  },
+};
 
 /**
  * Structs whose host code still counts offsets by hand; each leaves this list when its encoder
@@ -30,13 +102,9 @@ const ENCODERS: Record<string, () => Encoded> = {};
 const PENDING = new Set([
   "cellpose/Params",
   "cellpose/Step",
-  "custom-op/CellmapParams",
-  "custom-op/CellmapSample",
   "distance/Params",
   "distance/DistSample",
   "labels/Params",
-  "resample/Params",
-  "resample/Sample",
   "value-transforms/Params",
   "value-transforms/Op",
   "value-transforms/Partial",
@@ -143,4 +211,29 @@ test("the independent reflection follows WGSL's alignment rules", () => {
   expect(layout.fields.map((f) => f.offset)).toEqual([0, 16, 28, 32, 48]);
   expect(layout.size).toBe(64);
   expect(reflectStruct("struct B { a: u32, b: bool, }", "B")).toBeUndefined();
+});
+
+describe("resample.wgsl, as docs/architecture.md describes it", () => {
+  test("its bindings are those of \"One resample dispatch\"", () => {
+    const bindings = [...resampleWgsl.matchAll(/@group\((\d+)\)\s*@binding\((\d+)\)\s*var(<[^>]*>)?\s+\w+\s*:\s*([^;]+);/g)].map(
+      (b) => `${b[1]}/${b[2]} ${(b[3] ?? "").replace(/\s/g, "")} ${b[4]!.trim()}`,
+    );
+    expect(bindings).toEqual([
+      "0/0 <uniform> Params",
+      "0/1 <storage,read> array<Sample>",
+      "0/2 <storage,read> array<u32>",
+      "0/3 <storage,read> array<u32>",
+      "0/4 <storage,read_write> array<f32>",
+      "0/5 <storage,read> array<f32>",
+    ]);
+    expect(resampleWgsl).toMatch(/@compute\s+@workgroup_size\(64\)\s*fn main\(/);
+  });
+
+  test("the host's struct sizes are the reflected ones, and linear is interp 0", () => {
+    expect([PARAMS_BYTES, SAMPLE_BYTES]).toEqual([reflectStruct(resampleWgsl, "Params")!.size, reflectStruct(resampleWgsl, "Sample")!.size]);
+    const params = { outShape: [1, 1, 1], batch: 1, chunkShape: [1, 1, 1], kind: "u8", volShape: [1, 1, 1], pad: 0, fill: 0, slotWords: 1, rowWidth: 64 } as const;
+    const interp = reflectStruct(resampleWgsl, "Params")!.fields.find((f) => f.name === "interp")!;
+    expect(readField(encodeParams({ ...params, interp: "linear" }), 0, interp)).toEqual([0]);
+    expect(readField(encodeParams({ ...params, interp: "nearest" }), 0, interp)).toEqual([1]);
+  });
 });

@@ -18,7 +18,7 @@
  * | `nanToNum: { nan = 0, posinf, neginf }` | NaN, +Inf, -Inf replaced (defaults: 0 and ±the largest float32) |
  * | `distance: { clip, tanhScale }` | Euclidean distance (world units) from a foreground voxel (`x != 0`) to the nearest background voxel (`x == 0`); 0 on background; then clipped, then `tanh(d / tanhScale)` |
  * | `signedDistance: { clip, tanhScale }` | the same distance, positive inside, minus the distance to the nearest foreground voxel outside; then clipped, then `tanh` |
- * | `custom: { name, wgsl, params, p = 1, cpu }` | a user's WGSL function `name(v, p)` (see `custom-op.ts`) |
+ * | `custom: { name, wgsl, params, p = 1, cpu }` | a user's WGSL function `name(v, p)` (see `src/kernels/custom-op/contract.ts`) |
  *
  * Distances are exact (a separable Euclidean distance transform over the whole sample) and
  * measured between voxel centers with the array's voxel size (`scale`) as spacing, like

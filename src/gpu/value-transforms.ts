@@ -10,7 +10,7 @@
  * per batch. Noise comes from a counter-based hash of (seed, sample, op key, voxel), so the result
  * never depends on scheduling. Two more barriers: a distance transform (three passes,
  * `src/gpu/distance.ts`) and a custom op (one dispatch of the op's own pipeline per distinct
- * source, `src/gpu/custom-op.ts`; prepare it first with {@link prepareValueTransforms}).
+ * source, `src/kernels/custom-op/gpu.ts`; prepare it first with {@link prepareValueTransforms}).
  *
  * @example
  * ```ts

@@ -1,7 +1,8 @@
 /**
  * Custom value ops: a user's pointwise WGSL function, run in the value-transform stage on the GPU,
- * with an optional JavaScript twin for CPU datasets. This module validates the spec entry and
- * builds the WGSL that is pasted into the op's shader module (`shaders/custom-op.wgsl`).
+ * with an optional JavaScript twin for CPU datasets. This module, the custom-op kernel's contract,
+ * validates the spec entry and builds the WGSL that is pasted into the op's shader module
+ * (`custom-op.wgsl` beside it; {@link customOpModule}). The GPU host is `gpu.ts`.
  *
  * The contract: the op is a function `NAME(v: f32, p: vec4<f32>) -> f32` of one voxel value `v`
  * and the op's four parameters `p` (unused ones are 0). `wgsl` is either
@@ -29,6 +30,7 @@
  */
 
 import { ArgumentError } from "../../errors.ts";
+import { customOpWgsl } from "./shader.gen.ts";
 
 /** The JavaScript twin of a custom op: the same function of a value and the four parameters. */
 export type CustomCpuFunction = (v: number, params: readonly number[]) => number;
@@ -148,4 +150,17 @@ export function parseCustomOp(v: unknown, field: string): CustomOpOptions {
     out.cpu = cpu as CustomCpuFunction;
   }
   return out;
+}
+
+/**
+ * The whole shader module of a custom op: the kernel's head (`custom-op.wgsl`), the op's
+ * function as {@link customOpSource} made it, and `cellmap_user` calling it.
+ *
+ * @example
+ * ```ts
+ * customOpModule({ name: "half", source: customOpSource("half", "0.5 * v", "custom") });
+ * ```
+ */
+export function customOpModule(op: { readonly name: string; readonly source: string }): string {
+  return `${customOpWgsl}\n// ---- custom op "${op.name}" ----\n${op.source}\n\nfn cellmap_user(v: f32, p: vec4f) -> f32 {\n  return ${op.name}(v, p);\n}\n`;
 }

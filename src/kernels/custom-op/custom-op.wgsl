@@ -1,8 +1,8 @@
 // A custom value op: a user's pointwise function applied in place on an f32 buffer
-// [batch, z, y, x]. Host side: src/gpu/custom-op.ts; CPU twin: the op's `cpu` function.
+// [batch, z, y, x]. GPU host: gpu.ts beside this file; CPU twin: the op's `cpu` function.
 //
 // This is the head of the module. The host appends the user's piece, which defines
-// `fn NAME(v: f32, p: vec4<f32>) -> f32` (src/augment/custom-op.ts checks it declares no
+// `fn NAME(v: f32, p: vec4<f32>) -> f32` (contract.ts beside this file checks it declares no
 // bindings, entry points or module variables and no name starting with "cellmap"), then
 // `fn cellmap_user(v: f32, p: vec4f) -> f32 { return NAME(v, p); }`.
 //

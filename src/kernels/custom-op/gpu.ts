@@ -1,8 +1,9 @@
 /**
- * Host side of custom value ops (`shaders/custom-op.wgsl` + the user's WGSL): compiling each
- * distinct source once per device (cached), turning compile errors into a
- * {@link CustomOpError} that names the op, and the dispatch step of one op over one sample
- * group. The contract of the user's WGSL is in `src/augment/custom-op.ts`.
+ * GPU host of custom value ops (`custom-op.wgsl` + the user's WGSL): compiling each distinct
+ * source once per device (cached), turning compile errors into a {@link CustomOpError} that
+ * names the op, and the `CellmapParams` and `CellmapSample` bytes of one op over one sample
+ * group. The contract of the user's WGSL, and the module built from it, is `contract.ts`; the
+ * CPU twin is the op's own `cpu` function.
  *
  * Compilation is asynchronous (that is how WebGPU reports shader errors), so a custom op must be
  * prepared with {@link prepareCustomOp} (or `prepareValueTransforms(ctx, ops)`) before
@@ -19,7 +20,13 @@
 import { GpuError, isCellMapError } from "../../errors.ts";
 import type { ValueOp } from "../../augment/value.ts";
 import type { GpuContext } from "../../gpu/context.ts";
-import { customOpWgsl } from "./shader.gen.ts";
+import { wordOffsets, writeStruct } from "../layout.ts";
+import { customOpModule } from "./contract.ts";
+import { customOpLayouts } from "./shader.gen.ts";
+
+const { CellmapParams, CellmapSample } = customOpLayouts;
+/** Where each `CellmapSample` field starts, in words from the row's start. */
+const ROW = wordOffsets(CellmapSample);
 
 type CustomOp = Extract<ValueOp, { kind: "custom" }>;
 
@@ -35,12 +42,7 @@ export class CustomOpError extends GpuError {
 }
 
 /** Words of one row of a custom op's per-sample table (`CellmapSample`: p vec4f, on vec4u). */
-export const CUSTOM_ROW_WORDS = 8;
-
-/** The whole shader module of a custom op. */
-export function customOpModule(op: Pick<CustomOp, "name" | "source">): string {
-  return `${customOpWgsl}\n// ---- custom op "${op.name}" ----\n${op.source}\n\nfn cellmap_user(v: f32, p: vec4f) -> f32 {\n  return ${op.name}(v, p);\n}\n`;
-}
+export const CUSTOM_ROW_WORDS = CellmapSample.size / 4;
 
 interface Compiled {
   readonly promise: Promise<GPUComputePipeline>;
@@ -98,17 +100,18 @@ export function customOpPipeline(ctx: GpuContext, op: Pick<CustomOp, "name" | "s
 
 /** Write the table row of one sample: its parameters, and whether the op applies to it. */
 export function writeCustomRow(table: ArrayBuffer, row: number, op: CustomOp | undefined): void {
-  const f = new Float32Array(table, row * CUSTOM_ROW_WORDS * 4, CUSTOM_ROW_WORDS);
-  const u = new Uint32Array(table, row * CUSTOM_ROW_WORDS * 4, CUSTOM_ROW_WORDS);
+  const f = new Float32Array(table, row * CellmapSample.size, CUSTOM_ROW_WORDS);
+  const u = new Uint32Array(table, row * CellmapSample.size, CUSTOM_ROW_WORDS);
   f.fill(0);
   if (op === undefined) return;
-  f.set(op.params, 0);
-  u[4] = 1;
+  f.set(op.params, ROW.p);
+  u[ROW.on] = 1; // on.x
 }
 
 /** The uniform block of one dispatch (`CellmapParams`). */
 export function customParams(p: { voxels: number; count: number; sampleBase: number; rowWidth: number; dataOffset: number }): ArrayBuffer {
-  const params = new ArrayBuffer(64);
-  new Uint32Array(params).set([p.voxels, p.count, p.sampleBase, p.rowWidth, p.dataOffset]);
+  const params = new ArrayBuffer(CellmapParams.size);
+  const { voxels, count, sampleBase, rowWidth, dataOffset } = p;
+  writeStruct(CellmapParams, new DataView(params), 0, { voxels, count, sampleBase, rowWidth, dataOffset });
   return params;
 }

@@ -13,12 +13,17 @@
 
 import { ArgumentError, GpuError } from "../../errors.ts";
 import { storageKindCode } from "../chunks/contract.ts";
+import { wordOffsets, writeStruct } from "../layout.ts";
 import { INTERPOLATION_CODES, RESAMPLE_WORKGROUP_SIZE, type ResampleParams, type ResampleSample } from "./contract.ts";
+import { resampleLayouts } from "./shader.gen.ts";
 
+const { Params, Sample } = resampleLayouts;
 /** Byte size of the WGSL `Params` struct. */
-export const PARAMS_BYTES = 64;
+export const PARAMS_BYTES = Params.size;
 /** Byte size (and array stride) of the WGSL `Sample` struct. */
-export const SAMPLE_BYTES = 144;
+export const SAMPLE_BYTES = Sample.size;
+/** Where each `Sample` field starts, in words from the struct's start. */
+const S = wordOffsets(Sample);
 
 /**
  * Encode the `Params` uniform.
@@ -33,19 +38,18 @@ export const SAMPLE_BYTES = 144;
  */
 export function encodeParams(params: ResampleParams & { readonly rowWidth: number }): ArrayBuffer {
   const buffer = new ArrayBuffer(PARAMS_BYTES);
-  const u = new Uint32Array(buffer);
-  const i = new Int32Array(buffer);
-  const f = new Float32Array(buffer);
-  u.set(params.outShape, 0);
-  u[3] = params.batch;
-  u.set(params.chunkShape, 4);
-  u[7] = storageKindCode(params.kind);
-  i.set(params.volShape, 8);
-  u[11] = INTERPOLATION_CODES[params.interp];
-  f[12] = params.pad;
-  f[13] = params.fill;
-  u[14] = params.slotWords;
-  u[15] = params.rowWidth;
+  writeStruct(Params, new DataView(buffer), 0, {
+    outShape: params.outShape,
+    batch: params.batch,
+    chunkShape: params.chunkShape,
+    kind: storageKindCode(params.kind),
+    volShape: params.volShape,
+    interp: INTERPOLATION_CODES[params.interp],
+    pad: params.pad,
+    fill: params.fill,
+    slotWords: params.slotWords,
+    rowWidth: params.rowWidth,
+  });
   return buffer;
 }
 
@@ -69,17 +73,22 @@ export function encodeSampleStructs(samples: readonly ResampleSample[]): ArrayBu
   samples.forEach((s, k) => {
     if (s.matrix.length !== 12) throw new ArgumentError(`samples[${k}].matrix`, "must hold 12 numbers (3x4)", s.matrix.length);
     const w = (k * SAMPLE_BYTES) / 4;
-    f.set(s.matrix, w); // m0, m1, m2: rows z, y, x
-    i.set(s.origin, w + 12);
-    i.set(s.chunkLo, w + 16);
-    u[w + 19] = s.tableOffset;
-    u.set(s.chunkDims, w + 20);
+    const m = s.matrix;
+    for (let c = 0; c < 4; c++) {
+      f[w + S.m0 + c] = m[c]!; // rows z, y, x of the 3x4 affine
+      f[w + S.m1 + c] = m[4 + c]!;
+      f[w + S.m2 + c] = m[8 + c]!;
+    }
+    i.set(s.origin, w + S.origin);
+    i.set(s.chunkLo, w + S.chunkLo);
+    u[w + S.chunkLo + 3] = s.tableOffset; // chunkLo.w
+    u.set(s.chunkDims, w + S.chunkDims);
     const d = s.displacement;
     if (d) {
-      f.set(d.step, w + 24);
-      f.set(d.start, w + 28);
-      u.set(d.dims, w + 32);
-      u[w + 35] = point;
+      f.set(d.step, w + S.dispStep);
+      f.set(d.start, w + S.dispStart);
+      u.set(d.dims, w + S.dispDims);
+      u[w + S.dispDims + 3] = point; // dispDims.w
       point += d.dims[0] * d.dims[1] * d.dims[2];
     }
   });
