@@ -1,5 +1,5 @@
 /**
- * The CPU resample twin (`src/reference/resample.ts`) against its previous implementation
+ * The CPU resample twin (`src/kernels/resample/twin.ts`) against its previous implementation
  * (`test/setup/resample-reference-v1.ts`), side by side in one process on the same inputs: a
  * warm chunk cache of a uint8 volume in 64³ chunks, figure 2's cases (linear and nearest, random
  * rotation, mirror and transpose about the volume's middle) plus one elastically deformed case,

@@ -2,7 +2,7 @@
 // Plain functions that throw on failure. None of them skips: without a GPU adapter
 // GpuContext.create() throws and the test fails.
 //
-// The GPU shader is compared with its CPU twin (src/reference/resample.ts) on seeded random
+// The GPU shader is compared with its CPU twin (src/kernels/resample/twin.ts) on seeded random
 // volumes, chunkings, storage kinds, affines and slot tables; one case checks exact source voxels
 // against a hand-built volume without the twin.
 

@@ -1,7 +1,7 @@
 // Shared bodies of the CPU resample twin's fast-path test (Node: test/resample-permuted.test.ts,
 // Deno: test/deno/resample_permuted_test.ts, Chromium: test/resample-permuted.browser.test.ts).
 // A sample whose affine is a signed axis permutation with integer offsets is copied instead of
-// interpolated (src/reference/resample-permuted.ts); these cases pin every such copy to the general
+// interpolated (src/kernels/resample/twin-permuted.ts); these cases pin every such copy to the general
 // path (`fastPaths: false`) and to the frozen previous twin (test/setup/resample-reference-v1.ts),
 // value for value (Object.is: NaN and the sign of zero included). The random cases cover all 48
 // signed permutations, every storage kind with arbitrary word contents (f32 NaN, infinities, -0),

@@ -1,7 +1,7 @@
 // Distance transforms and custom value ops: test bodies shared by the Node (vitest), Chromium
 // (vitest browser mode) and Deno suites. Plain async functions that throw on failure; none skips.
 //
-// The GPU (shaders/distance.wgsl, shaders/custom-op.wgsl) is compared with the CPU twin
+// The GPU (shaders/distance.wgsl, src/kernels/custom-op/custom-op.wgsl) is compared with the CPU twin
 // (src/reference/distance.ts, the op's `cpu`); the CPU twin is checked against scipy in
 // test/distance-oracle.test.ts. The dataset case checks against a brute-force distance over the
 // fixture's closed-form labels, written here independently of both.
