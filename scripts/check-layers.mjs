@@ -30,9 +30,15 @@ export const LAYERS = [
 
 /** Imports that point up today, as "from-folder -> to-folder: file". */
 export const KNOWN = new Set([
-  "gpu -> reference: src/gpu/cellpose.ts",
-  "gpu -> reference: src/gpu/labels.ts",
-  "gpu -> reference: src/gpu/value-transforms.ts",
+  // The GPU hosts in src/kernels sit above the device runtime (src/gpu), until kernel files are
+  // layered by role.
+  "kernels -> gpu: src/kernels/cellpose/gpu.ts",
+  "kernels -> gpu: src/kernels/distance/gpu.ts",
+  "kernels -> gpu: src/kernels/labels/gpu.ts",
+  "kernels -> gpu: src/kernels/value-transforms/gpu.ts",
+  "kernels -> augment: src/kernels/distance/gpu.ts",
+  "kernels -> augment: src/kernels/value-transforms/gpu.ts",
+  "kernels -> augment: src/kernels/value-transforms/twin.ts",
   "gpu -> array: src/gpu/resample.ts",
   "reference -> array: src/reference/resample-source.ts",
   "reference -> array: src/reference/resample-permuted.ts",

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { drawValueOps, parseValueTransforms } from "../src/augment/value.ts";
 import { decodeNpy, encodeNpy } from "../src/io/npy.ts";
-import { applyValueOpsReference } from "../src/reference/value-transforms.ts";
+import { applyValueOpsReference } from "../src/kernels/value-transforms/twin.ts";
 import { PYTHON } from "./helpers/python.ts";
 import { rng } from "./setup/value-transform-cases.ts";
 

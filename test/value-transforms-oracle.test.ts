@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeNpy, encodeNpy } from "../src/io/npy.ts";
-import { applyValueOpsReference, gaussianKernel } from "../src/reference/value-transforms.ts";
+import { applyValueOpsReference, gaussianKernel } from "../src/kernels/value-transforms/twin.ts";
 import { drawValueOps, parseValueTransforms, type ValueOp } from "../src/augment/value.ts";
 import { PYTHON } from "./helpers/python.ts";
 import { randomData, rng } from "./setup/value-transform-cases.ts";

@@ -15,9 +15,9 @@
  */
 
 import { ArgumentError, isCellMapError } from "../errors.ts";
-import { encodeCellposeFlows } from "../gpu/cellpose.ts";
+import { encodeCellposeFlows } from "../kernels/cellpose/gpu.ts";
 import type { GpuContext } from "../gpu/context.ts";
-import { cellposeFlowsReference, type CellposeMode, planCellpose } from "../reference/cellpose.ts";
+import { cellposeFlowsReference, type CellposeMode, planCellpose } from "../kernels/cellpose/twin.ts";
 import type { Axis } from "../augment/spatial.ts";
 import type { CellMapDataset } from "./dataset.ts";
 import { outputShape } from "./slicing.ts";

@@ -21,8 +21,8 @@
  * ```
  * @module
  */
-export { encodeValueOps, prepareValueTransforms, type EncodedWork, type ValueOpsDispatchOptions } from "../gpu/value-transforms.ts";
-export { encodeClassRelationships, prepareClassRelationships, type ClassRelationshipsOptions } from "../gpu/labels.ts";
+export { encodeValueOps, prepareValueTransforms, type EncodedWork, type ValueOpsDispatchOptions } from "../kernels/value-transforms/gpu.ts";
+export { encodeClassRelationships, prepareClassRelationships, type ClassRelationshipsOptions } from "../kernels/labels/gpu.ts";
 export { prepareCustomOp } from "../gpu/custom-op.ts";
-export { encodeCellposeFlows, prepareCellposeFlows, type CellposeFlowsDispatchOptions } from "../gpu/cellpose.ts";
+export { encodeCellposeFlows, prepareCellposeFlows, type CellposeFlowsDispatchOptions } from "../kernels/cellpose/gpu.ts";
 export { readBatch, type BatchItem, type ReadBatchOptions, type ReadBatchResult } from "../dataset/batch.ts";

@@ -13,9 +13,9 @@
  * @module
  */
 export { resampleReference } from "../reference/resample.ts";
-export { applyValueOpsReference, type ValueOpsOptions } from "../reference/value-transforms.ts";
-export { applyClassRelationshipsReference, type ClassRelationshipsLayout } from "../reference/labels.ts";
-export { distanceTransformReference, type DistanceTransformOptions } from "../reference/distance.ts";
+export { applyValueOpsReference, type ValueOpsOptions } from "../kernels/value-transforms/twin.ts";
+export { applyClassRelationshipsReference, type ClassRelationshipsLayout } from "../kernels/labels/twin.ts";
+export { distanceTransformReference, type DistanceTransformOptions } from "../kernels/distance/twin.ts";
 export {
   cellposeFlowsReference,
   MAX_CELLPOSE_ITERATIONS,
@@ -23,7 +23,7 @@ export {
   type CellposeFlowOptions,
   type CellposeLayout,
   type CellposeMode,
-} from "../reference/cellpose.ts";
+} from "../kernels/cellpose/twin.ts";
 export { chooseLevel } from "../geometry/level.ts";
 export { CoordinateTransformer, type SampleTransform } from "../geometry/transformer.ts";
 export { rngFor, type Rng, type RngKey } from "../augment/rng.ts";

@@ -11,5 +11,5 @@
  */
 
 export { resampleReference } from "./resample.ts";
-export { distanceTransformReference, type DistanceTransformOptions } from "./distance.ts";
-export { cellposeFlowsReference } from "./cellpose.ts";
+export { distanceTransformReference, type DistanceTransformOptions } from "../kernels/distance/twin.ts";
+export { cellposeFlowsReference } from "../kernels/cellpose/twin.ts";

@@ -8,8 +8,8 @@
 // The twin against an independent numpy oracle: test/cellpose-oracle.test.ts (Node).
 
 import { GpuContext } from "../../src/gpu/context.ts";
-import { cellposeFlows, encodeCellposeFlows, prepareCellposeFlows } from "../../src/gpu/cellpose.ts";
-import { cellposeFlowsReference, type CellposeFlowOptions } from "../../src/reference/cellpose.ts";
+import { cellposeFlows, encodeCellposeFlows, prepareCellposeFlows } from "../../src/kernels/cellpose/gpu.ts";
+import { cellposeFlowsReference, type CellposeFlowOptions } from "../../src/kernels/cellpose/twin.ts";
 import { ArgumentError, isCellMapError } from "../../src/errors.ts";
 import { check, rng, withBindingLimit } from "./value-transform-cases.ts";
 

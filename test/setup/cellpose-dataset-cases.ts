@@ -17,7 +17,7 @@ import { ArgumentError } from "../../src/errors.ts";
 import type { Vec3 } from "../../src/geometry/types.ts";
 import type { TargetArrayRequest } from "../../src/dataset/types.ts";
 import { GpuContext } from "../../src/gpu/context.ts";
-import { cellposeFlowsReference, type CellposeMode } from "../../src/reference/cellpose.ts";
+import { cellposeFlowsReference, type CellposeMode } from "../../src/kernels/cellpose/twin.ts";
 import { buildFixture, CROP_SHAPE, CROP_TRANSLATION, ER, inBall, type MemoryFixture, MITO, SCALE } from "./dataset-fixture.ts";
 import { check } from "./assert.ts";
 

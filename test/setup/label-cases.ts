@@ -5,8 +5,8 @@
 // its CPU twin (src/reference/labels.ts); random cases compare the two.
 
 import { GpuContext } from "../../src/gpu/context.ts";
-import { encodeClassRelationships, prepareClassRelationships } from "../../src/gpu/labels.ts";
-import { applyClassRelationshipsReference, type ClassRelationshipsLayout } from "../../src/reference/labels.ts";
+import { encodeClassRelationships, prepareClassRelationships } from "../../src/kernels/labels/gpu.ts";
+import { applyClassRelationshipsReference, type ClassRelationshipsLayout } from "../../src/kernels/labels/twin.ts";
 import { isCellMapError } from "../../src/errors.ts";
 import { check, rng, withBindingLimit } from "./value-transform-cases.ts";
 

@@ -11,8 +11,8 @@ import { CellMapDataset, type CellMapDatasetOptions } from "../../src/dataset/da
 import { isCellMapError } from "../../src/errors.ts";
 import { GpuContext } from "../../src/gpu/context.ts";
 import { CustomOpError } from "../../src/gpu/custom-op.ts";
-import { encodeValueOps, prepareValueTransforms } from "../../src/gpu/value-transforms.ts";
-import { applyValueOpsReference } from "../../src/reference/value-transforms.ts";
+import { encodeValueOps, prepareValueTransforms } from "../../src/kernels/value-transforms/gpu.ts";
+import { applyValueOpsReference } from "../../src/kernels/value-transforms/twin.ts";
 import type { Vec3 } from "../../src/geometry/types.ts";
 import { buildFixture, CROP_SHAPE, CROP_TRANSLATION, inBall, type MemoryFixture, MITO, SCALE } from "./dataset-fixture.ts";
 import { check, compare, randomData, rng, withBindingLimit } from "./value-transform-cases.ts";

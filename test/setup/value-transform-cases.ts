@@ -6,8 +6,8 @@
 // (src/reference/value-transforms.ts) on seeded random volumes and seeded random op lists.
 
 import { GpuContext } from "../../src/gpu/context.ts";
-import { encodeValueOps, prepareValueTransforms } from "../../src/gpu/value-transforms.ts";
-import { applyValueOpsReference } from "../../src/reference/value-transforms.ts";
+import { encodeValueOps, prepareValueTransforms } from "../../src/kernels/value-transforms/gpu.ts";
+import { applyValueOpsReference } from "../../src/kernels/value-transforms/twin.ts";
 import { drawValueOps, FLOAT32_MAX, parseValueTransforms, type ValueOp } from "../../src/augment/value.ts";
 import { isCellMapError } from "../../src/errors.ts";
 

@@ -41,7 +41,7 @@
  * @module
  */
 
-import { ArgumentError } from "../errors.ts";
+import { ArgumentError } from "../../errors.ts";
 
 /** How label values become objects. */
 export type CellposeMode = "binary" | "instances";

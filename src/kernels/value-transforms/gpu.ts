@@ -25,10 +25,10 @@
  * @module
  */
 
-import { ArgumentError, GpuError } from "../errors.ts";
-import type { ValueOp } from "../augment/value.ts";
-import { gaussianKernel } from "../reference/value-transforms.ts";
-import type { GpuContext } from "./context.ts";
+import { ArgumentError, GpuError } from "../../errors.ts";
+import type { ValueOp } from "../../augment/value.ts";
+import { gaussianKernel } from "./twin.ts";
+import type { GpuContext } from "../../gpu/context.ts";
 import {
   bytesOf,
   dispatchGrid,
@@ -39,10 +39,10 @@ import {
   uploadUniforms,
   USAGE,
   WORKGROUP_SIZE,
-} from "./batch-dispatch.ts";
-import { valueTransformsWgsl } from "../kernels/value-transforms/shader.gen.ts";
-import { customOpPipeline, customParams, CUSTOM_ROW_WORDS, prepareCustomOp, writeCustomRow } from "./custom-op.ts";
-import { DISTANCE_ROW_WORDS, distanceScratchWords, distanceSteps, prepareDistance, writeDistanceRow } from "./distance.ts";
+} from "../../gpu/batch-dispatch.ts";
+import { valueTransformsWgsl } from "./shader.gen.ts";
+import { customOpPipeline, customParams, CUSTOM_ROW_WORDS, prepareCustomOp, writeCustomRow } from "../../gpu/custom-op.ts";
+import { DISTANCE_ROW_WORDS, distanceScratchWords, distanceSteps, prepareDistance, writeDistanceRow } from "../distance/gpu.ts";
 
 /** Inputs of {@link encodeValueOps}. */
 export interface ValueOpsDispatchOptions {

@@ -24,8 +24,8 @@
  * @module
  */
 
-import { type ClassRelationshipsLayout, exclusionBits } from "../reference/labels.ts";
-import type { GpuContext } from "./context.ts";
+import { type ClassRelationshipsLayout, exclusionBits } from "./twin.ts";
+import type { GpuContext } from "../../gpu/context.ts";
 import {
   bytesOf,
   dispatchGrid,
@@ -34,9 +34,9 @@ import {
   uploadBuffer,
   uploadUniforms,
   USAGE,
-} from "./batch-dispatch.ts";
-import { labelsWgsl } from "../kernels/labels/shader.gen.ts";
-import type { EncodedWork } from "./value-transforms.ts";
+} from "../../gpu/batch-dispatch.ts";
+import { labelsWgsl } from "./shader.gen.ts";
+import type { EncodedWork } from "../value-transforms/gpu.ts";
 
 /** Inputs of {@link encodeClassRelationships}. */
 export interface ClassRelationshipsOptions extends ClassRelationshipsLayout {

@@ -16,9 +16,9 @@
  * @module
  */
 
-import { ArgumentError } from "../errors.ts";
-import type { ValueOp } from "../augment/value.ts";
-import { distanceTransformReference } from "./distance.ts";
+import { ArgumentError } from "../../errors.ts";
+import type { ValueOp } from "../../augment/value.ts";
+import { distanceTransformReference } from "../distance/twin.ts";
 
 /** Inputs of {@link applyValueOpsReference} (those of `encodeValueOps` without the GPU buffer). */
 export interface ValueOpsOptions {

@@ -25,7 +25,7 @@
  * @module
  */
 
-import { ArgumentError } from "../errors.ts";
+import { ArgumentError } from "../../errors.ts";
 
 /** Options of {@link distanceTransformReference}. */
 export interface DistanceTransformOptions {

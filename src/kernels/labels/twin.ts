@@ -16,7 +16,7 @@
  * @module
  */
 
-import { ArgumentError } from "../errors.ts";
+import { ArgumentError } from "../../errors.ts";
 
 /** Everything of the class-relationship pass but the GPU buffer. */
 export interface ClassRelationshipsLayout {

@@ -13,11 +13,11 @@
  * @module
  */
 
-import { FLOAT32_MAX, type ValueOp } from "../augment/value.ts";
-import type { GpuContext } from "./context.ts";
-import { dispatchGrid, syncPipeline } from "./batch-dispatch.ts";
-import { distanceWgsl } from "../kernels/distance/shader.gen.ts";
-import type { ValueStep } from "./value-transforms.ts";
+import { FLOAT32_MAX, type ValueOp } from "../../augment/value.ts";
+import type { GpuContext } from "../../gpu/context.ts";
+import { dispatchGrid, syncPipeline } from "../../gpu/batch-dispatch.ts";
+import { distanceWgsl } from "./shader.gen.ts";
+import type { ValueStep } from "../value-transforms/gpu.ts";
 
 type DistanceOp = Extract<ValueOp, { kind: "distance" }>;
 type Shape = readonly [number, number, number];

@@ -26,17 +26,17 @@
  * @module
  */
 
-import { ArgumentError, GpuError, throwIfAborted } from "../errors.ts";
+import { ArgumentError, GpuError, throwIfAborted } from "../../errors.ts";
 import {
   cellposeFlowsReference,
   type CellposeFlowOptions,
   type CellposeLayout,
   planCellpose,
-} from "../reference/cellpose.ts";
-import type { GpuContext } from "./context.ts";
-import { dispatchGrid, uploadBuffer, uploadUniforms, USAGE, WORKGROUP_SIZE } from "./batch-dispatch.ts";
-import { cellposeWgsl } from "../kernels/cellpose/shader.gen.ts";
-import type { EncodedWork } from "./value-transforms.ts";
+} from "./twin.ts";
+import type { GpuContext } from "../../gpu/context.ts";
+import { dispatchGrid, uploadBuffer, uploadUniforms, USAGE, WORKGROUP_SIZE } from "../../gpu/batch-dispatch.ts";
+import { cellposeWgsl } from "./shader.gen.ts";
+import type { EncodedWork } from "../value-transforms/gpu.ts";
 
 /** Inputs of {@link encodeCellposeFlows}. */
 export interface CellposeFlowsDispatchOptions extends CellposeLayout, CellposeFlowOptions {
