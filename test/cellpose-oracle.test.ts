@@ -10,7 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeNpy, encodeNpy } from "../src/io/npy.ts";
-import { cellposeFlowsReference, type CellposeMode } from "../src/kernels/cellpose/twin.ts";
+import type { CellposeMode } from "../src/kernels/cellpose/contract.ts";
+import { cellposeFlowsReference } from "../src/kernels/cellpose/twin.ts";
 import { PYTHON } from "./helpers/python.ts";
 
 type Shape = [number, number, number] | [number, number];

@@ -14,17 +14,9 @@ export {
   type SpatialTransforms,
   type SpatialTransformsConfig,
 } from "./spatial.ts";
-export {
-  drawValueOps,
-  parseValueTransforms,
-  type CustomCpuFunction,
-  type CustomOpOptions,
-  type CustomParam,
-  type DistanceOptions,
-  type ValueOp,
-  type ValueTransformEntry,
-  type ValueTransformSpec,
-} from "./value.ts";
+export type { CustomCpuFunction, CustomOpOptions, CustomParam } from "./custom-op.ts";
+export { drawValueOps } from "./value-draw.ts";
+export { parseValueTransforms, type DistanceOptions, type ValueTransformEntry, type ValueTransformSpec } from "./value-schema.ts";
 export {
   bsplineWeights,
   deformGrid,

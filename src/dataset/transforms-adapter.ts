@@ -5,7 +5,9 @@
  * @module
  */
 
-import { drawValueOps, parseValueTransforms, type ValueOp, type ValueTransformSpec } from "../augment/value.ts";
+import { drawValueOps } from "../augment/value-draw.ts";
+import { parseValueTransforms, type ValueTransformSpec } from "../augment/value-schema.ts";
+import type { ValueOp } from "../kernels/value-transforms/contract.ts";
 import type { Rng } from "../augment/rng.ts";
 import type { Vec3 } from "../geometry/types.ts";
 import type { GpuContext } from "../gpu/context.ts";

@@ -21,7 +21,8 @@
  * ```
  * @module
  */
-export { encodeValueOps, prepareValueTransforms, type EncodedWork, type ValueOpsDispatchOptions } from "../kernels/value-transforms/gpu.ts";
+export { encodeValueOps, prepareValueTransforms, type ValueOpsDispatchOptions } from "../kernels/value-transforms/gpu.ts";
+export type { EncodedWork } from "../kernels/value-transforms/gpu-record.ts";
 export { encodeClassRelationships, prepareClassRelationships, type ClassRelationshipsOptions } from "../kernels/labels/gpu.ts";
 export { prepareCustomOp } from "../gpu/custom-op.ts";
 export { encodeCellposeFlows, prepareCellposeFlows, type CellposeFlowsDispatchOptions } from "../kernels/cellpose/gpu.ts";

@@ -17,7 +17,7 @@
  */
 
 import { GpuError, isCellMapError } from "../errors.ts";
-import type { ValueOp } from "../augment/value.ts";
+import type { ValueOp } from "../kernels/value-transforms/contract.ts";
 import type { GpuContext } from "./context.ts";
 import { customOpWgsl } from "../kernels/custom-op/shader.gen.ts";
 

@@ -11,5 +11,6 @@
  */
 
 export { resampleReference } from "./resample.ts";
-export { distanceTransformReference, type DistanceTransformOptions } from "../kernels/distance/twin.ts";
+export { distanceTransformReference } from "../kernels/distance/twin.ts";
+export type { DistanceTransformOptions } from "../kernels/distance/contract.ts";
 export { cellposeFlowsReference } from "../kernels/cellpose/twin.ts";

@@ -1,12 +1,14 @@
 // Distance transforms and custom value ops: test bodies shared by the Node (vitest), Chromium
 // (vitest browser mode) and Deno suites. Plain async functions that throw on failure; none skips.
 //
-// The GPU (shaders/distance.wgsl, shaders/custom-op.wgsl) is compared with the CPU twin
-// (src/reference/distance.ts, the op's `cpu`); the CPU twin is checked against scipy in
+// The GPU (src/kernels/distance/, src/kernels/custom-op/) is compared with the CPU twin
+// (src/kernels/distance/twin.ts, the op's `cpu`); the CPU twin is checked against scipy in
 // test/distance-oracle.test.ts. The dataset case checks against a brute-force distance over the
 // fixture's closed-form labels, written here independently of both.
 
-import { drawValueOps, parseValueTransforms, type ValueOp } from "../../src/augment/value.ts";
+import { drawValueOps } from "../../src/augment/value-draw.ts";
+import { parseValueTransforms } from "../../src/augment/value-schema.ts";
+import type { ValueOp } from "../../src/kernels/value-transforms/contract.ts";
 import { CellMapDataset, type CellMapDatasetOptions } from "../../src/dataset/dataset.ts";
 import { isCellMapError } from "../../src/errors.ts";
 import { GpuContext } from "../../src/gpu/context.ts";

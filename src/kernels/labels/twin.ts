@@ -1,5 +1,5 @@
 /**
- * CPU twin of `shaders/labels.wgsl`: class relationships on a target array
+ * CPU twin of `labels.wgsl`: class relationships on a target array
  * `[batch, classes, voxels]`. Wherever class `c` is unknown (`== emptyValue`, or NaN when
  * `emptyValue` is NaN) and a class `d` with `exclusive[c][d]` is present (`== 1`) at the same
  * voxel, `c` becomes 0: a true negative.
@@ -17,49 +17,7 @@
  */
 
 import { ArgumentError } from "../../errors.ts";
-
-/** Everything of the class-relationship pass but the GPU buffer. */
-export interface ClassRelationshipsLayout {
-  readonly batch: number;
-  /** Classes per sample, C. */
-  readonly classes: number;
-  /** Voxels per class per sample. */
-  readonly voxels: number;
-  /** C x C; `exclusive[c][d]` true: where d is present, an unknown c is a true negative. */
-  readonly exclusive: readonly (readonly boolean[])[];
-  /** The value of unknown labels (NaN allowed). */
-  readonly emptyValue: number;
-}
-
-/** The most classes one pass handles (the shader's bit set of present classes). */
-export const MAX_RELATED_CLASSES = 256;
-
-/**
- * Check a layout and return the exclusion matrix as bit rows: `ceil(C / 32)` u32 words per class,
- * bit d of row c set when `exclusive[c][d]`.
- *
- * @throws {ArgumentError} naming the bad field
- */
-export function exclusionBits(layout: ClassRelationshipsLayout): { words: number; bits: Uint32Array } {
-  const { batch, classes, voxels, exclusive } = layout;
-  if (!Number.isInteger(batch) || batch < 1) throw new ArgumentError("batch", "must be a positive integer", batch);
-  if (!Number.isInteger(classes) || classes < 1 || classes > MAX_RELATED_CLASSES) {
-    throw new ArgumentError("classes", `must be an integer from 1 to ${MAX_RELATED_CLASSES}`, classes);
-  }
-  if (!Number.isInteger(voxels) || voxels < 1) throw new ArgumentError("voxels", "must be a positive integer", voxels);
-  if (typeof layout.emptyValue !== "number") throw new ArgumentError("emptyValue", "must be a number (NaN allowed)", layout.emptyValue);
-  if (exclusive.length !== classes) throw new ArgumentError("exclusive", `must have ${classes} rows`, exclusive.length);
-  const words = Math.ceil(classes / 32);
-  const bits = new Uint32Array(classes * words);
-  exclusive.forEach((row, c) => {
-    if (row.length !== classes) throw new ArgumentError(`exclusive[${c}]`, `must have ${classes} entries`, row.length);
-    row.forEach((x, d) => {
-      if (x === true) bits[c * words + (d >> 5)]! |= 1 << (d & 31);
-      else if (x !== false) throw new ArgumentError(`exclusive[${c}][${d}]`, "must be true or false", x);
-    });
-  });
-  return { words, bits };
-}
+import { type ClassRelationshipsLayout, exclusionBits } from "./contract.ts";
 
 /**
  * Apply class relationships in place, on the CPU.
