@@ -33,6 +33,7 @@ export const KNOWN = new Set([
   // The GPU hosts in src/kernels sit above the device runtime (src/gpu), until kernel files are
   // layered by role.
   "kernels -> gpu: src/kernels/cellpose/gpu.ts",
+  "kernels -> gpu: src/kernels/cellpose/gpu-pipelines.ts",
   "kernels -> gpu: src/kernels/distance/gpu.ts",
   "kernels -> gpu: src/kernels/labels/gpu.ts",
   "kernels -> gpu: src/kernels/value-transforms/gpu.ts",

@@ -9,6 +9,7 @@
  * find the objects (union-find) and their centers, a pass that writes the indirect arguments of
  * the diffusion steps (steps beyond every sample's iteration count dispatch no workgroups), one
  * dispatch per diffusion step, and the gradient pass. Scratch: 48 bytes per voxel of a group.
+ * The pipelines and their bind group layouts are in `gpu-pipelines.ts`.
  *
  * @example
  * ```ts
@@ -30,7 +31,8 @@ import { ArgumentError, GpuError } from "../../errors.ts";
 import { ACC_WORDS, type CellposeFlowOptions, type CellposeLayout, planCellpose, SAMPLE_WORDS } from "./contract.ts";
 import type { GpuContext } from "../../gpu/context.ts";
 import { dispatchGrid, uploadBuffer, uploadUniforms, USAGE, WORKGROUP_SIZE } from "../../gpu/batch-dispatch.ts";
-import { cellposeLayouts, cellposeWgsl } from "./shader.gen.ts";
+import { cellposeLayouts } from "./shader.gen.ts";
+import { layoutsFor, OBJECT_ENTRIES, pipelineFor, preparePipelines } from "./gpu-pipelines.ts";
 import { type FieldValues, writeStruct } from "../layout.ts";
 import type { EncodedWork } from "../value-transforms/gpu-record.ts";
 
@@ -49,64 +51,11 @@ export interface CellposeFlowsDispatchOptions extends CellposeLayout, CellposeFl
   readonly flowsByteOffset?: number;
 }
 
-const ENTRIES = ["initObjects", "merge", "compress", "accumulate", "centers", "nearest", "pick", "finalize"] as const;
-type Entry = (typeof ENTRIES)[number] | "plan" | "diffuse" | "gradient";
-const ALL_ENTRIES: readonly Entry[] = [...ENTRIES, "plan", "diffuse", "gradient"];
-
 const PARAMS = cellposeLayouts.Params;
 const STEP = cellposeLayouts.Step;
 const ACC_BYTES = 4 * ACC_WORDS;
-const COMPUTE = 0x4;
 const INDIRECT = 0x0100;
 const COPY_DST = USAGE.COPY_DST;
-
-interface Layouts {
-  readonly main: GPUBindGroupLayout;
-  readonly args: GPUBindGroupLayout;
-  readonly module: GPUShaderModule;
-}
-const layoutCache = new WeakMap<GPUDevice, Layouts>();
-
-function layoutsFor(device: GPUDevice): Layouts {
-  let made = layoutCache.get(device);
-  if (made !== undefined) return made;
-  const storage = (binding: number, type: GPUBufferBindingType): GPUBindGroupLayoutEntry => ({
-    binding,
-    visibility: COMPUTE,
-    buffer: { type },
-  });
-  made = {
-    main: device.createBindGroupLayout({
-      label: "cellpose flows bindings",
-      entries: [
-        { binding: 0, visibility: COMPUTE, buffer: { type: "uniform" } },
-        { binding: 1, visibility: COMPUTE, buffer: { type: "uniform", hasDynamicOffset: true } },
-        storage(2, "read-only-storage"),
-        ...[3, 4, 5, 6, 7].map((b) => storage(b, "storage")),
-      ],
-    }),
-    args: device.createBindGroupLayout({ label: "cellpose flows step arguments", entries: [storage(0, "storage")] }),
-    module: device.createShaderModule({ label: "cellpose flows module", code: cellposeWgsl }),
-  };
-  layoutCache.set(device, made);
-  return made;
-}
-
-function pipelineDescriptor(device: GPUDevice, label: string, entry: Entry): GPUComputePipelineDescriptor {
-  const l = layoutsFor(device);
-  const bindGroupLayouts = entry === "plan" ? [l.main, l.args] : [l.main];
-  return {
-    label: `${label} ${entry}`,
-    layout: device.createPipelineLayout({ label: `${label} ${entry} layout`, bindGroupLayouts }),
-    compute: { module: l.module, entryPoint: entry },
-  };
-}
-
-const key = (entry: Entry) => `cellmap/cellpose/${entry}`;
-
-function pipelineFor(ctx: GpuContext, entry: Entry): GPUComputePipeline {
-  return ctx.pipeline(key(entry), (device) => device.createComputePipeline(pipelineDescriptor(device, `${ctx.label} cellpose`, entry)));
-}
 
 /**
  * Compile and validate the cellpose pipelines, so shader errors surface as a {@link GpuError}
@@ -119,11 +68,7 @@ function pipelineFor(ctx: GpuContext, entry: Entry): GPUComputePipeline {
  * ```
  */
 export async function prepareCellposeFlows(ctx: GpuContext): Promise<void> {
-  for (const entry of ALL_ENTRIES) {
-    const d = pipelineDescriptor(ctx.device, `${ctx.label} cellpose`, entry);
-    const made = await ctx.createComputePipeline(d.label!, cellposeWgsl, entry, { layout: d.layout as GPUPipelineLayout });
-    ctx.pipeline(key(entry), () => made);
-  }
+  await preparePipelines(ctx);
 }
 
 function byteOffset(value: number | undefined, field: string): number {
@@ -261,7 +206,7 @@ export function encodeCellposeFlows(
     encoder.clearBuffer(made.acc, 0, ACC_BYTES * n);
     encoder.clearBuffer(made.perSample);
     const objects = encoder.beginComputePass({ label: `${label} objects and centers` });
-    for (const entry of ENTRIES) {
+    for (const entry of OBJECT_ENTRIES) {
       objects.setPipeline(pipelineFor(ctx, entry));
       objects.setBindGroup(0, bindGroup, [0]);
       objects.dispatchWorkgroups(grid.x, grid.y);
@@ -286,7 +231,7 @@ export function encodeCellposeFlows(
 
   let released = false;
   return {
-    dispatches: groups.length * (ENTRIES.length + 2 + iterations),
+    dispatches: groups.length * (OBJECT_ENTRIES.length + 2 + iterations),
     release() {
       if (released) return;
       released = true;
