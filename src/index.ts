@@ -33,8 +33,8 @@ export {
   type IntegrityCheck,
 } from "./errors.ts";
 export { CustomOpError } from "./kernels/custom-op/gpu.ts";
-export { cellposeFlows } from "./gpu/cellpose.ts";
-export type { CellposeFlowOptions, CellposeMode } from "./reference/cellpose.ts";
+export { cellposeFlows } from "./dataset/cellpose-flows.ts";
+export type { CellposeFlowOptions, CellposeMode } from "./kernels/cellpose/contract.ts";
 export * from "./ngff/index.ts";
 export { FileStore, HttpStore, openStore, type HttpStoreOptions, type RangeQuery, type ReadableStore, type StoreStats } from "./store/index.ts";
 export type { Affine, Interpolation, LevelGeometry, OutputSpec, Vec3, VoxelBox } from "./geometry/index.ts";

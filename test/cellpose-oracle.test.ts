@@ -1,4 +1,4 @@
-// The CPU twin of the cellpose flows (src/reference/cellpose.ts) against an independent numpy
+// The CPU twin of the cellpose flows (src/kernels/cellpose/twin.ts) against an independent numpy
 // implementation of cellpose's masks_to_flows_gpu_3d (float64): centers as the object voxel nearest
 // to the mean position, heat diffusion with the 7-point mean restricted to the object, normalized
 // central differences; and of cellpose's 2D masks_to_flows_gpu: the 3x3 (9-point) mean, 2 * extent
@@ -10,7 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeNpy, encodeNpy } from "../src/io/npy.ts";
-import { cellposeFlowsReference, type CellposeMode } from "../src/reference/cellpose.ts";
+import type { CellposeMode } from "../src/kernels/cellpose/contract.ts";
+import { cellposeFlowsReference } from "../src/kernels/cellpose/twin.ts";
 import { PYTHON } from "./helpers/python.ts";
 
 type Shape = [number, number, number] | [number, number];

@@ -1,4 +1,4 @@
-// The CPU twin of the distance transforms (src/reference/distance.ts, through the value-op
+// The CPU twin of the distance transforms (src/kernels/distance/twin.ts, through the value-op
 // twin) against scipy.ndimage.distance_transform_edt with `sampling` = the voxel size, and the
 // signed, clipped and tanh variants computed from it in numpy; plus Python cellmap-data's own
 // formulas where ours agree with them. The GPU is compared with the twin in
@@ -8,9 +8,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { drawValueOps, parseValueTransforms } from "../src/augment/value.ts";
+import { drawValueOps } from "../src/augment/value-draw.ts";
+import { parseValueTransforms } from "../src/augment/value-schema.ts";
 import { decodeNpy, encodeNpy } from "../src/io/npy.ts";
-import { applyValueOpsReference } from "../src/reference/value-transforms.ts";
+import { applyValueOpsReference } from "../src/kernels/value-transforms/twin.ts";
 import { PYTHON } from "./helpers/python.ts";
 import { rng } from "./setup/value-transform-cases.ts";
 

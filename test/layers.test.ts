@@ -7,8 +7,11 @@ import { check, KNOWN, unit } from "../scripts/check-layers.mjs";
 test("no import in src/ points up a layer, beyond the known ones that are still there", () => {
   const { problems, cycles } = check();
   expect(problems).toEqual([]);
-  // A unit cycle can only run through the known imports; it goes with them.
-  for (const cycle of cycles) for (const folder of cycle) expect([...KNOWN].some((k) => k.startsWith(`${folder} ->`) || k.includes(`-> ${folder}:`))).toBe(true);
+  // The folder cycles left run through known upward imports (both ends in the cycle); they go with them.
+  const ends = (key: string) => /^(\S+) -> ([^:]+):/.exec(key)!.slice(1);
+  for (const cycle of cycles) {
+    expect([...KNOWN].some((k) => ends(k).every((f) => cycle.includes(f))), cycle.join(", ")).toBe(true);
+  }
 });
 
 test("files in src/kernels/ belong to the unit of their role, whatever their kernel", () => {

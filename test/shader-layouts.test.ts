@@ -6,12 +6,22 @@ import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
+import { ACC_WORDS, SAMPLE_WORDS } from "../src/kernels/cellpose/contract.ts";
+import { encodeCellposeParams, encodeCellposeSteps } from "../src/kernels/cellpose/gpu.ts";
+import { INV7, INV9, MIN_NORMAL } from "../src/kernels/cellpose/twin.ts";
 import { storageKindCode } from "../src/kernels/chunks/contract.ts";
 import { customParams, writeCustomRow } from "../src/kernels/custom-op/gpu.ts";
-import type { StructLayout } from "../src/kernels/layout.ts";
+import { encodeDistanceParams, writeDistanceRow } from "../src/kernels/distance/gpu.ts";
+import { MAX_RELATED_CLASSES } from "../src/kernels/labels/contract.ts";
+import { encodeLabelsParams } from "../src/kernels/labels/gpu.ts";
+import { type StructLayout, writeStruct } from "../src/kernels/layout.ts";
 import type { ResampleSample } from "../src/kernels/resample/contract.ts";
 import { encodeParams, encodeSampleStructs, PARAMS_BYTES, SAMPLE_BYTES } from "../src/kernels/resample/gpu-encode.ts";
 import { resampleWgsl } from "../src/kernels/resample/shader.gen.ts";
+import { FLOAT32_MAX } from "../src/kernels/value-transforms/contract.ts";
+import { planSample } from "../src/kernels/value-transforms/gpu-plan.ts";
+import { buildTables, encodeValueParams, PARTIAL_BYTES, writeOp } from "../src/kernels/value-transforms/gpu-tables.ts";
+import { valueTransformsLayouts } from "../src/kernels/value-transforms/shader.gen.ts";
 import { readField, reflectStruct, structNames } from "./setup/wgsl-layout.ts";
 
 /** One struct written by its host encoder from known values, and the values each field must hold. */
@@ -93,22 +103,81 @@ const ENCODERS: Record<string, () => Encoded> = {
     writeCustomRow(table, 1, { kind: "custom", name: "f", source: "", params: [1.5, -2, 3.25, 4] });
     return { buffer: table, base: 32, expected: { p: [1.5, -2, 3.25, 4], on: [1, 0, 0, 0] } };
   },
+  "cellpose/Params": () => ({
+    buffer: encodeCellposeParams({
+      voxels: 1, count: 2, nz: 3, ny: 4, nx: 5, channels: 6, channel: 7, inOffset: 8, outOffset: 9, mode: 10, bits: 11,
+      iterations: 12, rowWidth: 13, maxIterations: 14, gridX: 15, gridY: 16, planar: 17,
+    }),
+    base: 0,
+    expected: {
+      voxels: [1], count: [2], nz: [3], ny: [4], nx: [5], channels: [6], channel: [7], inOffset: [8], outOffset: [9], mode: [10],
+      bits: [11], iterations: [12], rowWidth: [13], maxIterations: [14], gridX: [15], gridY: [16], planar: [17],
+      pad0: [0], pad1: [0], pad2: [0],
+    },
+  }),
+  // The diffusion steps' blocks, 256 bytes apart: step 2 at byte 512.
+  "cellpose/Step": () => ({ buffer: encodeCellposeSteps(3, 256), base: 512, expected: { index: [2, 0, 0, 0] } }),
+  "distance/Params": () => ({
+    buffer: encodeDistanceParams({
+      shape: [1, 2, 3], voxels: 4, count: 5, sampleBase: 6, rowWidth: 7, axis: 8, tableBase: 9, dataOffset: 10, lines: 11,
+      lineWords: 12, spacing: [0.5, 1.5, 2.5],
+    }),
+    base: 0,
+    expected: {
+      shape: [1, 2, 3], voxels: [4], count: [5], sampleBase: [6], rowWidth: [7], axis: [8], tableBase: [9], dataOffset: [10],
+      lines: [11], lineWords: [12], spacing: [0.5, 1.5, 2.5], _pad: [0],
+    },
+  }),
+  // Row 1 of a distance table: a signed transform, clipped, through tanh.
+  "distance/DistSample": () => {
+    const buffer = new ArrayBuffer(64);
+    writeDistanceRow(buffer, 1, { signed: true, clip: [-2, 3], tanhScale: 4 });
+    return { buffer, base: 32, expected: { head: [2, 0, 0, 0], args: [-2, 3, 4, 0] } };
+  },
+  "labels/Params": () => ({
+    buffer: encodeLabelsParams({ voxels: 1, batch: 2, classes: 3, words: 4, rowWidth: 5, offset: 6, emptyIsNan: 7, empty: 8.5 }),
+    base: 0,
+    expected: { voxels: [1], batch: [2], classes: [3], words: [4], rowWidth: [5], offset: [6], emptyIsNan: [7], empty: [8.5] },
+  }),
+  "value-transforms/Params": () => ({
+    buffer: encodeValueParams({
+      shape: [1, 2, 3], voxels: 4, batch: 5, sampleBase: 6, rowWidth: 7, stage: 8, totalBatch: 9, srcOffset: 10, dstOffset: 11,
+      seed: 12, blocks: 13, items: 14,
+    }),
+    base: 0,
+    expected: {
+      shape: [1, 2, 3], voxels: [4], batch: [5], sampleBase: [6], rowWidth: [7], stage: [8], totalBatch: [9], srcOffset: [10],
+      dstOffset: [11], seed: [12], blocks: [13], items: [14], _pad0: [0], _pad1: [0],
+    },
+  }),
+  // Op record 1 of a table: a noise op (kind 1, its stream key, mean and std).
+  "value-transforms/Op": () => {
+    const buffer = new ArrayBuffer(64);
+    writeOp(new DataView(buffer), 1, { kind: "gaussianNoise", mean: 0.5, std: 2, key: 77 });
+    return { buffer, base: 32, expected: { head: [1, 77, 0, 0], args: [0.5, 2, 0, 0] } };
+  },
+  // Only the shader writes Partial (reducePartial) and reads it (reduceFinal); the host sizes the
+  // partial sums by its layout (PARTIAL_BYTES per block), so this writes one by name.
+  "value-transforms/Partial": () => {
+    expect(PARTIAL_BYTES).toBe(valueTransformsLayouts.Partial.size);
+    const buffer = new ArrayBuffer(2 * PARTIAL_BYTES);
+    writeStruct(valueTransformsLayouts.Partial, new DataView(buffer), PARTIAL_BYTES, { sum: 1.5, count: 7 });
+    return { buffer, base: PARTIAL_BYTES, expected: { sum: [1.5], count: [7] } };
+  },
+  // The blur table of one sample blurring y (sigma 1, radius 4) and x (sigma 2, radius 8): the
+  // kernels follow the identity weight at offset 0.
+  "value-transforms/BlurSample": () => {
+    const plan = planSample([{ kind: "gaussianBlur", sigma: [0, 1, 2] }], "ops[0]");
+    const { blurTable } = buildTables([plan], 1, 1);
+    return { buffer: blurTable, base: 0, expected: { offsets: [0, 1, 10, 0], radii: [0, 4, 8, 0] } };
+  },
 };
 
 /**
  * Structs whose host code still counts offsets by hand; each leaves this list when its encoder
  * writes fields by name and gains an entry in ENCODERS. The list only shrinks.
  */
-const PENDING = new Set([
-  "cellpose/Params",
-  "cellpose/Step",
-  "distance/Params",
-  "distance/DistSample",
-  "labels/Params",
-  "value-transforms/Params",
-  "value-transforms/Op",
-  "value-transforms/Partial",
-  "value-transforms/BlurSample",
+const PENDING = new Set<string>([
 ]);
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -204,6 +273,33 @@ test("PENDING names only structs that exist", async () => {
     for (const n of structNames(source)) if (reflectStruct(source, n) !== undefined) all.push(`${k}/${n}`);
   }
   expect([...PENDING].filter((p) => !all.includes(p))).toEqual([]);
+});
+
+/** The value of a WGSL `const` of scalar type: a decimal or hex integer (`8u`), a float or a hex float. */
+function wgslConst(source: string, name: string): number {
+  const m = new RegExp(`\\bconst\\s+${name}\\s*:\\s*\\w+\\s*=\\s*([^;]+);`).exec(source);
+  if (m === null) throw new Error(`no const ${name}`);
+  const text = m[1]!.trim();
+  const hexFloat = /^0x([0-9a-f]+)\.([0-9a-f]*)p([+-]?\d+)f?$/i.exec(text);
+  if (hexFloat !== null) {
+    const [, whole, frac, exp] = hexFloat;
+    return (parseInt(whole!, 16) + (frac ? parseInt(frac, 16) / 16 ** frac.length : 0)) * 2 ** Number(exp);
+  }
+  return Number(text.replace(/[uif]$/, ""));
+}
+
+const f32Bits = (x: number) => new Uint32Array(Float32Array.of(x).buffer)[0];
+
+test("host constants that mirror a WGSL const agree with it", () => {
+  const wgsl = (k: string) => readFileSync(`${kernelsDir}/${k}/${k}.wgsl`, "utf8");
+  const cellpose = wgsl("cellpose");
+  expect(ACC_WORDS).toBe(wgslConst(cellpose, "ACC_WORDS"));
+  expect(SAMPLE_WORDS).toBe(wgslConst(cellpose, "SAMPLE_WORDS"));
+  expect(f32Bits(INV7)).toBe(wgslConst(cellpose, "INV7"));
+  expect(f32Bits(INV9)).toBe(wgslConst(cellpose, "INV9"));
+  expect(f32Bits(MIN_NORMAL)).toBe(wgslConst(cellpose, "MIN_NORMAL"));
+  expect(MAX_RELATED_CLASSES).toBe(32 * wgslConst(wgsl("labels"), "MAX_WORDS"));
+  expect(FLOAT32_MAX).toBe(wgslConst(wgsl("distance"), "F32_MAX"));
 });
 
 test("the independent reflection follows WGSL's alignment rules", () => {

@@ -1,4 +1,4 @@
-// The CPU twin of the value transforms (src/reference/value-transforms.ts) against independent
+// The CPU twin of the value transforms (src/kernels/value-transforms/twin.ts) against independent
 // numpy/scipy oracles: normalize, gamma, contrast, gaussian blur (scipy.ndimage.gaussian_filter,
 // mode "reflect", truncate 4), binarize, nanToNum. The GPU is compared with the twin in
 // test/value-transforms-twin.test.ts (and the Deno and Chromium suites).
@@ -8,8 +8,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeNpy, encodeNpy } from "../src/io/npy.ts";
-import { applyValueOpsReference, gaussianKernel } from "../src/reference/value-transforms.ts";
-import { drawValueOps, parseValueTransforms, type ValueOp } from "../src/augment/value.ts";
+import { applyValueOpsReference } from "../src/kernels/value-transforms/twin.ts";
+import { gaussianKernel } from "../src/kernels/value-transforms/contract.ts";
+import { drawValueOps } from "../src/augment/value-draw.ts";
+import { parseValueTransforms } from "../src/augment/value-schema.ts";
+import type { ValueOp } from "../src/kernels/value-transforms/contract.ts";
 import { PYTHON } from "./helpers/python.ts";
 import { randomData, rng } from "./setup/value-transform-cases.ts";
 

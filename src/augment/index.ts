@@ -14,17 +14,10 @@ export {
   type SpatialTransforms,
   type SpatialTransformsConfig,
 } from "./spatial.ts";
-export {
-  drawValueOps,
-  parseValueTransforms,
-  type CustomCpuFunction,
-  type CustomOpOptions,
-  type CustomParam,
-  type DistanceOptions,
-  type ValueOp,
-  type ValueTransformEntry,
-  type ValueTransformSpec,
-} from "./value.ts";
+export type { CustomCpuFunction, CustomOpOptions, CustomParam } from "../kernels/custom-op/contract.ts";
+export type { ValueOp } from "../kernels/value-transforms/contract.ts";
+export { drawValueOps } from "./value-draw.ts";
+export { parseValueTransforms, type DistanceOptions, type ValueTransformEntry, type ValueTransformSpec } from "./value-schema.ts";
 export { bsplineWeights } from "../kernels/resample/contract.ts";
 export {
   deformGrid,

@@ -19,7 +19,7 @@ import { readBatch } from "./batch.ts";
 import { classWeightsFrom, countLabels, countsFromAnnotation, type ClassCounts } from "./class-counts.ts";
 import { resolveDatasetOptions, type CellMapDatasetOptions } from "./dataset-options.ts";
 import type { CellposeTargetSpec } from "./derived-targets.ts";
-import { prepareCellposeFlows } from "../gpu/cellpose.ts";
+import { prepareCellposeFlows } from "../kernels/cellpose/gpu.ts";
 import { arrayBounds, SamplingGrid, type IndexList } from "./sampling-geometry.ts";
 import { deformInPlane, planeToWorld, slicePad, type Axis } from "./slicing.ts";
 import { drawOps, prepareValueSpecs, type ValueOp, type ValueTransformSpec } from "./transforms-adapter.ts";

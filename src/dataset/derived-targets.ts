@@ -2,7 +2,7 @@
  * Derived targets: target arrays computed from a class's labels instead of holding the classes.
  * The one kind is cellpose flows, `targetArrays: { flows: { shape, scale, cellpose: { class } } }`
  * (Python's `CellposeFlow` target transform): `[3, z, y, x]` per sample, the unit vectors towards
- * each object's center (`src/gpu/cellpose.ts`, CPU twin `src/reference/cellpose.ts`). On a 2D
+ * each object's center (`src/kernels/cellpose/gpu.ts`, CPU twin `twin.ts` beside it). On a 2D
  * slice dataset (`slicingAxis`), cellpose's 2D flows (Python's `CellposeFlow(ndim=2)`): `[2, h, w]`
  * per sample, the components along the slice's rows and columns.
  *
@@ -15,9 +15,10 @@
  */
 
 import { ArgumentError, isCellMapError } from "../errors.ts";
-import { encodeCellposeFlows } from "../gpu/cellpose.ts";
+import { encodeCellposeFlows } from "../kernels/cellpose/gpu.ts";
 import type { GpuContext } from "../gpu/context.ts";
-import { cellposeFlowsReference, type CellposeMode, planCellpose } from "../reference/cellpose.ts";
+import { type CellposeMode, planCellpose } from "../kernels/cellpose/contract.ts";
+import { cellposeFlowsReference } from "../kernels/cellpose/twin.ts";
 import type { Axis } from "../augment/spatial.ts";
 import type { CellMapDataset } from "./dataset.ts";
 import { outputShape } from "./slicing.ts";

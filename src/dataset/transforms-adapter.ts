@@ -5,15 +5,17 @@
  * @module
  */
 
-import { drawValueOps, parseValueTransforms, type ValueOp, type ValueTransformSpec } from "../augment/value.ts";
+import { drawValueOps } from "../augment/value-draw.ts";
+import { parseValueTransforms, type ValueTransformSpec } from "../augment/value-schema.ts";
+import type { ValueOp } from "../kernels/value-transforms/contract.ts";
 import type { Rng } from "../augment/rng.ts";
 import type { Vec3 } from "../geometry/types.ts";
 import type { GpuContext } from "../gpu/context.ts";
-import { encodeClassRelationships } from "../gpu/labels.ts";
-import { encodeValueOps, prepareValueTransforms } from "../gpu/value-transforms.ts";
+import { encodeClassRelationships } from "../kernels/labels/gpu.ts";
+import { encodeValueOps, prepareValueTransforms } from "../kernels/value-transforms/gpu.ts";
 import { ArgumentError } from "../errors.ts";
-import { applyClassRelationshipsReference } from "../reference/labels.ts";
-import { applyValueOpsReference } from "../reference/value-transforms.ts";
+import { applyClassRelationshipsReference } from "../kernels/labels/twin.ts";
+import { applyValueOpsReference } from "../kernels/value-transforms/twin.ts";
 
 export type { ValueOp, ValueTransformSpec };
 

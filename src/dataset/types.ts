@@ -4,7 +4,7 @@
  */
 
 import type { Vec3 } from "../geometry/types.ts";
-import type { CellposeMode } from "../reference/cellpose.ts";
+import type { CellposeMode } from "../kernels/cellpose/contract.ts";
 import type { ClassCounts } from "./class-counts.ts";
 import type { CellMapDataset } from "./dataset.ts";
 

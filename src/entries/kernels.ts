@@ -21,8 +21,9 @@
  * ```
  * @module
  */
-export { encodeValueOps, prepareValueTransforms, type EncodedWork, type ValueOpsDispatchOptions } from "../gpu/value-transforms.ts";
-export { encodeClassRelationships, prepareClassRelationships, type ClassRelationshipsOptions } from "../gpu/labels.ts";
+export { encodeValueOps, prepareValueTransforms, type ValueOpsDispatchOptions } from "../kernels/value-transforms/gpu.ts";
+export type { EncodedWork } from "../kernels/value-transforms/gpu-record.ts";
+export { encodeClassRelationships, prepareClassRelationships, type ClassRelationshipsOptions } from "../kernels/labels/gpu.ts";
 export { prepareCustomOp } from "../kernels/custom-op/gpu.ts";
-export { encodeCellposeFlows, prepareCellposeFlows, type CellposeFlowsDispatchOptions } from "../gpu/cellpose.ts";
+export { encodeCellposeFlows, prepareCellposeFlows, type CellposeFlowsDispatchOptions } from "../kernels/cellpose/gpu.ts";
 export { readBatch, type BatchItem, type ReadBatchOptions, type ReadBatchResult } from "../dataset/batch.ts";

@@ -13,22 +13,27 @@
  * @module
  */
 export { resampleReference } from "../kernels/resample/twin.ts";
-export { applyValueOpsReference, type ValueOpsOptions } from "../reference/value-transforms.ts";
-export { applyClassRelationshipsReference, type ClassRelationshipsLayout } from "../reference/labels.ts";
-export { distanceTransformReference, type DistanceTransformOptions } from "../reference/distance.ts";
+export { applyValueOpsReference } from "../kernels/value-transforms/twin.ts";
+export type { ValueOpsOptions } from "../kernels/value-transforms/contract.ts";
+export { applyClassRelationshipsReference } from "../kernels/labels/twin.ts";
+export type { ClassRelationshipsLayout } from "../kernels/labels/contract.ts";
+export { distanceTransformReference } from "../kernels/distance/twin.ts";
+export type { DistanceTransformOptions } from "../kernels/distance/contract.ts";
+export { cellposeFlowsReference } from "../kernels/cellpose/twin.ts";
 export {
-  cellposeFlowsReference,
   MAX_CELLPOSE_ITERATIONS,
   planCellpose,
   type CellposeFlowOptions,
   type CellposeLayout,
   type CellposeMode,
-} from "../reference/cellpose.ts";
+} from "../kernels/cellpose/contract.ts";
 export { chooseLevel } from "../geometry/level.ts";
 export { CoordinateTransformer, type SampleTransform } from "../geometry/transformer.ts";
 export { rngFor, type Rng, type RngKey } from "../augment/rng.ts";
 export { drawSpatialMatrix, parseSpatialTransforms, type Axis, type SpatialStep, type SpatialTransforms } from "../augment/spatial.ts";
-export { drawValueOps, parseValueTransforms, type ValueOp } from "../augment/value.ts";
+export { drawValueOps } from "../augment/value-draw.ts";
+export { parseValueTransforms } from "../augment/value-schema.ts";
+export type { ValueOp } from "../kernels/value-transforms/contract.ts";
 export { bsplineWeights } from "../kernels/resample/contract.ts";
 export {
   deformGrid,

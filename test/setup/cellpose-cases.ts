@@ -1,15 +1,17 @@
 // Cellpose flow test bodies shared by the Node (vitest), Chromium (vitest browser mode) and Deno
 // suites. Plain async functions that throw on failure; none of them skips.
 //
-// The shader (shaders/cellpose.wgsl) against its CPU twin (src/reference/cellpose.ts) on random
+// The shader (src/kernels/cellpose/) against its CPU twin (twin.ts) on random
 // labels, and both against geometry a user can check by eye: a sphere's flows point to its
 // center, touching instances do not see each other, separate blobs get their own centers; in 2D
 // (`shape: [h, w]`, flows `[2, h, w]`) a disk's flows point to its center.
 // The twin against an independent numpy oracle: test/cellpose-oracle.test.ts (Node).
 
 import { GpuContext } from "../../src/gpu/context.ts";
-import { cellposeFlows, encodeCellposeFlows, prepareCellposeFlows } from "../../src/gpu/cellpose.ts";
-import { cellposeFlowsReference, type CellposeFlowOptions } from "../../src/reference/cellpose.ts";
+import { cellposeFlows } from "../../src/dataset/cellpose-flows.ts";
+import type { CellposeFlowOptions } from "../../src/kernels/cellpose/contract.ts";
+import { encodeCellposeFlows, prepareCellposeFlows } from "../../src/kernels/cellpose/gpu.ts";
+import { cellposeFlowsReference } from "../../src/kernels/cellpose/twin.ts";
 import { ArgumentError, isCellMapError } from "../../src/errors.ts";
 import { check, rng, withBindingLimit } from "./value-transform-cases.ts";
 

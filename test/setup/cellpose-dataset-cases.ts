@@ -2,7 +2,7 @@
 // (vitest), Chromium (vitest browser mode) and Deno suites. Plain async functions that throw on
 // failure; none of them skips (without a GPU adapter GpuContext.create() throws).
 //
-// Oracles: the CPU twin (src/reference/cellpose.ts) applied to the item's own label channel, read
+// Oracles: the CPU twin (src/kernels/cellpose/twin.ts) applied to the item's own label channel, read
 // through the ordinary target path; the CPU dataset for the GPU loader's batches; and the
 // fixture's closed-form geometry (test/setup/dataset-fixture.ts) for where flows are unit
 // vectors towards the mito ball's center, zero, or NaN. On 2D slice datasets the flows are
@@ -17,7 +17,8 @@ import { ArgumentError } from "../../src/errors.ts";
 import type { Vec3 } from "../../src/geometry/types.ts";
 import type { TargetArrayRequest } from "../../src/dataset/types.ts";
 import { GpuContext } from "../../src/gpu/context.ts";
-import { cellposeFlowsReference, type CellposeMode } from "../../src/reference/cellpose.ts";
+import type { CellposeMode } from "../../src/kernels/cellpose/contract.ts";
+import { cellposeFlowsReference } from "../../src/kernels/cellpose/twin.ts";
 import { buildFixture, CROP_SHAPE, CROP_TRANSLATION, ER, inBall, type MemoryFixture, MITO, SCALE } from "./dataset-fixture.ts";
 import { check } from "./assert.ts";
 

@@ -1,12 +1,13 @@
 // Class-relationship test bodies shared by the Node (vitest), Chromium (vitest browser mode) and
 // Deno suites. Plain async functions that throw on failure; none of them skips.
 //
-// A hand-built case with known true negatives checks both the shader (shaders/labels.wgsl) and
-// its CPU twin (src/reference/labels.ts); random cases compare the two.
+// A hand-built case with known true negatives checks both the shader (src/kernels/labels/) and
+// its CPU twin (twin.ts); random cases compare the two.
 
 import { GpuContext } from "../../src/gpu/context.ts";
-import { encodeClassRelationships, prepareClassRelationships } from "../../src/gpu/labels.ts";
-import { applyClassRelationshipsReference, type ClassRelationshipsLayout } from "../../src/reference/labels.ts";
+import { encodeClassRelationships, prepareClassRelationships } from "../../src/kernels/labels/gpu.ts";
+import { applyClassRelationshipsReference } from "../../src/kernels/labels/twin.ts";
+import type { ClassRelationshipsLayout } from "../../src/kernels/labels/contract.ts";
 import { isCellMapError } from "../../src/errors.ts";
 import { check, rng, withBindingLimit } from "./value-transform-cases.ts";
 

@@ -18,7 +18,7 @@ import {
 import { dispatchResample, recordResample, type ResampleDispatch } from "../../src/kernels/resample/gpu.ts";
 import { getResamplePipeline } from "../../src/kernels/resample/gpu-pipeline.ts";
 import { resampleGrid } from "../../src/kernels/resample/gpu-encode.ts";
-import { resampleReference } from "../../src/reference/index.ts";
+import { resampleReference } from "../../src/kernels/resample/twin.ts";
 import {
   type ChunkData,
   packChunk,

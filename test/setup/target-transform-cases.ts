@@ -1,18 +1,20 @@
 // Distance transforms and custom value ops: test bodies shared by the Node (vitest), Chromium
 // (vitest browser mode) and Deno suites. Plain async functions that throw on failure; none skips.
 //
-// The GPU (shaders/distance.wgsl, src/kernels/custom-op/custom-op.wgsl) is compared with the CPU twin
-// (src/reference/distance.ts, the op's `cpu`); the CPU twin is checked against scipy in
+// The GPU (src/kernels/distance/, src/kernels/custom-op/) is compared with the CPU twin
+// (src/kernels/distance/twin.ts, the op's `cpu`); the CPU twin is checked against scipy in
 // test/distance-oracle.test.ts. The dataset case checks against a brute-force distance over the
 // fixture's closed-form labels, written here independently of both.
 
-import { drawValueOps, parseValueTransforms, type ValueOp } from "../../src/augment/value.ts";
+import { drawValueOps } from "../../src/augment/value-draw.ts";
+import { parseValueTransforms } from "../../src/augment/value-schema.ts";
+import type { ValueOp } from "../../src/kernels/value-transforms/contract.ts";
 import { CellMapDataset, type CellMapDatasetOptions } from "../../src/dataset/dataset.ts";
 import { isCellMapError } from "../../src/errors.ts";
 import { GpuContext } from "../../src/gpu/context.ts";
 import { CustomOpError } from "../../src/kernels/custom-op/gpu.ts";
-import { encodeValueOps, prepareValueTransforms } from "../../src/gpu/value-transforms.ts";
-import { applyValueOpsReference } from "../../src/reference/value-transforms.ts";
+import { encodeValueOps, prepareValueTransforms } from "../../src/kernels/value-transforms/gpu.ts";
+import { applyValueOpsReference } from "../../src/kernels/value-transforms/twin.ts";
 import type { Vec3 } from "../../src/geometry/types.ts";
 import { buildFixture, CROP_SHAPE, CROP_TRANSLATION, inBall, type MemoryFixture, MITO, SCALE } from "./dataset-fixture.ts";
 import { check, compare, randomData, rng, withBindingLimit } from "./value-transform-cases.ts";

@@ -3,7 +3,9 @@
 // the Node (test/value-transforms-spec.test.ts), Deno (test/deno/parity_test.ts) and Chromium
 // (test/parity.browser.test.ts) suites. Pure logic: no GPU.
 
-import { drawValueOps, FLOAT32_MAX, parseValueTransforms, type ValueOp } from "../../src/augment/value.ts";
+import { drawValueOps } from "../../src/augment/value-draw.ts";
+import { parseValueTransforms } from "../../src/augment/value-schema.ts";
+import { FLOAT32_MAX, type ValueOp } from "../../src/kernels/value-transforms/contract.ts";
 import { caughtSync, check, isTagged, same } from "./assert.ts";
 import { rng } from "./value-transform-cases.ts";
 

@@ -2,13 +2,15 @@
 // Deno suites. Plain async functions that throw on failure. None of them skips: without a GPU
 // adapter GpuContext.create() throws and the test fails.
 //
-// The shader (shaders/value-transforms.wgsl) is compared with its CPU twin
-// (src/reference/value-transforms.ts) on seeded random volumes and seeded random op lists.
+// The shader (src/kernels/value-transforms/) is compared with its CPU twin
+// (twin.ts) on seeded random volumes and seeded random op lists.
 
 import { GpuContext } from "../../src/gpu/context.ts";
-import { encodeValueOps, prepareValueTransforms } from "../../src/gpu/value-transforms.ts";
-import { applyValueOpsReference } from "../../src/reference/value-transforms.ts";
-import { drawValueOps, FLOAT32_MAX, parseValueTransforms, type ValueOp } from "../../src/augment/value.ts";
+import { encodeValueOps, prepareValueTransforms } from "../../src/kernels/value-transforms/gpu.ts";
+import { applyValueOpsReference } from "../../src/kernels/value-transforms/twin.ts";
+import { drawValueOps } from "../../src/augment/value-draw.ts";
+import { parseValueTransforms } from "../../src/augment/value-schema.ts";
+import { FLOAT32_MAX, type ValueOp } from "../../src/kernels/value-transforms/contract.ts";
 import { isCellMapError } from "../../src/errors.ts";
 
 type Shape = [number, number, number];

@@ -1,7 +1,7 @@
 // Cellpose flow targets of one channel of a label batch [batch, channels, z, y, x] into flows
 // [batch, 3, z, y, x]; for 2D images (`planar`, nz = 1) flows [batch, 2, y, x] with cellpose's 2D
-// rules (3x3 mean, 2 * (extent + 1) iterations). Host side: src/gpu/cellpose.ts. CPU twin:
-// src/reference/cellpose.ts.
+// rules (3x3 mean, 2 * (extent + 1) iterations). Host side: gpu.ts. CPU twin: twin.ts. Shared
+// planning and scratch records: contract.ts.
 //
 // One thread per voxel of a group of `count` samples (flat index g = sample * voxels + voxel),
 // in this order of dispatches:

@@ -18,7 +18,7 @@
  */
 
 import { GpuError, isCellMapError } from "../../errors.ts";
-import type { ValueOp } from "../../augment/value.ts";
+import type { ValueOp } from "../value-transforms/contract.ts";
 import type { GpuContext } from "../../gpu/context.ts";
 import { wordOffsets, writeStruct } from "../layout.ts";
 import { customOpModule } from "./contract.ts";

@@ -1,5 +1,5 @@
 // Exact Euclidean distance transform of each sample of an f32 buffer [batch, z, y, x], in place.
-// Host side: src/gpu/distance.ts. CPU twin: src/reference/distance.ts (definitions there).
+// Host side: gpu.ts. CPU twin: twin.ts (definitions there). Shared: contract.ts.
 //
 // Separable, after Felzenszwalb and Huttenlocher: three dispatches of `edt`, one per axis (z, y,
 // x), one thread per (sample, line along the axis). A thread builds the lower envelope of the

@@ -1,5 +1,5 @@
 // Class relationships on a target buffer [batch, classes, voxels], in place.
-// Host side: src/gpu/labels.ts. CPU twin: src/reference/labels.ts.
+// Host side: gpu.ts. CPU twin: twin.ts. Shared: contract.ts.
 //
 // One thread per (sample, voxel): it collects which classes are present (== 1) at the voxel as
 // a bit set, then sets every unknown class c (== emptyValue, or NaN when emptyValue is NaN) to 0

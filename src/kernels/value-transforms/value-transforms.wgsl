@@ -1,5 +1,5 @@
 // Value transforms applied in place on an f32 buffer [batch, z, y, x].
-// Host side: src/gpu/value-transforms.ts. CPU twin: src/reference/value-transforms.ts.
+// Host side: gpu.ts (and gpu-*.ts). CPU twin: twin.ts. Shared: contract.ts.
 //
 // Four entry points, all workgroup size 64:
 //   pointwise      one thread per voxel runs the sample's ops of one stage (op table `ops`,

@@ -1,10 +1,10 @@
 /**
- * Host side of `shaders/labels.wgsl`: class relationships on a target buffer
+ * Host side of `labels.wgsl`: class relationships on a target buffer
  * `[batch, classes, voxels]`, in place, in one dispatch per group of samples that fits the
  * device's binding limit. Wherever class `c` is unknown (`== emptyValue`, or NaN when
  * `emptyValue` is NaN) and a class `d` with `exclusive[c][d]` is present (`== 1`), `c` becomes 0,
  * a true negative. The matrix is used as given: make it symmetric for mutually exclusive pairs.
- * The CPU twin is `src/reference/labels.ts`.
+ * The CPU twin is `twin.ts`; the layout and the exclusion bits are the contract's (`contract.ts`).
  *
  * A class-major buffer `[classes, batch, voxels]` (each class's samples contiguous, as a batch's
  * targets are resampled) is the same pass with `batch: 1` and `voxels: batch * voxels`: a voxel's
@@ -24,8 +24,8 @@
  * @module
  */
 
-import { type ClassRelationshipsLayout, exclusionBits } from "../reference/labels.ts";
-import type { GpuContext } from "./context.ts";
+import { type ClassRelationshipsLayout, exclusionBits } from "./contract.ts";
+import type { GpuContext } from "../../gpu/context.ts";
 import {
   bytesOf,
   dispatchGrid,
@@ -34,9 +34,10 @@ import {
   uploadBuffer,
   uploadUniforms,
   USAGE,
-} from "./batch-dispatch.ts";
-import { labelsWgsl } from "../kernels/labels/shader.gen.ts";
-import type { EncodedWork } from "./value-transforms.ts";
+} from "../../gpu/batch-dispatch.ts";
+import { labelsLayouts, labelsWgsl } from "./shader.gen.ts";
+import { type FieldValues, writeStruct } from "../layout.ts";
+import type { EncodedWork } from "../value-transforms/gpu-record.ts";
 
 /** Inputs of {@link encodeClassRelationships}. */
 export interface ClassRelationshipsOptions extends ClassRelationshipsLayout {
@@ -46,7 +47,7 @@ export interface ClassRelationshipsOptions extends ClassRelationshipsLayout {
   readonly byteOffset: number;
 }
 
-const PARAMS_BYTES = 32;
+const PARAMS = labelsLayouts.Params;
 const KEY = "cellmap/labels/class-relationships";
 
 /**
@@ -94,16 +95,21 @@ export function encodeClassRelationships(
   const label = `${ctx.label} class relationships`;
   const pipeline = syncPipeline(ctx, KEY, label, labelsWgsl, "main");
   const maxDim = device.limits.maxComputeWorkgroupsPerDimension;
-  const stride = Math.max(PARAMS_BYTES, device.limits.minUniformBufferOffsetAlignment);
+  const stride = Math.max(PARAMS.size, device.limits.minUniformBufferOffsetAlignment);
   const grids = groups.map((g) => dispatchGrid(g.count * voxels, maxDim));
   const emptyIsNan = Number.isNaN(options.emptyValue);
-  const params = groups.map((g, i) => {
-    const p = new ArrayBuffer(PARAMS_BYTES);
-    const u = new Uint32Array(p);
-    u.set([voxels, g.count, classes, words, grids[i]!.rowWidth, g.elementOffset, emptyIsNan ? 1 : 0]);
-    new Float32Array(p)[7] = emptyIsNan ? 0 : options.emptyValue;
-    return p;
-  });
+  const params = groups.map((g, i) =>
+    encodeLabelsParams({
+      voxels,
+      batch: g.count,
+      classes,
+      words,
+      rowWidth: grids[i]!.rowWidth,
+      offset: g.elementOffset,
+      emptyIsNan: emptyIsNan ? 1 : 0,
+      empty: emptyIsNan ? 0 : options.emptyValue,
+    }),
+  );
   const made = [
     uploadUniforms(device, `${label} params`, params, stride),
     uploadBuffer(device, `${label} exclusion bits`, USAGE.STORAGE, bytesOf(bits)),
@@ -115,7 +121,7 @@ export function encodeClassRelationships(
       label: `${label} bind group`,
       layout: pipeline.getBindGroupLayout(0),
       entries: [
-        { binding: 0, resource: { buffer: made[0], offset: i * stride, size: PARAMS_BYTES } },
+        { binding: 0, resource: { buffer: made[0], offset: i * stride, size: PARAMS.size } },
         { binding: 1, resource: { buffer, offset: g.bindOffset, size: g.bindSize } },
         { binding: 2, resource: { buffer: made[1] } },
       ],
@@ -133,4 +139,11 @@ export function encodeClassRelationships(
       for (const b of made) b.destroy();
     },
   };
+}
+
+/** The uniform block (`Params` of labels.wgsl) of one dispatch, its fields written by name. */
+export function encodeLabelsParams(values: FieldValues<typeof PARAMS>): ArrayBuffer {
+  const buffer = new ArrayBuffer(PARAMS.size);
+  writeStruct(PARAMS, new DataView(buffer), 0, values);
+  return buffer;
 }

@@ -1,5 +1,5 @@
 /**
- * CPU twin of `shaders/value-transforms.wgsl`: applies per-sample {@link ValueOp}s in place on a
+ * CPU twin of `value-transforms.wgsl`: applies per-sample {@link ValueOp}s in place on a
  * `[batch, z, y, x]` float32 array, op by op, rounding to float32 after every op as the GPU
  * stores it. The noise comes from the same counter-based hash as the shader
  * ({@link noiseKey}, {@link standardNormalAt}), so GPU and CPU agree to float tolerance whatever
@@ -16,25 +16,9 @@
  * @module
  */
 
-import { ArgumentError } from "../errors.ts";
-import type { ValueOp } from "../augment/value.ts";
-import { distanceTransformReference } from "./distance.ts";
-
-/** Inputs of {@link applyValueOpsReference} (those of `encodeValueOps` without the GPU buffer). */
-export interface ValueOpsOptions {
-  readonly batch: number;
-  /** Per-sample extent (z, y, x). */
-  readonly shape: readonly [number, number, number];
-  /** Per sample, the ops to apply in order (`ops.length === batch`). */
-  readonly ops: readonly (readonly ValueOp[])[];
-  /** Seed of the noise hash (a u32; other numbers are reduced with `>>> 0`). */
-  readonly seed: number;
-  /** Voxel size (z, y, x) in world units, the spacing of distance transforms (default 1, 1, 1). */
-  readonly scale?: readonly [number, number, number];
-}
-
-/** Gaussian kernels are cut at this many sigmas (scipy's `truncate` default). */
-export const BLUR_TRUNCATE = 4;
+import { ArgumentError } from "../../errors.ts";
+import { distanceTransformReference } from "../distance/twin.ts";
+import { gaussianKernel, type ValueOp, type ValueOpsOptions } from "./contract.ts";
 
 const f32 = Math.fround;
 
@@ -91,24 +75,6 @@ export function standardNormalAt(key: number, v: number): number {
     }
   }
   return 0;
-}
-
-/**
- * The normalised 1D Gaussian of `sigma` voxels, radius `floor(4 sigma + 0.5)` as scipy's
- * `gaussian_filter1d`; `[1]` for sigma 0.
- */
-export function gaussianKernel(sigma: number): Float64Array {
-  if (!(sigma > 0)) return Float64Array.of(1);
-  const r = Math.floor(BLUR_TRUNCATE * sigma + 0.5);
-  const w = new Float64Array(2 * r + 1);
-  let sum = 0;
-  for (let t = -r; t <= r; t++) {
-    const v = Math.exp((-0.5 * t * t) / (sigma * sigma));
-    w[t + r] = v;
-    sum += v;
-  }
-  for (let i = 0; i < w.length; i++) w[i]! /= sum;
-  return w;
 }
 
 /** scipy's "reflect" (half-sample symmetric, `d c b a | a b c d`), repeated for any `i`. */

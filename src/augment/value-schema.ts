@@ -1,8 +1,8 @@
 /**
- * Value (intensity) transforms: the user-facing spec, its validation, and the per-sample draw
- * that turns a spec into concrete {@link ValueOp}s (the contrast factor drawn, whether `p` fired,
- * the noise stream key). The ops are applied on the GPU by `src/gpu/value-transforms.ts`, or on
- * the CPU by its twin `src/reference/value-transforms.ts`.
+ * Value (intensity) transforms, the user-facing spec: its entries and their validation from
+ * configuration. `value-draw.ts` turns a spec into each sample's concrete ops (`ValueOp`, in
+ * `src/kernels/value-transforms/contract.ts`), which the GPU host
+ * (`src/kernels/value-transforms/gpu.ts`) or the CPU twin (`twin.ts` beside it) applies.
  *
  * What each transform does (NaN passes through every one of them except `nanToNum`):
  *
@@ -33,15 +33,13 @@
  *   [{ normalize: { range: [0, 255] } }, { randomContrast: { range: [0.8, 1.2], p: 0.5 } }],
  *   "valueTransforms.raw",
  * );
- * const ops = drawValueOps(spec, { next: Math.random }); // e.g. [{ kind: "normalize", ... }]
+ * // [{ normalize: { range: [0, 255] } }, { randomContrast: { range: [0.8, 1.2], p: 0.5 } }]
  * ```
  * @module
  */
 
 import { ArgumentError } from "../errors.ts";
-import { customOpSource, type CustomCpuFunction, type CustomOpOptions, parseCustomOp } from "../kernels/custom-op/contract.ts";
-
-export type { CustomCpuFunction, CustomOpOptions, CustomParam } from "../kernels/custom-op/contract.ts";
+import { type CustomOpOptions, parseCustomOp } from "../kernels/custom-op/contract.ts";
 
 /** One value transform of a {@link ValueTransformSpec}. */
 export type ValueTransformEntry =
@@ -83,58 +81,6 @@ export const VALUE_TRANSFORM_NAMES = [
 
 /** One transform name. */
 export type ValueTransformName = (typeof VALUE_TRANSFORM_NAMES)[number];
-
-/** The largest finite float32, the default replacement of ±Inf in `nanToNum` (as numpy's). */
-export const FLOAT32_MAX = 3.4028234663852886e38;
-
-/**
- * One concrete per-sample operation, after the draw: every random choice is made. Plain data,
- * so it can cross a worker boundary or be logged.
- */
-export type ValueOp =
-  /** `x * scale + offset`. */
-  | { readonly kind: "normalize"; readonly scale: number; readonly offset: number }
-  /** `x + mean + std * n(key, voxel)`; `key` (a u32) selects the noise stream. */
-  | { readonly kind: "gaussianNoise"; readonly mean: number; readonly std: number; readonly key: number }
-  /** `m + factor * (x - m)`, `m` the mean of the sample's finite voxels when the op runs. */
-  | { readonly kind: "contrast"; readonly factor: number }
-  /** `sign(x) * abs(x) ** gamma`. */
-  | { readonly kind: "gamma"; readonly gamma: number }
-  /** Separable Gaussian blur, sigma in voxels (z, y, x), reflect boundary, truncate 4. */
-  | { readonly kind: "gaussianBlur"; readonly sigma: readonly [number, number, number] }
-  /** `x > threshold ? 1 : 0`, NaN kept. */
-  | { readonly kind: "binarize"; readonly threshold: number }
-  /** NaN -> `nan`, +Inf -> `posinf`, -Inf -> `neginf`. */
-  | { readonly kind: "nanToNum"; readonly nan: number; readonly posinf: number; readonly neginf: number }
-  /**
-   * Exact Euclidean distance transform of the sample (world units, the array's voxel size as
-   * spacing), then `clip` (`[low, high]`, ±Infinity allowed) and `tanh(d / tanhScale)`.
-   */
-  | {
-    readonly kind: "distance";
-    readonly signed: boolean;
-    readonly clip?: readonly [number, number];
-    readonly tanhScale?: number;
-  }
-  /**
-   * A user's WGSL function: `source` defines `fn name(v: f32, p: vec4<f32>) -> f32`, `params`
-   * are `p` (drawn), `cpu` the twin (required on the CPU).
-   */
-  | {
-    readonly kind: "custom";
-    readonly name: string;
-    readonly source: string;
-    readonly params: readonly [number, number, number, number];
-    readonly cpu?: CustomCpuFunction;
-  };
-
-/** A source of uniform numbers in [0, 1), such as the dataset's seeded generator. */
-export interface UniformSource {
-  next(): number;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Validation
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
@@ -286,115 +232,4 @@ export function parseValueTransforms(spec: unknown, field: string): ValueTransfo
     for (const k of keys) out.push(parseEntry(k, item[k], `${where}.${k}`));
   }
   return out;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Per-sample draw
-
-/** The name and options of an entry (its single key). */
-function entryOf(e: ValueTransformEntry): [ValueTransformName, Record<string, unknown>] {
-  const name = Object.keys(e)[0] as ValueTransformName | undefined;
-  if (name === undefined) throw new ArgumentError("valueTransforms", "has an empty entry", e);
-  return [name, (e as Record<string, Record<string, unknown>>)[name] ?? {}];
-}
-
-/**
- * Draw the concrete operations of one sample. Every entry consumes a fixed number of draws from
- * `rng` whether or not it fires (1 for `p`, plus 1 for a drawn factor or noise key; a custom op
- * 1 for `p` and 1 per ranged parameter), so changing one entry's `p` never shifts what later
- * entries draw. Entries whose `p` did not fire are left out of the result.
- *
- * @param spec a spec from {@link parseValueTransforms}
- * @param rng uniform numbers in [0, 1)
- * @returns the ops to apply to this sample, in order
- * @example
- * ```ts
- * const ops = drawValueOps([{ randomGamma: { range: [0.5, 1.5] } }], rng);
- * // [{ kind: "gamma", gamma: 0.93... }]
- * ```
- */
-export function drawValueOps(spec: ValueTransformSpec, rng: UniformSource): ValueOp[] {
-  const ops: ValueOp[] = [];
-  const fires = (p: unknown): boolean => rng.next() < (typeof p === "number" ? p : 1);
-  const between = (r: unknown): number => {
-    const [lo, hi] = r as [number, number];
-    return lo + (hi - lo) * rng.next();
-  };
-  for (const e of spec) {
-    const [name, o] = entryOf(e);
-    switch (name) {
-      case "normalize": {
-        if (typeof o["mean"] === "number" && typeof o["std"] === "number") {
-          ops.push({ kind: "normalize", scale: 1 / o["std"], offset: -o["mean"] / o["std"] });
-        } else {
-          const [lo, hi] = (o["range"] as [number, number] | undefined) ?? [0, 255];
-          ops.push({ kind: "normalize", scale: 1 / (hi - lo), offset: -lo / (hi - lo) });
-        }
-        break;
-      }
-      case "gaussianNoise": {
-        const fired = fires(o["p"]);
-        const key = Math.floor(rng.next() * 4294967296) >>> 0;
-        const mean = typeof o["mean"] === "number" ? o["mean"] : 0;
-        if (fired) ops.push({ kind: "gaussianNoise", mean, std: o["std"] as number, key });
-        break;
-      }
-      case "randomContrast": {
-        const fired = fires(o["p"]);
-        const factor = between(o["range"]);
-        if (fired) ops.push({ kind: "contrast", factor });
-        break;
-      }
-      case "randomGamma": {
-        const fired = fires(o["p"]);
-        const gamma = between(o["range"]);
-        if (fired) ops.push({ kind: "gamma", gamma });
-        break;
-      }
-      case "gaussianBlur": {
-        const fired = fires(o["p"]);
-        const s = o["sigma"] as number | [number, number, number];
-        const sigma: [number, number, number] = typeof s === "number" ? [s, s, s] : [s[0], s[1], s[2]];
-        if (fired) ops.push({ kind: "gaussianBlur", sigma });
-        break;
-      }
-      case "binarize":
-        ops.push({ kind: "binarize", threshold: o["threshold"] as number });
-        break;
-      case "nanToNum":
-        ops.push({
-          kind: "nanToNum",
-          nan: typeof o["nan"] === "number" ? o["nan"] : 0,
-          posinf: typeof o["posinf"] === "number" ? o["posinf"] : FLOAT32_MAX,
-          neginf: typeof o["neginf"] === "number" ? o["neginf"] : -FLOAT32_MAX,
-        });
-        break;
-      case "distance":
-      case "signedDistance": {
-        const clip = o["clip"] as [number, number] | undefined;
-        const tanhScale = o["tanhScale"] as number | undefined;
-        ops.push({
-          kind: "distance",
-          signed: name === "signedDistance",
-          ...(clip === undefined ? {} : { clip: [clip[0], clip[1]] as const }),
-          ...(tanhScale === undefined ? {} : { tanhScale }),
-        });
-        break;
-      }
-      case "custom": {
-        const c = o as unknown as CustomOpOptions;
-        const fired = fires(c.p);
-        const params: [number, number, number, number] = [0, 0, 0, 0];
-        (c.params ?? []).forEach((q, i) => {
-          params[i] = typeof q === "number" ? q : between(q);
-        });
-        const source = customOpSource(c.name, c.wgsl, "custom");
-        if (fired) ops.push({ kind: "custom", name: c.name, source, params, ...(c.cpu ? { cpu: c.cpu } : {}) });
-        break;
-      }
-      default:
-        throw new ArgumentError("valueTransforms", `names an unknown transform "${String(name)}"`);
-    }
-  }
-  return ops;
 }

@@ -1,14 +1,15 @@
 /**
- * Host side of `shaders/cellpose.wgsl`: cellpose flow targets on the GPU, from one channel of an
+ * Host side of `cellpose.wgsl`: cellpose flow targets on the GPU, from one channel of an
  * f32 label batch `[batch, channels, z, y, x]` into flows `[batch, 3, z, y, x]` (channels z, y, x),
  * e.g. a target batch the loader left on the device. A 2D `shape` `[h, w]` gives cellpose's 2D
  * flows `[batch, 2, h, w]` (channels y, x; 3x3 diffusion), Python's `CellposeFlow(ndim=2)`. The algorithm and its CPU twin are in
- * `src/reference/cellpose.ts`.
+ * `twin.ts`; the checks of a call (`planCellpose`) and the scratch records in `contract.ts`.
  *
  * One call records, per group of samples that fits the device's binding limits: eight passes that
  * find the objects (union-find) and their centers, a pass that writes the indirect arguments of
  * the diffusion steps (steps beyond every sample's iteration count dispatch no workgroups), one
  * dispatch per diffusion step, and the gradient pass. Scratch: 48 bytes per voxel of a group.
+ * The pipelines and their bind group layouts are in `gpu-pipelines.ts`.
  *
  * @example
  * ```ts
@@ -26,17 +27,14 @@
  * @module
  */
 
-import { ArgumentError, GpuError, throwIfAborted } from "../errors.ts";
-import {
-  cellposeFlowsReference,
-  type CellposeFlowOptions,
-  type CellposeLayout,
-  planCellpose,
-} from "../reference/cellpose.ts";
-import type { GpuContext } from "./context.ts";
-import { dispatchGrid, uploadBuffer, uploadUniforms, USAGE, WORKGROUP_SIZE } from "./batch-dispatch.ts";
-import { cellposeWgsl } from "../kernels/cellpose/shader.gen.ts";
-import type { EncodedWork } from "./value-transforms.ts";
+import { ArgumentError, GpuError } from "../../errors.ts";
+import { ACC_WORDS, type CellposeFlowOptions, type CellposeLayout, planCellpose, SAMPLE_WORDS } from "./contract.ts";
+import type { GpuContext } from "../../gpu/context.ts";
+import { dispatchGrid, uploadBuffer, uploadUniforms, USAGE, WORKGROUP_SIZE } from "../../gpu/batch-dispatch.ts";
+import { cellposeLayouts } from "./shader.gen.ts";
+import { layoutsFor, OBJECT_ENTRIES, pipelineFor, preparePipelines } from "./gpu-pipelines.ts";
+import { type FieldValues, writeStruct } from "../layout.ts";
+import type { EncodedWork } from "../value-transforms/gpu-record.ts";
 
 /** Inputs of {@link encodeCellposeFlows}. */
 export interface CellposeFlowsDispatchOptions extends CellposeLayout, CellposeFlowOptions {
@@ -53,65 +51,11 @@ export interface CellposeFlowsDispatchOptions extends CellposeLayout, CellposeFl
   readonly flowsByteOffset?: number;
 }
 
-const ENTRIES = ["initObjects", "merge", "compress", "accumulate", "centers", "nearest", "pick", "finalize"] as const;
-type Entry = (typeof ENTRIES)[number] | "plan" | "diffuse" | "gradient";
-const ALL_ENTRIES: readonly Entry[] = [...ENTRIES, "plan", "diffuse", "gradient"];
-
-const PARAMS_BYTES = 80;
-const STEP_BYTES = 16;
-const ACC_BYTES = 36;
-const SAMPLE_WORDS = 8;
-const COMPUTE = 0x4;
+const PARAMS = cellposeLayouts.Params;
+const STEP = cellposeLayouts.Step;
+const ACC_BYTES = 4 * ACC_WORDS;
 const INDIRECT = 0x0100;
 const COPY_DST = USAGE.COPY_DST;
-
-interface Layouts {
-  readonly main: GPUBindGroupLayout;
-  readonly args: GPUBindGroupLayout;
-  readonly module: GPUShaderModule;
-}
-const layoutCache = new WeakMap<GPUDevice, Layouts>();
-
-function layoutsFor(device: GPUDevice): Layouts {
-  let made = layoutCache.get(device);
-  if (made !== undefined) return made;
-  const storage = (binding: number, type: GPUBufferBindingType): GPUBindGroupLayoutEntry => ({
-    binding,
-    visibility: COMPUTE,
-    buffer: { type },
-  });
-  made = {
-    main: device.createBindGroupLayout({
-      label: "cellpose flows bindings",
-      entries: [
-        { binding: 0, visibility: COMPUTE, buffer: { type: "uniform" } },
-        { binding: 1, visibility: COMPUTE, buffer: { type: "uniform", hasDynamicOffset: true } },
-        storage(2, "read-only-storage"),
-        ...[3, 4, 5, 6, 7].map((b) => storage(b, "storage")),
-      ],
-    }),
-    args: device.createBindGroupLayout({ label: "cellpose flows step arguments", entries: [storage(0, "storage")] }),
-    module: device.createShaderModule({ label: "cellpose flows module", code: cellposeWgsl }),
-  };
-  layoutCache.set(device, made);
-  return made;
-}
-
-function pipelineDescriptor(device: GPUDevice, label: string, entry: Entry): GPUComputePipelineDescriptor {
-  const l = layoutsFor(device);
-  const bindGroupLayouts = entry === "plan" ? [l.main, l.args] : [l.main];
-  return {
-    label: `${label} ${entry}`,
-    layout: device.createPipelineLayout({ label: `${label} ${entry} layout`, bindGroupLayouts }),
-    compute: { module: l.module, entryPoint: entry },
-  };
-}
-
-const key = (entry: Entry) => `cellmap/cellpose/${entry}`;
-
-function pipelineFor(ctx: GpuContext, entry: Entry): GPUComputePipeline {
-  return ctx.pipeline(key(entry), (device) => device.createComputePipeline(pipelineDescriptor(device, `${ctx.label} cellpose`, entry)));
-}
 
 /**
  * Compile and validate the cellpose pipelines, so shader errors surface as a {@link GpuError}
@@ -124,11 +68,7 @@ function pipelineFor(ctx: GpuContext, entry: Entry): GPUComputePipeline {
  * ```
  */
 export async function prepareCellposeFlows(ctx: GpuContext): Promise<void> {
-  for (const entry of ALL_ENTRIES) {
-    const d = pipelineDescriptor(ctx.device, `${ctx.label} cellpose`, entry);
-    const made = await ctx.createComputePipeline(d.label!, cellposeWgsl, entry, { layout: d.layout as GPUPipelineLayout });
-    ctx.pipeline(key(entry), () => made);
-  }
+  await preparePipelines(ctx);
 }
 
 function byteOffset(value: number | undefined, field: string): number {
@@ -192,10 +132,9 @@ export function encodeCellposeFlows(
   const grids = groups.map((g) => dispatchGrid(g.count * V, maxDim));
   const iterations = plan.maxIterations;
 
-  const stepStride = Math.max(STEP_BYTES, device.limits.minUniformBufferOffsetAlignment);
-  const paramStride = Math.max(PARAMS_BYTES, device.limits.minUniformBufferOffsetAlignment);
-  const steps = new Uint32Array((iterations * stepStride) / 4);
-  for (let i = 0; i < iterations; i++) steps[(i * stepStride) / 4] = i;
+  const stepStride = Math.max(STEP.size, device.limits.minUniformBufferOffsetAlignment);
+  const paramStride = Math.max(PARAMS.size, device.limits.minUniformBufferOffsetAlignment);
+  const steps = encodeCellposeSteps(iterations, stepStride);
   const bindRange = (start: number, bytes: number) => {
     const offset = Math.floor(start / align) * align;
     return { offset, size: start - offset + bytes, element: (start - offset) / 4 };
@@ -207,18 +146,32 @@ export function encodeCellposeFlows(
   const params = groups.map((g, i) => {
     const [nz, ny, nx] = plan.shape;
     const grid = grids[i]!;
-    return new Uint32Array([
-      V, g.count, nz, ny, nx, channels, channel, ranges[i]!.labels.element,
-      ranges[i]!.flows.element, plan.mode, plan.bits, plan.iterations, grid.rowWidth, iterations, grid.x, grid.y,
-      C === 2 ? 1 : 0, 0, 0, 0,
-    ]).buffer;
+    return encodeCellposeParams({
+      voxels: V,
+      count: g.count,
+      nz,
+      ny,
+      nx,
+      channels,
+      channel,
+      inOffset: ranges[i]!.labels.element,
+      outOffset: ranges[i]!.flows.element,
+      mode: plan.mode,
+      bits: plan.bits,
+      iterations: plan.iterations,
+      rowWidth: grid.rowWidth,
+      maxIterations: iterations,
+      gridX: grid.x,
+      gridY: grid.y,
+      planar: C === 2 ? 1 : 0,
+    });
   });
 
   const scratch = (what: string, size: number, usage: number) =>
     device.createBuffer({ label: `${label} ${what}`, size: Math.max(16, size), usage: usage | COPY_DST });
   const made = {
     params: uploadUniforms(device, `${label} params`, params, paramStride),
-    steps: uploadBuffer(device, `${label} steps`, USAGE.UNIFORM, new Uint8Array(steps.buffer)),
+    steps: uploadBuffer(device, `${label} steps`, USAGE.UNIFORM, new Uint8Array(steps)),
     comp: scratch("objects", 4 * N, USAGE.STORAGE),
     acc: scratch("centers", ACC_BYTES * N, USAGE.STORAGE),
     perSample: scratch("per-sample", 4 * (SAMPLE_WORDS * perGroup + 1), USAGE.STORAGE),
@@ -240,8 +193,8 @@ export function encodeCellposeFlows(
       label: `${label} bind group`,
       layout: layouts.main,
       entries: [
-        { binding: 0, resource: { buffer: made.params, offset: gi * paramStride, size: PARAMS_BYTES } },
-        { binding: 1, resource: { buffer: made.steps, offset: 0, size: STEP_BYTES } },
+        { binding: 0, resource: { buffer: made.params, offset: gi * paramStride, size: PARAMS.size } },
+        { binding: 1, resource: { buffer: made.steps, offset: 0, size: STEP.size } },
         { binding: 2, resource: { buffer: labels, offset: r.labels.offset, size: r.labels.size } },
         { binding: 3, resource: { buffer: made.comp, offset: 0, size: 4 * n } },
         { binding: 4, resource: { buffer: made.acc, offset: 0, size: ACC_BYTES * n } },
@@ -253,7 +206,7 @@ export function encodeCellposeFlows(
     encoder.clearBuffer(made.acc, 0, ACC_BYTES * n);
     encoder.clearBuffer(made.perSample);
     const objects = encoder.beginComputePass({ label: `${label} objects and centers` });
-    for (const entry of ENTRIES) {
+    for (const entry of OBJECT_ENTRIES) {
       objects.setPipeline(pipelineFor(ctx, entry));
       objects.setBindGroup(0, bindGroup, [0]);
       objects.dispatchWorkgroups(grid.x, grid.y);
@@ -278,7 +231,7 @@ export function encodeCellposeFlows(
 
   let released = false;
   return {
-    dispatches: groups.length * (ENTRIES.length + 2 + iterations),
+    dispatches: groups.length * (OBJECT_ENTRIES.length + 2 + iterations),
     release() {
       if (released) return;
       released = true;
@@ -287,47 +240,20 @@ export function encodeCellposeFlows(
   };
 }
 
+/** The uniform block (`Params` of cellpose.wgsl) of one sample group, its fields written by name. */
+export function encodeCellposeParams(values: FieldValues<typeof PARAMS>): ArrayBuffer {
+  const buffer = new ArrayBuffer(PARAMS.size);
+  writeStruct(PARAMS, new DataView(buffer), 0, values);
+  return buffer;
+}
+
 /**
- * Cellpose flows of one label volume `[z, y, x]` or one 2D image `[h, w]`: on the GPU when `gpu`
- * is given, else by the CPU twin. For batches already on the GPU use {@link encodeCellposeFlows}.
- *
- * @param labels f32 labels, `z * y * x` (or `h * w`) values (binary mask or instance ids; NaN = unknown)
- * @param shape (z, y, x), or (h, w) for cellpose's 2D flows
- * @param options object mode, iterations, the GPU context, abort signal
- * @returns f32 flows `[3, z, y, x]`, channels (z, y, x), or for a 2D shape `[2, h, w]`, channels
- *   (y, x): unit vectors towards each object's center
- * @throws {ArgumentError} naming the bad field
- * @example
- * ```ts
- * const flows = await cellposeFlows(mask, [32, 64, 64], { gpu: ctx });
- * const dz = flows.subarray(0, 32 * 64 * 64);
- * const flows2d = await cellposeFlows(image, [64, 64], { gpu: ctx }); // [2, 64, 64]: (y, x)
- * ```
+ * The diffusion steps' uniform blocks (`Step` of cellpose.wgsl), `stride` bytes apart (a dynamic
+ * offset each): `index.x` is the step number.
  */
-export async function cellposeFlows(
-  labels: Float32Array,
-  shape: readonly [number, number, number] | readonly [number, number],
-  options: CellposeFlowOptions & { gpu?: GpuContext; signal?: AbortSignal } = {},
-): Promise<Float32Array> {
-  throwIfAborted(options.signal, "cellposeFlows");
-  const { gpu, signal, ...rest } = options;
-  const plan = planCellpose({ batch: 1, shape }, rest);
-  if (gpu === undefined) return cellposeFlowsReference(labels, { batch: 1, shape }, rest);
-  if (!(labels instanceof Float32Array) || labels.length !== plan.voxels) {
-    throw new ArgumentError("labels", `must be a Float32Array of ${plan.voxels} values`, labels?.length);
-  }
-  const device = gpu.device;
-  const input = device.createBuffer({ label: `${gpu.label} cellpose labels`, size: labels.byteLength, usage: USAGE.STORAGE | COPY_DST });
-  const output = device.createBuffer({ label: `${gpu.label} cellpose flows`, size: plan.ndim * labels.byteLength, usage: USAGE.STORAGE | USAGE.COPY_SRC });
-  try {
-    device.queue.writeBuffer(input, 0, labels.buffer instanceof ArrayBuffer ? (labels as Float32Array<ArrayBuffer>) : labels.slice());
-    const encoder = device.createCommandEncoder({ label: `${gpu.label} cellpose` });
-    const work = encodeCellposeFlows(gpu, encoder, { ...rest, labels: input, flows: output, batch: 1, shape });
-    device.queue.submit([encoder.finish()]);
-    work.release();
-    return new Float32Array(await gpu.readBuffer(output, 0, output.size, signal === undefined ? {} : { signal }));
-  } finally {
-    input.destroy();
-    output.destroy();
-  }
+export function encodeCellposeSteps(iterations: number, stride: number): ArrayBuffer {
+  const buffer = new ArrayBuffer(iterations * stride);
+  const view = new DataView(buffer);
+  for (let i = 0; i < iterations; i++) writeStruct(STEP, view, i * stride, { index: [i] });
+  return buffer;
 }

@@ -1,5 +1,5 @@
 /**
- * CPU twin of `shaders/distance.wgsl`: the exact Euclidean distance transform of one sample, in
+ * CPU twin of `distance.wgsl`: the exact Euclidean distance transform of one sample, in
  * world units, by the separable lower-envelope algorithm of Felzenszwalb and Huttenlocher
  * ("Distance Transforms of Sampled Functions", 2012), in float64.
  *
@@ -25,21 +25,8 @@
  * @module
  */
 
-import { ArgumentError } from "../errors.ts";
-
-/** Options of {@link distanceTransformReference}. */
-export interface DistanceTransformOptions {
-  /** The sample's extent (z, y, x). */
-  readonly shape: readonly [number, number, number];
-  /** Voxel size (z, y, x), world units; distances are in these units. */
-  readonly scale: readonly [number, number, number];
-  /** Signed (inside +, outside -) instead of 0 on background. */
-  readonly signed: boolean;
-  /** Bounds of the result; ±Infinity allowed. */
-  readonly clip?: readonly [number, number];
-  /** When given, the result is `tanh(clipped / tanhScale)`. */
-  readonly tanhScale?: number;
-}
+import { ArgumentError } from "../../errors.ts";
+import type { DistanceTransformOptions } from "./contract.ts";
 
 /**
  * One-dimensional squared distance along a line of `n` values `f` (squared distances so far;

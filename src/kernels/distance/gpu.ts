@@ -1,9 +1,9 @@
 /**
- * Host side of `shaders/distance.wgsl`: the steps of a distance-transform barrier inside the
- * value-transform stage (`src/gpu/value-transforms.ts` records them). Three dispatches per
+ * Host side of `distance.wgsl`: the steps of a distance-transform barrier inside the
+ * value-transform stage (`../value-transforms/gpu.ts` records them). Three dispatches per
  * barrier and sample group, one per axis, one thread per line; scratch: two squared-distance
  * channels per voxel (`work`) and `3 n` words per line for the lower envelope (`env`). The CPU
- * twin and the definitions are in `src/reference/distance.ts`.
+ * twin and the definitions are in `twin.ts`, the table's mode codes in `contract.ts`.
  *
  * @example
  * ```ts
@@ -13,17 +13,21 @@
  * @module
  */
 
-import { FLOAT32_MAX, type ValueOp } from "../augment/value.ts";
-import type { GpuContext } from "./context.ts";
-import { dispatchGrid, syncPipeline } from "./batch-dispatch.ts";
-import { distanceWgsl } from "../kernels/distance/shader.gen.ts";
-import type { ValueStep } from "./value-transforms.ts";
+import { FLOAT32_MAX } from "../value-transforms/contract.ts";
+import { DISTANCE_MODE, type DistanceSpec } from "./contract.ts";
+import { type FieldValues, writeStruct } from "../layout.ts";
+import type { GpuContext } from "../../gpu/context.ts";
+import { dispatchGrid, syncPipeline } from "../../gpu/batch-dispatch.ts";
+import { distanceLayouts, distanceWgsl } from "./shader.gen.ts";
+import type { ValueStep } from "../value-transforms/gpu-record.ts";
 
-type DistanceOp = Extract<ValueOp, { kind: "distance" }>;
 type Shape = readonly [number, number, number];
 
-/** Words of one row of the per-sample table (`DistSample`: head vec4u, args vec4f). */
-export const DISTANCE_ROW_WORDS = 8;
+const PARAMS = distanceLayouts.Params;
+const ROW = distanceLayouts.DistSample;
+
+/** Bytes of one row of the per-(barrier, sample) table (`DistSample` of distance.wgsl). */
+export const DISTANCE_ROW_BYTES = ROW.size;
 
 const KEY = "cellmap/distance/edt";
 const label = (ctx: GpuContext) => `${ctx.label} distance transform`;
@@ -41,19 +45,25 @@ export function distanceScratchWords(shape: Shape): { work: number; env: number 
   return { work: 2 * voxels, env: 3 * voxels };
 }
 
-/** Write the table row of one sample: mode (0 none, 1 distance, 2 signed), clip bounds, tanh scale. */
-export function writeDistanceRow(table: ArrayBuffer, row: number, op: DistanceOp | undefined): void {
-  const u = new Uint32Array(table, row * DISTANCE_ROW_WORDS * 4, DISTANCE_ROW_WORDS);
-  const f = new Float32Array(table, row * DISTANCE_ROW_WORDS * 4, DISTANCE_ROW_WORDS);
+/** Write the table row of one sample: mode (none, distance, signed), clip bounds, tanh scale. */
+export function writeDistanceRow(table: ArrayBuffer, row: number, op: DistanceSpec | undefined): void {
+  const view = new DataView(table);
   if (op === undefined) {
-    u.fill(0);
+    writeStruct(ROW, view, row * ROW.size, { head: [DISTANCE_MODE.none, 0, 0, 0], args: [0, 0, 0, 0] });
     return;
   }
   const [lo, hi] = op.clip ?? [-Infinity, Infinity];
-  u[0] = op.signed ? 2 : 1;
-  f[4] = Math.max(lo, -FLOAT32_MAX);
-  f[5] = Math.min(hi, FLOAT32_MAX);
-  f[6] = op.tanhScale ?? 0;
+  writeStruct(ROW, view, row * ROW.size, {
+    head: [op.signed ? DISTANCE_MODE.signed : DISTANCE_MODE.distance],
+    args: [Math.max(lo, -FLOAT32_MAX), Math.min(hi, FLOAT32_MAX), op.tanhScale ?? 0],
+  });
+}
+
+/** The uniform block (`Params` of distance.wgsl) of one dispatch, its fields written by name. */
+export function encodeDistanceParams(values: FieldValues<typeof PARAMS>): ArrayBuffer {
+  const buffer = new ArrayBuffer(PARAMS.size);
+  writeStruct(PARAMS, new DataView(buffer), 0, values);
+  return buffer;
 }
 
 /** What {@link distanceSteps} needs about one sample group. */
@@ -81,10 +91,19 @@ export function distanceSteps(ctx: GpuContext, shape: Shape, scale: Shape, g: Di
     const n = shape[axis]!;
     const lines = voxels / n;
     const grid = dispatchGrid(g.count * lines, ctx.device.limits.maxComputeWorkgroupsPerDimension);
-    const params = new ArrayBuffer(64);
-    const u = new Uint32Array(params);
-    u.set([...shape, voxels, g.count, g.first, grid.rowWidth, axis, g.tableBase, g.elementOffset, lines, 3 * n], 0);
-    new Float32Array(params).set(scale, 12);
+    const params = encodeDistanceParams({
+      shape,
+      voxels,
+      count: g.count,
+      sampleBase: g.first,
+      rowWidth: grid.rowWidth,
+      axis,
+      tableBase: g.tableBase,
+      dataOffset: g.elementOffset,
+      lines,
+      lineWords: 3 * n,
+      spacing: scale,
+    });
     steps.push({
       pipeline,
       name: `distance axis ${axis}`,
