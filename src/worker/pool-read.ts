@@ -6,7 +6,7 @@ import type { Slot } from "./pool-slot.ts";
 export interface Pending {
   slot: Slot;
   req: ChunkRequest;
-  affinity: string | undefined;
+  affinity: string | number | undefined;
   /** Workers that stopped while this read was on them. */
   crashes: number;
   resolve(result: ChunkResult): void;

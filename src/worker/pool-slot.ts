@@ -44,13 +44,21 @@ export async function spawnSlot(
 }
 
 /** The worker for a read: by affinity when it has one, else the least busy; undefined while none is running. */
-export function pickSlot(slots: readonly Slot[], affinity: string | undefined): Slot | undefined {
+export function pickSlot(slots: readonly Slot[], affinity: string | number | undefined): Slot | undefined {
   const live = slots.filter((s) => s.failed === undefined);
   if (!live.length) return undefined;
-  if (affinity !== undefined) return live[hash(affinity) % live.length];
+  if (affinity !== undefined) return live[(typeof affinity === "number" ? mix(affinity) : hash(affinity)) % live.length];
   let best = live[0]!;
   for (const s of live) if (s.inFlight < best.inFlight) best = s;
   return best;
+}
+
+/** An integer's bits mixed (a 32-bit finalizer over both halves), for affinity: neighbours spread over workers. */
+function mix(n: number): number {
+  let h = (n >>> 0) ^ Math.imul(Math.floor(n / 2 ** 32) >>> 0, 0x9e3779b1);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
 /** A small string hash (FNV-1a), for affinity. */

@@ -124,7 +124,7 @@ export class WorkerPool {
    * the same `affinity` go to the same worker (the chunks of one shard, whose index it then reads
    * once); others go to the least busy one.
    */
-  read(req: ChunkRequest, options: { signal?: AbortSignal; affinity?: string } = {}): Promise<ChunkResult> {
+  read(req: ChunkRequest, options: { signal?: AbortSignal; affinity?: string | number } = {}): Promise<ChunkResult> {
     if (this.#terminated) return Promise.reject(new Error("WorkerPool was terminated"));
     const { signal } = options;
     try {
@@ -195,7 +195,7 @@ export class WorkerPool {
     }
   }
 
-  #pick(affinity: string | undefined): Slot | undefined {
+  #pick(affinity: string | number | undefined): Slot | undefined {
     return pickSlot(this.#slots, affinity);
   }
 
