@@ -7,6 +7,7 @@ import type { CellMapAnnotation, NgffMultiscale } from "../ngff/types.ts";
 import type { WorkerPool } from "../worker/pool.ts";
 import { GpuBackend, type BackendOutput, type ResampleBackend } from "./backend.ts";
 import { chunksInBox } from "./chunk-grid.ts";
+import type { ChunkId } from "./chunk-id.ts";
 import { type ChunkSource, loadChunk } from "./chunk-load.ts";
 import { deformSample } from "./deform-sample.ts";
 import { linkSignals } from "./link-signals.ts";
@@ -49,7 +50,7 @@ export class CellMapArray {
   readonly #ownsPool: boolean;
   readonly #chunks: ChunkSource;
   readonly #backend: ResampleBackend;
-  readonly #cache: SlotCache;
+  readonly #cache: SlotCache<ChunkId>;
   readonly #slotWords: number;
   readonly #transformers = new Map<string, CoordinateTransformer>();
   /** This opening of the array: workers keep what they learn of it (missing shards) for it alone. */
@@ -73,15 +74,17 @@ export class CellMapArray {
     this.#chunks = {
       url: opened.url,
       levels: opened.levels,
+      ids: a.ids,
       spatialDims: opened.multiscale.spatialDims,
       opening: this.#opening,
       storeOptions: a.storeOptions,
       pool: a.pool,
     };
-    this.#cache = new SlotCache({
+    this.#cache = new SlotCache<ChunkId>({
       slotCount: a.slotCount,
       slotBytes: a.slotWords * 4,
-      load: (key, signal) => loadChunk(this.#chunks, key, signal),
+      load: (id, signal) => loadChunk(this.#chunks, id, signal),
+      describe: (id) => a.ids.describe(id),
       upload: (slot, words) => backend.upload(slot, words),
     });
   }
@@ -187,7 +190,7 @@ export class CellMapArray {
     const t = this.transformer(options, interp);
     const level = this.levels[t.level]!;
     const per = options.shape[0] * options.shape[1] * options.shape[2];
-    const plans = planSamples(t, level, specs);
+    const plans = planSamples(t, level, this.#chunks.ids, specs);
     const groups = groupSamples(plans, this.#cache.slotCount, this.#slotWords, this.url);
     for (const group of groups) {
       throwIfAborted(options.signal, `sampling ${this.url}`);

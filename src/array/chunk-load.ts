@@ -1,6 +1,7 @@
 import type { Vec3 } from "../geometry/types.ts";
 import type { HttpStoreOptions } from "../store/http.ts";
 import type { WorkerPool } from "../worker/pool.ts";
+import type { ChunkId, ChunkIds } from "./chunk-id.ts";
 import type { LevelInfo } from "./open-multiscale.ts";
 import type { LoadedChunk } from "./slot-cache.ts";
 
@@ -8,6 +9,7 @@ import type { LoadedChunk } from "./slot-cache.ts";
 export interface ChunkSource {
   url: string;
   levels: readonly LevelInfo[];
+  ids: ChunkIds;
   /** Which dimensions of the stored arrays are z, y, x. */
   spatialDims: [number, number, number];
   /** The array's opening: workers keep what they learn of it for it alone. */
@@ -16,11 +18,11 @@ export interface ChunkSource {
   pool: WorkerPool;
 }
 
-/** Fetch and decode the chunk of a cache key in the pool; the chunks of one shard go to one worker. */
-export async function loadChunk(source: ChunkSource, key: string, signal: AbortSignal | undefined): Promise<LoadedChunk> {
-  const [lv, rest] = key.split(":") as [string, string];
-  const level = source.levels[Number(lv)]!;
-  const zyx = rest.split(",").map(Number) as Vec3;
+/** Fetch and decode a chunk in the pool; the chunks of one shard go to one worker. */
+export async function loadChunk(source: ChunkSource, id: ChunkId, signal: AbortSignal | undefined): Promise<LoadedChunk> {
+  const lv = source.ids.level(id);
+  const level = source.levels[lv]!;
+  const zyx = source.ids.coords(id);
   const dims = source.spatialDims;
   const coords = new Array<number>(level.arrayShape.length).fill(0);
   coords[dims[0]] = zyx[0];
@@ -36,8 +38,14 @@ export async function loadChunk(source: ChunkSource, key: string, signal: AbortS
     opening: source.opening,
     ...(source.storeOptions ? { storeOptions: source.storeOptions } : {}),
   };
-  // The chunks of one shard go to one worker, which reads the shard's index once.
-  const shard = level.shards && `${lv}:${zyx.map((c, a) => Math.floor((c * level.chunks[a]!) / level.shards![a]!)).join(",")}`;
-  const r = await source.pool.read(req, { ...(signal ? { signal } : {}), ...(shard ? { affinity: shard } : {}) });
+  // The chunks of one shard go to one worker, which reads the shard's index once; the shard is
+  // named by the id of its first chunk.
+  const shard = level.shards && source.ids.id(lv, zyx.map((c, a) => firstOfShard(c, level.chunks[a]!, level.shards![a]!)) as Vec3);
+  const r = await source.pool.read(req, { ...(signal ? { signal } : {}), ...(shard !== undefined ? { affinity: shard } : {}) });
   return { words: r.words, bytes: r.bytes };
+}
+
+/** The first chunk coordinate, along one axis, of the shard holding chunk `c`. */
+function firstOfShard(c: number, chunk: number, shard: number): number {
+  return Math.ceil((Math.floor((c * chunk) / shard) * shard) / chunk);
 }

@@ -5,6 +5,7 @@ import type { HttpStoreOptions } from "../store/http.ts";
 import { WorkerPool } from "../worker/pool.ts";
 import { CpuBackend, GpuBackend, type ResampleBackend } from "./backend.ts";
 import { sizeCache } from "./cache-size.ts";
+import { ChunkIds } from "./chunk-id.ts";
 import { type DeviceChoice, resolveDevice } from "./device.ts";
 import { openMultiscale, type OpenedMultiscale } from "./open-multiscale.ts";
 
@@ -36,6 +37,8 @@ export interface CellMapArrayOptions {
 /** What an array is made of once opened: its metadata, cache, backend and pool. */
 export interface OpenedArray {
   opened: OpenedMultiscale;
+  /** The ids of the chunks of its levels. */
+  ids: ChunkIds;
   device: "gpu" | "cpu";
   /** Fetches and decodes chunks; `ownsPool` when the array created it (and destroys it). */
   pool: WorkerPool;
@@ -64,11 +67,12 @@ export async function openArray(location: string, options: CellMapArrayOptions):
   if (options.storeOptions) openOpts.storeOptions = options.storeOptions;
   if (options.signal) openOpts.signal = options.signal;
   const opened = await openMultiscale(location, openOpts);
+  const ids = new ChunkIds(opened.levels, opened.url);
   const { slotCount, slotWords } = sizeCache(opened.levels, options.cacheBytes, device === "gpu" ? options.gpu : undefined, opened.url);
   const backend = createBackend(device, options.gpu, slotCount, slotWords, opened.url);
   const ownsPool = !options.pool;
   const pool = options.pool ?? (await WorkerPool.create(options.workers === undefined ? {} : { size: options.workers }));
-  return { opened, device, pool, ownsPool, backend, slotCount, slotWords, storeOptions: options.storeOptions };
+  return { opened, ids, device, pool, ownsPool, backend, slotCount, slotWords, storeOptions: options.storeOptions };
 }
 
 /** The resample backend of a device: a GPU cache buffer and pipeline, or the CPU twin over host memory. */

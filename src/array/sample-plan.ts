@@ -2,7 +2,8 @@ import { ArgumentError, BudgetError } from "../errors.ts";
 import type { CoordinateTransformer, SampleTransform } from "../geometry/transformer.ts";
 import type { Vec3 } from "../geometry/types.ts";
 import type { ResampleDisplacement, ResampleSample } from "../gpu/resample.ts";
-import { chunkKey, chunksInBox } from "./chunk-grid.ts";
+import { chunksInBox } from "./chunk-grid.ts";
+import type { ChunkId, ChunkIds } from "./chunk-id.ts";
 import { checkDeformField, deformSample } from "./deform-sample.ts";
 import type { LevelInfo } from "./open-multiscale.ts";
 import type { SampleSpec } from "./read-options.ts";
@@ -11,12 +12,13 @@ import type { SampleSpec } from "./read-options.ts";
 export interface SamplePlan {
   st: Pick<SampleTransform, "localMatrix" | "box">;
   grid: { lo: Vec3; dims: Vec3; coords: Vec3[] };
-  keys: string[];
+  /** The chunks it reads, C-order over its box. */
+  keys: ChunkId[];
   displacement: ResampleDisplacement | undefined;
 }
 
 /** Compose each sample's affine (and displacement) and list its chunks, C-order. */
-export function planSamples(t: CoordinateTransformer, level: LevelInfo, specs: readonly SampleSpec[]): SamplePlan[] {
+export function planSamples(t: CoordinateTransformer, level: LevelInfo, ids: ChunkIds, specs: readonly SampleSpec[]): SamplePlan[] {
   return specs.map((s, i) => {
     for (const k of [0, 1, 2]) {
       if (!Number.isFinite(s.center[k])) throw new ArgumentError(`specs[${i}].center`, "must be three finite numbers", s.center);
@@ -27,7 +29,7 @@ export function planSamples(t: CoordinateTransformer, level: LevelInfo, specs: r
     const deformed = s.deform ? deformSample(t, plain, s.deform) : undefined;
     const st = deformed ?? plain;
     const grid = st.box ? chunksInBox(st.box, level.chunks) : { lo: [0, 0, 0] as Vec3, dims: [0, 0, 0] as Vec3, coords: [] };
-    return { st, grid, keys: grid.coords.map((c) => chunkKey(t.level, c)), displacement: deformed?.displacement };
+    return { st, grid, keys: grid.coords.map((c) => ids.id(t.level, c)), displacement: deformed?.displacement };
   });
 }
 
@@ -40,7 +42,7 @@ export function planSamples(t: CoordinateTransformer, level: LevelInfo, specs: r
 export function groupSamples(plans: readonly SamplePlan[], slotCount: number, slotWords: number, url: string): number[][] {
   const groups: number[][] = [];
   let current: number[] = [];
-  let distinct = new Set<string>();
+  let distinct = new Set<ChunkId>();
   plans.forEach((p, i) => {
     if (p.keys.length > slotCount) {
       throw new BudgetError(
@@ -64,7 +66,7 @@ export function groupSamples(plans: readonly SamplePlan[], slotCount: number, sl
 }
 
 /** The resample samples of one group and their slot tables, concatenated in sample order. */
-export function groupTables(group: readonly number[], plans: readonly SamplePlan[], slots: ReadonlyMap<string, number>): { samples: ResampleSample[]; table: Uint32Array } {
+export function groupTables(group: readonly number[], plans: readonly SamplePlan[], slots: ReadonlyMap<ChunkId, number>): { samples: ResampleSample[]; table: Uint32Array } {
   const tableParts: number[] = [];
   const samples: ResampleSample[] = group.map((i) => {
     const p = plans[i]!;
