@@ -9,7 +9,7 @@ import type { LevelInfo } from "./open-multiscale.ts";
 import type { SampleSpec } from "./read-options.ts";
 
 /** One sample of a read, planned: its affine and box, the chunks it reads, its displacement. */
-export interface SamplePlan {
+export interface PlannedSample {
   st: Pick<SampleTransform, "localMatrix" | "box">;
   grid: { lo: Vec3; dims: Vec3; coords: Vec3[] };
   /** The chunks it reads, C-order over its box. */
@@ -18,7 +18,7 @@ export interface SamplePlan {
 }
 
 /** Compose each sample's affine (and displacement) and list its chunks, C-order. */
-export function planSamples(t: CoordinateTransformer, level: LevelInfo, ids: ChunkIds, specs: readonly SampleSpec[]): SamplePlan[] {
+export function planSamples(t: CoordinateTransformer, level: LevelInfo, ids: ChunkIds, specs: readonly SampleSpec[]): PlannedSample[] {
   return specs.map((s, i) => {
     for (const k of [0, 1, 2]) {
       if (!Number.isFinite(s.center[k])) throw new ArgumentError(`specs[${i}].center`, "must be three finite numbers", s.center);
@@ -39,7 +39,7 @@ export function planSamples(t: CoordinateTransformer, level: LevelInfo, ids: Chu
  *
  * @throws {BudgetError} when one sample alone reads more chunks than the cache holds
  */
-export function groupSamples(plans: readonly SamplePlan[], slotCount: number, slotWords: number, url: string): number[][] {
+export function groupSamples(plans: readonly PlannedSample[], slotCount: number, slotWords: number, url: string): number[][] {
   const groups: number[][] = [];
   let current: number[] = [];
   let distinct = new Set<ChunkId>();
@@ -66,7 +66,7 @@ export function groupSamples(plans: readonly SamplePlan[], slotCount: number, sl
 }
 
 /** The resample samples of one group and their slot tables, concatenated in sample order. */
-export function groupTables(group: readonly number[], plans: readonly SamplePlan[], slots: ReadonlyMap<ChunkId, number>): { samples: ResampleSample[]; table: Uint32Array } {
+export function groupTables(group: readonly number[], plans: readonly PlannedSample[], slots: ReadonlyMap<ChunkId, number>): { samples: ResampleSample[]; table: Uint32Array } {
   const tableParts: number[] = [];
   const samples: ResampleSample[] = group.map((i) => {
     const p = plans[i]!;
