@@ -14,7 +14,7 @@ export function chunksInBox(box: VoxelBox, chunks: Readonly<Vec3>): { lo: Vec3; 
   return { lo, dims, coords };
 }
 
-/** The cache key of a chunk of a level. */
+/** A chunk of a level as messages name it: `level:z,y,x`. */
 export function chunkKey(level: number, c: Readonly<Vec3>): string {
   return `${level}:${c[0]},${c[1]},${c[2]}`;
 }

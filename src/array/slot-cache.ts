@@ -28,19 +28,21 @@ export interface CacheStats {
   requestsInFlight: number;
 }
 
-/** Options of {@link SlotCache}. */
-export interface SlotCacheOptions {
+/** Options of {@link SlotCache}, whose chunks are named by keys of type `K`. */
+export interface SlotCacheOptions<K = string> {
   slotCount: number;
   slotBytes: number;
   /** Fetch and decode one chunk. */
-  load(key: string, signal: AbortSignal | undefined): Promise<LoadedChunk>;
+  load(key: K, signal: AbortSignal | undefined): Promise<LoadedChunk>;
+  /** A chunk as errors name it (default: its key as text). */
+  describe?(key: K): string;
   /** Put a chunk's words into a slot (GPU buffer write, or a CPU copy). */
   upload(slot: number, words: Uint32Array): void;
 }
 
 /** A pinned set of chunks: their slots, to be released once the work that reads them is submitted. */
-export interface Acquired {
-  slots: Map<string, number>;
+export interface Acquired<K = string> {
+  slots: Map<K, number>;
   release(): void;
 }
 
@@ -57,13 +59,13 @@ interface Entry {
  * Slots are assigned under a lock, all of a request's chunks at once, so two
  * requests can never each hold half the slots and wait for the other.
  */
-export class SlotCache {
+export class SlotCache<K = string> {
   readonly slotCount: number;
   readonly slotBytes: number;
-  readonly #opts: SlotCacheOptions;
+  readonly #opts: SlotCacheOptions<K>;
   /** Insertion order is recency: touched entries are moved to the end. */
-  readonly #resident = new Map<string, Entry>();
-  readonly #loading = new Map<string, { promise: Promise<LoadedChunk>; controller: AbortController; waiters: number }>();
+  readonly #resident = new Map<K, Entry>();
+  readonly #loading = new Map<K, { promise: Promise<LoadedChunk>; controller: AbortController; waiters: number }>();
   readonly #free: number[] = [];
   #lock: Promise<void> = Promise.resolve();
   #released: Array<() => void> = [];
@@ -71,7 +73,7 @@ export class SlotCache {
   #used = 0;
   #fillEntries = 0;
 
-  constructor(options: SlotCacheOptions) {
+  constructor(options: SlotCacheOptions<K>) {
     if (!(options.slotCount >= 1)) throw new ArgumentError("cacheBytes", "leaves room for no chunk at all", options.slotCount);
     this.slotCount = options.slotCount;
     this.slotBytes = options.slotBytes;
@@ -90,7 +92,7 @@ export class SlotCache {
   }
 
   /** Whether a chunk is resident now (for tests and inspection). */
-  has(key: string): boolean {
+  has(key: K): boolean {
     return this.#resident.has(key);
   }
 
@@ -99,22 +101,22 @@ export class SlotCache {
    * ({@link FILL_SLOT} for all-fill chunks). Call `release()` once the GPU work
    * reading them has been submitted (queue order keeps later uploads after it).
    */
-  async acquire(keys: readonly string[], signal?: AbortSignal): Promise<Acquired> {
+  async acquire(keys: readonly K[], signal?: AbortSignal): Promise<Acquired<K>> {
     throwIfAborted(signal, "acquiring cache slots");
     const unique = [...new Set(keys)];
     if (unique.length > this.slotCount) {
       throw new ArgumentError("keys", `need ${unique.length} slots at once but the cache has ${this.slotCount}`);
     }
     // Start (or join) every fetch first, outside the lock, so fetches overlap.
-    const pending = new Map<string, Promise<LoadedChunk>>();
+    const pending = new Map<K, Promise<LoadedChunk>>();
     for (const k of unique) {
       if (this.#resident.has(k)) continue;
       pending.set(k, this.#load(k, signal));
     }
-    const loaded = new Map<string, LoadedChunk>();
+    const loaded = new Map<K, LoadedChunk>();
     await Promise.all([...pending].map(async ([k, p]) => loaded.set(k, await p)));
     return this.#withLock(async () => {
-      const slots = new Map<string, number>();
+      const slots = new Map<K, number>();
       const pinned: Entry[] = [];
       try {
         for (const k of unique) {
@@ -154,7 +156,7 @@ export class SlotCache {
    * cancelled only when every one of them has aborted; each caller still gets
    * its own rejection as soon as its own signal aborts.
    */
-  #load(key: string, signal: AbortSignal | undefined): Promise<LoadedChunk> {
+  #load(key: K, signal: AbortSignal | undefined): Promise<LoadedChunk> {
     let entry = this.#loading.get(key);
     if (entry) {
       this.#stats.hits++;
@@ -179,13 +181,13 @@ export class SlotCache {
     return new Promise<LoadedChunk>((resolve, reject) => {
       const off = onAbort(signal, () => {
         if (--e.waiters === 0) e.controller.abort(signal.reason);
-        reject(new AbortedError(`loading chunk ${key}`, { cause: signal.reason }));
+        reject(new AbortedError(`loading chunk ${this.#opts.describe ? this.#opts.describe(key) : String(key)}`, { cause: signal.reason }));
       });
       e.promise.then(resolve, reject).finally(off);
     });
   }
 
-  async #place(key: string, data: LoadedChunk, signal: AbortSignal | undefined): Promise<Entry> {
+  async #place(key: K, data: LoadedChunk, signal: AbortSignal | undefined): Promise<Entry> {
     if (data.words === null) {
       const e = { slot: FILL_SLOT, pins: 0 };
       this.#resident.set(key, e);
@@ -228,7 +230,7 @@ export class SlotCache {
     }
   }
 
-  #touch(key: string, e: Entry): void {
+  #touch(key: K, e: Entry): void {
     this.#resident.delete(key);
     this.#resident.set(key, e);
   }

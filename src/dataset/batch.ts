@@ -22,7 +22,6 @@
  */
 
 import type { SampleSpec } from "../array/cellmap-array.ts";
-import type { Rng } from "../augment/rng.ts";
 import { ArgumentError, throwIfAborted } from "../errors.ts";
 import type { Vec3 } from "../geometry/types.ts";
 import type { GpuContext } from "../gpu/context.ts";
@@ -35,14 +34,10 @@ import { outputShape, sliceFrame, valueShape } from "./slicing.ts";
 import { applyClassRelationships, applyValueOps, type PassTarget, type PassWork } from "./transforms-adapter.ts";
 import type { ArrayData, ArraySpec, GpuArrayData } from "./types.ts";
 import { USAGE } from "../gpu/usage.ts";
+import { type BatchItem, runsOf, sameConfig } from "./batch-items.ts";
+import { constantBuffer } from "./batch-constants.ts";
 
-/** One sample to read: a dataset, its local index, and the generator its draws come from. */
-export interface BatchItem {
-  // deno-lint-ignore no-explicit-any
-  dataset: CellMapDataset<any>;
-  index: number;
-  rng: Rng;
-}
+export type { BatchItem } from "./batch-items.ts";
 
 /** Options of {@link readBatch}. */
 export interface ReadBatchOptions {
@@ -66,36 +61,6 @@ export interface ReadBatchResult<A> {
 
 const voxels = (s: ArraySpec): number => s.shape[0] * s.shape[1] * s.shape[2];
 const BATCH_USAGE = USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST;
-
-/** Consecutive items from the same dataset: `[start, end)`. */
-function runsOf(items: readonly BatchItem[]): Array<{ start: number; end: number }> {
-  const runs: Array<{ start: number; end: number }> = [];
-  items.forEach((it, b) => {
-    const last = runs[runs.length - 1];
-    if (last && items[last.start]!.dataset === it.dataset) last.end = b + 1;
-    else runs.push({ start: b, end: b + 1 });
-  });
-  return runs;
-}
-
-function sameConfig(items: readonly BatchItem[]): void {
-  const a = items[0]!.dataset;
-  // Output shapes, not 3D specs: slices along different axes share a batch.
-  const outputs = (d: CellMapDataset, arrays: Readonly<Record<string, ArraySpec>>) =>
-    Object.entries(arrays).map(([name, spec]) => [name, outputShape(spec, d.slicingAxis), spec.scale]);
-  const key = (d: CellMapDataset) =>
-    JSON.stringify([d.classes, outputs(d, d.inputArrays), outputs(d, d.targetArrays), d.device, Number.isNaN(d.emptyValue) ? "NaN" : d.emptyValue,
-      Object.entries(d.cellposeTargets).map(([name, s]) => [name, outputShape(s, d.slicingAxis), s.scale, s.class, s.mode, s.iterations ?? 0])]);
-  const k0 = key(a);
-  for (const it of items) {
-    if (it.dataset !== a && key(it.dataset) !== k0) {
-      throw new ArgumentError("datasets", "of one batch must share classes, array specs, device and emptyValue");
-    }
-    if (it.dataset.device === "gpu" && it.dataset.gpu?.device !== a.gpu?.device) {
-      throw new ArgumentError("datasets", "of one batch must sample on the same GPU device");
-    }
-  }
-}
 
 /**
  * Read a batch. Items must come grouped by dataset (the loader sorts them); each run of one
@@ -383,28 +348,6 @@ export async function readBatch(
       staging?.destroy();
     }
   }
-}
-
-const constants = new WeakMap<GPUDevice, Map<string, GPUBuffer>>();
-
-/**
- * A buffer of at least `bytes` bytes holding `value` in every f32, kept per device (grown by
- * doubling; the old one is destroyed, which is safe for work already submitted, so call this
- * before recording a command buffer, never between its commands).
- */
-function constantBuffer(ctx: GpuContext, value: number, bytes: number): GPUBuffer {
-  let perDevice = constants.get(ctx.device);
-  if (!perDevice) constants.set(ctx.device, (perDevice = new Map()));
-  const key = Number.isNaN(value) ? "NaN" : String(value);
-  let b = perDevice.get(key);
-  if (!b || b.size < bytes) {
-    const size = Math.max(bytes, 2 * (b?.size ?? 0), 1 << 16);
-    b?.destroy();
-    b = ctx.device.createBuffer({ label: `${ctx.label} constant ${key}`, size, usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
-    ctx.device.queue.writeBuffer(b, 0, new Float32Array(size / 4).fill(value));
-    perDevice.set(key, b);
-  }
-  return b;
 }
 
 function contextOf(ds: CellMapDataset): GpuContext {

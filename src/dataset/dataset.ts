@@ -10,7 +10,7 @@ import { resolveDevice } from "../array/device.ts";
 import { deformGrid, drawDeformField, type DeformField, type DeformGrid } from "../augment/deform.ts";
 import { hashKey, rngFor, type Rng } from "../augment/rng.ts";
 import { drawSpatialMatrix, parseSpatialTransforms, type SpatialTransforms } from "../augment/spatial.ts";
-import { ArgumentError, BudgetError } from "../errors.ts";
+import { ArgumentError } from "../errors.ts";
 import type { OutputSpec, Vec3 } from "../geometry/types.ts";
 import type { GpuContext } from "../gpu/context.ts";
 import { WorkerPool } from "../worker/pool.ts";
@@ -23,42 +23,10 @@ import { prepareCellposeFlows } from "../kernels/cellpose/gpu.ts";
 import { arrayBounds, SamplingGrid, type IndexList } from "./sampling-geometry.ts";
 import { deformInPlane, planeToWorld, slicePad, type Axis } from "./slicing.ts";
 import { drawOps, prepareValueSpecs, type ValueOp, type ValueTransformSpec } from "./transforms-adapter.ts";
+import { checkSampleBytes, MAX_SAMPLE_BYTES } from "./sample-bytes.ts";
 import type { ArrayData, ArraySpec, DatasetItem, GetOptions, SampleGroup, SampleSource } from "./types.ts";
 
 export { splitTargetPath, type ArrayOpenOptions, type CellMapDatasetOptions } from "./dataset-options.ts";
-
-/** Bytes one array of one sample may take on the CPU (4 GiB); on the GPU, the device's buffer limit. */
-const MAX_SAMPLE_BYTES = 2 ** 32;
-
-/**
- * Refuse arrays whose one sample cannot be held in memory (a 2048³ request), before anything is
- * opened or allocated.
- *
- * @throws {BudgetError} naming the array and the bytes it needs
- */
-function checkSampleBytes(
-  inputs: Record<string, ArraySpec>,
-  targets: Record<string, ArraySpec>,
-  cellpose: Record<string, CellposeTargetSpec>,
-  classCount: number,
-  limit: number,
-): void {
-  const channels: Array<[string, ArraySpec, number]> = [
-    ...Object.entries(inputs).map(([n, s]): [string, ArraySpec, number] => [`inputArrays.${n}`, s, 1]),
-    ...Object.entries(targets).map(([n, s]): [string, ArraySpec, number] => [`targetArrays.${n}`, s, Math.max(1, classCount)]),
-    ...Object.entries(cellpose).map(([n, s]): [string, ArraySpec, number] => [`targetArrays.${n}`, s, 3]),
-  ];
-  for (const [field, spec, c] of channels) {
-    const bytes = spec.shape[0] * spec.shape[1] * spec.shape[2] * c * 4;
-    if (bytes > limit) {
-      throw new BudgetError(
-        `${field}: one sample of shape ${spec.shape.join("×")}${c > 1 ? ` × ${c} channels` : ""} needs ${bytes} bytes, more than the ${limit} one array may take; ask for a smaller shape`,
-        bytes,
-        limit,
-      );
-    }
-  }
-}
 
 /** The plan of one sample: where, how it is turned, and its value ops. */
 export interface SamplePlan {

@@ -1,4 +1,4 @@
-import { AbortedError, HttpError } from "../errors.ts";
+import { HttpError, throwIfAborted } from "../errors.ts";
 import { emptyStats, type RangeQuery, type ReadableStore, type StoreStats } from "./types.ts";
 
 type FsPromises = typeof import("node:fs/promises");
@@ -36,7 +36,7 @@ export class FileStore implements ReadableStore {
   }
 
   async #read(key: string, range: RangeQuery | undefined, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
-    if (signal?.aborted) throw new AbortedError(`read ${this.url}${key}`, { cause: signal.reason });
+    throwIfAborted(signal, `read ${this.url}${key}`);
     const path = this.url + key;
     const { open } = await fs();
     this.stats.requests++;

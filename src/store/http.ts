@@ -1,5 +1,5 @@
 import { onAbort } from "../abort.ts";
-import { AbortedError, HttpError, redactUrl } from "../errors.ts";
+import { AbortedError, HttpError, redactUrl, throwIfAborted } from "../errors.ts";
 import { encodeKeyPath } from "./key-path.ts";
 import { Limiter } from "./limiter.ts";
 import { CREDENTIAL_HEADERS, defaultTransport, TransferFault, type Transport } from "./transport.ts";
@@ -127,7 +127,7 @@ export class HttpStore implements ReadableStore {
             }
             return { kind: "status" as const, status: res.status };
           } catch (e) {
-            if (outer?.aborted) throw new AbortedError(`GET ${shown}`, { cause: outer.reason });
+            throwIfAborted(outer, `GET ${shown}`);
             if (deadline?.fired) throw deadlineError(shown, this.#deadlineMs!, attempt, last);
             if (attemptTimer.fired) return { kind: "fault" as const, status: undefined, detail: `no answer within ${this.#timeoutMs} ms`, cause: undefined };
             if (e instanceof TransferFault) return { kind: "fault" as const, status: undefined, detail: e.message, cause: undefined };

@@ -12,6 +12,7 @@
  * @module
  */
 
+import { onAbort } from "../abort.ts";
 import type { IntegrityCheck } from "../errors.ts";
 
 /** What a GET answered: its status, the body of a 2xx answer, and the body's content type. */
@@ -157,8 +158,8 @@ function nodeGet(m: NodeModules, url: URL, headers: Record<string, string>, sign
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const https = url.protocol === "https:";
-    const onAbort = () => req.destroy(signal?.reason instanceof Error ? signal.reason : new Error("aborted"));
-    const done = () => signal?.removeEventListener("abort", onAbort);
+    let off = () => {};
+    const done = () => off();
     const fail = (e: unknown) => {
       done();
       reject(e);
@@ -205,6 +206,6 @@ function nodeGet(m: NodeModules, url: URL, headers: Record<string, string>, sign
       });
     });
     req.on("error", fail);
-    signal?.addEventListener("abort", onAbort, { once: true });
+    if (signal) off = onAbort(signal, () => req.destroy(signal.reason instanceof Error ? signal.reason : new Error("aborted")));
   });
 }

@@ -1,6 +1,5 @@
 import * as zarr from "zarrita";
-import { onAbort } from "../abort.ts";
-import { AbortedError, ChunkDecodeError, type IntegrityCheck, isCellMapError, MetadataError } from "../errors.ts";
+import { abortable, ChunkDecodeError, type IntegrityCheck, isCellMapError, MetadataError, throwIfAborted } from "../errors.ts";
 import { packChunk, type StorageKind } from "../kernels/chunks/contract.ts";
 import { parseJsonBytes, parseZarray, parseZarrJson } from "../ngff/zarr-metadata.ts";
 import { installCodecChecks } from "../store/codec-checks.ts";
@@ -134,7 +133,7 @@ export class ChunkReader {
     const key = req.coords.join("/");
     const where = `${req.url}${req.path}`;
     // The open is shared by every read of the array: an abort stops this read's wait, not the open.
-    const arr = await untilAborted(this.#array(req), signal, `chunk ${key} of ${where}`);
+    const arr = await abortable(this.#array(req), signal, `chunk ${key} of ${where}`);
     const tries = Math.max(1, req.storeOptions?.maxTries ?? 4);
     const backoff = req.storeOptions?.backoffMs ?? 100;
     const counter = { bytes: 0, requests: 0 };
@@ -158,7 +157,7 @@ export class ChunkReader {
       if (signal) opts.signal = signal;
       chunk = await arr.getChunk(req.coords, opts as { signal?: AbortSignal });
     } catch (e) {
-      if (signal?.aborted) throw new AbortedError(`chunk ${key} of ${where}`, { cause: signal.reason });
+      throwIfAborted(signal, `chunk ${key} of ${where}`);
       if (isCellMapError(e)) throw e;
       const fault = findFault(e);
       const check: IntegrityCheck = fault?.check ?? "decode";
@@ -207,7 +206,7 @@ function registerShards(store: ShardAwareStore, path: string, meta: Record<strin
 
 /** Wait `ms`, or reject with an {@link AbortedError} when `signal` aborts first. */
 function pause(ms: number, signal: AbortSignal | undefined, what: string): Promise<void> {
-  return untilAborted(new Promise<void>((r) => setTimeout(r, ms)), signal, what);
+  return abortable(new Promise<void>((r) => setTimeout(r, ms)), signal, what);
 }
 
 /** The typed array class whose elements a slot of each storage kind holds, byte for byte. */
@@ -234,16 +233,6 @@ function adoptWords(data: Numeric, kind: StorageKind): Uint32Array<ArrayBuffer> 
 }
 
 type Numeric = ArrayLike<number> | ArrayLike<bigint>;
-
-/** `work`, or an {@link AbortedError} as soon as `signal` aborts (the work itself goes on). */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined, what: string): Promise<T> {
-  if (!signal) return work;
-  if (signal.aborted) return Promise.reject(new AbortedError(what, { cause: signal.reason }));
-  return new Promise<T>((resolve, reject) => {
-    const off = onAbort(signal, () => reject(new AbortedError(what, { cause: signal.reason })));
-    work.then(resolve, reject).finally(off);
-  });
-}
 
 /** Reorder a decoded chunk into C-order z, y, x (other dimensions are size 1). */
 function toZyx(chunk: zarr.Chunk<zarr.DataType>, dims: [number, number, number]): Numeric {

@@ -1,70 +1,16 @@
-import type * as Comlink from "comlink";
 import { onAbort } from "../abort.ts";
 import { checkInteger, checkOptions, MAX_WORKERS } from "../arguments.ts";
-import { AbortedError, ArgumentError, ChunkDecodeError, throwIfAborted } from "../errors.ts";
+import { AbortedError, type ArgumentError, throwIfAborted } from "../errors.ts";
 import { ChunkReader, type ChunkRequest, type ChunkResult } from "./chunk-reader.ts";
 import type { MessageTally } from "./counted-endpoint.ts";
 import { fromWire } from "./errors-wire.ts";
-import type { Answered, FetchWorkerApi, FetchWorkerCounts, ReadOrder, WorkerAnswer } from "./protocol.ts";
-import { spawnFetchWorker, type SpawnedWorker } from "./spawn.ts";
+import { type FlushContext, flushSlot } from "./pool-flush.ts";
+import { describeRead as describe, ParkedReads, type Pending, unreadable } from "./pool-read.ts";
+import { pickSlot, type Slot, spawnSlot } from "./pool-slot.ts";
+import type { WorkerPoolOptions, WorkerPoolStats } from "./pool-stats.ts";
+import type { Answered, FetchWorkerCounts, WorkerAnswer } from "./protocol.ts";
 
-/** Options of {@link WorkerPool.create}. */
-export interface WorkerPoolOptions {
-  /** Number of workers (default: min(4, hardware threads)); 0 reads on the calling thread. */
-  size?: number;
-}
-
-/** Counters of a {@link WorkerPool}: what crossed the worker boundary. */
-export interface WorkerPoolStats {
-  /** Reads asked of the pool. */
-  reads: number;
-  /** Reads sent to a worker (not those aborted before their batch left, nor in-process reads). */
-  readsSent: number;
-  /** Comlink calls made to the workers: one per batch of reads, one per batch of cancellations. */
-  callsSent: number;
-  /** Comlink calls the workers made to the pool: one per batch of answers. */
-  callsReceived: number;
-  /**
-   * Messages posted to the workers: every call above, comlink's reply to every call received,
-   * and `workerCounts` queries.
-   */
-  messagesSent: number;
-  /** Messages received from the workers: every batch of answers, and the reply to every call sent (queries included). */
-  messagesReceived: number;
-}
-
-interface Slot {
-  worker: SpawnedWorker;
-  name: string;
-  /** The worker's `read` and `cancel`, kept so that a call creates no new comlink proxy. */
-  read: Comlink.Remote<FetchWorkerApi>["read"];
-  cancel: Comlink.Remote<FetchWorkerApi>["cancel"];
-  /** Reads sent or queued and not yet answered. */
-  inFlight: number;
-  /** Other calls awaiting their reply (`workerCounts`); like reads, they keep a Node process alive. */
-  queries: number;
-  /** Reads waiting for the next batch call. */
-  queued: ReadOrder[];
-  /** Ids to cancel in the next call. */
-  cancels: number[];
-  /** Openings to forget in the next call. */
-  forgets: number[];
-  /** Why the worker stopped, once it has. */
-  failed: string | undefined;
-}
-
-interface Pending {
-  slot: Slot;
-  req: ChunkRequest;
-  affinity: string | undefined;
-  /** Workers that stopped while this read was on them. */
-  crashes: number;
-  resolve(result: ChunkResult): void;
-  reject(error: unknown): void;
-  signal: AbortSignal | undefined;
-  /** Stops hearing the read's signal. */
-  offAbort: (() => void) | undefined;
-}
+export type { WorkerPoolOptions, WorkerPoolStats } from "./pool-stats.ts";
 
 /**
  * A pool of comlink workers that fetch and decode chunks. Each read goes to the least busy
@@ -95,7 +41,19 @@ export class WorkerPool {
   /** Workers started to replace stopped ones, over the pool's life. */
   #respawns = 0;
   /** Reads waiting for a worker while every worker is being replaced. */
-  #parked: Array<{ id: number; p: Pending }> = [];
+  readonly #parked = new ParkedReads();
+  /** What {@link flushSlot} needs of this pool. */
+  readonly #flushContext: FlushContext = {
+    stats: this.#stats,
+    tally: this.#tally,
+    fail: (slot, reason) => this.#fail(slot, reason),
+    unsendable: (id: number, error: ArgumentError) => {
+      const p = this.#pending.get(id);
+      if (!p) return;
+      this.#settle(id, p);
+      p.reject(error);
+    },
+  };
 
   private constructor(inProcess: boolean) {
     this.#reader = inProcess ? new ChunkReader() : undefined;
@@ -121,14 +79,8 @@ export class WorkerPool {
     for (const slot of slots) this.#slots.push(slot);
   }
 
-  async #spawn(name: string): Promise<Slot> {
-    // The answer sink of this worker: one call per batch of finished reads.
-    const sink = { answers: (batch: Answered[]) => this.#receive(batch) };
-    const worker = await spawnFetchWorker(name, sink, this.#tally);
-    const slot: Slot = { worker, name, read: worker.api.read, cancel: worker.api.cancel, inFlight: 0, queries: 0, queued: [], cancels: [], forgets: [], failed: undefined };
-    worker.onFailure((reason) => this.#fail(slot, reason));
-    worker.setIdle(true);
-    return slot;
+  #spawn(name: string): Promise<Slot> {
+    return spawnSlot(name, (batch) => this.#receive(batch), this.#tally, (slot, reason) => this.#fail(slot, reason));
   }
 
   /** Workers in the pool (0 when reading in-process). */
@@ -172,7 +124,7 @@ export class WorkerPool {
    * the same `affinity` go to the same worker (the chunks of one shard, whose index it then reads
    * once); others go to the least busy one.
    */
-  read(req: ChunkRequest, options: { signal?: AbortSignal; affinity?: string } = {}): Promise<ChunkResult> {
+  read(req: ChunkRequest, options: { signal?: AbortSignal; affinity?: string | number } = {}): Promise<ChunkResult> {
     if (this.#terminated) return Promise.reject(new Error("WorkerPool was terminated"));
     const { signal } = options;
     try {
@@ -184,7 +136,7 @@ export class WorkerPool {
     if (this.#reader) return this.#readHere(this.#reader, req, signal);
     const slot = this.#pick(options.affinity);
     if (!slot && this.#slots.length === 0) {
-      return Promise.reject(new ChunkDecodeError(`${req.url}${req.path}`, req.coords.join("/"), "could not be read: every fetch worker has stopped"));
+      return Promise.reject(unreadable(req, "every fetch worker has stopped"));
     }
     const id = this.#nextId++;
     return new Promise<ChunkResult>((resolve, reject) => {
@@ -192,7 +144,7 @@ export class WorkerPool {
       this.#pending.set(id, p);
       if (signal) p.offAbort = onAbort(signal, () => this.#abort(id, p));
       if (slot) this.#assign(id, p, slot);
-      else this.#parked.push({ id, p });
+      else this.#parked.park(id, p);
     });
   }
 
@@ -226,7 +178,7 @@ export class WorkerPool {
     if (this.#terminated) return;
     this.#terminated = true;
     for (const s of this.#slots) s.worker.terminate();
-    this.#parked = [];
+    this.#parked.takeAll();
     for (const [id, p] of this.#pending) {
       this.#pending.delete(id);
       p.offAbort?.();
@@ -243,14 +195,8 @@ export class WorkerPool {
     }
   }
 
-  /** The worker for a read: by affinity when it has one, else the least busy; undefined while none is running. */
-  #pick(affinity: string | undefined): Slot | undefined {
-    const live = this.#slots.filter((s) => s.failed === undefined);
-    if (!live.length) return undefined;
-    if (affinity !== undefined) return live[hash(affinity) % live.length];
-    let best = live[0]!;
-    for (const s of live) if (s.inFlight < best.inFlight) best = s;
-    return best;
+  #pick(affinity: string | number | undefined): Slot | undefined {
+    return pickSlot(this.#slots, affinity);
   }
 
   /** Send what was queued in this turn at its end: one call per worker (and one for its cancellations). */
@@ -260,63 +206,14 @@ export class WorkerPool {
     queueMicrotask(() => {
       this.#flushScheduled = false;
       if (this.#terminated) return;
-      for (const s of this.#slots) {
-        if (s.failed !== undefined) continue;
-        if (s.cancels.length) {
-          const ids = s.cancels;
-          s.cancels = [];
-          this.#stats.callsSent++;
-          s.cancel(ids).catch((e: unknown) => this.#fail(s, `a cancel call failed (${(e as Error).message})`));
-        }
-        if (s.forgets.length) {
-          const openings = s.forgets;
-          s.forgets = [];
-          this.#stats.callsSent++;
-          s.worker.api.forget(openings).catch((e: unknown) => this.#fail(s, `a forget call failed (${(e as Error).message})`));
-        }
-        if (s.queued.length) {
-          const reads = s.queued;
-          s.queued = [];
-          this.#postReads(s, reads);
-        }
-      }
-    });
-  }
-
-  /**
-   * Send a batch in one comlink call; if it cannot be cloned, send its reads one by one so only
-   * the culprits fail. The call posts its message synchronously (or throws inside, which comlink
-   * turns into a rejection), so the message tally tells at once whether it left.
-   */
-  #postReads(slot: Slot, reads: ReadOrder[]): void {
-    const before = this.#tally.sent;
-    const reply = slot.read(reads);
-    if (this.#tally.sent > before) {
-      this.#stats.callsSent++;
-      this.#stats.readsSent += reads.length;
-      reply.catch((e: unknown) => this.#fail(slot, `a read call failed (${(e as Error).message})`));
-      return;
-    }
-    if (reads.length > 1) {
-      reply.catch(() => {});
-      for (const r of reads) this.#postReads(slot, [r]);
-      return;
-    }
-    const id = reads[0]!.id;
-    reply.catch((e: unknown) => {
-      const p = this.#pending.get(id);
-      if (!p) return;
-      this.#settle(id, p);
-      p.reject(new ArgumentError("storeOptions", `cannot be sent to a fetch worker (${(e as Error).message}); read with workers: 0 to use functions such as a custom fetch`));
+      for (const s of this.#slots) if (s.failed === undefined) flushSlot(s, this.#flushContext);
     });
   }
 
   #abort(id: number, p: Pending): void {
     if (!this.#pending.has(id)) return;
-    const parked = this.#parked.findIndex((o) => o.id === id);
     const q = p.slot.queued.findIndex((o) => o.id === id);
-    if (parked >= 0) {
-      this.#parked.splice(parked, 1);
+    if (this.#parked.remove(id)) {
       this.#pending.delete(id);
       p.offAbort?.();
       p.reject(new AbortedError(describe(p.req), { cause: p.signal?.reason }));
@@ -368,7 +265,7 @@ export class WorkerPool {
     slot.cancels = [];
     slot.worker.terminate();
     const orphans: Array<[number, Pending]> = [];
-    for (const [id, p] of this.#pending) if (p.slot === slot && !this.#parked.some((o) => o.id === id)) orphans.push([id, p]);
+    for (const [id, p] of this.#pending) if (p.slot === slot && !this.#parked.has(id)) orphans.push([id, p]);
     slot.inFlight = 0;
     const replace = this.#respawns < MAX_RESPAWNS_PER_WORKER * this.#slots.length;
     if (replace) {
@@ -378,9 +275,7 @@ export class WorkerPool {
           if (this.#terminated) return fresh.worker.terminate();
           const i = this.#slots.indexOf(slot);
           if (i >= 0) this.#slots[i] = fresh;
-          const parked = this.#parked;
-          this.#parked = [];
-          for (const { id, p } of parked) this.#resend(id, p);
+          for (const { id, p } of this.#parked.takeAll()) this.#resend(id, p);
         },
         () => this.#rejectParked(`fetch worker ${slot.name} stopped (${reason}) and could not be restarted`),
       );
@@ -390,7 +285,7 @@ export class WorkerPool {
       if (p.crashes >= 2 || (!replace && !this.#pick(p.affinity))) {
         this.#pending.delete(id);
         p.offAbort?.();
-        p.reject(new ChunkDecodeError(`${p.req.url}${p.req.path}`, p.req.coords.join("/"), `could not be read: fetch worker ${slot.name} stopped while reading it (${reason})`));
+        p.reject(unreadable(p.req, `fetch worker ${slot.name} stopped while reading it (${reason})`));
         continue;
       }
       this.#resend(id, p);
@@ -403,30 +298,17 @@ export class WorkerPool {
     if (!this.#pending.has(id)) return;
     const slot = this.#pick(p.affinity);
     if (slot) this.#assign(id, p, slot);
-    else this.#parked.push({ id, p });
+    else this.#parked.park(id, p);
   }
 
   #rejectParked(why: string): void {
-    const parked = this.#parked;
-    this.#parked = [];
-    for (const { id, p } of parked) {
+    for (const { id, p } of this.#parked.takeAll()) {
       this.#pending.delete(id);
       p.offAbort?.();
-      p.reject(new ChunkDecodeError(`${p.req.url}${p.req.path}`, p.req.coords.join("/"), `could not be read: ${why}`));
+      p.reject(unreadable(p.req, why));
     }
   }
 }
 
 /** Replacements a pool starts per worker over its life, before it lets workers stay stopped. */
 const MAX_RESPAWNS_PER_WORKER = 4;
-
-/** A small string hash (FNV-1a), for affinity. */
-function hash(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
-
-function describe(req: ChunkRequest): string {
-  return `chunk ${req.coords.join("/")} of ${req.url}${req.path}`;
-}

@@ -1,0 +1,86 @@
+import { ARRAY_OPEN_KEYS, checkArrayOpenOptions, checkOptions } from "../arguments.ts";
+import { ArgumentError, GpuError } from "../errors.ts";
+import type { GpuContext } from "../gpu/context.ts";
+import type { HttpStoreOptions } from "../store/http.ts";
+import { WorkerPool } from "../worker/pool.ts";
+import { CpuBackend, GpuBackend, type ResampleBackend } from "./backend.ts";
+import { sizeCache } from "./cache-size.ts";
+import { ChunkIds } from "./chunk-id.ts";
+import { type DeviceChoice, resolveDevice } from "./device.ts";
+import { openMultiscale, type OpenedMultiscale } from "./open-multiscale.ts";
+
+/** Options of {@link CellMapArray.open}. */
+export interface CellMapArrayOptions {
+  /** GPU to resample on; required for `device: "gpu"` (the default when given). */
+  gpu?: GpuContext;
+  /**
+   * "gpu" (WGSL resampling, GPU chunk cache), "cpu" (the CPU twin, cache in host memory) or "auto"
+   * ("gpu" on a hardware adapter, "cpu" on a software one or without `gpu`; see
+   * {@link resolveDevice}); default "gpu" if `gpu` is given.
+   */
+  device?: DeviceChoice;
+  /**
+   * Chunk-cache budget in bytes (default 64 MiB): capped one slot below the GPU's storage binding
+   * limit, and at the array's chunk count (over all levels), so a small array allocates only what
+   * it can use. `stats.budgetBytes` is the allocation.
+   */
+  cacheBytes?: number;
+  /** Worker pool for fetching and decoding; one is created (and owned) if omitted. */
+  pool?: WorkerPool;
+  /** Workers of the pool created when `pool` is omitted (0 = read on the calling thread). */
+  workers?: number;
+  /** HTTP store options: retries, backoff, concurrency, headers. */
+  storeOptions?: HttpStoreOptions;
+  signal?: AbortSignal;
+}
+
+/** What an array is made of once opened: its metadata, cache, backend and pool. */
+export interface OpenedArray {
+  opened: OpenedMultiscale;
+  /** The ids of the chunks of its levels. */
+  ids: ChunkIds;
+  device: "gpu" | "cpu";
+  /** Fetches and decodes chunks; `ownsPool` when the array created it (and destroys it). */
+  pool: WorkerPool;
+  ownsPool: boolean;
+  backend: ResampleBackend;
+  slotCount: number;
+  slotWords: number;
+  storeOptions: HttpStoreOptions | undefined;
+}
+
+/**
+ * Check the options of `CellMapArray.open`, read the group's metadata, size the chunk cache, and
+ * choose its backend and pool.
+ */
+export async function openArray(location: string, options: CellMapArrayOptions): Promise<OpenedArray> {
+  if (typeof location !== "string" || location === "") {
+    throw new ArgumentError("location", "must be the URL or path of a multiscale group (e.g. https://host/data.zarr/recon-1/em/fibsem-uint8)", location);
+  }
+  checkOptions("CellMapArray.open", options, ARRAY_OPEN_KEYS);
+  checkArrayOpenOptions(options as Record<string, unknown>);
+  const device = resolveDevice(options.device, options.gpu);
+  if (device === "gpu" && !options.gpu) {
+    throw new ArgumentError("gpu", 'is required for device "gpu": pass a GpuContext (GpuContext.create()) or use device "cpu"');
+  }
+  const openOpts: Parameters<typeof openMultiscale>[1] = {};
+  if (options.storeOptions) openOpts.storeOptions = options.storeOptions;
+  if (options.signal) openOpts.signal = options.signal;
+  const opened = await openMultiscale(location, openOpts);
+  const ids = new ChunkIds(opened.levels, opened.url);
+  const { slotCount, slotWords } = sizeCache(opened.levels, options.cacheBytes, device === "gpu" ? options.gpu : undefined, opened.url);
+  const backend = createBackend(device, options.gpu, slotCount, slotWords, opened.url);
+  const ownsPool = !options.pool;
+  const pool = options.pool ?? (await WorkerPool.create(options.workers === undefined ? {} : { size: options.workers }));
+  return { opened, ids, device, pool, ownsPool, backend, slotCount, slotWords, storeOptions: options.storeOptions };
+}
+
+/** The resample backend of a device: a GPU cache buffer and pipeline, or the CPU twin over host memory. */
+function createBackend(device: "gpu" | "cpu", gpu: GpuContext | undefined, slotCount: number, words: number, url: string): ResampleBackend {
+  if (device === "cpu") return new CpuBackend(slotCount, words);
+  try {
+    return new GpuBackend(gpu!, slotCount, words, url);
+  } catch (e) {
+    throw new GpuError(`could not allocate a ${slotCount * words * 4}-byte chunk cache for ${url}`, { cause: e });
+  }
+}
