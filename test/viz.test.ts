@@ -6,7 +6,8 @@ import { execFileSync } from "node:child_process";
 import { test } from "vitest";
 import { encodePng, type RgbaImage } from "../src/viz/png.ts";
 import { PYTHON } from "./helpers/python.ts";
-import { check, vizCases as cases } from "./setup/viz-cases.ts";
+import { check } from "./setup/assert.ts";
+import { vizCases as cases } from "./setup/viz-cases.ts";
 
 const DECODE = String.raw`
 import struct, sys, zlib

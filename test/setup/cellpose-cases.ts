@@ -11,7 +11,8 @@ import { GpuContext } from "../../src/gpu/context.ts";
 import { cellposeFlows, encodeCellposeFlows, prepareCellposeFlows } from "../../src/gpu/cellpose.ts";
 import { cellposeFlowsReference, type CellposeFlowOptions } from "../../src/reference/cellpose.ts";
 import { ArgumentError, isCellMapError } from "../../src/errors.ts";
-import { check, rng, withBindingLimit } from "./value-transform-cases.ts";
+import { rng, withBindingLimit } from "./value-transform-cases.ts";
+import { check } from "./assert.ts";
 
 type Shape = [number, number, number];
 

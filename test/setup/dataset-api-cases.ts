@@ -7,7 +7,7 @@
 import { rngFor } from "../../src/augment/rng.ts";
 import { CellMapDataset, type CellMapDatasetOptions, type SamplePlan } from "../../src/dataset/dataset.ts";
 import { CellMapMultiDataset } from "../../src/dataset/multidataset.ts";
-import { caught, check, close, isTagged, same, sameValues } from "./assert.ts";
+import { caught, check, close, equal, isTagged, same, sameValues } from "./assert.ts";
 import { buildFixture, CROP_SHAPE, type MemoryFixture, RAW_SHAPE, rawAt, SCALE } from "./dataset-fixture.ts";
 
 let fixture: Promise<MemoryFixture> | undefined;
@@ -108,11 +108,11 @@ export const datasetApiCases = {
       same(a.targetOps["nucleus"], [], "nucleus ops");
 
       const other = ds.plan(i + 1, rngFor(ds.seed, 0, i + 1));
-      check(JSON.stringify(Array.from(other.center)) !== JSON.stringify(Array.from(a.center)), "another index has the same center");
+      check(!equal(Array.from(other.center), Array.from(a.center)), "another index has the same center");
       const epochs = [1, 2, 3].map((e) => ds.plan(i, rngFor(ds.seed, e, i)));
-      check(epochs.every((p) => JSON.stringify(Array.from(p.center)) === JSON.stringify(Array.from(a.center))), "another epoch moves the center");
-      check(epochs.some((p) => JSON.stringify(Array.from(p.augment ?? [])) !== JSON.stringify(Array.from(a.augment!))), "three other epochs draw the same matrix");
-      check(epochs.some((p) => JSON.stringify(p.inputOps) !== JSON.stringify(a.inputOps)), "three other epochs draw the same value ops");
+      check(epochs.every((p) => equal(Array.from(p.center), Array.from(a.center))), "another epoch moves the center");
+      check(epochs.some((p) => !equal(Array.from(p.augment ?? []), Array.from(a.augment!))), "three other epochs draw the same matrix");
+      check(epochs.some((p) => !equal(p.inputOps, a.inputOps)), "three other epochs draw the same value ops");
 
       const item = await ds.get(i);
       same(Array.from(item.center), Array.from(a.center), "get(i).center");

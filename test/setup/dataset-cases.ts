@@ -23,10 +23,7 @@ import {
   rawAt,
   SCALE,
 } from "./dataset-fixture.ts";
-
-function check(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
+import { check } from "./assert.ts";
 
 function sameArray(a: ArrayLike<number>, b: ArrayLike<number>, what: string): void {
   check(a.length === b.length, `${what}: ${a.length} values, expected ${b.length}`);

@@ -15,7 +15,7 @@ import { isCellMapError } from "../../src/errors.ts";
 import type { Vec3 } from "../../src/geometry/types.ts";
 import { GpuContext } from "../../src/gpu/context.ts";
 import { ballDistance, buildFixture, CROP_SHAPE, CROP_TRANSLATION, type MemoryFixture, MITO, SCALE } from "./dataset-fixture.ts";
-import { check, sameValues } from "./assert.ts";
+import { check, same, sameValues } from "./assert.ts";
 
 let fixture: Promise<MemoryFixture> | undefined;
 function getFixture(): Promise<MemoryFixture> {
@@ -126,7 +126,7 @@ export const deformCases = {
     expectArgumentError(parse({ spacing: 10, magnitude: 1, sigma: 3 }), "spatialTransforms.deform.sigma");
     const ok = parseSpatialTransforms({ rotate: { axes: { z: [-10, 10] } }, deform: { spacing: [40, 20, 20], magnitude: 5 } });
     check(ok.steps.length === 1 && ok.deform !== undefined, "rotate + deform parses to one matrix step and a deform");
-    check(JSON.stringify(ok.deform) === JSON.stringify({ spacing: [40, 20, 20], magnitude: [5, 5, 5], p: 1 }), `parsed ${JSON.stringify(ok.deform)}`);
+    same(ok.deform, { spacing: [40, 20, 20], magnitude: [5, 5, 5], p: 1 }, `parsed ${JSON.stringify(ok.deform)}`);
     // A spacing so fine that the control grid would be huge is refused at open.
     await expectArgumentErrorAsync(() => open({ isTrain: true, spatialTransforms: { deform: { spacing: 0.05, magnitude: 1 } } }), "spatialTransforms.deform.spacing");
     // A hand-made field of the wrong size is refused by the array.
@@ -147,7 +147,7 @@ export const deformCases = {
     try {
       // Grid by hand: half extents (voxel centers) raw [12, 22, 22] nm, gt [8, 14, 14] nm;
       // dims = floor(2 * 12 / 16) + 4 = 5 on z, floor(2 * 22 / 16) + 4 = 6 on y and x.
-      check(JSON.stringify(ds.deformGrid?.dims) === "[5,6,6]", `grid dims ${JSON.stringify(ds.deformGrid?.dims)}`);
+      same(ds.deformGrid?.dims, [5, 6, 6], `grid dims ${JSON.stringify(ds.deformGrid?.dims)}`);
       const a = ds.plan(7, rngFor(5, 0, 7)).deform;
       const b = ds.plan(7, rngFor(5, 0, 7)).deform;
       check(a !== undefined && b !== undefined, "p = 1 always deforms");

@@ -5,6 +5,7 @@
 
 import { GpuContext } from "../../src/gpu/context.ts";
 import { AbortedError, DeviceLostError, GpuError, isCellMapError } from "../../src/errors.ts";
+import { check } from "./assert.ts";
 
 const SAXPY_WGSL = /* wgsl */ `
 struct Params { a: f32, b: f32, n: u32 }
@@ -17,10 +18,6 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
   if (id.x < params.n) { y[id.x] = params.a * x[id.x] + params.b; }
 }
 `;
-
-function check(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
 
 async function rejects(work: () => Promise<unknown>, what: string): Promise<unknown> {
   try {

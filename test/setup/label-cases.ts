@@ -8,7 +8,8 @@ import { GpuContext } from "../../src/gpu/context.ts";
 import { encodeClassRelationships, prepareClassRelationships } from "../../src/gpu/labels.ts";
 import { applyClassRelationshipsReference, type ClassRelationshipsLayout } from "../../src/reference/labels.ts";
 import { isCellMapError } from "../../src/errors.ts";
-import { check, rng, withBindingLimit } from "./value-transform-cases.ts";
+import { rng, withBindingLimit } from "./value-transform-cases.ts";
+import { check, same } from "./assert.ts";
 
 const N = NaN;
 
@@ -42,13 +43,6 @@ async function runOnGpu(
     return { values: out.slice(byteOffset / 4, byteOffset / 4 + data.length), dispatches: work.dispatches };
   } finally {
     buffer.destroy();
-  }
-}
-
-function same(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
-  check(got.length === want.length, `${what}: ${got.length} values, expected ${want.length}`);
-  for (let i = 0; i < want.length; i++) {
-    check(Object.is(got[i], want[i]), `${what}: value ${i} is ${got[i]}, expected ${want[i]}`);
   }
 }
 
@@ -91,13 +85,13 @@ const HAND_INPUT = [
 ];
 
 // prettier-ignore
-const HAND_EXPECTED = [
+const HAND_EXPECTED = Float32Array.of(
   0, 0, N, 1, 0, N, // mito: er present at 0, nucleus at 1 and 4 (but mito is known 0 there)
   1, 0, N, 0, N, N, // er: mito present at 3
   N, 1, 0, 0, 1, N, // nucleus: mito present at 3
   N, 1, N, 1, N, N, // cyto: unrelated, unchanged
   ...HAND_INPUT.slice(24),
-];
+);
 
 /** Random labels in {0, 1, unknown, 0.5} and a random (not symmetric) exclusion matrix. */
 function randomCase(seed: number, batch: number, classes: number, voxels: number, emptyValue: number) {
@@ -138,7 +132,7 @@ export const labelCases = {
       ],
     };
     const input = [255, 255, 0, N, 1, 255, 1, 255];
-    const expected = [0, 255, 0, N, 1, 255, 1, 255];
+    const expected = Float32Array.of(0, 255, 0, N, 1, 255, 1, 255);
     same(applyClassRelationshipsReference(Float32Array.from(input), layout), expected, "CPU twin");
     await withContext(async (ctx) => {
       same((await runOnGpu(ctx, Float32Array.from(input), layout)).values, expected, "GPU");

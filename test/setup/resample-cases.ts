@@ -31,12 +31,9 @@ import {
   storageKindForDtype,
 } from "../../src/array/storage-kind.ts";
 import { ArgumentError, isCellMapError, ValueRangeError } from "../../src/errors.ts";
+import { check } from "./assert.ts";
 
 const KINDS = Object.keys(STORAGE_KINDS) as StorageKind[];
-
-function check(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
 
 function throws(work: () => unknown, what: string): unknown {
   try {
@@ -593,7 +590,6 @@ export function gridCoversTheOutput(): void {
   const small = resampleGrid(10_000, 16);
   check(small.x * small.y * 64 >= 10_000 && small.x <= 16 && small.y <= 16, `limit 16: ${JSON.stringify(small)}`);
 }
-
 
 /** A random displacement field of a few control points per axis, up to `magnitude` output voxels. */
 function randomDisplacement(r: () => number, outShape: Vec3, magnitude: number): NonNullable<ResampleSample["displacement"]> {

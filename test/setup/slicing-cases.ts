@@ -15,7 +15,7 @@ import { openSlicedDatasets } from "../../src/dataset/sliced-datasets.ts";
 import { arrayHasSingletonDim, isArray2D, permuteSingletonDimension, planeToWorld, slicedShape } from "../../src/dataset/slicing.ts";
 import type { Vec3 } from "../../src/geometry/types.ts";
 import { buildFixture, CROP_SHAPE, CROP_TRANSLATION, ER, inBall, type MemoryFixture, MITO, RAW_SHAPE, rawAt, SCALE } from "./dataset-fixture.ts";
-import { check } from "./assert.ts";
+import { check, same } from "./assert.ts";
 
 function sameArray(a: ArrayLike<number>, b: ArrayLike<number>, what: string, tolerance = 0): void {
   check(a.length === b.length, `${what}: ${a.length} values, expected ${b.length}`);
@@ -148,12 +148,12 @@ export const slicingCases = {
     check(isArray2D({ shape: [1, 64, 32] }) === false, "[1, 64, 32] is not 2D");
     check(isArray2D(undefined) === false && isArray2D({}) === false, "nothing is not 2D");
     const mixed = { raw: { shape: [64, 64] }, big: { shape: [8, 64, 64] } };
-    check(JSON.stringify(isArray2D(mixed)) === '{"raw":true,"big":false}', `per array: ${JSON.stringify(isArray2D(mixed))}`);
+    same(isArray2D(mixed), { raw: true, big: false }, `per array: ${JSON.stringify(isArray2D(mixed))}`);
     check(isArray2D(mixed, "any") === true && isArray2D(mixed, "all") === false, "summaries any / all");
     check(arrayHasSingletonDim({ shape: [1, 64, 64] }) === true && arrayHasSingletonDim({ shape: [64, 64] }) === false, "singleton of one spec");
     const withOne = { raw: { shape: [4, 1, 64] }, gt: { shape: [8, 8, 8] } };
     check(arrayHasSingletonDim(withOne) === true, "any array has a singleton");
-    check(JSON.stringify(arrayHasSingletonDim(withOne, false)) === '{"raw":true,"gt":false}', "singleton per array");
+    same(arrayHasSingletonDim(withOne, false), { raw: true, gt: false }, "singleton per array");
     check(arrayHasSingletonDim({ gt: { shape: [8, 8, 8] } }) === false, "no singleton anywhere");
     const cases: Array<[number[], Axis | number, number[]]> = [
       [[4, 6], "z", [1, 4, 6]],
@@ -173,7 +173,7 @@ export const slicingCases = {
     throws(() => slicedShape([4, 4], "w" as Axis), "axis");
     const arrays = { raw: { shape: [4, 6] as [number, number], scale: [8, 4, 4] as Vec3 }, gt: { shape: [2, 1, 3] as Vec3, scale: [8, 8, 8] as Vec3 } };
     const sliced = permuteSingletonDimension(arrays, "y");
-    check(JSON.stringify(sliced) === JSON.stringify({ raw: { shape: [4, 1, 6], scale: [8, 4, 4] }, gt: { shape: [2, 1, 3], scale: [8, 8, 8] } }), `permuted: ${JSON.stringify(sliced)}`);
+    same(sliced, { raw: { shape: [4, 1, 6], scale: [8, 4, 4] }, gt: { shape: [2, 1, 3], scale: [8, 8, 8] } }, `permuted: ${JSON.stringify(sliced)}`);
     check(arrays.raw.shape.length === 2, "the argument is left as it was");
     throws(() => permuteSingletonDimension({ big: { shape: [8, 8, 8] } }, "z"), "big.shape");
     // Flipping the image columns is flipping world y on an x slice, world x on z and y slices.
@@ -368,7 +368,7 @@ export const slicingCases = {
         if (axes.size > 1) mixed++;
         // Each sample as the dataset reads it alone with the loader's draws (same seed, epoch, position).
         const ids = await new CellMapDataLoader(cpu, opts).indices(k);
-        check(JSON.stringify([...ids].sort((x, y) => x - y)) === JSON.stringify([...b.idx].sort((x, y) => x - y)), `batch ${k} holds ${b.idx}, the sampler says ${ids}`);
+        same([...ids].sort((x, y) => x - y), [...b.idx].sort((x, y) => x - y), `batch ${k} holds ${b.idx}, the sampler says ${ids}`);
         for (const [j, idx] of b.idx.entries()) {
           const { dataset, index } = cpu.locate(idx);
           const p = ids.indexOf(idx);
@@ -405,7 +405,7 @@ export const slicingCases = {
           check(b.raw.shape.join() === "6,1,4,6" && b.gt.shape.join() === "6,3,2,4", `GPU shapes ${b.raw.shape} ${b.gt.shape}`);
           const raw = new Float32Array(await gpu!.readBuffer(b.raw.buffer, 0, b.raw.byteLength));
           const gt = new Float32Array(await gpu!.readBuffer(b.gt.buffer, 0, b.gt.byteLength));
-          check(JSON.stringify(b.idx) === JSON.stringify(batches[k]!.idx), `GPU batch ${k} holds ${b.idx}`);
+          same(b.idx, batches[k]!.idx, `GPU batch ${k} holds ${b.idx}`);
           sameArray(raw, batches[k]!.raw.data, `raw of GPU batch ${k}`, 1e-3);
           sameArray(gt, batches[k]!.gt.data, `gt of GPU batch ${k}`);
           b.release();

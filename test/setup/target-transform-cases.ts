@@ -15,7 +15,8 @@ import { encodeValueOps, prepareValueTransforms } from "../../src/gpu/value-tran
 import { applyValueOpsReference } from "../../src/reference/value-transforms.ts";
 import type { Vec3 } from "../../src/geometry/types.ts";
 import { buildFixture, CROP_SHAPE, CROP_TRANSLATION, inBall, type MemoryFixture, MITO, SCALE } from "./dataset-fixture.ts";
-import { check, compare, randomData, rng, withBindingLimit } from "./value-transform-cases.ts";
+import { compare, randomData, rng, withBindingLimit } from "./value-transform-cases.ts";
+import { check } from "./assert.ts";
 
 type Shape = [number, number, number];
 

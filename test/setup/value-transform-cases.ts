@@ -10,12 +10,9 @@ import { encodeValueOps, prepareValueTransforms } from "../../src/gpu/value-tran
 import { applyValueOpsReference } from "../../src/reference/value-transforms.ts";
 import { drawValueOps, FLOAT32_MAX, parseValueTransforms, type ValueOp } from "../../src/augment/value.ts";
 import { isCellMapError } from "../../src/errors.ts";
+import { check } from "./assert.ts";
 
 type Shape = [number, number, number];
-
-export function check(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
 
 /** Seeded PRNG (mulberry32), so a failure names a seed that reproduces it. */
 export function rng(seed: number): { next(): number } {

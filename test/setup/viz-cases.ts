@@ -18,16 +18,7 @@ import {
 } from "../../src/viz/neuroglancer.ts";
 import { encodePng, type RgbaImage } from "../../src/viz/png.ts";
 import { buildFixture, inBall, MITO, rawAt, SCALE } from "./dataset-fixture.ts";
-
-export function check(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
-
-function same(actual: unknown, expected: unknown, what: string): void {
-  const a = JSON.stringify(actual);
-  const e = JSON.stringify(expected);
-  if (a !== e) throw new Error(`${what}: got ${a}, expected ${e}`);
-}
+import { check, equal, same } from "./assert.ts";
 
 function pixel(img: RgbaImage, row: number, col: number): number[] {
   check(row >= 0 && row < img.height && col >= 0 && col < img.width, `pixel (${row}, ${col}) outside ${img.width}x${img.height}`);
@@ -472,7 +463,7 @@ export const vizCases = {
         const want = Number.isNaN(at(0, y, x)) ? MAGENTA : flowOracle(at(2, y, x), at(1, y, x));
         const got = pixel(img, 2 + y, 42 + x).slice(0, 3);
         near(got, want, 1, `flow pixel (y ${y}, x ${x})`);
-        if (got.some((v) => v > 0) && JSON.stringify(got) !== JSON.stringify(MAGENTA)) coloured++;
+        if (got.some((v) => v > 0) && !equal(got, MAGENTA)) coloured++;
       }
       check(coloured === 64, `every pixel of the slice lies in the mito ball and should be coloured, ${coloured} are`);
       const left = pixel(img, 2 + 3, 42);

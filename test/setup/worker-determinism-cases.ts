@@ -5,12 +5,9 @@
 import { CellMapDataLoader, type Batch } from "../../src/dataset/dataloader.ts";
 import { CellMapDataset } from "../../src/dataset/dataset.ts";
 import { CROP_PATH, RAW_PATH } from "./dataset-fixture.ts";
+import { check } from "./assert.ts";
 
 type Names = "raw" | "gt";
-
-function check(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
 
 function sameBits(a: ArrayLike<number>, b: ArrayLike<number>, what: string): void {
   check(a.length === b.length, `${what}: ${a.length} values, expected ${b.length}`);
