@@ -9,9 +9,6 @@ import { CellMapDataLoader, type Batch } from "../src/dataset/dataloader.ts";
 import { CellMapDataset } from "../src/dataset/dataset.ts";
 import { WorkerPool } from "../src/worker/pool.ts";
 import { buildFixture, CROP_PATH, RAW_PATH } from "./setup/dataset-fixture.ts";
-import { serveStatic } from "../src/serve/static-server.ts";
-import { DATASET_DIR, writeDatasetFixture } from "./setup/dataset-http-fixture.ts";
-import { sameBatchesWithOneAndTwoWorkers } from "./setup/worker-determinism-cases.ts";
 
 let dir: string;
 
@@ -70,20 +67,6 @@ describe("determinism", () => {
       expect(a[4]!.idx).not.toEqual(a[0]!.idx);
     } finally {
       for (const p of pools) p.terminate();
-    }
-  });
-
-  // The body Deno and Chromium run (test/setup/worker-determinism-cases.ts), here on worker
-  // threads reading the same dataset over loopback HTTP.
-  test("same seed: bit-identical batches with 1 worker and with 2, prefetch 1 and 3", async () => {
-    const root = mkdtempSync(join(tmpdir(), "cellmap-workers-"));
-    const server = await serveStatic({ root });
-    try {
-      await writeDatasetFixture(root);
-      await sameBatchesWithOneAndTwoWorkers(`${server.url}/${DATASET_DIR}`);
-    } finally {
-      await server.close();
-      rmSync(root, { recursive: true, force: true });
     }
   });
 });

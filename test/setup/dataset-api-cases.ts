@@ -9,6 +9,7 @@ import { CellMapDataset, type CellMapDatasetOptions, type SamplePlan } from "../
 import { CellMapMultiDataset } from "../../src/dataset/multidataset.ts";
 import { caught, check, close, equal, isTagged, same, sameValues } from "./assert.ts";
 import { buildFixture, CROP_SHAPE, type MemoryFixture, RAW_SHAPE, rawAt, SCALE } from "./dataset-fixture.ts";
+import type { Cases } from "./cases.ts";
 
 let fixture: Promise<MemoryFixture> | undefined;
 const getFixture = (): Promise<MemoryFixture> => (fixture ??= buildFixture(2));
@@ -42,7 +43,7 @@ export const datasetApiCases = {
    * `forceHasData`, which keeps the raw array's whole grid: 21 x 37 x 37 centers (the raw volume
    * is 80 x 144 x 144 nm, padded, stepped by 4 nm) with raw voxels and an all-NaN class.
    */
-  async hasDataAndForce(): Promise<void> {
+  async "hasData follows the annotated classes; forceHasData keeps the raw grid; length > 0 only with data"(): Promise<void> {
     const annotated = await open();
     const none = await open({ classes: ["nucleus"] });
     const forced = await open({ classes: ["nucleus"], forceHasData: true });
@@ -80,7 +81,7 @@ export const datasetApiCases = {
    * matrix and value ops, and planning reads no data; another index moves the center, another
    * epoch redraws the matrix and ops. get(i) reads exactly what plan(i) says.
    */
-  async planIsPure(): Promise<void> {
+  async "plan(i, rng) gives the same center, matrix and ops for the same key without reading data; another key differs"(): Promise<void> {
     const fx = await getFixture();
     const ds = await open({
       isTrain: true,
@@ -130,7 +131,7 @@ export const datasetApiCases = {
    * crop), locates an index in its dataset, reads it from there, and aggregates counts, weights,
    * dataset weights and validation tiles.
    */
-  async multiDataset(): Promise<void> {
+  async "a multi-dataset concatenates, locates and aggregates counts"(): Promise<void> {
     const fx = await getFixture();
     const a = await open();
     const b = await open({ pad: false });
@@ -184,4 +185,4 @@ export const datasetApiCases = {
       b.destroy();
     }
   },
-};
+} satisfies Cases;

@@ -10,6 +10,7 @@ import { CellMapDataset, type CellMapDatasetOptions } from "../../src/dataset/da
 import { GpuContext } from "../../src/gpu/context.ts";
 import { caught, caughtSync, check, isTagged, same, sameValues } from "./assert.ts";
 import { buildFixture, type MemoryFixture, SCALE } from "./dataset-fixture.ts";
+import type { Cases } from "./cases.ts";
 
 let fixture: Promise<MemoryFixture> | undefined;
 const getFixture = (): Promise<MemoryFixture> => (fixture ??= buildFixture(2));
@@ -35,7 +36,7 @@ export const deviceCases = {
    * hardware adapter only; anything else is an ArgumentError naming the field. (Plain objects
    * stand in for a hardware adapter, which these machines do not have.)
    */
-  resolveDeviceRule(): Promise<void> {
+  "resolveDevice: auto picks the GPU only on a hardware adapter; other values are refused"(): Promise<void> {
     const hardware = { isSoftware: false };
     const software = { isSoftware: true };
     same(resolveDevice(undefined, undefined), "cpu", "no option, no context");
@@ -55,7 +56,7 @@ export const deviceCases = {
    * (the CPU twin on a software adapter), and the dataset's items equal those of one opened with
    * that device explicitly, value for value.
    */
-  async autoFollowsTheAdapter(): Promise<string> {
+  async "device auto samples where the adapter says, with the same values as that device"(): Promise<string> {
     const gpu = await GpuContext.create({ label: "test device auto" });
     const fx = await getFixture();
     try {
@@ -90,4 +91,4 @@ export const deviceCases = {
       gpu.destroy();
     }
   },
-};
+} satisfies Cases;

@@ -6,6 +6,7 @@
 import { GpuContext } from "../../src/gpu/context.ts";
 import { AbortedError, DeviceLostError, GpuError, isCellMapError } from "../../src/errors.ts";
 import { check } from "./assert.ts";
+import type { Cases } from "./cases.ts";
 
 const SAXPY_WGSL = /* wgsl */ `
 struct Params { a: f32, b: f32, n: u32 }
@@ -260,14 +261,14 @@ export async function readBufferReadsRanges(): Promise<void> {
   }
 }
 
-/** Every case, by name, for the runtime wrappers. */
+/** Every case, by title, for the case registry (test/setup/cases.ts). */
 export const gpuContextCases = {
-  computeMatchesCpu,
-  limitsAreRaised,
-  ownedDeviceIsDestroyed,
-  borrowedDeviceSurvives,
-  badWgslRaisesGpuError,
-  pipelinesAreCached,
-  errorsAreTyped,
-  readBufferReadsRanges,
-} as const;
+  "a compute shader matches the CPU": computeMatchesCpu,
+  "the device gets the limits the library needs": limitsAreRaised,
+  "destroy() destroys an owned device and rejects tracked work": ownedDeviceIsDestroyed,
+  "destroy() leaves a borrowed device alive": borrowedDeviceSurvives,
+  "invalid WGSL raises GpuError with the compiler message": badWgslRaisesGpuError,
+  "pipelines are cached per device and key": pipelinesAreCached,
+  "aborts, missing adapters and bad arguments give typed errors": errorsAreTyped,
+  "readBuffer() reads exact byte ranges": readBufferReadsRanges,
+} satisfies Cases;

@@ -10,6 +10,7 @@ import { applyClassRelationshipsReference, type ClassRelationshipsLayout } from 
 import { isCellMapError } from "../../src/errors.ts";
 import { rng, withBindingLimit } from "./value-transform-cases.ts";
 import { check, same } from "./assert.ts";
+import type { Cases } from "./cases.ts";
 
 const N = NaN;
 
@@ -109,7 +110,7 @@ function randomCase(seed: number, batch: number, classes: number, voxels: number
 
 export const labelCases = {
   /** The hand-built case: exactly the expected true negatives, on the GPU and the CPU twin. */
-  async handBuiltTrueNegatives(): Promise<void> {
+  async "a hand-built case gets exactly the known true negatives"(): Promise<void> {
     const cpu = applyClassRelationshipsReference(Float32Array.from(HAND_INPUT), HAND_LAYOUT);
     same(cpu, HAND_EXPECTED, "CPU twin");
     await withContext(async (ctx) => {
@@ -120,7 +121,7 @@ export const labelCases = {
   },
 
   /** A one-way relation and a numeric empty value: only the listed direction is inferred. */
-  async oneWayRelationWithNumericEmpty(): Promise<void> {
+  async "a one-way relation with a numeric empty value infers one direction only"(): Promise<void> {
     const layout: ClassRelationshipsLayout = {
       batch: 1,
       classes: 2,
@@ -140,7 +141,7 @@ export const labelCases = {
   },
 
   /** Random cases (up to 40 classes, two bit words), NaN and numeric empty values, odd offsets. */
-  randomMatchesTwin(): Promise<string> {
+  "random cases match the CPU twin exactly"(): Promise<string> {
     return withContext(async (ctx) => {
       let changed = 0;
       for (const [seed, classes, empty, offset] of [
@@ -162,7 +163,7 @@ export const labelCases = {
   },
 
   /** A batch beyond one binding is split into groups and still matches the twin. */
-  async groupsSplitLargeBatches(): Promise<void> {
+  async "batches beyond the binding limit are split into groups"(): Promise<void> {
     const real = await GpuContext.create({ label: "test labels groups" });
     try {
       const ctx = GpuContext.fromDevice(withBindingLimit(real.device, 2048), { label: "test small bindings" });
@@ -177,7 +178,7 @@ export const labelCases = {
   },
 
   /** Malformed matrices and layouts raise ArgumentError naming the field. */
-  async badInputsAreRejected(): Promise<void> {
+  async "malformed inputs raise ArgumentError naming the field"(): Promise<void> {
     await withContext(async (ctx) => {
       const buffer = ctx.device.createBuffer({ size: 64, usage: GPUBufferUsage.STORAGE });
       const encoder = ctx.device.createCommandEncoder();
@@ -202,4 +203,4 @@ export const labelCases = {
       buffer.destroy();
     });
   },
-};
+} satisfies Cases;

@@ -32,6 +32,7 @@ import {
 } from "../../src/array/storage-kind.ts";
 import { ArgumentError, isCellMapError, ValueRangeError } from "../../src/errors.ts";
 import { check } from "./assert.ts";
+import type { Cases } from "./cases.ts";
 
 const KINDS = Object.keys(STORAGE_KINDS) as StorageKind[];
 
@@ -744,16 +745,16 @@ export async function wrongVariantIsRejected(): Promise<void> {
   });
 }
 
-/** Every case, by name, for the runtime wrappers. */
+/** Every case, by title, for the case registry (test/setup/cases.ts). */
 export const resampleCases = {
-  identityCopiesVoxels,
-  matchesTwinAllKinds,
-  matchesTwinAcrossChunks,
-  largeOutputUses2dDispatch,
-  badInputsAreRejected,
-  packingFollowsTheLayout,
-  gridCoversTheOutput,
-  specializedMatchesGeneric,
-  copyPipelineMatchesGeneric,
-  wrongVariantIsRejected,
-} as const;
+  "identity with integer offsets copies source voxels, pads and fills": identityCopiesVoxels,
+  "every storage kind, linear and nearest, matches the CPU twin": matchesTwinAllKinds,
+  "samples crossing hundreds of chunks match the CPU twin": matchesTwinAcrossChunks,
+  "a large batch uses the 2D dispatch and matches the CPU twin": largeOutputUses2dDispatch,
+  "inconsistent dispatch inputs raise ArgumentError": badInputsAreRejected,
+  "chunks pack into the slot layout and read back": packingFollowsTheLayout,
+  "the dispatch grid covers the output": gridCoversTheOutput,
+  "pipelines specialized per dispatch give the generic pipeline's bits": specializedMatchesGeneric,
+  "permuted dispatches get a copy pipeline with the generic pipeline's bits": copyPipelineMatchesGeneric,
+  "a pipeline specialized for another dispatch raises ArgumentError": wrongVariantIsRejected,
+} satisfies Cases;

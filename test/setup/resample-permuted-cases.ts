@@ -16,6 +16,7 @@ import { resampleReference } from "../../src/reference/resample.ts";
 import { axisPermutation } from "../../src/reference/resample-permuted.ts";
 import { resampleReferenceV1 } from "./resample-reference-v1.ts";
 import { check } from "./assert.ts";
+import type { Cases } from "./cases.ts";
 
 const KINDS = Object.keys(STORAGE_KINDS) as StorageKind[];
 const PERMUTATIONS = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]] as const;
@@ -158,7 +159,7 @@ function namedCase(matrix: Float64Array, interp: "linear" | "nearest"): Case {
 /** The test bodies, one per title. */
 export const resamplePermutedCases = {
   /** 600 random signed permutations give the general path's bits, every kind, linear and nearest. */
-  randomPermutations(): string {
+  "600 random signed permutations give the general path's bits, every kind, linear and nearest"(): string {
     const seen = { pad: 0, fill: 0, other: 0, nan: 0, negativeZero: 0, samples: 0, kinds: new Set<string>(), perms: new Set<string>() };
     for (let seed = 0; seed < 600; seed++) {
       const c = randomCase(seed);
@@ -186,7 +187,7 @@ export const resamplePermutedCases = {
   },
 
   /** Larger volumes crossing many chunks give the general path's bits, every kind, both interpolations. */
-  largerVolumes(): void {
+  "larger permuted volumes crossing many chunks give the general path's bits"(): void {
     for (const [i, kind] of KINDS.entries()) {
       for (const interp of ["linear", "nearest"] as const) {
         for (let k = 0; k < 2; k++) {
@@ -198,7 +199,7 @@ export const resamplePermutedCases = {
   },
 
   /** Identity, mirrors, transposes and 90° rotations are copies of the source. */
-  namedTransforms(): void {
+  "identity, mirrors, transposes and 90° rotations are copies of the source"(): void {
     const named: Record<string, Float64Array> = {
       identity: permutationMatrix([0, 1, 2], [1, 1, 1], [2, 3, 1]),
       "mirror x": permutationMatrix([0, 1, 2], [1, 1, -1], [2, 3, 14]),
@@ -235,7 +236,7 @@ export const resamplePermutedCases = {
   },
 
   /** A matrix 1e-9 off a permutation, a fractional offset, a scale or a displacement takes the general path. */
-  nearMissesTakeTheGeneralPath(): void {
+  "a matrix 1e-9 off a permutation, a fractional offset, a scale or a displacement takes the general path"(): void {
     const exact = permutationMatrix([0, 2, 1], [1, -1, 1], [-3, 11, -5]);
     const misses: Record<string, Float64Array> = {};
     for (const k of [1, 3, 6, 7, 8, 11]) {
@@ -265,7 +266,7 @@ export const resamplePermutedCases = {
   },
 
   /** Trilinear copies where a neighbour of weight 0 is NaN or infinite, or the voxel is -0, keep the general path's bits. */
-  uncleanNeighbours(): void {
+  "trilinear copies next to NaN, infinite or -0 values keep the general path's bits"(): void {
     let nan = 0, negativeZero = 0;
     for (let seed = 0; seed < 40; seed++) {
       const c = randomCase(30_000 + seed, { kind: "f32", interp: "linear" });
@@ -284,4 +285,4 @@ export const resamplePermutedCases = {
     }
     check(nan > 1000 && negativeZero > 100, `only ${nan} NaN and ${negativeZero} -0 outputs`);
   },
-};
+} satisfies Cases;

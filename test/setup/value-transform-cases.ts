@@ -11,6 +11,7 @@ import { applyValueOpsReference } from "../../src/reference/value-transforms.ts"
 import { drawValueOps, FLOAT32_MAX, parseValueTransforms, type ValueOp } from "../../src/augment/value.ts";
 import { isCellMapError } from "../../src/errors.ts";
 import { check } from "./assert.ts";
+import type { Cases } from "./cases.ts";
 
 type Shape = [number, number, number];
 
@@ -160,7 +161,7 @@ async function twin(
 
 export const valueTransformCases = {
   /** Random pointwise op lists (different per sample, one empty) on data with NaN and ±Inf. */
-  pointwiseMatchesTwin(): Promise<string> {
+  "random pointwise op lists match the CPU twin in one dispatch"(): Promise<string> {
     return withContext(async (ctx) => {
       const lines: string[] = [];
       for (const seed of [1, 2, 3, 4]) {
@@ -181,7 +182,7 @@ export const valueTransformCases = {
   },
 
   /** Every op kind at least once, with contrast and blur at different positions in each sample. */
-  barriersMatchTwin(): Promise<string> {
+  "contrast and blur stages at different positions per sample match the CPU twin"(): Promise<string> {
     return withContext(async (ctx) => {
       const shape: Shape = [6, 9, 11];
       const batch = 4;
@@ -203,7 +204,7 @@ export const valueTransformCases = {
   },
 
   /** A blur wider than the volume reflects repeatedly, as scipy's "reflect" does. */
-  async wideBlurMatchesTwin(): Promise<void> {
+  async "a blur wider than the volume reflects like scipy"(): Promise<void> {
     await withContext(async (ctx) => {
       const shape: Shape = [2, 3, 1];
       const data = randomData(3, 6, -1, 1);
@@ -212,7 +213,7 @@ export const valueTransformCases = {
   },
 
   /** Spec -> drawn ops -> GPU equals the CPU twin; typical training specs take few dispatches. */
-  drawnSpecsMatchTwin(): Promise<string> {
+  "drawn specs match the CPU twin with few dispatches"(): Promise<string> {
     return withContext(async (ctx) => {
       const spec = parseValueTransforms(
         [
@@ -240,7 +241,7 @@ export const valueTransformCases = {
   },
 
   /** Noise: deterministic, standard normal, independent across samples, keys and seeds. */
-  noiseIsDeterministicAndNormal(): Promise<string> {
+  "noise is deterministic, standard normal and independent"(): Promise<string> {
     return withContext(async (ctx) => {
       const shape: Shape = [16, 32, 32];
       const voxels = 16 * 32 * 32;
@@ -293,7 +294,7 @@ export const valueTransformCases = {
   },
 
   /** An unaligned byte offset works and leaves the values around the batch alone. */
-  async unalignedOffsetIsRespected(): Promise<void> {
+  async "an unaligned byte offset is respected"(): Promise<void> {
     await withContext(async (ctx) => {
       const shape: Shape = [3, 4, 5];
       const ops: ValueOp[][] = [
@@ -310,7 +311,7 @@ export const valueTransformCases = {
    * Batches larger than one binding are split into groups: a device that reports a 4 KiB binding
    * limit forces 3 groups of a 10-sample batch, and the result still equals the twin.
    */
-  async groupsSplitLargeBatches(): Promise<string> {
+  async "batches beyond the binding limit are split into groups"(): Promise<string> {
     const real = await GpuContext.create({ label: "test value transforms groups" });
     try {
       const device = withBindingLimit(real.device, 4096);
@@ -332,7 +333,7 @@ export const valueTransformCases = {
   },
 
   /** Bad inputs raise ArgumentError naming the field; empty op lists record nothing. */
-  async badInputsAreRejected(): Promise<void> {
+  async "bad inputs raise ArgumentError naming the field"(): Promise<void> {
     await withContext(async (ctx) => {
       const buffer = ctx.device.createBuffer({ size: 256, usage: GPUBufferUsage.STORAGE });
       const encoder = ctx.device.createCommandEncoder();
@@ -363,7 +364,7 @@ export const valueTransformCases = {
   },
 
   /** nanToNum defaults replace ±Inf with ±FLOAT32_MAX and NaN with 0; binarize keeps NaN. */
-  async specialValues(): Promise<void> {
+  async "nanToNum and binarize handle NaN and infinities"(): Promise<void> {
     await withContext(async (ctx) => {
       const data = new Float32Array([NaN, Infinity, -Infinity, 0.5, 0.2, -3, 0, 1]);
       const shape: Shape = [1, 2, 4];
@@ -378,4 +379,4 @@ export const valueTransformCases = {
       check(want.every((v, i) => Object.is(b[i], v)), `binarize gave ${Array.from(b)}`);
     });
   },
-};
+} satisfies Cases;

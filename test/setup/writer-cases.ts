@@ -15,6 +15,7 @@ import { createMemoryTarget, type MemoryTarget } from "../../src/zarr-write/inde
 import { isCellMapError } from "../../src/errors.ts";
 import { buildRawFixture, expectedRaw, type RawFixture } from "./writer-input-fixture.ts";
 import { check, equal, same } from "./assert.ts";
+import type { CaseContext, Cases } from "./cases.ts";
 
 type Vec3 = [number, number, number];
 
@@ -204,7 +205,7 @@ async function expectArgumentError(work: () => unknown, field: string): Promise<
   throw new Error(`expected ArgumentError on ${field}`);
 }
 
-export const writerCases = {
+const writerBodies = {
   /**
    * Every tile written (all concurrently) into zarr v3: zarrita reads back NGFF 0.5
    * groups with one level per target array and every voxel at its world position.
@@ -495,7 +496,7 @@ function runGpuModel(gpu: GpuContext, input: GPUBuffer, B: number, output: GPUBu
   params.destroy();
 }
 
-export const writerInputCases = {
+const writerInputBodies = {
   /**
    * `get(idx)` and the loader read two input arrays around every tile center: one off the raw
    * voxel grid (s0, trilinear between voxels, padded past the edges), one at 8 nm (s1, the
@@ -835,3 +836,32 @@ export const writerInputCases = {
     });
   },
 };
+
+/** Where a case writes: a fresh folder in Node and Deno, a memory target in Chromium. */
+async function placeFor(ctx: CaseContext): Promise<string | WriterPlace> {
+  return ctx.runtime === "chromium" ? memoryPlace() : await ctx.tempDir();
+}
+
+/** Every case, by title, for the case registry (test/setup/cases.ts). */
+export const writerCases = {
+  "v3 output reads back with zarrita: NGFF 0.5 levels, every voxel at its world position": async (ctx) => writerBodies.v3RoundTrip(await placeFor(ctx)),
+  "a crash mid-tile leaves finished tiles intact and a rerun resumes (v2)": async (ctx) => writerBodies.resumeAfterCrash(await placeFor(ctx), 2),
+  "a crash mid-tile leaves finished tiles intact and a rerun resumes (v3)": async (ctx) => writerBodies.resumeAfterCrash(await placeFor(ctx), 3),
+  "an output made with other options is refused unless overwrite": async (ctx) => writerBodies.refusesForeignOutput(await placeFor(ctx)),
+  "bad options raise ArgumentError naming the option": async (ctx) => writerBodies.rejectsBadOptions(await placeFor(ctx)),
+  // The writer reads its inputs: the raw volume is served from memory.
+  "inputs from get(idx) and the loader equal the formula: off-grid, coarser level, value transforms, pad (CPU)": async (ctx) =>
+    writerInputBodies.inputsMatchFormula(await placeFor(ctx), "cpu"),
+  "inputs from get(idx) and the loader equal the formula: off-grid, coarser level, value transforms, pad (GPU)": async (ctx) =>
+    writerInputBodies.inputsMatchFormula(await placeFor(ctx), "gpu"),
+  "inference loop: loader -> model -> write reads back as the model on the input at every voxel (CPU, v3)": async (ctx) =>
+    writerInputBodies.inferenceLoop(await placeFor(ctx), "cpu", 3),
+  "inference loop: loader -> model -> write reads back as the model on the input at every voxel (GPU, v2)": async (ctx) =>
+    writerInputBodies.inferenceLoop(await placeFor(ctx), "gpu", 2),
+  "a rerun after a partial loop visits only the pending tiles": async (ctx) => writerInputBodies.rerunVisitsPendingTiles(await placeFor(ctx)),
+  "GPU input batches stay on the device and equal the CPU twin": async (ctx) => writerInputBodies.gpuBatchesMatchCpu(await placeFor(ctx)),
+  "bad input options, loader options and batch writes raise ArgumentError naming the field": async (ctx) =>
+    writerInputBodies.rejectsBadInputOptions(await placeFor(ctx)),
+  "inference loop with a GPU model: predictions passed as GPUBuffers read back with zarrita at every voxel; unreadable buffers raise ArgumentError naming the field":
+    async (ctx) => writerInputBodies.gpuPredictions(await placeFor(ctx)),
+} satisfies Cases;
