@@ -1,5 +1,4 @@
-// Dataset API bodies shared by the Node (test/dataset-api.test.ts), Deno
-// (test/deno/parity_test.ts) and Chromium (test/parity.browser.test.ts) suites: hasData /
+// Dataset API bodies, run in Node, Deno and Chromium from the case registry (test/setup/cases.ts): hasData /
 // forceHasData / length, the purity of `plan`, and the multi-dataset's concatenation, location
 // and aggregated counts. The in-memory fixture (test/setup/dataset-fixture.ts) is read through its
 // counting `fetch` with `workers: 0` on the CPU; expected values come from its closed form.

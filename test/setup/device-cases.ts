@@ -1,5 +1,4 @@
-// `device: "auto"` bodies shared by the Node (test/device.test.ts), Deno (test/deno/device_test.ts)
-// and Chromium (test/device.browser.test.ts) suites. "auto" samples on the GPU only when the
+// `device: "auto"` bodies, run in Node, Deno and Chromium from the case registry (test/setup/cases.ts). "auto" samples on the GPU only when the
 // adapter is a real one; on the software adapters of machines without a GPU (SwiftShader,
 // lavapipe) it uses the CPU twin, which is several times faster there. The in-memory fixture
 // (test/setup/dataset-fixture.ts) is read through its counting fetch with `workers: 0`.

@@ -1,5 +1,4 @@
-// OME-NGFF metadata parsing: bodies shared by the Node (test/ngff.test.ts), Deno
-// (test/deno/parity_test.ts) and Chromium (test/parity.browser.test.ts) suites. Pure logic over
+// OME-NGFF metadata parsing: bodies run in Node, Deno and Chromium from the case registry (test/setup/cases.ts). Pure logic over
 // JSON literals written here: no GPU, file system or network.
 
 import { parseCellMapAnnotation, parseMultiscales } from "../../src/ngff/parse.ts";

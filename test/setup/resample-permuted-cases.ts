@@ -1,5 +1,4 @@
-// Shared bodies of the CPU resample twin's fast-path test (Node: test/resample-permuted.test.ts,
-// Deno: test/deno/resample_permuted_test.ts, Chromium: test/resample-permuted.browser.test.ts).
+// Shared bodies of the CPU resample twin's fast-path test, run in Node, Deno and Chromium from the case registry (test/setup/cases.ts).
 // A sample whose affine is a signed axis permutation with integer offsets is copied instead of
 // interpolated (src/reference/resample-permuted.ts); these cases pin every such copy to the general
 // path (`fastPaths: false`) and to the frozen previous twin (test/setup/resample-reference-v1.ts),

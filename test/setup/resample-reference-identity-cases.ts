@@ -1,6 +1,4 @@
-// Shared bodies of the CPU resample twin's identity test (Node: test/resample-reference-identity.test.ts,
-// Deno: test/deno/resample_reference_identity_test.ts, Chromium:
-// test/resample-reference-identity.browser.test.ts): the twin (src/reference/resample.ts) against its
+// Shared bodies of the CPU resample twin's identity test, run in Node, Deno and Chromium from the case registry (test/setup/cases.ts): the twin (src/reference/resample.ts) against its
 // previous implementation (test/setup/resample-reference-v1.ts, kept unchanged). On many seeded
 // random dispatches every output value must be the same float, NaN and the sign of zero included
 // (Object.is per value). The cases cover every storage kind with arbitrary word contents (f32 NaN

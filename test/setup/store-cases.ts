@@ -1,5 +1,5 @@
-// Store locations and streaming through the chunk cache: bodies shared by the Node
-// (test/store.test.ts), Deno (test/deno/parity_test.ts) and Chromium (test/parity.browser.test.ts)
+// Store locations and streaming through the chunk cache: bodies run in Node, Deno and Chromium
+// from the case registry (test/setup/cases.ts)
 // suites. The location cases are pure. The streaming cases read the in-memory dataset fixture
 // (test/setup/dataset-fixture.ts) through its counting `fetch` with `workers: 0`, so every
 // runtime counts the requests each chunk costs; expected voxels come from the fixture's closed

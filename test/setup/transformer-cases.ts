@@ -1,5 +1,4 @@
-// Level choice and the per-sample affine: bodies shared by the Node (test/geometry.test.ts),
-// Deno (test/deno/parity_test.ts) and Chromium (test/parity.browser.test.ts) suites. Pure
+// Level choice and the per-sample affine: bodies run in Node, Deno and Chromium from the case registry (test/setup/cases.ts). Pure
 // float64 logic: no GPU, file system or network. Expected values are hand computations and the
 // world-coordinate formula written out here, never the library's own composition.
 

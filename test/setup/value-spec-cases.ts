@@ -1,7 +1,6 @@
 // The value-transform spec: validation errors that name the field, both spec forms, and the
-// per-sample draw (p, drawn factors, fixed consumption of the random stream). Bodies shared by
-// the Node (test/value-transforms-spec.test.ts), Deno (test/deno/parity_test.ts) and Chromium
-// (test/parity.browser.test.ts) suites. Pure logic: no GPU.
+// per-sample draw (p, drawn factors, fixed consumption of the random stream). Bodies run in Node,
+// Deno and Chromium from the case registry (test/setup/cases.ts). Pure logic: no GPU.
 
 import { drawValueOps, FLOAT32_MAX, parseValueTransforms, type ValueOp } from "../../src/augment/value.ts";
 import { caughtSync, check, isTagged, same } from "./assert.ts";

@@ -1,6 +1,5 @@
-// Writer bodies that need neither a GPU nor a file system, shared by the Node
-// (test/writer.test.ts), Deno (test/deno/parity_test.ts) and Chromium (test/parity.browser.test.ts)
-// suites: the tile geometry, and an integer output written to a memory target and read back by
+// Writer bodies that need neither a GPU nor a file system, run in Node, Deno and Chromium from
+// the case registry (test/setup/cases.ts): the tile geometry, and an integer output written to a memory target and read back by
 // zarrita. Expected values are hand computations.
 
 import * as zarr from "zarrita";

@@ -1,6 +1,6 @@
-// OME-NGFF metadata written by the zarr writer and read back by zarrita: bodies shared by the
-// Node (test/zarr-write.test.ts, on a folder), Deno (test/deno/parity_test.ts) and Chromium
-// (test/parity.browser.test.ts) suites (in memory). Expected values are written out by hand.
+// OME-NGFF metadata written by the zarr writer and read back by zarrita: bodies run from the case
+// registry (test/setup/cases.ts), in memory; Node writes the groups to a folder instead
+// (test/zarr-write.test.ts). Expected values are written out by hand.
 
 import * as zarr from "zarrita";
 import { createMemoryTarget, multiscalesAttributes, pyramidLevels, type WriteTarget, writeGroup } from "../../src/zarr-write/index.ts";
