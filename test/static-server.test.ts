@@ -14,6 +14,8 @@ let base: string;
 
 beforeAll(() => {
   base = mkdtempSync(join(tmpdir(), "cellmap-serve-"));
+  // The server as nobody reads its bundle from here.
+  chmodSync(base, 0o755);
 });
 
 afterAll(() => {

@@ -156,7 +156,7 @@ export const caseGroups: readonly CaseGroup[] = [
   { name: "viz", load: async () => (await import("./viz-cases.ts")).vizCases, runtimes: ALL },
 ];
 
-/** A registered test: its name in this runtime, its group and its body. */
+/** A case to register: its title (Deno adds the group's prefix), its group and its body. */
 export interface RegisteredCase {
   readonly title: string;
   readonly group: CaseGroup;
