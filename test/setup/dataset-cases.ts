@@ -23,15 +23,8 @@ import {
   rawAt,
   SCALE,
 } from "./dataset-fixture.ts";
-import { check } from "./assert.ts";
+import { check, sameValues } from "./assert.ts";
 import type { Cases } from "./cases.ts";
-
-function sameArray(a: ArrayLike<number>, b: ArrayLike<number>, what: string): void {
-  check(a.length === b.length, `${what}: ${a.length} values, expected ${b.length}`);
-  for (let i = 0; i < a.length; i++) {
-    if (!Object.is(a[i], b[i]) && !(a[i] === 0 && b[i] === 0)) throw new Error(`${what}: value ${i} is ${a[i]}, expected ${b[i]}`);
-  }
-}
 
 let fixture: Promise<MemoryFixture> | undefined;
 function getFixture(): Promise<MemoryFixture> {
@@ -88,12 +81,12 @@ function expectedIdentity(center: Vec3, shape: Vec3, kind: "raw" | "mito" | "er"
 async function checkIdentityItem(ds: CellMapDataset<Names>, i: number): Promise<void> {
   const item = await ds.get(i);
   const c = ds.center(i);
-  sameArray(item.center, c, "center");
+  sameValues(item.center, c, "center");
   check(item.raw.shape.join() === "1,2,4,4", `raw shape ${item.raw.shape}`);
   check(item.gt.shape.join() === "3,2,2,2", `gt shape ${item.gt.shape}`);
-  sameArray(item.raw.data, expectedIdentity(c, [2, 4, 4], "raw"), `raw of sample ${i}`);
+  sameValues(item.raw.data, expectedIdentity(c, [2, 4, 4], "raw"), `raw of sample ${i}`);
   CLASSES.forEach((cls, k) => {
-    sameArray(item.gt.data.subarray(k * 8, (k + 1) * 8), expectedIdentity(c, [2, 2, 2], cls as "mito"), `${cls} of sample ${i}`);
+    sameValues(item.gt.data.subarray(k * 8, (k + 1) * 8), expectedIdentity(c, [2, 2, 2], cls as "mito"), `${cls} of sample ${i}`);
   });
 }
 
@@ -118,9 +111,9 @@ async function trueNegatives(device: "cpu" | "gpu" = "cpu"): Promise<void> {
       const er = expectedIdentity(c, [4, 6, 6], "er");
       const nucleus = mito.map((m, v) => (m === 1 || er[v] === 1 ? 0 : NaN));
       negatives += nucleus.filter((x) => x === 0).length;
-      sameArray(item.gt.data.subarray(0, 144), mito, `mito of sample ${i}`);
-      sameArray(item.gt.data.subarray(144, 288), er, `er of sample ${i}`);
-      sameArray(item.gt.data.subarray(288), nucleus, `nucleus of sample ${i}`);
+      sameValues(item.gt.data.subarray(0, 144), mito, `mito of sample ${i}`);
+      sameValues(item.gt.data.subarray(144, 288), er, `er of sample ${i}`);
+      sameValues(item.gt.data.subarray(288), nucleus, `nucleus of sample ${i}`);
     }
     check(negatives > 100, `only ${negatives} true negatives checked`);
   } finally {
@@ -155,9 +148,9 @@ async function trueNegativesBeforeTargetTransforms(device: "cpu" | "gpu" = "cpu"
         const nucleus = mito.map((m, v) => (m === 1 || er[v] === 1 ? 0 : 5));
         negatives += nucleus.filter((x) => x === 0).length;
         const at = b * 3 * 144;
-        sameArray(batch.gt.data.subarray(at, at + 144), mito.map((x) => (Number.isNaN(x) ? -1 : x)), `mito of sample ${i}`);
-        sameArray(batch.gt.data.subarray(at + 144, at + 288), er, `er of sample ${i}`);
-        sameArray(batch.gt.data.subarray(at + 288, at + 432), nucleus, `nucleus of sample ${i}`);
+        sameValues(batch.gt.data.subarray(at, at + 144), mito.map((x) => (Number.isNaN(x) ? -1 : x)), `mito of sample ${i}`);
+        sameValues(batch.gt.data.subarray(at + 144, at + 288), er, `er of sample ${i}`);
+        sameValues(batch.gt.data.subarray(at + 288, at + 432), nucleus, `nucleus of sample ${i}`);
       });
     }
     check(batches === 4, `${batches} batches`);
@@ -182,8 +175,8 @@ async function valueTransforms(device: "cpu" | "gpu" = "cpu"): Promise<void> {
       const c = ds.center(i);
       const raw = expectedIdentity(c, [2, 4, 4], "raw");
       check(raw.every((v, k) => Math.abs(v / 200 - item.raw.data[k]!) < 1e-6), `normalized raw of sample ${i}`);
-      sameArray(item.gt.data.subarray(0, 8), expectedIdentity(c, [2, 2, 2], "mito"), `mito (no transform) of sample ${i}`);
-      sameArray(item.gt.data.subarray(8, 16), expectedIdentity(c, [2, 2, 2], "er").map((x) => (Number.isNaN(x) ? -1 : x)), `er (nanToNum) of sample ${i}`);
+      sameValues(item.gt.data.subarray(0, 8), expectedIdentity(c, [2, 2, 2], "mito"), `mito (no transform) of sample ${i}`);
+      sameValues(item.gt.data.subarray(8, 16), expectedIdentity(c, [2, 2, 2], "er").map((x) => (Number.isNaN(x) ? -1 : x)), `er (nanToNum) of sample ${i}`);
     }
   } finally {
     ds.destroy();
@@ -195,7 +188,7 @@ export const datasetCases = {
   /** The generator gives the same numbers in every runtime. */
   "the seeded generator gives the same numbers in every runtime"(): Promise<void> {
     const got = [hashKey(42, 0, 0), hashKey(42, 0, 1), hashKey(42, "spatial")];
-    sameArray(got, STABLE_HASHES, "hashKey values");
+    sameValues(got, STABLE_HASHES, "hashKey values");
     check(rngFor(42, 0, 0).next() === STABLE_UNIFORM, "rngFor(42, 0, 0).next()");
     return Promise.resolve();
   },
@@ -228,8 +221,8 @@ export const datasetCases = {
       for (const i of [indexNear(plain, [...MITO.center] as Vec3), 7, plain.length - 3]) {
         const a = await plain.get(i);
         const b = await mirrored.get(i);
-        sameArray(b.raw.data, flip(a.raw.data, a.raw.shape), `mirrored raw of sample ${i}`);
-        sameArray(b.gt.data, flip(a.gt.data, a.gt.shape), `mirrored gt of sample ${i}`);
+        sameValues(b.raw.data, flip(a.raw.data, a.raw.shape), `mirrored raw of sample ${i}`);
+        sameValues(b.gt.data, flip(a.gt.data, a.gt.shape), `mirrored gt of sample ${i}`);
         check(a.raw.data.some((v, k) => v !== a.raw.data[k - (k % 7) + 6 - (k % 7)]), "the raw sample is symmetric in x, the test proves nothing");
       }
     } finally {
@@ -316,7 +309,7 @@ export const datasetCases = {
         check(batch.gt.shape.join() === "3,3,2,2,2", `gt batch shape ${batch.gt.shape}`);
         check(batch.raw.data.length === 3 * 32 && batch.gt.data.length === 3 * 24, "batch sizes");
         // Each batch entry equals get() of its index.
-        for (let b = 0; b < 3; b++) sameArray(batch.raw.data.subarray(b * 32, (b + 1) * 32), expectedIdentity(batch.center[b]!, [2, 4, 4], "raw"), `batch ${n} sample ${b}`);
+        for (let b = 0; b < 3; b++) sameValues(batch.raw.data.subarray(b * 32, (b + 1) * 32), expectedIdentity(batch.center[b]!, [2, 4, 4], "raw"), `batch ${n} sample ${b}`);
         n++;
       }
       check(n === 4, `${n} batches, expected 4`);
@@ -342,9 +335,9 @@ export const datasetCases = {
       const one = await collect(a, 1, 5);
       const four = await collect(b, 4, 5);
       one.forEach((x, k) => {
-        sameArray(x.idx, four[k]!.idx, `idx of batch ${k}`);
-        sameArray(x.raw.data, four[k]!.raw.data, `raw of batch ${k}`);
-        sameArray(x.gt.data, four[k]!.gt.data, `gt of batch ${k}`);
+        sameValues(x.idx, four[k]!.idx, `idx of batch ${k}`);
+        sameValues(x.raw.data, four[k]!.raw.data, `raw of batch ${k}`);
+        sameValues(x.gt.data, four[k]!.gt.data, `gt of batch ${k}`);
       });
       const other = await collect(a, 2, 6);
       check(other.some((x, k) => x.idx.join() !== one[k]!.idx.join()), "another seed gives the same indices");
@@ -370,7 +363,7 @@ export const datasetCases = {
         let k = 0;
         for await (const batch of loader) {
           const want = (await loader.indices(k++)).sort((x, y) => x - y);
-          sameArray([...batch.idx].sort((x, y) => x - y), want, `rank ${rank} batch ${k - 1}`);
+          sameValues([...batch.idx].sort((x, y) => x - y), want, `rank ${rank} batch ${k - 1}`);
           if (k === 2) break;
         }
       }
@@ -406,7 +399,7 @@ export const datasetCases = {
       for (const i of [indexNear(cpu, [...MITO.center] as Vec3), 3]) {
         const a = await cpu.get(i);
         const b = await onGpu.get(i);
-        sameArray(b.gt.data, a.gt.data, `gt of sample ${i}`);
+        sameValues(b.gt.data, a.gt.data, `gt of sample ${i}`);
         check(a.raw.data.every((v, k) => Math.abs(v - b.raw.data[k]!) <= 1e-3), `raw of sample ${i} differs between GPU and CPU`);
       }
       const opts = { batchSize: 3, iterationsPerEpoch: 2, seed: 4 };
@@ -417,8 +410,8 @@ export const datasetCases = {
         check(batch.raw.buffer.size >= batch.raw.byteLength && batch.raw.byteLength === 3 * 108 * 4, `raw buffer ${batch.raw.byteLength} bytes`);
         const raw = new Float32Array(await gpu.readBuffer(batch.raw.buffer, 0, batch.raw.byteLength));
         const gt = new Float32Array(await gpu.readBuffer(batch.gt.buffer, 0, batch.gt.byteLength));
-        sameArray(raw, cpuBatches[k]!.raw.data, `raw of GPU batch ${k}`);
-        sameArray(gt, cpuBatches[k]!.gt.data, `gt of GPU batch ${k}`);
+        sameValues(raw, cpuBatches[k]!.raw.data, `raw of GPU batch ${k}`);
+        sameValues(gt, cpuBatches[k]!.gt.data, `gt of GPU batch ${k}`);
         batch.release();
         k++;
       }
