@@ -3,34 +3,24 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { GpuContext } from "../src/index.ts";
-import { serveStatic, type StaticServer } from "../src/serve/static-server.ts";
-import { gpuMatchesCpu, readsStoredVoxels } from "./setup/array-cases.ts";
 import { writeArrayFixture } from "./setup/array-fixture.ts";
 
 let dir: string;
-let server: StaticServer;
 let gpu: GpuContext;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "cellmap-array-"));
   await writeArrayFixture(dir);
-  server = await serveStatic({ root: dir });
   gpu = await GpuContext.create({ label: "cellmap-array test" });
 });
 afterAll(async () => {
   gpu?.destroy();
-  await server?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
+// The shared CellMapArray cases (test/setup/array-cases.ts) run from the case registry
+// (test/setup/cases.ts); these two are Node's own.
 describe("CellMapArray (Node: workers, Dawn on SwiftShader)", () => {
-  test("GPU resampling through the chunk cache equals the CPU twin (HTTP)", async () => {
-    console.log(`[node] ${await gpuMatchesCpu(server.url, gpu)}`);
-  });
-  test("reads stored voxels exactly from v3 shards, index at the end or the start (local files, GPU and CPU)", async () => {
-    await readsStoredVoxels(dir, gpu);
-    await readsStoredVoxels(dir, undefined);
-  });
   test("a budget above the binding limit is capped at the array's chunk count and still reads correct values", async () => {
     const { CellMapArray } = await import("../src/index.ts");
     const huge = await CellMapArray.open(join(dir, "raw_v3"), { gpu, workers: 0, cacheBytes: 64 * 2 ** 30 });

@@ -2,8 +2,8 @@
 // implementation of cellpose's masks_to_flows_gpu_3d (float64): centers as the object voxel nearest
 // to the mean position, heat diffusion with the 7-point mean restricted to the object, normalized
 // central differences; and of cellpose's 2D masks_to_flows_gpu: the 3x3 (9-point) mean, 2 * extent
-// iterations, flows (y, x). The GPU is compared with the twin in test/cellpose.test.ts (and the
-// Deno and Chromium suites).
+// iterations, flows (y, x). The GPU is compared with the twin by the cellpose cases
+// (test/setup/cellpose-cases.ts) in every runtime.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,7 +1,6 @@
-// CellMapDataLoader and the samplers in Node: determinism across worker counts (real worker
-// threads reading files; run `npm run build` first, Node only), keyed permutations, weighted and
-// class-balanced sampling, and option errors. The sampler bodies are in
-// test/setup/sampler-cases.ts (also run by test/deno/logic_test.ts and test/logic.browser.test.ts).
+// CellMapDataLoader in Node: determinism across worker counts (real worker threads reading files;
+// run `npm run build` first). The sampler cases (test/setup/sampler-cases.ts) run from the case
+// registry (test/setup/cases.ts) in every runtime.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -10,10 +9,6 @@ import { CellMapDataLoader, type Batch } from "../src/dataset/dataloader.ts";
 import { CellMapDataset } from "../src/dataset/dataset.ts";
 import { WorkerPool } from "../src/worker/pool.ts";
 import { buildFixture, CROP_PATH, RAW_PATH } from "./setup/dataset-fixture.ts";
-import { samplerCases as cases } from "./setup/sampler-cases.ts";
-import { serveStatic } from "../src/serve/static-server.ts";
-import { DATASET_DIR, writeDatasetFixture } from "./setup/dataset-http-fixture.ts";
-import { sameBatchesWithOneAndTwoWorkers } from "./setup/worker-determinism-cases.ts";
 
 let dir: string;
 
@@ -74,27 +69,5 @@ describe("determinism", () => {
       for (const p of pools) p.terminate();
     }
   });
-
-  // The body Deno and Chromium run (test/setup/worker-determinism-cases.ts), here on worker
-  // threads reading the same dataset over loopback HTTP.
-  test("same seed: bit-identical batches with 1 worker and with 2, prefetch 1 and 3", async () => {
-    const root = mkdtempSync(join(tmpdir(), "cellmap-workers-"));
-    const server = await serveStatic({ root });
-    try {
-      await writeDatasetFixture(root);
-      await sameBatchesWithOneAndTwoWorkers(`${server.url}/${DATASET_DIR}`);
-    } finally {
-      await server.close();
-      rmSync(root, { recursive: true, force: true });
-    }
-  });
 });
 
-describe("samplers", () => {
-  test("a keyed permutation is a bijection of [0, n) for any n", cases.permutationIsBijection);
-  test("random: each pass over the data visits every index once", cases.randomVisitsEachOnce);
-  test("sequential: positions in order, wrapping around", cases.sequentialInOrder);
-  test("weighted: runs are drawn in proportion to their class-weighted foreground", cases.weightedProportions);
-  test("classBalanced: the least-seen class is picked next", cases.classBalancedAlternates);
-  test("loader options are validated", cases.loaderOptions);
-});

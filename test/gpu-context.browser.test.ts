@@ -1,19 +1,6 @@
-// GpuContext in Chromium (vitest browser mode): navigator.gpu, SwiftShader on machines without a GPU.
+// GpuContext in a dedicated worker in Chromium (the shared GpuContext cases run from the case
+// registry, test/setup/cases.ts).
 import { expect, test } from "vitest";
-import { gpuContextCases as cases } from "./setup/gpu-context-cases.ts";
-
-test("a compute shader matches the CPU", async () => {
-  const adapter = await cases.computeMatchesCpu();
-  console.log(`[chromium] ${adapter}`);
-  expect(adapter).toMatch(/^adapter: /);
-});
-test("the device gets the limits the library needs", cases.limitsAreRaised);
-test("destroy() destroys an owned device and rejects tracked work", cases.ownedDeviceIsDestroyed);
-test("destroy() leaves a borrowed device alive", cases.borrowedDeviceSurvives);
-test("invalid WGSL raises GpuError with the compiler message", cases.badWgslRaisesGpuError);
-test("pipelines are cached per device and key", cases.pipelinesAreCached);
-test("aborts, missing adapters and bad arguments give typed errors", cases.errorsAreTyped);
-test("readBuffer() reads exact byte ranges", cases.readBufferReadsRanges);
 
 test("a dedicated worker gets WebGPU and computes the same", async () => {
   const worker = new Worker(new URL("./setup/gpu-context-worker.ts", import.meta.url), { type: "module" });

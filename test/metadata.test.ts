@@ -11,7 +11,7 @@ import { isCellMapError } from "../src/errors.ts";
 import { encodeKeyPath } from "../src/store/key-path.ts";
 import { WorkerPool } from "../src/worker/pool.ts";
 import {
-  BROKEN_METADATA, isTyped, memoryStore, mutate, openError, openMutations, rejectsBroken, rng, VALID_GROUPS, validV2, validV3,
+  isTyped, memoryStore, mutate, openMutations, rng, VALID_GROUPS, validV3,
 } from "./setup/metadata-cases.ts";
 import { writeGroupFiles } from "./setup/metadata-fixture.ts";
 
@@ -48,21 +48,6 @@ describe("zarr metadata checked at open", () => {
     meta["fill_value"] = JSON.parse("18446744073709551615");
     const ms = await openMultiscale("mem://group", { store: memoryStore(f) });
     expect(ms.levels[0]!.dtype).toBe("uint64");
-  });
-
-  for (const v of BROKEN_METADATA) {
-    test(`rejects ${v.name}, naming ${v.file || "the group"} and ${v.field}`, () => rejectsBroken(v));
-  }
-
-  test("float16 gives the same dtype error in v2 and v3, on every runtime (checked before zarrita sees it)", async () => {
-    const v2 = validV2();
-    (v2["s0/.zarray"] as Record<string, unknown>)["dtype"] = "<f2";
-    const v3 = validV3();
-    (v3["s0/zarr.json"] as Record<string, unknown>)["data_type"] = "float16";
-    const [a, b] = [await openError(v2), await openError(v3)] as Error[];
-    const problem = (e: Error) => e.message.replace(/^.*?(is float16)/, "$1").replace(/ \(got [^)]*\)$/, "");
-    expect(problem(a!)).toBe(problem(b!));
-    expect(problem(a!)).toMatch(/^is float16, which the GPU cache cannot hold; supported: .* \(rewrite the array as float32\)$/);
   });
 
   test("3000 random JSON mutations of valid groups give only typed errors and no unhandled rejection", async () => {

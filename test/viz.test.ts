@@ -1,12 +1,14 @@
-// Neuroglancer links and figures in Node. Bodies in test/setup/viz-cases.ts (also run by
-// test/deno/viz_test.ts and test/viz.browser.test.ts). The PNG oracle here is Python's standard
+// encodePng in Node against an independent decoder (the other viz cases run from the case
+// registry, test/setup/cases.ts; Deno and Chromium check the same round trip with their own
+// decoders in test/deno/viz_test.ts and test/viz.browser.test.ts). The PNG oracle here is Python's standard
 // library: zlib to inflate, struct to read the chunks, zlib.crc32 to check them, and the five PNG
 // row filters undone by hand.
 import { execFileSync } from "node:child_process";
 import { test } from "vitest";
 import { encodePng, type RgbaImage } from "../src/viz/png.ts";
 import { PYTHON } from "./helpers/python.ts";
-import { check, vizCases as cases } from "./setup/viz-cases.ts";
+import { check } from "./setup/assert.ts";
+import { pngRoundTrip } from "./setup/viz-cases.ts";
 
 const DECODE = String.raw`
 import struct, sys, zlib
@@ -54,20 +56,8 @@ function pythonDecode(png: Uint8Array): Promise<RgbaImage> {
   const height = out.readUInt32BE(4);
   return Promise.resolve({ width, height, data: new Uint8ClampedArray(out.subarray(8)) });
 }
-
-test("a dataset's link decodes to raw and label layers at the sample center (v2)", () => cases.datasetLink(2));
-test("a dataset's link decodes to raw and label layers at the sample center (v3)", () => cases.datasetLink(3));
-test("an array's link, s3 and mapped sources, units; bad layers raise ArgumentError naming the field", cases.arrayLinkAndErrors);
-test("the grid puts known voxels at the expected pixels in gray and class colour; NaN is marked", cases.gridPixels);
-test("slicing across x and y, and the coloured overlay on a coarser label grid", cases.gridAxisAndOverlay);
-test("a dataset item renders its raw voxels and labels at their pixels", cases.gridDatasetItem);
-test("2D slices: batches [B, C, h, w] and items [C, h, w] are drawn as planes", cases.gridSlices);
-test("the overlay of a y slice lines labels up by world z and x", cases.overlaySliceFrame);
-test("flow arrays are drawn in direction colours: hue the in-plane direction, brightness its length, zero black, NaN marked", cases.gridFlows);
-test("a dataset with a cellpose target gets a flow column whose pixels follow its flows", cases.gridFlowDataset);
-test("bad batches and options raise ArgumentError naming the field", cases.gridErrors);
 test("encodePng round-trips every pixel through an independent decoder", async () => {
-  console.log(`[node] ${await cases.pngRoundTrip(pythonDecode)}`);
+  console.log(`[node] ${await pngRoundTrip(pythonDecode)}`);
 });
 test("encodePng keeps transparency (Node: Python decodes every alpha byte)", async () => {
   const w = 19;

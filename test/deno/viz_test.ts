@@ -1,8 +1,8 @@
-// Neuroglancer links and figures in Deno. Bodies in test/setup/viz-cases.ts. The PNG oracle is
-// written here: chunks read with a DataView, IDAT inflated with the runtime's
+// encodePng in Deno against an independent decoder (the other viz cases run from the case
+// registry, test/setup/cases.ts). The PNG oracle is written here: chunks read with a DataView, IDAT inflated with the runtime's
 // DecompressionStream("deflate"), and the five row filters undone.
 import type { RgbaImage } from "../../src/viz/png.ts";
-import { vizCases as cases } from "../setup/viz-cases.ts";
+import { pngRoundTrip } from "../setup/viz-cases.ts";
 
 async function inflate(bytes: Uint8Array): Promise<Uint8Array> {
   const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream("deflate"));
@@ -54,18 +54,6 @@ async function denoDecode(png: Uint8Array): Promise<RgbaImage> {
   }
   return { data: out, width, height };
 }
-
-Deno.test("a dataset's link decodes to raw and label layers at the sample center (v2)", () => cases.datasetLink(2));
-Deno.test("a dataset's link decodes to raw and label layers at the sample center (v3)", () => cases.datasetLink(3));
-Deno.test("an array's link, s3 and mapped sources, units; bad layers raise ArgumentError naming the field", cases.arrayLinkAndErrors);
-Deno.test("the grid puts known voxels at the expected pixels in gray and class colour; NaN is marked", cases.gridPixels);
-Deno.test("slicing across x and y, and the coloured overlay on a coarser label grid", cases.gridAxisAndOverlay);
-Deno.test("a dataset item renders its raw voxels and labels at their pixels", cases.gridDatasetItem);
-Deno.test("2D slices: batches [B, C, h, w] and items [C, h, w] are drawn as planes", cases.gridSlices);
-Deno.test("the overlay of a y slice lines labels up by world z and x", cases.overlaySliceFrame);
-Deno.test("flow arrays are drawn in direction colours: hue the in-plane direction, brightness its length, zero black, NaN marked", cases.gridFlows);
-Deno.test("a dataset with a cellpose target gets a flow column whose pixels follow its flows", cases.gridFlowDataset);
-Deno.test("bad batches and options raise ArgumentError naming the field", cases.gridErrors);
 Deno.test("encodePng round-trips every pixel through an independent decoder", async () => {
-  console.log(`[deno] ${await cases.pngRoundTrip(denoDecode)}`);
+  console.log(`[deno] ${await pngRoundTrip(denoDecode)}`);
 });

@@ -1,12 +1,13 @@
 // CellMapArray through the real path (workers fetch + decode, cache upload, WGSL resample) against
-// the CPU twin and against the stored voxels. Shared by the Node, Deno and Chromium suites: plain
-// async functions that throw on failure.
+// the CPU twin and against the stored voxels, run from the case registry (test/setup/cases.ts):
+// plain async functions that throw on failure.
 import { rngFor } from "../../src/augment/rng.ts";
 import { CellMapArray, type SampleSpec } from "../../src/array/cellmap-array.ts";
-import type { GpuContext } from "../../src/gpu/context.ts";
+import { GpuContext } from "../../src/gpu/context.ts";
 import { isCellMapError } from "../../src/errors.ts";
 import { WorkerPool } from "../../src/worker/pool.ts";
 import { FIXTURE_SCALE, FIXTURE_SHAPE, FIXTURE_TRANSLATION, fixtureVolumes } from "./array-fixture-data.ts";
+import type { Cases } from "./cases.ts";
 
 /** Seeded random numbers in [0, 1) from the library's counter-based generator. */
 function rng(seed: number): () => number {
@@ -120,3 +121,26 @@ export async function readsStoredVoxels(base: string, gpu: GpuContext | undefine
     pool.terminate();
   }
 }
+
+/** Run `work` with a GpuContext of its own, destroyed afterwards. */
+async function withGpu<T>(work: (gpu: GpuContext) => Promise<T>): Promise<T> {
+  const gpu = await GpuContext.create({ label: "cellmap-array test" });
+  try {
+    return await work(gpu);
+  } finally {
+    gpu.destroy();
+  }
+}
+
+/** Every case, by title, for the case registry (test/setup/cases.ts). */
+export const arrayCases = {
+  "GPU resampling through the chunk cache equals the CPU twin (HTTP)": async (ctx) => {
+    const url = await ctx.arrayFixtureUrl();
+    return withGpu((gpu) => gpuMatchesCpu(url, gpu));
+  },
+  "reads stored voxels exactly from v3 shards, index at the end or the start (local files, GPU and CPU)": async (ctx) => {
+    const dir = await ctx.arrayFixtureDir();
+    await withGpu((gpu) => readsStoredVoxels(dir, gpu));
+    await readsStoredVoxels(dir, undefined);
+  },
+} satisfies Cases;

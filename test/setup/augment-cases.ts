@@ -7,16 +7,8 @@ import { hashKey, rngFor } from "../../src/augment/rng.ts";
 import { drawSpatialMatrix, isIdentity3, parseSpatialTransforms, rotationMatrix } from "../../src/augment/spatial.ts";
 import { isCellMapError } from "../../src/errors.ts";
 import { STABLE_HASHES, STABLE_UNIFORM } from "./dataset-cases.ts";
-
-function check(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
-
-/** Structural equality through JSON (plain numbers, arrays and objects). */
-function same(actual: unknown, expected: unknown, what: string): void {
-  const [a, e] = [JSON.stringify(actual), JSON.stringify(expected)];
-  check(a === e, `${what}: ${a}, expected ${e}`);
-}
+import { check, same } from "./assert.ts";
+import type { Cases } from "./cases.ts";
 
 function throws(work: () => unknown, what: string): unknown {
   try {
@@ -35,7 +27,7 @@ const Z = [1, 0, 0];
 
 export const augmentCases = {
   /** The same key gives the same stream; other keys and splits differ. */
-  rngKeys(): void {
+  "the same key gives the same stream; other keys and splits differ"(): void {
     const a = Array.from({ length: 8 }, ((r) => () => r.nextUint32())(rngFor(1, 2, 3)));
     const b = Array.from({ length: 8 }, ((r) => () => r.nextUint32())(rngFor(1, 2, 3)));
     same(a, b, "two streams from the same key");
@@ -51,14 +43,14 @@ export const augmentCases = {
   },
 
   /** Values are stable (the same in every runtime). */
-  rngStable(): void {
+  "values are stable (the same in every runtime)"(): void {
     same(hashKey(0), hashKey(0), "hashKey(0) twice");
     same([hashKey(42, 0, 0), hashKey(42, 0, 1), hashKey(42, "spatial")], STABLE_HASHES, "hashes");
     same(rngFor(42, 0, 0).next(), STABLE_UNIFORM, "first uniform of (42, 0, 0)");
   },
 
   /** Uniform, int and normal have the right ranges and moments. */
-  rngDistributions(): void {
+  "uniform, int and normal have the right ranges and moments"(): void {
     const r = rngFor(99);
     let sum = 0;
     let sumSq = 0;
@@ -83,7 +75,7 @@ export const augmentCases = {
   },
 
   /** Parse errors name the field. */
-  parseErrors(): void {
+  "parse errors name the field"(): void {
     const field = (config: unknown) => {
       try {
         parseSpatialTransforms(config);
@@ -104,7 +96,7 @@ export const augmentCases = {
   },
 
   /** Mirror with p = 1 flips that axis; p = 0 never. */
-  mirror(): void {
+  "mirror with p = 1 flips that axis; p = 0 never"(): void {
     const t = parseSpatialTransforms({ mirror: { axes: { x: 1, y: 0 } } });
     for (let s = 0; s < 20; s++) same(Array.from(drawSpatialMatrix(t, rngFor(s))), [1, 0, 0, 0, 1, 0, 0, 0, -1], `matrix for seed ${s}`);
     const frequent = parseSpatialTransforms({ mirror: { axes: { z: 0.25 } } });
@@ -114,7 +106,7 @@ export const augmentCases = {
   },
 
   /** Transpose permutes only the listed axes, each permutation about equally often. */
-  transpose(): void {
+  "transpose permutes only the listed axes, each permutation about equally often"(): void {
     const t = parseSpatialTransforms({ transpose: { axes: ["x", "y"] } });
     let swaps = 0;
     for (let s = 0; s < 2000; s++) {
@@ -135,7 +127,7 @@ export const augmentCases = {
   },
 
   /** Rotations are right-handed in (x, y, z) and proper. */
-  rotations(): void {
+  "rotations are right-handed in (x, y, z) and proper"(): void {
     check(close(apply(rotationMatrix(0, 90), X), Y), "about z: x should turn to y");
     check(close(apply(rotationMatrix(1, 90), Z), X), "about y: z should turn to x");
     check(close(apply(rotationMatrix(2, 90), Y), Z), "about x: y should turn to z");
@@ -156,7 +148,7 @@ export const augmentCases = {
   },
 
   /** Transforms compose in the order the config lists them. */
-  compositionOrder(): void {
+  "transforms compose in the order the config lists them"(): void {
     const mirrorThenRotate = drawSpatialMatrix(parseSpatialTransforms({ mirror: { axes: { x: 1 } }, rotate: { axes: { z: [90, 90] } } }), rngFor(0));
     // x -> -x (mirror), then -x -> -y (rotation about z).
     check(close(apply(mirrorThenRotate, X), [0, -1, 0]), `mirror then rotate sends x to ${apply(mirrorThenRotate, X)}, expected -y`);
@@ -164,4 +156,4 @@ export const augmentCases = {
     // x -> y (rotation), then the x mirror leaves y alone.
     check(close(apply(rotateThenMirror, X), Y), `rotate then mirror sends x to ${apply(rotateThenMirror, X)}, expected y`);
   },
-};
+} satisfies Cases;

@@ -15,6 +15,7 @@ import type { Vec3 } from "../../src/geometry/types.ts";
 import { check, sameValues } from "./assert.ts";
 import { buildFixture, type MemoryFixture, SCALE } from "./dataset-fixture.ts";
 import { rng, withBindingLimit } from "./value-transform-cases.ts";
+import type { Cases } from "./cases.ts";
 
 /** `[C, B, V]` -> `[B, C, V]` (or back with the roles of B and C swapped). */
 function swapOuter(data: Float32Array, outer: number, inner: number, voxels: number): Float32Array {
@@ -124,7 +125,7 @@ export const batchLayoutCases = {
    * The class-relationship pass on a class-major `[C, B, V]` buffer, run as one sample of B * V
    * voxels, equals the CPU twin on the same labels in the `[B, C, V]` layout (C > 1, odd V).
    */
-  async classMajorPassMatchesTwin(): Promise<string> {
+  async "the class-relationship pass on a class-major buffer equals the twin"(): Promise<string> {
     const ctx = await GpuContext.create({ label: "test class-major labels" });
     try {
       await prepareClassRelationships(ctx);
@@ -173,7 +174,7 @@ export const batchLayoutCases = {
    * A batch's staging buffers: arrays packed back to back, a new buffer when `maxBufferSize` is
    * reached, each array read back into its own ArrayBuffer with the values copied in.
    */
-  async stagingPacksAndReadsBack(): Promise<void> {
+  async "a batch's staging packs arrays by maxBufferSize and reads each back"(): Promise<void> {
     const real = await GpuContext.create({ label: "test staging" });
     try {
       const ctx = GpuContext.fromDevice(withBufferLimit(real.device, 1024), { label: "test small buffers" });
@@ -214,7 +215,7 @@ export const batchLayoutCases = {
    * The loader's buffer pool hands a released buffer back for the same device, size and usage
    * only; once destroyed, it destroys its free buffers and every buffer released later.
    */
-  async poolReusesAndDestroys(): Promise<void> {
+  async "the loader's buffer pool reuses by device, size and usage and destroys what it holds"(): Promise<void> {
     const ctx = await GpuContext.create({ label: "test pool" });
     try {
       const d = ctx.device;
@@ -241,7 +242,7 @@ export const batchLayoutCases = {
   },
 
   /** Read ahead (prefetch 4, buffers reused across batches in flight) equals one at a time. */
-  async readAheadMatchesOneAtATime(): Promise<string> {
+  async "batches read ahead reuse buffers and equal batches read one at a time"(): Promise<string> {
     const ctx = await GpuContext.create({ label: "test batch layout" });
     const ds = await openDataset(ctx);
     try {
@@ -280,7 +281,7 @@ export const batchLayoutCases = {
   },
 
   /** GPU loader batches equal the CPU dataset's; the class-major relationship pass is the route. */
-  async gpuBatchesMatchCpu(): Promise<string> {
+  async "GPU loader batches (CPU and GPU output) equal the CPU dataset's"(): Promise<string> {
     const ctx = await GpuContext.create({ label: "test batch layout" });
     try {
       const V = GT[0] * GT[1] * GT[2];
@@ -297,7 +298,7 @@ export const batchLayoutCases = {
    * With a binding limit below the class-major scratch (but above one sample's classes), the pass
    * runs on the `[B, C, V]` layout by groups of samples; batches still equal the CPU dataset's.
    */
-  async smallBindingsMatchCpu(): Promise<string> {
+  async "with bindings below the class-major scratch, GPU batches still equal the CPU dataset's"(): Promise<string> {
     const real = await GpuContext.create({ label: "test batch layout" });
     try {
       const limit = 32768;
@@ -312,4 +313,4 @@ export const batchLayoutCases = {
       real.destroy();
     }
   },
-};
+} satisfies Cases;

@@ -13,7 +13,9 @@ import type { CellposeFlowOptions } from "../../src/kernels/cellpose/contract.ts
 import { encodeCellposeFlows, prepareCellposeFlows } from "../../src/kernels/cellpose/gpu.ts";
 import { cellposeFlowsReference } from "../../src/kernels/cellpose/twin.ts";
 import { ArgumentError, isCellMapError } from "../../src/errors.ts";
-import { check, rng, withBindingLimit } from "./value-transform-cases.ts";
+import { rng, withBindingLimit } from "./value-transform-cases.ts";
+import { check } from "./assert.ts";
+import type { Cases } from "./cases.ts";
 
 type Shape = [number, number, number];
 
@@ -171,7 +173,7 @@ const disk = (shape: [number, number], c: readonly number[], radius: number): Fl
 
 export const cellposeCases = {
   /** 2D images `[h, w]`: random labels in both modes, a channel of a 2-channel batch, unaligned offsets. */
-  random2dMatchesTwin(): Promise<string> {
+  "2D images: random labels match the CPU twin in both modes, on one channel of a batch"(): Promise<string> {
     return withContext(async (ctx) => {
       const shape: [number, number] = [21, 26];
       const V = 21 * 26;
@@ -210,7 +212,7 @@ export const cellposeCases = {
   },
 
   /** A disk's 2D flows `[2, h, w]` point to its center; unit length inside, zero outside, NaN where unknown. */
-  diskFlowsPointToCenter(): Promise<string> {
+  "a disk's 2D flows [2, h, w] point to its center: unit length inside, zero outside, NaN where unknown"(): Promise<string> {
     return withContext(async (ctx) => {
       const shape: [number, number] = [19, 23];
       const [Y, X] = shape;
@@ -272,7 +274,7 @@ export const cellposeCases = {
   },
 
   /** Random labels in both modes, a channel of a 2-channel batch, unaligned offsets. */
-  randomMatchesTwin(): Promise<string> {
+  "random labels match the CPU twin in both modes, on one channel of a batch"(): Promise<string> {
     return withContext(async (ctx) => {
       const shape: Shape = [7, 9, 11];
       const V = 7 * 9 * 11;
@@ -303,7 +305,7 @@ export const cellposeCases = {
    * a fixed number of propagation rounds): following the flows from any voxel of the path ends
    * at the same center. Two slices (z = 0 and z = 2) are two objects with two centers.
    */
-  serpentineIsOneObject(): Promise<string> {
+  "a winding one-voxel path is one object with one center"(): Promise<string> {
     return withContext(async (ctx) => {
       const shape: Shape = [3, 7, 6];
       const [, Y, X] = shape;
@@ -339,7 +341,7 @@ export const cellposeCases = {
   },
 
   /** Flows of a ball point at its center; unit length inside, zero outside, NaN where unknown. */
-  sphereFlowsPointToCenter(): Promise<string> {
+  "a sphere's flows point to its center: unit length inside, zero outside, NaN where unknown"(): Promise<string> {
     return withContext(async (ctx) => {
       const shape: Shape = [17, 17, 17];
       const c = [8, 8, 8];
@@ -377,7 +379,7 @@ export const cellposeCases = {
   },
 
   /** Two boxes sharing a face, as instances: each box's flows are what they are without the other. */
-  async touchingInstancesDoNotBleed(): Promise<void> {
+  async "touching instances do not bleed into each other"(): Promise<void> {
     await withContext(async (ctx) => {
       const shape: Shape = [6, 8, 14];
       const [Z, Y, X] = shape;
@@ -425,7 +427,7 @@ export const cellposeCases = {
   },
 
   /** Separate blobs of a binary mask each get their own center; the default iteration count. */
-  async binaryComponentsGetOwnCenters(): Promise<void> {
+  async "separate blobs of a binary mask get their own centers"(): Promise<void> {
     await withContext(async (ctx) => {
       const shape: Shape = [9, 9, 20];
       const V = 9 * 9 * 20;
@@ -450,7 +452,7 @@ export const cellposeCases = {
    * foreground's bounding-box extent + 1) steps: the batch equals each sample run alone with
    * that count, and one step fewer changes a cube whose heat has not converged.
    */
-  async defaultIterationsPerSample(): Promise<void> {
+  async "default iterations follow each sample's foreground extent"(): Promise<void> {
     await withContext(async (ctx) => {
       const shape: Shape = [12, 12, 12];
       const V = 12 ** 3;
@@ -480,7 +482,7 @@ export const cellposeCases = {
   },
 
   /** A batch split into groups by a small binding limit gives the same flows. */
-  groupsSplitLargeBatches(): Promise<string> {
+  "batches beyond the binding limit are split into groups"(): Promise<string> {
     return withContext(async (real) => {
       const ctx = GpuContext.fromDevice(withBindingLimit(real.device, 2 * 216 * 36 + 512), { label: "test small bindings" });
       const shape: Shape = [6, 6, 6];
@@ -497,7 +499,7 @@ export const cellposeCases = {
   },
 
   /** Bad layouts, options and buffers raise ArgumentError naming the field. */
-  async badInputsAreRejected(): Promise<void> {
+  async "bad inputs raise ArgumentError naming the field"(): Promise<void> {
     const shape: Shape = [4, 4, 4];
     const labels = new Float32Array(64);
     const cpu = (layout: object, options: object = {}, data: Float32Array = labels) => () =>
@@ -540,4 +542,4 @@ export const cellposeCases = {
       return Promise.resolve();
     });
   },
-};
+} satisfies Cases;

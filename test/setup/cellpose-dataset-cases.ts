@@ -21,6 +21,7 @@ import type { CellposeMode } from "../../src/kernels/cellpose/contract.ts";
 import { cellposeFlowsReference } from "../../src/kernels/cellpose/twin.ts";
 import { buildFixture, CROP_SHAPE, CROP_TRANSLATION, ER, inBall, type MemoryFixture, MITO, SCALE } from "./dataset-fixture.ts";
 import { check } from "./assert.ts";
+import type { Cases } from "./cases.ts";
 
 let fixture: Promise<MemoryFixture> | undefined;
 function getFixture(): Promise<MemoryFixture> {
@@ -106,7 +107,7 @@ export const cellposeDatasetCases = {
    * channel (same grid), in both object modes, with fixed iterations, under augmentation: exactly
    * on a CPU dataset, to float32 rounding on a GPU one.
    */
-  async itemFlowsMatchTwinOfItsLabels(): Promise<string> {
+  async "an item's flows equal the CPU twin of its own labels (CPU and GPU datasets)"(): Promise<string> {
     return await withGpu(async (gpu) => {
       const variants: Array<{ mode?: CellposeMode; iterations?: number }> = [{}, { mode: "instances", iterations: 7 }];
       let compared = 0;
@@ -148,7 +149,7 @@ export const cellposeDatasetCases = {
    * center inside the ball, exactly 0 in the crop outside it, NaN outside the crop; the same on
    * the GPU. A dataset may hold only flow targets.
    */
-  async ballFlowsPointToItsCenter(): Promise<string> {
+  async "the mito ball's flows point to its center, zero outside it, NaN outside the crop"(): Promise<string> {
     return await withGpu(async (gpu) => {
       const shape: Vec3 = [14, 26, 26];
       const extra: Extra = { targetArrays: { flows: { shape, scale: S, cellpose: { class: "mito" } } } };
@@ -198,7 +199,7 @@ export const cellposeDatasetCases = {
    * true negatives (inside the mito and er balls), which are 0: the relationship pass runs on the
    * labels before the flows, on the CPU and the GPU.
    */
-  async unannotatedClassFlowsFollowTrueNegatives(): Promise<string> {
+  async "flows of an unannotated class are NaN except true negatives, which are 0"(): Promise<string> {
     return await withGpu(async (gpu) => {
       const shape: Vec3 = [14, 26, 26];
       const extra: Extra = {
@@ -238,7 +239,7 @@ export const cellposeDatasetCases = {
    * GPU loader batches, left on the device (`output: "gpu"`, `[B, 3, z, y, x]` buffers) or read
    * back, equal the CPU dataset's batches: labels exactly, flows to float32 rounding.
    */
-  async gpuLoaderMatchesCpuDataset(): Promise<string> {
+  async "GPU loader batches (output cpu and gpu) equal the CPU dataset's"(): Promise<string> {
     return await withGpu(async (gpu) => {
       const extra: Extra = {
         targetArrays: {
@@ -292,7 +293,7 @@ export const cellposeDatasetCases = {
    * item's own mito channel, on the CPU and (to float32 rounding) the GPU dataset; sliced through
    * the mito ball's center along z, they point to the center of its cross section.
    */
-  async sliceItemFlowsMatch2dTwin(): Promise<string> {
+  async "2D slices: an item's flows are [2, h, w], the 2D twin of its own labels, towards the ball's cross-section center"(): Promise<string> {
     return await withGpu(async (gpu) => {
       const shape: [number, number] = [20, 20];
       const V = shape[0] * shape[1];
@@ -354,7 +355,7 @@ export const cellposeDatasetCases = {
   },
 
   /** On a 2D slice dataset loader batches are `[B, 2, h, w]`; the GPU loader's (read back and left on the device) equal the CPU dataset's. */
-  async sliceLoaderBatchesMatch(): Promise<string> {
+  async "2D slices: loader batches are [B, 2, h, w], on the GPU equal to the CPU dataset's"(): Promise<string> {
     return await withGpu(async (gpu) => {
       const extra: Extra = {
         inputArrays: { raw: { shape: [4, 4], scale: S } },
@@ -409,7 +410,7 @@ export const cellposeDatasetCases = {
   },
 
   /** Bad cellpose options are ArgumentErrors naming the field; datasets that differ in them share no batch. */
-  async badOptionsNameTheField(): Promise<void> {
+  async "bad cellpose target options raise ArgumentError naming the field"(): Promise<void> {
     const t = (cellpose: unknown): Extra => ({
       targetArrays: { gt: { shape: [2, 2, 2], scale: S }, flows: { shape: [2, 2, 2], scale: S, cellpose: cellpose as { class: string } } },
     });
@@ -441,4 +442,4 @@ export const cellposeDatasetCases = {
       b.destroy();
     }
   },
-};
+} satisfies Cases;

@@ -1,5 +1,4 @@
-// Dataset API bodies shared by the Node (test/dataset-api.test.ts), Deno
-// (test/deno/parity_test.ts) and Chromium (test/parity.browser.test.ts) suites: hasData /
+// Dataset API bodies, run in Node, Deno and Chromium from the case registry (test/setup/cases.ts): hasData /
 // forceHasData / length, the purity of `plan`, and the multi-dataset's concatenation, location
 // and aggregated counts. The in-memory fixture (test/setup/dataset-fixture.ts) is read through its
 // counting `fetch` with `workers: 0` on the CPU; expected values come from its closed form.
@@ -7,8 +6,9 @@
 import { rngFor } from "../../src/augment/rng.ts";
 import { CellMapDataset, type CellMapDatasetOptions, type SamplePlan } from "../../src/dataset/dataset.ts";
 import { CellMapMultiDataset } from "../../src/dataset/multidataset.ts";
-import { caught, check, close, isTagged, same, sameValues } from "./assert.ts";
+import { caught, check, close, equal, isTagged, same, sameValues } from "./assert.ts";
 import { buildFixture, CROP_SHAPE, type MemoryFixture, RAW_SHAPE, rawAt, SCALE } from "./dataset-fixture.ts";
+import type { Cases } from "./cases.ts";
 
 let fixture: Promise<MemoryFixture> | undefined;
 const getFixture = (): Promise<MemoryFixture> => (fixture ??= buildFixture(2));
@@ -42,7 +42,7 @@ export const datasetApiCases = {
    * `forceHasData`, which keeps the raw array's whole grid: 21 x 37 x 37 centers (the raw volume
    * is 80 x 144 x 144 nm, padded, stepped by 4 nm) with raw voxels and an all-NaN class.
    */
-  async hasDataAndForce(): Promise<void> {
+  async "hasData follows the annotated classes; forceHasData keeps the raw grid; length > 0 only with data"(): Promise<void> {
     const annotated = await open();
     const none = await open({ classes: ["nucleus"] });
     const forced = await open({ classes: ["nucleus"], forceHasData: true });
@@ -80,7 +80,7 @@ export const datasetApiCases = {
    * matrix and value ops, and planning reads no data; another index moves the center, another
    * epoch redraws the matrix and ops. get(i) reads exactly what plan(i) says.
    */
-  async planIsPure(): Promise<void> {
+  async "plan(i, rng) gives the same center, matrix and ops for the same key without reading data; another key differs"(): Promise<void> {
     const fx = await getFixture();
     const ds = await open({
       isTrain: true,
@@ -108,11 +108,11 @@ export const datasetApiCases = {
       same(a.targetOps["nucleus"], [], "nucleus ops");
 
       const other = ds.plan(i + 1, rngFor(ds.seed, 0, i + 1));
-      check(JSON.stringify(Array.from(other.center)) !== JSON.stringify(Array.from(a.center)), "another index has the same center");
+      check(!equal(Array.from(other.center), Array.from(a.center)), "another index has the same center");
       const epochs = [1, 2, 3].map((e) => ds.plan(i, rngFor(ds.seed, e, i)));
-      check(epochs.every((p) => JSON.stringify(Array.from(p.center)) === JSON.stringify(Array.from(a.center))), "another epoch moves the center");
-      check(epochs.some((p) => JSON.stringify(Array.from(p.augment ?? [])) !== JSON.stringify(Array.from(a.augment!))), "three other epochs draw the same matrix");
-      check(epochs.some((p) => JSON.stringify(p.inputOps) !== JSON.stringify(a.inputOps)), "three other epochs draw the same value ops");
+      check(epochs.every((p) => equal(Array.from(p.center), Array.from(a.center))), "another epoch moves the center");
+      check(epochs.some((p) => !equal(Array.from(p.augment ?? []), Array.from(a.augment!))), "three other epochs draw the same matrix");
+      check(epochs.some((p) => !equal(p.inputOps, a.inputOps)), "three other epochs draw the same value ops");
 
       const item = await ds.get(i);
       same(Array.from(item.center), Array.from(a.center), "get(i).center");
@@ -130,7 +130,7 @@ export const datasetApiCases = {
    * crop), locates an index in its dataset, reads it from there, and aggregates counts, weights,
    * dataset weights and validation tiles.
    */
-  async multiDataset(): Promise<void> {
+  async "a multi-dataset concatenates, locates and aggregates counts"(): Promise<void> {
     const fx = await getFixture();
     const a = await open();
     const b = await open({ pad: false });
@@ -184,4 +184,4 @@ export const datasetApiCases = {
       b.destroy();
     }
   },
-};
+} satisfies Cases;

@@ -23,17 +23,8 @@ import {
   rawAt,
   SCALE,
 } from "./dataset-fixture.ts";
-
-function check(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
-
-function sameArray(a: ArrayLike<number>, b: ArrayLike<number>, what: string): void {
-  check(a.length === b.length, `${what}: ${a.length} values, expected ${b.length}`);
-  for (let i = 0; i < a.length; i++) {
-    if (!Object.is(a[i], b[i]) && !(a[i] === 0 && b[i] === 0)) throw new Error(`${what}: value ${i} is ${a[i]}, expected ${b[i]}`);
-  }
-}
+import { check, sameValues } from "./assert.ts";
+import type { Cases } from "./cases.ts";
 
 let fixture: Promise<MemoryFixture> | undefined;
 function getFixture(): Promise<MemoryFixture> {
@@ -90,12 +81,12 @@ function expectedIdentity(center: Vec3, shape: Vec3, kind: "raw" | "mito" | "er"
 async function checkIdentityItem(ds: CellMapDataset<Names>, i: number): Promise<void> {
   const item = await ds.get(i);
   const c = ds.center(i);
-  sameArray(item.center, c, "center");
+  sameValues(item.center, c, "center");
   check(item.raw.shape.join() === "1,2,4,4", `raw shape ${item.raw.shape}`);
   check(item.gt.shape.join() === "3,2,2,2", `gt shape ${item.gt.shape}`);
-  sameArray(item.raw.data, expectedIdentity(c, [2, 4, 4], "raw"), `raw of sample ${i}`);
+  sameValues(item.raw.data, expectedIdentity(c, [2, 4, 4], "raw"), `raw of sample ${i}`);
   CLASSES.forEach((cls, k) => {
-    sameArray(item.gt.data.subarray(k * 8, (k + 1) * 8), expectedIdentity(c, [2, 2, 2], cls as "mito"), `${cls} of sample ${i}`);
+    sameValues(item.gt.data.subarray(k * 8, (k + 1) * 8), expectedIdentity(c, [2, 2, 2], cls as "mito"), `${cls} of sample ${i}`);
   });
 }
 
@@ -104,17 +95,106 @@ export const STABLE_HASHES = [2890563493, 3462795956, 2874017650];
 /** `rngFor(42, 0, 0).next()`. */
 export const STABLE_UNIFORM = 0.6730117600297646;
 
+/**
+ * classRelationships turn an unannotated class into true negatives where an exclusive class is
+ * present: nucleus is 0 inside mito and er (whose balls are known), unknown (NaN) elsewhere.
+ */
+async function trueNegatives(device: "cpu" | "gpu" = "cpu"): Promise<void> {
+  const gpu = device === "gpu" ? await GpuContext.create() : undefined;
+  const ds = await open({ classRelationships: { nucleus: ["mito", "er"] }, ...(gpu ? { gpu, device: "gpu" as const } : {}) }, { gt: [4, 6, 6] });
+  try {
+    let negatives = 0;
+    for (const i of [indexNear(ds, [...MITO.center] as Vec3), indexNear(ds, [...ER.center] as Vec3), indexNear(ds, [40, 70, 40]), 0]) {
+      const item = await ds.get(i);
+      const c = ds.center(i);
+      const mito = expectedIdentity(c, [4, 6, 6], "mito");
+      const er = expectedIdentity(c, [4, 6, 6], "er");
+      const nucleus = mito.map((m, v) => (m === 1 || er[v] === 1 ? 0 : NaN));
+      negatives += nucleus.filter((x) => x === 0).length;
+      sameValues(item.gt.data.subarray(0, 144), mito, `mito of sample ${i}`);
+      sameValues(item.gt.data.subarray(144, 288), er, `er of sample ${i}`);
+      sameValues(item.gt.data.subarray(288), nucleus, `nucleus of sample ${i}`);
+    }
+    check(negatives > 100, `only ${negatives} true negatives checked`);
+  } finally {
+    ds.destroy();
+    gpu?.destroy();
+  }
+}
+
+/**
+ * True negatives are found on the labels, before the target value transforms: with
+ * `nanToNum` on the unannotated nucleus, its voxels are 0 where mito or er is present and the
+ * replacement value elsewhere (were the order reversed, no voxel would be unknown by then and
+ * nucleus would be the replacement everywhere). Checked on loader batches of 3 against the
+ * fixture's closed form.
+ */
+async function trueNegativesBeforeTargetTransforms(device: "cpu" | "gpu" = "cpu"): Promise<void> {
+  const gpu = device === "gpu" ? await GpuContext.create() : undefined;
+  const ds = await open({
+    classRelationships: { nucleus: ["mito", "er"] },
+    targetValueTransforms: { nucleus: [{ nanToNum: { nan: 5 } }], mito: [{ nanToNum: { nan: -1 } }] },
+    ...(gpu ? { gpu, device: "gpu" as const } : {}),
+  }, { gt: [4, 6, 6] });
+  try {
+    let negatives = 0;
+    let batches = 0;
+    for await (const batch of new CellMapDataLoader(ds, { batchSize: 3, iterationsPerEpoch: 4, seed: 21 })) {
+      batches++;
+      batch.idx.forEach((i, b) => {
+        const c = ds.center(i);
+        const mito = expectedIdentity(c, [4, 6, 6], "mito");
+        const er = expectedIdentity(c, [4, 6, 6], "er");
+        const nucleus = mito.map((m, v) => (m === 1 || er[v] === 1 ? 0 : 5));
+        negatives += nucleus.filter((x) => x === 0).length;
+        const at = b * 3 * 144;
+        sameValues(batch.gt.data.subarray(at, at + 144), mito.map((x) => (Number.isNaN(x) ? -1 : x)), `mito of sample ${i}`);
+        sameValues(batch.gt.data.subarray(at + 144, at + 288), er, `er of sample ${i}`);
+        sameValues(batch.gt.data.subarray(at + 288, at + 432), nucleus, `nucleus of sample ${i}`);
+      });
+    }
+    check(batches === 4, `${batches} batches`);
+    check(negatives > 20, `only ${negatives} true negatives checked`);
+  } finally {
+    ds.destroy();
+    gpu?.destroy();
+  }
+}
+
+/** Value transforms apply per input array and per class (normalize raw, binarize labels). */
+async function valueTransforms(device: "cpu" | "gpu" = "cpu"): Promise<void> {
+  const gpu = device === "gpu" ? await GpuContext.create() : undefined;
+  const ds = await open({
+    valueTransforms: { raw: [{ normalize: { range: [0, 200] } }] },
+    targetValueTransforms: { er: [{ binarize: { threshold: 0.5 } }, { nanToNum: { nan: -1 } }] },
+    ...(gpu ? { gpu, device: "gpu" as const } : {}),
+  });
+  try {
+    for (const i of [0, indexNear(ds, [...MITO.center] as Vec3), indexNear(ds, [...ER.center] as Vec3)]) {
+      const item = await ds.get(i);
+      const c = ds.center(i);
+      const raw = expectedIdentity(c, [2, 4, 4], "raw");
+      check(raw.every((v, k) => Math.abs(v / 200 - item.raw.data[k]!) < 1e-6), `normalized raw of sample ${i}`);
+      sameValues(item.gt.data.subarray(0, 8), expectedIdentity(c, [2, 2, 2], "mito"), `mito (no transform) of sample ${i}`);
+      sameValues(item.gt.data.subarray(8, 16), expectedIdentity(c, [2, 2, 2], "er").map((x) => (Number.isNaN(x) ? -1 : x)), `er (nanToNum) of sample ${i}`);
+    }
+  } finally {
+    ds.destroy();
+    gpu?.destroy();
+  }
+}
+
 export const datasetCases = {
   /** The generator gives the same numbers in every runtime. */
-  rngIsStable(): Promise<void> {
+  "the seeded generator gives the same numbers in every runtime"(): Promise<void> {
     const got = [hashKey(42, 0, 0), hashKey(42, 0, 1), hashKey(42, "spatial")];
-    sameArray(got, STABLE_HASHES, "hashKey values");
+    sameValues(got, STABLE_HASHES, "hashKey values");
     check(rngFor(42, 0, 0).next() === STABLE_UNIFORM, "rngFor(42, 0, 0).next()");
     return Promise.resolve();
   },
 
   /** get(i) reads the raw voxels and crop labels at the grid center; an unannotated class is NaN. */
-  async getReadsVoxels(): Promise<void> {
+  async "get(i) reads raw voxels and crop labels; an unannotated class is NaN"(): Promise<void> {
     const ds = await open();
     try {
       check(ds.length === 13 * 25 * 25, `length ${ds.length}, expected 13 * 25 * 25`);
@@ -127,7 +207,7 @@ export const datasetCases = {
   },
 
   /** A mirror with p = 1 on x equals the un-augmented sample flipped on x (odd shapes: interpolated). */
-  async mirrorFlipsX(): Promise<void> {
+  async "a mirror with p=1 on x equals the un-augmented sample flipped on x"(): Promise<void> {
     const shapes = { raw: [3, 5, 7] as Vec3, gt: [3, 3, 5] as Vec3 };
     const plain = await open({}, shapes);
     const mirrored = await open({ isTrain: true, spatialTransforms: { mirror: { axes: { x: 1 } } } }, shapes);
@@ -141,8 +221,8 @@ export const datasetCases = {
       for (const i of [indexNear(plain, [...MITO.center] as Vec3), 7, plain.length - 3]) {
         const a = await plain.get(i);
         const b = await mirrored.get(i);
-        sameArray(b.raw.data, flip(a.raw.data, a.raw.shape), `mirrored raw of sample ${i}`);
-        sameArray(b.gt.data, flip(a.gt.data, a.gt.shape), `mirrored gt of sample ${i}`);
+        sameValues(b.raw.data, flip(a.raw.data, a.raw.shape), `mirrored raw of sample ${i}`);
+        sameValues(b.gt.data, flip(a.gt.data, a.gt.shape), `mirrored gt of sample ${i}`);
         check(a.raw.data.some((v, k) => v !== a.raw.data[k - (k % 7) + 6 - (k % 7)]), "the raw sample is symmetric in x, the test proves nothing");
       }
     } finally {
@@ -152,7 +232,7 @@ export const datasetCases = {
   },
 
   /** Under rotation, raw (linear) and labels (nearest) both follow the same world geometry. */
-  async alignedUnderRotation(): Promise<void> {
+  async "inputs and targets stay aligned under rotation"(): Promise<void> {
     const rawShape: Vec3 = [7, 12, 12];
     const gtShape: Vec3 = [5, 8, 8];
     const ds = await open({ isTrain: true, seed: 3, spatialTransforms: { rotate: { axes: { z: [-180, 180], x: [-30, 30] } } } }, { raw: rawShape, gt: gtShape });
@@ -197,7 +277,7 @@ export const datasetCases = {
   },
 
   /** Class counts come from complement_counts (mito) or a count (er); weights are bg / fg. */
-  async classCounts(): Promise<void> {
+  async "class counts from complement_counts or counted; weights bg/fg"(): Promise<void> {
     const fx = await getFixture();
     const ds = await open();
     try {
@@ -218,7 +298,7 @@ export const datasetCases = {
   },
 
   /** An epoch has exactly iterationsPerEpoch batches of batchSize, with a leading B axis. */
-  async epochHasExactBatches(): Promise<void> {
+  async "an epoch has exactly iterationsPerEpoch batches of batchSize"(): Promise<void> {
     const ds = await open();
     try {
       const loader = new CellMapDataLoader(ds, { batchSize: 3, iterationsPerEpoch: 4, seed: 9 });
@@ -229,7 +309,7 @@ export const datasetCases = {
         check(batch.gt.shape.join() === "3,3,2,2,2", `gt batch shape ${batch.gt.shape}`);
         check(batch.raw.data.length === 3 * 32 && batch.gt.data.length === 3 * 24, "batch sizes");
         // Each batch entry equals get() of its index.
-        for (let b = 0; b < 3; b++) sameArray(batch.raw.data.subarray(b * 32, (b + 1) * 32), expectedIdentity(batch.center[b]!, [2, 4, 4], "raw"), `batch ${n} sample ${b}`);
+        for (let b = 0; b < 3; b++) sameValues(batch.raw.data.subarray(b * 32, (b + 1) * 32), expectedIdentity(batch.center[b]!, [2, 4, 4], "raw"), `batch ${n} sample ${b}`);
         n++;
       }
       check(n === 4, `${n} batches, expected 4`);
@@ -240,7 +320,7 @@ export const datasetCases = {
   },
 
   /** Same seed: bit-identical batches with prefetch 1 and 4; another seed or epoch differs. */
-  async deterministicAcrossPrefetch(): Promise<void> {
+  async "same seed gives bit-identical batches with prefetch 1 and 4"(): Promise<void> {
     const spatialTransforms = { mirror: { axes: { x: 0.5, y: 0.5 } }, transpose: { axes: ["x", "y"] as ("x" | "y")[] }, rotate: { axes: { z: [-180, 180] as [number, number] } } };
     const valueTransforms = { raw: [{ normalize: {} }, { gaussianNoise: { std: 0.1, p: 0.5 } }, { randomGamma: { range: [0.8, 1.2] } }] };
     const a = await open({ isTrain: true, spatialTransforms, valueTransforms }, { raw: [3, 6, 6], gt: [2, 4, 4] });
@@ -255,9 +335,9 @@ export const datasetCases = {
       const one = await collect(a, 1, 5);
       const four = await collect(b, 4, 5);
       one.forEach((x, k) => {
-        sameArray(x.idx, four[k]!.idx, `idx of batch ${k}`);
-        sameArray(x.raw.data, four[k]!.raw.data, `raw of batch ${k}`);
-        sameArray(x.gt.data, four[k]!.gt.data, `gt of batch ${k}`);
+        sameValues(x.idx, four[k]!.idx, `idx of batch ${k}`);
+        sameValues(x.raw.data, four[k]!.raw.data, `raw of batch ${k}`);
+        sameValues(x.gt.data, four[k]!.gt.data, `gt of batch ${k}`);
       });
       const other = await collect(a, 2, 6);
       check(other.some((x, k) => x.idx.join() !== one[k]!.idx.join()), "another seed gives the same indices");
@@ -270,7 +350,7 @@ export const datasetCases = {
   },
 
   /** rank/worldSize shards are disjoint and together cover the data once per epoch. */
-  async shardsAreDisjointAndCover(): Promise<void> {
+  async "rank/worldSize shards are disjoint and cover"(): Promise<void> {
     const ds = await open();
     try {
       const sub = new CellMapSubset(ds, Array.from({ length: 60 }, (_, i) => i * 97));
@@ -283,7 +363,7 @@ export const datasetCases = {
         let k = 0;
         for await (const batch of loader) {
           const want = (await loader.indices(k++)).sort((x, y) => x - y);
-          sameArray([...batch.idx].sort((x, y) => x - y), want, `rank ${rank} batch ${k - 1}`);
+          sameValues([...batch.idx].sort((x, y) => x - y), want, `rank ${rank} batch ${k - 1}`);
           if (k === 2) break;
         }
       }
@@ -294,97 +374,17 @@ export const datasetCases = {
     }
   },
 
-  /**
-   * classRelationships turn an unannotated class into true negatives where an exclusive class is
-   * present: nucleus is 0 inside mito and er (whose balls are known), unknown (NaN) elsewhere.
-   */
-  async trueNegatives(device: "cpu" | "gpu" = "cpu"): Promise<void> {
-    const gpu = device === "gpu" ? await GpuContext.create() : undefined;
-    const ds = await open({ classRelationships: { nucleus: ["mito", "er"] }, ...(gpu ? { gpu, device: "gpu" as const } : {}) }, { gt: [4, 6, 6] });
-    try {
-      let negatives = 0;
-      for (const i of [indexNear(ds, [...MITO.center] as Vec3), indexNear(ds, [...ER.center] as Vec3), indexNear(ds, [40, 70, 40]), 0]) {
-        const item = await ds.get(i);
-        const c = ds.center(i);
-        const mito = expectedIdentity(c, [4, 6, 6], "mito");
-        const er = expectedIdentity(c, [4, 6, 6], "er");
-        const nucleus = mito.map((m, v) => (m === 1 || er[v] === 1 ? 0 : NaN));
-        negatives += nucleus.filter((x) => x === 0).length;
-        sameArray(item.gt.data.subarray(0, 144), mito, `mito of sample ${i}`);
-        sameArray(item.gt.data.subarray(144, 288), er, `er of sample ${i}`);
-        sameArray(item.gt.data.subarray(288), nucleus, `nucleus of sample ${i}`);
-      }
-      check(negatives > 100, `only ${negatives} true negatives checked`);
-    } finally {
-      ds.destroy();
-      gpu?.destroy();
-    }
-  },
+  "classRelationships give true negatives where an exclusive class is present": () => trueNegatives("cpu"),
+  "classRelationships on the GPU": () => trueNegatives("gpu"),
 
-  /**
-   * True negatives are found on the labels, before the target value transforms: with
-   * `nanToNum` on the unannotated nucleus, its voxels are 0 where mito or er is present and the
-   * replacement value elsewhere (were the order reversed, no voxel would be unknown by then and
-   * nucleus would be the replacement everywhere). Checked on loader batches of 3 against the
-   * fixture's closed form.
-   */
-  async trueNegativesBeforeTargetTransforms(device: "cpu" | "gpu" = "cpu"): Promise<void> {
-    const gpu = device === "gpu" ? await GpuContext.create() : undefined;
-    const ds = await open({
-      classRelationships: { nucleus: ["mito", "er"] },
-      targetValueTransforms: { nucleus: [{ nanToNum: { nan: 5 } }], mito: [{ nanToNum: { nan: -1 } }] },
-      ...(gpu ? { gpu, device: "gpu" as const } : {}),
-    }, { gt: [4, 6, 6] });
-    try {
-      let negatives = 0;
-      let batches = 0;
-      for await (const batch of new CellMapDataLoader(ds, { batchSize: 3, iterationsPerEpoch: 4, seed: 21 })) {
-        batches++;
-        batch.idx.forEach((i, b) => {
-          const c = ds.center(i);
-          const mito = expectedIdentity(c, [4, 6, 6], "mito");
-          const er = expectedIdentity(c, [4, 6, 6], "er");
-          const nucleus = mito.map((m, v) => (m === 1 || er[v] === 1 ? 0 : 5));
-          negatives += nucleus.filter((x) => x === 0).length;
-          const at = b * 3 * 144;
-          sameArray(batch.gt.data.subarray(at, at + 144), mito.map((x) => (Number.isNaN(x) ? -1 : x)), `mito of sample ${i}`);
-          sameArray(batch.gt.data.subarray(at + 144, at + 288), er, `er of sample ${i}`);
-          sameArray(batch.gt.data.subarray(at + 288, at + 432), nucleus, `nucleus of sample ${i}`);
-        });
-      }
-      check(batches === 4, `${batches} batches`);
-      check(negatives > 20, `only ${negatives} true negatives checked`);
-    } finally {
-      ds.destroy();
-      gpu?.destroy();
-    }
-  },
+  "true negatives come before the target value transforms (CPU)": () => trueNegativesBeforeTargetTransforms("cpu"),
+  "true negatives come before the target value transforms (GPU)": () => trueNegativesBeforeTargetTransforms("gpu"),
 
-  /** Value transforms apply per input array and per class (normalize raw, binarize labels). */
-  async valueTransforms(device: "cpu" | "gpu" = "cpu"): Promise<void> {
-    const gpu = device === "gpu" ? await GpuContext.create() : undefined;
-    const ds = await open({
-      valueTransforms: { raw: [{ normalize: { range: [0, 200] } }] },
-      targetValueTransforms: { er: [{ binarize: { threshold: 0.5 } }, { nanToNum: { nan: -1 } }] },
-      ...(gpu ? { gpu, device: "gpu" as const } : {}),
-    });
-    try {
-      for (const i of [0, indexNear(ds, [...MITO.center] as Vec3), indexNear(ds, [...ER.center] as Vec3)]) {
-        const item = await ds.get(i);
-        const c = ds.center(i);
-        const raw = expectedIdentity(c, [2, 4, 4], "raw");
-        check(raw.every((v, k) => Math.abs(v / 200 - item.raw.data[k]!) < 1e-6), `normalized raw of sample ${i}`);
-        sameArray(item.gt.data.subarray(0, 8), expectedIdentity(c, [2, 2, 2], "mito"), `mito (no transform) of sample ${i}`);
-        sameArray(item.gt.data.subarray(8, 16), expectedIdentity(c, [2, 2, 2], "er").map((x) => (Number.isNaN(x) ? -1 : x)), `er (nanToNum) of sample ${i}`);
-      }
-    } finally {
-      ds.destroy();
-      gpu?.destroy();
-    }
-  },
+  "value transforms per input array and per class": () => valueTransforms("cpu"),
+  "value transforms on the GPU": () => valueTransforms("gpu"),
 
   /** The GPU dataset matches the CPU one; GPU batches left on the device hold the same values. */
-  async gpuMatchesCpu(): Promise<void> {
+  async "GPU dataset matches CPU; GPU batches stay on the device"(): Promise<void> {
     const gpu = await GpuContext.create();
     const spatialTransforms = { rotate: { axes: { z: [-180, 180] as [number, number] } }, mirror: { axes: { y: 0.5 } } };
     const common = {
@@ -399,7 +399,7 @@ export const datasetCases = {
       for (const i of [indexNear(cpu, [...MITO.center] as Vec3), 3]) {
         const a = await cpu.get(i);
         const b = await onGpu.get(i);
-        sameArray(b.gt.data, a.gt.data, `gt of sample ${i}`);
+        sameValues(b.gt.data, a.gt.data, `gt of sample ${i}`);
         check(a.raw.data.every((v, k) => Math.abs(v - b.raw.data[k]!) <= 1e-3), `raw of sample ${i} differs between GPU and CPU`);
       }
       const opts = { batchSize: 3, iterationsPerEpoch: 2, seed: 4 };
@@ -410,8 +410,8 @@ export const datasetCases = {
         check(batch.raw.buffer.size >= batch.raw.byteLength && batch.raw.byteLength === 3 * 108 * 4, `raw buffer ${batch.raw.byteLength} bytes`);
         const raw = new Float32Array(await gpu.readBuffer(batch.raw.buffer, 0, batch.raw.byteLength));
         const gt = new Float32Array(await gpu.readBuffer(batch.gt.buffer, 0, batch.gt.byteLength));
-        sameArray(raw, cpuBatches[k]!.raw.data, `raw of GPU batch ${k}`);
-        sameArray(gt, cpuBatches[k]!.gt.data, `gt of GPU batch ${k}`);
+        sameValues(raw, cpuBatches[k]!.raw.data, `raw of GPU batch ${k}`);
+        sameValues(gt, cpuBatches[k]!.gt.data, `gt of GPU batch ${k}`);
         batch.release();
         k++;
       }
@@ -422,4 +422,4 @@ export const datasetCases = {
       gpu.destroy();
     }
   },
-};
+} satisfies Cases;

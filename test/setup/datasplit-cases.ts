@@ -10,18 +10,10 @@ import type { HttpStoreOptions } from "../../src/store/http.ts";
 import { CellMapDataSplit } from "../../src/dataset/datasplit.ts";
 import { isCellMapError } from "../../src/errors.ts";
 import { BASE_URL, buildFixture, CROP_PATH, RAW_PATH } from "./dataset-fixture.ts";
+import { check, same } from "./assert.ts";
+import type { Cases } from "./cases.ts";
 
 type Vec3 = [number, number, number];
-
-function check(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
-
-/** Structural equality through JSON (plain numbers, strings, arrays and objects). */
-function same(actual: unknown, expected: unknown, what: string): void {
-  const [a, e] = [JSON.stringify(actual), JSON.stringify(expected)];
-  check(a === e, `${what}: ${a}, expected ${e}`);
-}
 
 /** Where the fixture lives and how a CSV reaches the split. */
 export interface SplitPlace {
@@ -66,9 +58,76 @@ async function argumentField(work: () => unknown): Promise<string | undefined> {
   return undefined;
 }
 
+/** From a 5-column CSV: train and validate datasets, transforms for training only, tiles. */
+export async function fromCsv(where?: SplitPlace): Promise<string> {
+  const place = where ?? (await memoryPlace());
+  const zarr = `${place.root}/sample.zarr`;
+  const csv = await place.csv([
+    `"train","${zarr}","${RAW_PATH}","${zarr}","${CROP_PATH}/[mito,er]"`,
+    `"train","${zarr}","${RAW_PATH}","${place.root}/missing.zarr","crop9/[mito]"`,
+    `"validate","${zarr}","${RAW_PATH}","${zarr}","${CROP_PATH}/[mito]"`,
+  ].join("\n"));
+  const split = await CellMapDataSplit.open({
+    ...arrays(place),
+    ...csv,
+    spatialTransforms: { mirror: { axes: { x: 0.5 } } },
+    pad: "validate",
+  });
+  try {
+    same([split.trainDatasets.length, split.validationDatasets.length], [1, 1], "train and validation datasets");
+    same(split.skipped.map((s) => s.entry.gt), [`${place.root}/missing.zarr/crop9/[mito]`], "skipped entries");
+    const [train, val] = [split.trainDatasets[0]!, split.validationDatasets[0]!];
+    same([train.isTrain, train.spatial.steps.length, train.pad], [true, 1, false], "train isTrain, spatial steps, pad");
+    same([val.isTrain, val.pad], [false, true], "validation isTrain, pad");
+    same(val.annotatedClasses, ["mito"], "validation classes");
+    same(split.train.length, train.length, "train length");
+    // Validation tiles: the padded grid over the crop is 13 x 25 x 25 centers 4 nm apart; the
+    // target extent 8 x 16 x 16 nm is 2 x 4 x 4 steps, so ceil(13/2) * ceil(25/4)^2 = 7 * 7 * 7.
+    const blocks = split.validationBlocks;
+    same(val.grid.dims, [13, 25, 25], "validation grid");
+    same(blocks.length, 343, "validation tiles");
+    const centers = Array.from({ length: blocks.length }, (_, j) => val.center(blocks.sourceIndex(j)));
+    for (let a = 0; a < 60; a++) for (let b = a + 1; b < centers.length; b++) {
+      const ca = centers[a]!;
+      const cb = centers[b]!;
+      const overlaps = Math.abs(ca[0] - cb[0]) < 8 && Math.abs(ca[1] - cb[1]) < 16 && Math.abs(ca[2] - cb[2]) < 16;
+      check(!overlaps, `tiles ${a} and ${b} overlap`);
+    }
+    const item = await blocks.get(1);
+    same(item.idx, 1, "idx of tile 1");
+    same(item.center, centers[1], "center of tile 1");
+    const counts = await split.classCounts;
+    same(counts.train["mito"], counts.validate["mito"], "mito counts of train and validate (the same crop)");
+    same(counts.validate["er"], { foreground: 0, background: 0 }, "er counts of validate (not annotated)");
+    return `${split.trainDatasets.length} train, ${split.validationDatasets.length} validation, ${blocks.length} tiles`;
+  } finally {
+    split.destroy();
+  }
+}
+
+/** From a dict, from opened datasets, and exactly one source. */
+export async function oneSource(where?: SplitPlace): Promise<void> {
+  const place = where ?? (await memoryPlace());
+  const opts = arrays(place);
+  const zarr = `${place.root}/sample.zarr`;
+  const gt = `${zarr}/${CROP_PATH}/[mito,er]`;
+  const split = await CellMapDataSplit.open({ ...opts, datasetDict: { train: [{ raw: `${zarr}/${RAW_PATH}`, gt }] } });
+  same([split.trainDatasets.length, split.validate.length, split.validationBlocks.length], [1, 0, 0], "datasets, validation samples, tiles");
+  split.destroy();
+
+  const ds = await CellMapDataset.open({ ...opts, inputPath: `${zarr}/${RAW_PATH}`, targetPath: gt });
+  const fromDatasets = await CellMapDataSplit.open({ ...opts, datasets: { train: [ds], validate: [] } });
+  check(fromDatasets.train.datasets[0] === ds, "the split should hold the dataset it was given");
+  fromDatasets.destroy();
+
+  same(await argumentField(() => CellMapDataSplit.open({ ...opts })), "options", "no source");
+  same(await argumentField(() => CellMapDataSplit.open({ ...opts, csv: "", datasetDict: {} })), "options", "two sources");
+  same(await argumentField(() => CellMapDataSplit.open({ ...opts, csv: `validate,${zarr}/${RAW_PATH},"${gt}"\n` })), "train", "no train rows");
+}
+
 export const datasplitCases = {
   /** The 5-column layout joins root and dataset like os.path.join. */
-  fiveColumns(): void {
+  "the 5-column layout joins root and dataset like os.path.join"(): void {
     const text = [
       '"train","/data/jrc_hela-2.zarr","recon-1/em/fibsem-uint8","/data/jrc_hela-2.zarr","recon-1/labels/groundtruth/crop1/[mito,er]"',
       '"validate","/data/jrc_hela-2.zarr/","recon-1/em/fibsem-uint8","https://host/gt.zarr","recon-1/labels/groundtruth/crop7/[mito]"',
@@ -85,7 +144,7 @@ export const datasplitCases = {
   },
 
   /** The 3-column layout takes whole paths; a header line is skipped; quotes may hold commas. */
-  threeColumns(): void {
+  "the 3-column layout takes whole paths; a header line is skipped; quotes may hold commas"(): void {
     const text = 'usage,raw,gt\ntrain,/d.zarr/recon-1/em/fibsem-uint8,"/d.zarr/recon-1/labels/groundtruth/crop1/[mito,er]"\nvalidate, /d.zarr/raw , /d.zarr/gt/[mito]\n';
     same(parseDatasplitCsv(text), {
       train: [{ raw: "/d.zarr/recon-1/em/fibsem-uint8", gt: "/d.zarr/recon-1/labels/groundtruth/crop1/[mito,er]" }],
@@ -94,77 +153,14 @@ export const datasplitCases = {
   },
 
   /** Bad rows name their line. */
-  async badRows(): Promise<void> {
+  async "bad rows name their line"(): Promise<void> {
     same(await argumentField(() => parseDatasplitCsv("train,/a,/b\ntest,/a,/b\n")), "csv row 2", "usage 'test'");
     same(await argumentField(() => parseDatasplitCsv("train,/a,/b,/c\n")), "csv row 1", "4 columns");
     same(joinPath("s3-bucket/x.zarr", "recon-1"), "s3-bucket/x.zarr/recon-1", "joinPath of a relative root");
     same(joinPath("/x.zarr", ""), "/x.zarr", "joinPath with an empty dataset");
   },
 
-  /** From a 5-column CSV: train and validate datasets, transforms for training only, tiles. */
-  async fromCsv(where?: SplitPlace): Promise<string> {
-    const place = where ?? (await memoryPlace());
-    const zarr = `${place.root}/sample.zarr`;
-    const csv = await place.csv([
-      `"train","${zarr}","${RAW_PATH}","${zarr}","${CROP_PATH}/[mito,er]"`,
-      `"train","${zarr}","${RAW_PATH}","${place.root}/missing.zarr","crop9/[mito]"`,
-      `"validate","${zarr}","${RAW_PATH}","${zarr}","${CROP_PATH}/[mito]"`,
-    ].join("\n"));
-    const split = await CellMapDataSplit.open({
-      ...arrays(place),
-      ...csv,
-      spatialTransforms: { mirror: { axes: { x: 0.5 } } },
-      pad: "validate",
-    });
-    try {
-      same([split.trainDatasets.length, split.validationDatasets.length], [1, 1], "train and validation datasets");
-      same(split.skipped.map((s) => s.entry.gt), [`${place.root}/missing.zarr/crop9/[mito]`], "skipped entries");
-      const [train, val] = [split.trainDatasets[0]!, split.validationDatasets[0]!];
-      same([train.isTrain, train.spatial.steps.length, train.pad], [true, 1, false], "train isTrain, spatial steps, pad");
-      same([val.isTrain, val.pad], [false, true], "validation isTrain, pad");
-      same(val.annotatedClasses, ["mito"], "validation classes");
-      same(split.train.length, train.length, "train length");
-      // Validation tiles: the padded grid over the crop is 13 x 25 x 25 centers 4 nm apart; the
-      // target extent 8 x 16 x 16 nm is 2 x 4 x 4 steps, so ceil(13/2) * ceil(25/4)^2 = 7 * 7 * 7.
-      const blocks = split.validationBlocks;
-      same(val.grid.dims, [13, 25, 25], "validation grid");
-      same(blocks.length, 343, "validation tiles");
-      const centers = Array.from({ length: blocks.length }, (_, j) => val.center(blocks.sourceIndex(j)));
-      for (let a = 0; a < 60; a++) for (let b = a + 1; b < centers.length; b++) {
-        const ca = centers[a]!;
-        const cb = centers[b]!;
-        const overlaps = Math.abs(ca[0] - cb[0]) < 8 && Math.abs(ca[1] - cb[1]) < 16 && Math.abs(ca[2] - cb[2]) < 16;
-        check(!overlaps, `tiles ${a} and ${b} overlap`);
-      }
-      const item = await blocks.get(1);
-      same(item.idx, 1, "idx of tile 1");
-      same(item.center, centers[1], "center of tile 1");
-      const counts = await split.classCounts;
-      same(counts.train["mito"], counts.validate["mito"], "mito counts of train and validate (the same crop)");
-      same(counts.validate["er"], { foreground: 0, background: 0 }, "er counts of validate (not annotated)");
-      return `${split.trainDatasets.length} train, ${split.validationDatasets.length} validation, ${blocks.length} tiles`;
-    } finally {
-      split.destroy();
-    }
-  },
+  "from a 5-column CSV text over HTTP: the same split from the in-memory fixture": () => fromCsv(),
 
-  /** From a dict, from opened datasets, and exactly one source. */
-  async oneSource(where?: SplitPlace): Promise<void> {
-    const place = where ?? (await memoryPlace());
-    const opts = arrays(place);
-    const zarr = `${place.root}/sample.zarr`;
-    const gt = `${zarr}/${CROP_PATH}/[mito,er]`;
-    const split = await CellMapDataSplit.open({ ...opts, datasetDict: { train: [{ raw: `${zarr}/${RAW_PATH}`, gt }] } });
-    same([split.trainDatasets.length, split.validate.length, split.validationBlocks.length], [1, 0, 0], "datasets, validation samples, tiles");
-    split.destroy();
-
-    const ds = await CellMapDataset.open({ ...opts, inputPath: `${zarr}/${RAW_PATH}`, targetPath: gt });
-    const fromDatasets = await CellMapDataSplit.open({ ...opts, datasets: { train: [ds], validate: [] } });
-    check(fromDatasets.train.datasets[0] === ds, "the split should hold the dataset it was given");
-    fromDatasets.destroy();
-
-    same(await argumentField(() => CellMapDataSplit.open({ ...opts })), "options", "no source");
-    same(await argumentField(() => CellMapDataSplit.open({ ...opts, csv: "", datasetDict: {} })), "options", "two sources");
-    same(await argumentField(() => CellMapDataSplit.open({ ...opts, csv: `validate,${zarr}/${RAW_PATH},"${gt}"\n` })), "train", "no train rows");
-  },
-};
+  "from a dict, from opened datasets, and exactly one source (HTTP)": () => oneSource(),
+} satisfies Cases;

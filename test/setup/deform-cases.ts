@@ -15,7 +15,8 @@ import { isCellMapError } from "../../src/errors.ts";
 import type { Vec3 } from "../../src/geometry/types.ts";
 import { GpuContext } from "../../src/gpu/context.ts";
 import { ballDistance, buildFixture, CROP_SHAPE, CROP_TRANSLATION, type MemoryFixture, MITO, SCALE } from "./dataset-fixture.ts";
-import { check, sameValues } from "./assert.ts";
+import { check, same, sameValues } from "./assert.ts";
+import type { Cases } from "./cases.ts";
 
 let fixture: Promise<MemoryFixture> | undefined;
 function getFixture(): Promise<MemoryFixture> {
@@ -112,9 +113,32 @@ async function expectArgumentErrorAsync(work: () => Promise<unknown>, field: str
   check(isCellMapError(error, "argument") && (error as unknown as { field: string }).field === field, `expected ArgumentError naming ${field}, got ${String(error)}`);
 }
 
+/** Magnitude 0 reads exactly the undeformed sample (the field path runs, displacing by 0). */
+async function magnitudeZeroIsUndeformed(device: "cpu" | "gpu"): Promise<void> {
+  const gpu = device === "gpu" ? await GpuContext.create() : undefined;
+  const on = gpu ? { gpu, device: "gpu" as const } : {};
+  const rotate = { axes: { z: [-180, 180] as [number, number] } };
+  const plain = await open({ isTrain: true, seed: 9, spatialTransforms: { rotate }, ...on });
+  const zero = await open({ isTrain: true, seed: 9, spatialTransforms: { rotate, deform: { spacing: 16, magnitude: 0 } }, ...on });
+  try {
+    for (const c of EDGE_CENTERS) {
+      const i = indexNear(plain, c);
+      const f = zero.plan(i, rngFor(9, 0, i)).deform;
+      check(f !== undefined && f.values.every((v) => v === 0), "magnitude 0 gives a field of zeros");
+      const [a, b] = [await plain.get(i), await zero.get(i)];
+      sameValues(b.raw.data, a.raw.data, `raw of sample ${i} (${device})`);
+      sameValues(b.gt.data, a.gt.data, `gt of sample ${i} (${device})`);
+    }
+  } finally {
+    plain.destroy();
+    zero.destroy();
+    gpu?.destroy();
+  }
+}
+
 export const deformCases = {
   /** Bad `deform` configs raise ArgumentError naming the field. */
-  async parseErrorsNameTheField(): Promise<void> {
+  async "bad deform configs raise ArgumentError naming the field"(): Promise<void> {
     const parse = (deform: unknown) => () => parseSpatialTransforms({ deform });
     expectArgumentError(parse(5), "spatialTransforms.deform");
     expectArgumentError(parse({ magnitude: 10 }), "spatialTransforms.deform.spacing");
@@ -126,7 +150,7 @@ export const deformCases = {
     expectArgumentError(parse({ spacing: 10, magnitude: 1, sigma: 3 }), "spatialTransforms.deform.sigma");
     const ok = parseSpatialTransforms({ rotate: { axes: { z: [-10, 10] } }, deform: { spacing: [40, 20, 20], magnitude: 5 } });
     check(ok.steps.length === 1 && ok.deform !== undefined, "rotate + deform parses to one matrix step and a deform");
-    check(JSON.stringify(ok.deform) === JSON.stringify({ spacing: [40, 20, 20], magnitude: [5, 5, 5], p: 1 }), `parsed ${JSON.stringify(ok.deform)}`);
+    same(ok.deform, { spacing: [40, 20, 20], magnitude: [5, 5, 5], p: 1 }, `parsed ${JSON.stringify(ok.deform)}`);
     // A spacing so fine that the control grid would be huge is refused at open.
     await expectArgumentErrorAsync(() => open({ isTrain: true, spatialTransforms: { deform: { spacing: 0.05, magnitude: 1 } } }), "spatialTransforms.deform.spacing");
     // A hand-made field of the wrong size is refused by the array.
@@ -140,14 +164,14 @@ export const deformCases = {
   },
 
   /** The field is a pure function of (seed, epoch, index); other keys differ; p decides only whether. */
-  async sameSeedSameField(): Promise<void> {
+  async "the same key gives the same field; another index, epoch or seed differs; p decides only whether"(): Promise<void> {
     const ds = await open({ isTrain: true, seed: 5, spatialTransforms: { deform: DEFORM } });
     const half = await open({ isTrain: true, seed: 5, spatialTransforms: { deform: { ...DEFORM, p: 0.5 } } });
     const evaluation = await open({ seed: 5, spatialTransforms: { deform: DEFORM } });
     try {
       // Grid by hand: half extents (voxel centers) raw [12, 22, 22] nm, gt [8, 14, 14] nm;
       // dims = floor(2 * 12 / 16) + 4 = 5 on z, floor(2 * 22 / 16) + 4 = 6 on y and x.
-      check(JSON.stringify(ds.deformGrid?.dims) === "[5,6,6]", `grid dims ${JSON.stringify(ds.deformGrid?.dims)}`);
+      same(ds.deformGrid?.dims, [5, 6, 6], `grid dims ${JSON.stringify(ds.deformGrid?.dims)}`);
       const a = ds.plan(7, rngFor(5, 0, 7)).deform;
       const b = ds.plan(7, rngFor(5, 0, 7)).deform;
       check(a !== undefined && b !== undefined, "p = 1 always deforms");
@@ -194,35 +218,15 @@ export const deformCases = {
     }
   },
 
-  /** Magnitude 0 reads exactly the undeformed sample (the field path runs, displacing by 0). */
-  async magnitudeZeroIsUndeformed(device: "cpu" | "gpu"): Promise<void> {
-    const gpu = device === "gpu" ? await GpuContext.create() : undefined;
-    const on = gpu ? { gpu, device: "gpu" as const } : {};
-    const rotate = { axes: { z: [-180, 180] as [number, number] } };
-    const plain = await open({ isTrain: true, seed: 9, spatialTransforms: { rotate }, ...on });
-    const zero = await open({ isTrain: true, seed: 9, spatialTransforms: { rotate, deform: { spacing: 16, magnitude: 0 } }, ...on });
-    try {
-      for (const c of EDGE_CENTERS) {
-        const i = indexNear(plain, c);
-        const f = zero.plan(i, rngFor(9, 0, i)).deform;
-        check(f !== undefined && f.values.every((v) => v === 0), "magnitude 0 gives a field of zeros");
-        const [a, b] = [await plain.get(i), await zero.get(i)];
-        sameValues(b.raw.data, a.raw.data, `raw of sample ${i} (${device})`);
-        sameValues(b.gt.data, a.gt.data, `gt of sample ${i} (${device})`);
-      }
-    } finally {
-      plain.destroy();
-      zero.destroy();
-      gpu?.destroy();
-    }
-  },
+  "magnitude 0 equals the undeformed sample (CPU)": () => magnitudeZeroIsUndeformed("cpu"),
+  "magnitude 0 equals the undeformed sample (GPU)": () => magnitudeZeroIsUndeformed("gpu"),
 
   /**
    * Inputs and targets stay aligned: at every voxel clear of the mito surface, raw and labels
    * say inside or outside as the DEFORMED world position does (c + A·(o + d(o))), including
    * voxels that the deformation carried across the surface.
    */
-  async alignedUnderDeformation(): Promise<void> {
+  async "inputs and targets stay aligned under deformation"(): Promise<void> {
     const ds = await open({ isTrain: true, seed: 3, spatialTransforms: { rotate: { axes: { z: [-180, 180] } }, deform: DEFORM } });
     try {
       let inside = 0;
@@ -266,7 +270,7 @@ export const deformCases = {
   },
 
   /** A deformed GPU dataset equals the CPU twin: single samples, and a batch mixing deformed and plain samples. */
-  async gpuMatchesCpu(): Promise<void> {
+  async "a deformed GPU batch equals the CPU twin"(): Promise<void> {
     const gpu = await GpuContext.create();
     const spatialTransforms = { rotate: { axes: { z: [-180, 180] as [number, number] } }, deform: { ...DEFORM, p: 0.5 } };
     const cpu = await open({ isTrain: true, seed: 11, spatialTransforms });
@@ -319,4 +323,4 @@ export const deformCases = {
       gpu.destroy();
     }
   },
-};
+} satisfies Cases;

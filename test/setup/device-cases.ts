@@ -1,5 +1,4 @@
-// `device: "auto"` bodies shared by the Node (test/device.test.ts), Deno (test/deno/device_test.ts)
-// and Chromium (test/device.browser.test.ts) suites. "auto" samples on the GPU only when the
+// `device: "auto"` bodies, run in Node, Deno and Chromium from the case registry (test/setup/cases.ts). "auto" samples on the GPU only when the
 // adapter is a real one; on the software adapters of machines without a GPU (SwiftShader,
 // lavapipe) it uses the CPU twin, which is several times faster there. The in-memory fixture
 // (test/setup/dataset-fixture.ts) is read through its counting fetch with `workers: 0`.
@@ -10,6 +9,7 @@ import { CellMapDataset, type CellMapDatasetOptions } from "../../src/dataset/da
 import { GpuContext } from "../../src/gpu/context.ts";
 import { caught, caughtSync, check, isTagged, same, sameValues } from "./assert.ts";
 import { buildFixture, type MemoryFixture, SCALE } from "./dataset-fixture.ts";
+import type { Cases } from "./cases.ts";
 
 let fixture: Promise<MemoryFixture> | undefined;
 const getFixture = (): Promise<MemoryFixture> => (fixture ??= buildFixture(2));
@@ -35,7 +35,7 @@ export const deviceCases = {
    * hardware adapter only; anything else is an ArgumentError naming the field. (Plain objects
    * stand in for a hardware adapter, which these machines do not have.)
    */
-  resolveDeviceRule(): Promise<void> {
+  "resolveDevice: auto picks the GPU only on a hardware adapter; other values are refused"(): Promise<void> {
     const hardware = { isSoftware: false };
     const software = { isSoftware: true };
     same(resolveDevice(undefined, undefined), "cpu", "no option, no context");
@@ -55,7 +55,7 @@ export const deviceCases = {
    * (the CPU twin on a software adapter), and the dataset's items equal those of one opened with
    * that device explicitly, value for value.
    */
-  async autoFollowsTheAdapter(): Promise<string> {
+  async "device auto samples where the adapter says, with the same values as that device"(): Promise<string> {
     const gpu = await GpuContext.create({ label: "test device auto" });
     const fx = await getFixture();
     try {
@@ -90,4 +90,4 @@ export const deviceCases = {
       gpu.destroy();
     }
   },
-};
+} satisfies Cases;

@@ -5,6 +5,7 @@
 // throws an Error saying what differed. Browser-safe.
 import { CellMapArray, ChunkDecodeError, HttpError, HttpStore, WorkerPool } from "../../src/index.ts";
 import { check } from "./assert.ts";
+import type { Cases } from "./cases.ts";
 
 /** Every fault kind of the server. */
 const ALL = "503,reset,cut-short,cut-full,html,hang,flip";
@@ -81,3 +82,12 @@ export async function storeFaultsThroughFetch(url: string): Promise<void> {
   const ok = await new HttpStore(`${url}?token=s3cr3t`, { fetch: globalThis.fetch }).get(key);
   check(ok !== undefined && ok.length > 16, "the clean answer after the faults");
 }
+
+/** Every case, by title, for the case registry (test/setup/cases.ts); the fault server is the runner's. */
+export const faultCases = {
+  "every fault kind at 30 percent, mixed, through fetch workers: samples identical to a clean run": async (ctx) =>
+    samplesIdenticalUnderFaults(await ctx.faultFixtureUrl()),
+  "a chunk that stays bad is a ChunkDecodeError naming the chunk and the check": async (ctx) => stuckChunkIsTyped(await ctx.faultFixtureUrl()),
+  "HTML pages, hangs, cut bodies and 503s through fetch are retried, then named, without the URL's query": async (ctx) =>
+    storeFaultsThroughFetch(await ctx.faultFixtureUrl()),
+} satisfies Cases;

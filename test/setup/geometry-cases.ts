@@ -5,18 +5,10 @@
 
 import { splitTargetPath } from "../../src/dataset/dataset.ts";
 import { arrayBounds, intersectBoxes, SamplingGrid } from "../../src/dataset/sampling-geometry.ts";
+import { check, same } from "./assert.ts";
+import type { Cases } from "./cases.ts";
 
 type Vec3 = [number, number, number];
-
-function check(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
-
-/** Structural equality through JSON (plain numbers, arrays and objects). */
-function same(actual: unknown, expected: unknown, what: string): void {
-  const [a, e] = [JSON.stringify(actual), JSON.stringify(expected)];
-  check(a === e, `${what}: ${a}, expected ${e}`);
-}
 
 // Raw: 100 x 200 x 200 voxels of 8 x 4 x 4 nm at translation (4, 2, 2): world [0, 800] x [0, 800]^2.
 const raw = arrayBounds({ shape: [100, 200, 200], scale: [8, 4, 4], translation: [4, 2, 2] });
@@ -29,14 +21,14 @@ const outputs = [
 
 export const geometryCases = {
   /** Bounds are voxel extents; the box is their intersection. */
-  boundsAreVoxelExtents(): void {
+  "bounds are voxel extents; the box is their intersection"(): void {
     same(raw, { lo: [0, 0, 0], hi: [800, 800, 800] }, "raw bounds");
     same(crop, { lo: [100, 200, 300], hi: [180, 320, 460] }, "crop bounds");
     same(intersectBoxes([raw, crop]), crop, "intersection");
   },
 
   /** Without pad: shrunk by half the largest extent, step = largest voxel size, centered grid. */
-  unpaddedGrid(): void {
+  "without pad: shrunk by half the largest extent, step = largest voxel size, centered grid"(): void {
     const g = new SamplingGrid({ bounds: [raw, crop], outputs, pad: false });
     // Largest extent 32 nm per axis: box z [116, 164], y [216, 304], x [316, 444]. Step [8, 8, 8].
     same(g.box, { lo: [116, 216, 316], hi: [164, 304, 444] }, "box");
@@ -56,7 +48,7 @@ export const geometryCases = {
   },
 
   /** Without pad each array is shrunk by its own outputs: a small crop only has to hold the targets. */
-  shrinkPerArray(): void {
+  "without pad each array is shrunk by its own outputs: a small crop only has to hold the targets"(): void {
     const big = { shape: [64, 64, 64] as Vec3, scale: [4, 4, 4] as Vec3 }; // 256 nm
     const small = { shape: [4, 4, 4] as Vec3, scale: [8, 8, 8] as Vec3 }; // 32 nm
     // The crop (80 x 120 x 160 nm) is smaller than the input's 256 nm, but holds the 32 nm target.
@@ -69,7 +61,7 @@ export const geometryCases = {
   },
 
   /** Leftover space is split evenly on both sides. */
-  leftoverSplitEvenly(): void {
+  "leftover space is split evenly on both sides"(): void {
     const box = { lo: [0, 0, 0] as Vec3, hi: [10, 10, 13] as Vec3 };
     const g = new SamplingGrid({ bounds: [box], outputs: [{ shape: [1, 1, 1], scale: [4, 4, 4] }], pad: true });
     // x: size 13, n = floor(13/4) + 1 = 4, first center (13 - 12) / 2 = 0.5.
@@ -79,7 +71,7 @@ export const geometryCases = {
   },
 
   /** With pad the box is not shrunk: a crop smaller than the output still has samples. */
-  paddedSmallCrop(): void {
+  "with pad the box is not shrunk: a crop smaller than the output still has samples"(): void {
     const small = arrayBounds({ shape: [2, 2, 2], scale: [4, 4, 4], translation: [102, 202, 302] }); // 8 nm
     same(new SamplingGrid({ bounds: [raw, small], outputs, pad: false }).length, 0, "length without pad");
     const g = new SamplingGrid({ bounds: [raw, small], outputs, pad: true });
@@ -89,7 +81,7 @@ export const geometryCases = {
   },
 
   /** Tiles do not overlap and step by ceil(extent / step). */
-  tiles(): void {
+  "tiles do not overlap and step by ceil(extent / step)"(): void {
     const g = new SamplingGrid({ bounds: [raw, crop], outputs, pad: false });
     const tiles = g.tiles([32, 32, 32]); // 4 steps per axis
     same(tiles.length, 2 * 3 * 5, "tile count"); // ceil(7/4), ceil(12/4), ceil(17/4)
@@ -106,7 +98,7 @@ export const geometryCases = {
   },
 
   /** A grid of 10^5 voxels per axis is computed lazily. */
-  hugeGridIsLazy(): void {
+  "a grid of 10^5 voxels per axis is computed lazily"(): void {
     const huge = arrayBounds({ shape: [100_000, 100_000, 100_000], scale: [4, 4, 4], translation: [0, 0, 0] });
     const g = new SamplingGrid({ bounds: [huge], outputs: [{ shape: [64, 64, 64], scale: [4, 4, 4] }], pad: false });
     // Bounds [-2, 399998] per axis, shrunk by 128: [126, 399870]; n = 399744 / 4 + 1 = 99937.
@@ -120,7 +112,7 @@ export const geometryCases = {
   },
 
   /** Target path templates name the classes. */
-  targetPathTemplates(): void {
+  "target path templates name the classes"(): void {
     const t = splitTargetPath("/d.zarr/recon-1/labels/groundtruth/crop1/[mito, er]");
     same(t.classes, ["mito", "er"], "classes");
     same(t.url("er"), "/d.zarr/recon-1/labels/groundtruth/crop1/er", "url of er");
@@ -129,4 +121,4 @@ export const geometryCases = {
     same(single.url("nucleus"), "https://h/d.zarr/crop2/nucleus", "url of nucleus");
     same(splitTargetPath("/d/crop1/[mito]/s0").url("mito"), "/d/crop1/mito/s0", "url with a level suffix");
   },
-};
+} satisfies Cases;

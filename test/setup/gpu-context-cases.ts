@@ -5,6 +5,8 @@
 
 import { GpuContext } from "../../src/gpu/context.ts";
 import { AbortedError, DeviceLostError, GpuError, isCellMapError } from "../../src/errors.ts";
+import { check } from "./assert.ts";
+import type { Cases } from "./cases.ts";
 
 const SAXPY_WGSL = /* wgsl */ `
 struct Params { a: f32, b: f32, n: u32 }
@@ -17,10 +19,6 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
   if (id.x < params.n) { y[id.x] = params.a * x[id.x] + params.b; }
 }
 `;
-
-function check(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
 
 async function rejects(work: () => Promise<unknown>, what: string): Promise<unknown> {
   try {
@@ -263,14 +261,14 @@ export async function readBufferReadsRanges(): Promise<void> {
   }
 }
 
-/** Every case, by name, for the runtime wrappers. */
+/** Every case, by title, for the case registry (test/setup/cases.ts). */
 export const gpuContextCases = {
-  computeMatchesCpu,
-  limitsAreRaised,
-  ownedDeviceIsDestroyed,
-  borrowedDeviceSurvives,
-  badWgslRaisesGpuError,
-  pipelinesAreCached,
-  errorsAreTyped,
-  readBufferReadsRanges,
-} as const;
+  "a compute shader matches the CPU": computeMatchesCpu,
+  "the device gets the limits the library needs": limitsAreRaised,
+  "destroy() destroys an owned device and rejects tracked work": ownedDeviceIsDestroyed,
+  "destroy() leaves a borrowed device alive": borrowedDeviceSurvives,
+  "invalid WGSL raises GpuError with the compiler message": badWgslRaisesGpuError,
+  "pipelines are cached per device and key": pipelinesAreCached,
+  "aborts, missing adapters and bad arguments give typed errors": errorsAreTyped,
+  "readBuffer() reads exact byte ranges": readBufferReadsRanges,
+} satisfies Cases;

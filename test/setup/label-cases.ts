@@ -9,7 +9,9 @@ import { encodeClassRelationships, prepareClassRelationships } from "../../src/k
 import { applyClassRelationshipsReference } from "../../src/kernels/labels/twin.ts";
 import type { ClassRelationshipsLayout } from "../../src/kernels/labels/contract.ts";
 import { isCellMapError } from "../../src/errors.ts";
-import { check, rng, withBindingLimit } from "./value-transform-cases.ts";
+import { rng, withBindingLimit } from "./value-transform-cases.ts";
+import { check, same } from "./assert.ts";
+import type { Cases } from "./cases.ts";
 
 const N = NaN;
 
@@ -43,13 +45,6 @@ async function runOnGpu(
     return { values: out.slice(byteOffset / 4, byteOffset / 4 + data.length), dispatches: work.dispatches };
   } finally {
     buffer.destroy();
-  }
-}
-
-function same(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
-  check(got.length === want.length, `${what}: ${got.length} values, expected ${want.length}`);
-  for (let i = 0; i < want.length; i++) {
-    check(Object.is(got[i], want[i]), `${what}: value ${i} is ${got[i]}, expected ${want[i]}`);
   }
 }
 
@@ -92,13 +87,13 @@ const HAND_INPUT = [
 ];
 
 // prettier-ignore
-const HAND_EXPECTED = [
+const HAND_EXPECTED = Float32Array.of(
   0, 0, N, 1, 0, N, // mito: er present at 0, nucleus at 1 and 4 (but mito is known 0 there)
   1, 0, N, 0, N, N, // er: mito present at 3
   N, 1, 0, 0, 1, N, // nucleus: mito present at 3
   N, 1, N, 1, N, N, // cyto: unrelated, unchanged
   ...HAND_INPUT.slice(24),
-];
+);
 
 /** Random labels in {0, 1, unknown, 0.5} and a random (not symmetric) exclusion matrix. */
 function randomCase(seed: number, batch: number, classes: number, voxels: number, emptyValue: number) {
@@ -116,7 +111,7 @@ function randomCase(seed: number, batch: number, classes: number, voxels: number
 
 export const labelCases = {
   /** The hand-built case: exactly the expected true negatives, on the GPU and the CPU twin. */
-  async handBuiltTrueNegatives(): Promise<void> {
+  async "a hand-built case gets exactly the known true negatives"(): Promise<void> {
     const cpu = applyClassRelationshipsReference(Float32Array.from(HAND_INPUT), HAND_LAYOUT);
     same(cpu, HAND_EXPECTED, "CPU twin");
     await withContext(async (ctx) => {
@@ -127,7 +122,7 @@ export const labelCases = {
   },
 
   /** A one-way relation and a numeric empty value: only the listed direction is inferred. */
-  async oneWayRelationWithNumericEmpty(): Promise<void> {
+  async "a one-way relation with a numeric empty value infers one direction only"(): Promise<void> {
     const layout: ClassRelationshipsLayout = {
       batch: 1,
       classes: 2,
@@ -139,7 +134,7 @@ export const labelCases = {
       ],
     };
     const input = [255, 255, 0, N, 1, 255, 1, 255];
-    const expected = [0, 255, 0, N, 1, 255, 1, 255];
+    const expected = Float32Array.of(0, 255, 0, N, 1, 255, 1, 255);
     same(applyClassRelationshipsReference(Float32Array.from(input), layout), expected, "CPU twin");
     await withContext(async (ctx) => {
       same((await runOnGpu(ctx, Float32Array.from(input), layout)).values, expected, "GPU");
@@ -147,7 +142,7 @@ export const labelCases = {
   },
 
   /** Random cases (up to 40 classes, two bit words), NaN and numeric empty values, odd offsets. */
-  randomMatchesTwin(): Promise<string> {
+  "random cases match the CPU twin exactly"(): Promise<string> {
     return withContext(async (ctx) => {
       let changed = 0;
       for (const [seed, classes, empty, offset] of [
@@ -169,7 +164,7 @@ export const labelCases = {
   },
 
   /** A batch beyond one binding is split into groups and still matches the twin. */
-  async groupsSplitLargeBatches(): Promise<void> {
+  async "batches beyond the binding limit are split into groups"(): Promise<void> {
     const real = await GpuContext.create({ label: "test labels groups" });
     try {
       const ctx = GpuContext.fromDevice(withBindingLimit(real.device, 2048), { label: "test small bindings" });
@@ -184,7 +179,7 @@ export const labelCases = {
   },
 
   /** Malformed matrices and layouts raise ArgumentError naming the field. */
-  async badInputsAreRejected(): Promise<void> {
+  async "malformed inputs raise ArgumentError naming the field"(): Promise<void> {
     await withContext(async (ctx) => {
       const buffer = ctx.device.createBuffer({ size: 64, usage: GPUBufferUsage.STORAGE });
       const encoder = ctx.device.createCommandEncoder();
@@ -209,4 +204,4 @@ export const labelCases = {
       buffer.destroy();
     });
   },
-};
+} satisfies Cases;

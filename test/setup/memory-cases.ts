@@ -16,6 +16,7 @@ import { WorkerPool } from "../../src/worker/pool.ts";
 import { createArray, createMemoryTarget, multiscalesAttributes, writeArray, writeGroup } from "../../src/zarr-write/index.ts";
 import { buildFixture, CROP_SHAPE, inBall, type MemoryFixture, MITO, RAW_PATH, RAW_SHAPE, rawAt, SCALE } from "./dataset-fixture.ts";
 import { check } from "./assert.ts";
+import type { Cases } from "./cases.ts";
 
 function sameArray(a: ArrayLike<number>, b: ArrayLike<number>, what: string): void {
   check(a.length === b.length, `${what}: ${a.length} values, expected ${b.length}`);
@@ -210,47 +211,50 @@ function expectedRaw3D(center: readonly number[], shape: readonly number[]): Flo
   return out;
 }
 
-export const memoryCases = {
-  /** A small crop's label cache holds its chunks, not the 64 MiB default budget (CPU and GPU). */
-  async cacheIsCappedAtChunkCount(device: "cpu" | "gpu"): Promise<void> {
-    const gpu = device === "gpu" ? await GpuContext.create() : undefined;
+/** A small crop's label cache holds its chunks, not the 64 MiB default budget (CPU and GPU). */
+async function cacheIsCappedAtChunkCount(device: "cpu" | "gpu"): Promise<void> {
+  const gpu = device === "gpu" ? await GpuContext.create() : undefined;
+  try {
+    const ds = await CellMapDataset.open<"raw", "gt">(await options({ device, ...(gpu ? { gpu } : {}) }));
     try {
-      const ds = await CellMapDataset.open<"raw", "gt">(await options({ device, ...(gpu ? { gpu } : {}) }));
-      try {
-        const cropChunks = chunkCount(CROP_SHAPE, CROP_CHUNKS);
-        const rawChunks = chunkCount(RAW_SHAPE, RAW_CHUNKS);
-        check(cropChunks === 8 && rawChunks === 27, `chunk counts ${cropChunks}, ${rawChunks}`);
-        for (const cls of CLASSES) {
-          const a = ds.classArray(cls)!;
-          check(a.cacheSlots === cropChunks, `${cls}: ${a.cacheSlots} slots, the crop has ${cropChunks} chunks`);
-          check(a.stats.budgetBytes === cropChunks * slotBytes(CROP_CHUNKS), `${cls}: budget ${a.stats.budgetBytes} bytes, expected ${cropChunks * slotBytes(CROP_CHUNKS)}`);
-          if (gpu) check(a.gpuCache!.size === a.stats.budgetBytes, `${cls}: GPU cache buffer of ${a.gpuCache!.size} bytes`);
-        }
-        check(ds.input.stats.budgetBytes === rawChunks * slotBytes(RAW_CHUNKS), `raw budget ${ds.input.stats.budgetBytes}`);
-        if (gpu) check(ds.input.gpuCache!.size === ds.input.stats.budgetBytes, `raw GPU cache buffer of ${ds.input.gpuCache!.size} bytes`);
-        // A budget below the chunk count still rules, and a sample that needs more chunks than it holds is refused.
-        const small = await CellMapArray.open((await getFixture()).rawUrl, { device: "cpu", workers: 0, cacheBytes: 2 * slotBytes(RAW_CHUNKS), storeOptions: { fetch: (await getFixture()).fetch } });
-        try {
-          check(small.cacheSlots === 2, `a 2-slot budget gave ${small.cacheSlots} slots`);
-          let err: unknown;
-          await small.sample([{ center: [40, 64, 64] }], { shape: [12, 12, 12], scale: S }).catch((e) => (err = e));
-          check(isCellMapError(err, "budget"), `a sample over 8 chunks with 2 slots gave ${String(err)}`);
-        } finally {
-          small.destroy();
-        }
-        // The capped cache still reads every voxel of the crop right (it never evicts a needed chunk).
-        const item = await ds.get(0);
-        check(item.raw.data.length === 32, "raw item size");
-      } finally {
-        ds.destroy();
+      const cropChunks = chunkCount(CROP_SHAPE, CROP_CHUNKS);
+      const rawChunks = chunkCount(RAW_SHAPE, RAW_CHUNKS);
+      check(cropChunks === 8 && rawChunks === 27, `chunk counts ${cropChunks}, ${rawChunks}`);
+      for (const cls of CLASSES) {
+        const a = ds.classArray(cls)!;
+        check(a.cacheSlots === cropChunks, `${cls}: ${a.cacheSlots} slots, the crop has ${cropChunks} chunks`);
+        check(a.stats.budgetBytes === cropChunks * slotBytes(CROP_CHUNKS), `${cls}: budget ${a.stats.budgetBytes} bytes, expected ${cropChunks * slotBytes(CROP_CHUNKS)}`);
+        if (gpu) check(a.gpuCache!.size === a.stats.budgetBytes, `${cls}: GPU cache buffer of ${a.gpuCache!.size} bytes`);
       }
+      check(ds.input.stats.budgetBytes === rawChunks * slotBytes(RAW_CHUNKS), `raw budget ${ds.input.stats.budgetBytes}`);
+      if (gpu) check(ds.input.gpuCache!.size === ds.input.stats.budgetBytes, `raw GPU cache buffer of ${ds.input.gpuCache!.size} bytes`);
+      // A budget below the chunk count still rules, and a sample that needs more chunks than it holds is refused.
+      const small = await CellMapArray.open((await getFixture()).rawUrl, { device: "cpu", workers: 0, cacheBytes: 2 * slotBytes(RAW_CHUNKS), storeOptions: { fetch: (await getFixture()).fetch } });
+      try {
+        check(small.cacheSlots === 2, `a 2-slot budget gave ${small.cacheSlots} slots`);
+        let err: unknown;
+        await small.sample([{ center: [40, 64, 64] }], { shape: [12, 12, 12], scale: S }).catch((e) => (err = e));
+        check(isCellMapError(err, "budget"), `a sample over 8 chunks with 2 slots gave ${String(err)}`);
+      } finally {
+        small.destroy();
+      }
+      // The capped cache still reads every voxel of the crop right (it never evicts a needed chunk).
+      const item = await ds.get(0);
+      check(item.raw.data.length === 32, "raw item size");
     } finally {
-      gpu?.destroy();
+      ds.destroy();
     }
-  },
+  } finally {
+    gpu?.destroy();
+  }
+}
+
+export const memoryCases = {
+  "a small crop's label cache holds its chunks, not the default budget (CPU)": () => cacheIsCappedAtChunkCount("cpu"),
+  "a small crop's label cache holds its chunks, not the default budget (GPU)": () => cacheIsCappedAtChunkCount("gpu"),
 
   /** With a binding limit below the array's chunks, a huge budget is capped one slot below the limit. */
-  async bindingLimitStillCaps(): Promise<void> {
+  async "a budget above the binding limit is still capped one slot below it"(): Promise<void> {
     const limit = 128 * 1024 * 1024;
     const gpu = await GpuContext.create({ requiredLimits: { maxStorageBufferBindingSize: limit } });
     try {
@@ -280,7 +284,7 @@ export const memoryCases = {
   },
 
   /** Two datasets over one raw volume share its array: the second one's reads fetch nothing new. */
-  async datasetsShareArrays(): Promise<void> {
+  async "two datasets over one raw volume share its array: no new fetches, and destroying one leaves the other working"(): Promise<void> {
     const fx = await getFixture();
     const arrays = new ArrayRegistry();
     const first = await CellMapDataset.open<"raw", "gt">(await options({ arrays, targetPath: `${fx.cropUrl}/[mito]` }));
@@ -328,7 +332,7 @@ export const memoryCases = {
   },
 
   /** A split over two crops of one raw volume opens the raw array once, and frees all on destroy. */
-  async splitOpensRawOnce(): Promise<void> {
+  async "a data split over two crops of one raw volume opens the raw array once"(): Promise<void> {
     const fx = await getFixture();
     const perOpen = await metadataPerOpen(fx);
     const arrays = new ArrayRegistry();
@@ -373,7 +377,7 @@ export const memoryCases = {
   },
 
   /** openSlicedDatasets opens each array once for its three datasets. */
-  async slicedOpensEachArrayOnce(): Promise<void> {
+  async "openSlicedDatasets opens each array once for its three datasets"(): Promise<void> {
     const fx = await getFixture();
     const perOpen = await metadataPerOpen(fx);
     const arrays = new ArrayRegistry();
@@ -404,7 +408,7 @@ export const memoryCases = {
   },
 
   /** A split with 2D shapes: one dataset per axis and entry, items [1, h, w]; slicingAxes passes through. */
-  async splitOf2DShapes(): Promise<void> {
+  async "a data split with 2D shapes opens one dataset per axis with [1, h, w] items; slicingAxes passes through"(): Promise<void> {
     const fx = await getFixture();
     const base = {
       datasetDict: { train: [{ raw: fx.rawUrl, gt: `${fx.cropUrl}/[mito,er]` }], validate: [{ raw: fx.rawUrl, gt: `${fx.cropUrl}/[mito]` }] },
@@ -447,7 +451,7 @@ export const memoryCases = {
   },
 
   /** Options that change how a shared array is opened must agree (a typed error naming the field). */
-  async mismatchedOptions(): Promise<void> {
+  async "mismatched open options for a shared array give an ArgumentError naming the field"(): Promise<void> {
     const fx = await getFixture();
     const arrays = new ArrayRegistry();
     const pool = await WorkerPool.create({ size: 0 });
@@ -484,7 +488,7 @@ export const memoryCases = {
    * arrays released), the rest by the split's destroy; when open throws, every given dataset is
    * destroyed and nothing stays open.
    */
-  async splitOwnsGivenDatasets(): Promise<void> {
+  async "a split made from opened datasets owns them: dropped ones are destroyed at open, all of them when open throws"(): Promise<void> {
     const arrays = new ArrayRegistry();
     const pool = await WorkerPool.create({ size: 0 });
     try {
@@ -512,7 +516,7 @@ export const memoryCases = {
   },
 
   /** The device and GPU pick the array: a CPU and a GPU dataset over one URL do not share. */
-  async deviceIsPartOfTheKey(): Promise<void> {
+  async "device and GPU pick the shared array"(): Promise<void> {
     const gpu = await GpuContext.create();
     const arrays = new ArrayRegistry();
     try {
@@ -541,7 +545,7 @@ export const memoryCases = {
    * Aborting one dataset's open does not fail another waiting on the same raw array; the shared
    * open is cancelled only when both abort, and leaves nothing behind.
    */
-  async abortOneOfTwoSharedOpens(): Promise<void> {
+  async "the first of two datasets sharing a raw array aborts alone; aborting both cancels the shared open and leaks nothing"(): Promise<void> {
     const fx = await getFixture();
     const crop2 = `${fx.rawUrl.replace(RAW_PATH, CROP2_PATH)}/[mito]`;
     const isRaw = (key: string) => key.includes(`/${RAW_PATH}/`);
@@ -629,4 +633,4 @@ export const memoryCases = {
       CellMapArray.prototype.destroy = destroy;
     }
   },
-};
+} satisfies Cases;

@@ -8,6 +8,8 @@ import { mulberry32 as rng } from "./rng.ts";
 import { openMultiscale } from "../../src/array/open-multiscale.ts";
 import { isCellMapError, type CellMapError } from "../../src/errors.ts";
 import { emptyStats, type ReadableStore } from "../../src/store/types.ts";
+import { check, same } from "./assert.ts";
+import type { Cases } from "./cases.ts";
 
 type Json = Record<string, unknown>;
 /** A group's files: key below the group ("zarr.json", "s0/.zarray") -> JSON (or raw text). */
@@ -298,3 +300,40 @@ export async function openMutations(count: number, seed: number): Promise<{ open
   }
   return { opened, failed };
 }
+
+/** float16 is refused at open with the same message for v2 and v3, before zarrita sees it. */
+async function float16IsRefused(): Promise<void> {
+  const v2 = validV2();
+  (v2["s0/.zarray"] as Record<string, unknown>)["dtype"] = "<f2";
+  const v3 = validV3();
+  (v3["s0/zarr.json"] as Record<string, unknown>)["data_type"] = "float16";
+  const problem = (e: unknown) => (e as Error).message.replace(/^.*?(is float16)/, "$1").replace(/ \(got [^)]*\)$/, "");
+  const [a, b] = [problem(await openError(v2)), problem(await openError(v3))];
+  same(a, b, "the v2 and v3 float16 errors");
+  check(/^is float16, which the GPU cache cannot hold; supported: .* \(rewrite the array as float32\)$/.test(a), `the float16 error misleads: ${a}`);
+}
+
+/** Random mutations give only typed errors, and no rejection goes unhandled (the runtime's `unhandledrejection` event). */
+async function mutationsAreTyped(): Promise<void> {
+  let unhandled = 0;
+  const onUnhandled = (e: PromiseRejectionEvent) => {
+    unhandled++;
+    e.preventDefault();
+  };
+  globalThis.addEventListener("unhandledrejection", onUnhandled);
+  try {
+    const { failed } = await openMutations(1000, 12345);
+    await new Promise((r) => setTimeout(r, 10));
+    check(unhandled === 0, `${unhandled} unhandled rejections`);
+    check(failed > 300, `only ${failed} mutations failed`);
+  } finally {
+    globalThis.removeEventListener("unhandledrejection", onUnhandled);
+  }
+}
+
+/** Every case, by title, for the case registry (test/setup/cases.ts). */
+export const metadataCases = {
+  ...Object.fromEntries(BROKEN_METADATA.map((v) => [`rejects ${v.name}, naming ${v.file || "the group"} and ${v.field}`, () => rejectsBroken(v)])),
+  "float16 gives the same dtype error in v2 and v3, on every runtime (checked before zarrita sees it)": float16IsRefused,
+  "1000 random JSON mutations of valid groups give only typed errors and no unhandled rejection": mutationsAreTyped,
+} satisfies Cases;

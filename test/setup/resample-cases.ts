@@ -29,12 +29,10 @@ import {
   storageKindForDtype,
 } from "../../src/kernels/chunks/contract.ts";
 import { ArgumentError, isCellMapError, ValueRangeError } from "../../src/errors.ts";
+import { check } from "./assert.ts";
+import type { Cases } from "./cases.ts";
 
 const KINDS = Object.keys(STORAGE_KINDS) as StorageKind[];
-
-function check(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
 
 function throws(work: () => unknown, what: string): unknown {
   try {
@@ -592,7 +590,6 @@ export function gridCoversTheOutput(): void {
   check(small.x * small.y * 64 >= 10_000 && small.x <= 16 && small.y <= 16, `limit 16: ${JSON.stringify(small)}`);
 }
 
-
 /** A random displacement field of a few control points per axis, up to `magnitude` output voxels. */
 function randomDisplacement(r: () => number, outShape: Vec3, magnitude: number): NonNullable<ResampleSample["displacement"]> {
   const dims = [int(r, 1, 4), int(r, 1, 4), int(r, 1, 4)] as unknown as Vec3;
@@ -746,16 +743,16 @@ export async function wrongVariantIsRejected(): Promise<void> {
   });
 }
 
-/** Every case, by name, for the runtime wrappers. */
+/** Every case, by title, for the case registry (test/setup/cases.ts). */
 export const resampleCases = {
-  identityCopiesVoxels,
-  matchesTwinAllKinds,
-  matchesTwinAcrossChunks,
-  largeOutputUses2dDispatch,
-  badInputsAreRejected,
-  packingFollowsTheLayout,
-  gridCoversTheOutput,
-  specializedMatchesGeneric,
-  copyPipelineMatchesGeneric,
-  wrongVariantIsRejected,
-} as const;
+  "identity with integer offsets copies source voxels, pads and fills": identityCopiesVoxels,
+  "every storage kind, linear and nearest, matches the CPU twin": matchesTwinAllKinds,
+  "samples crossing hundreds of chunks match the CPU twin": matchesTwinAcrossChunks,
+  "a large batch uses the 2D dispatch and matches the CPU twin": largeOutputUses2dDispatch,
+  "inconsistent dispatch inputs raise ArgumentError": badInputsAreRejected,
+  "chunks pack into the slot layout and read back": packingFollowsTheLayout,
+  "the dispatch grid covers the output": gridCoversTheOutput,
+  "pipelines specialized per dispatch give the generic pipeline's bits": specializedMatchesGeneric,
+  "permuted dispatches get a copy pipeline with the generic pipeline's bits": copyPipelineMatchesGeneric,
+  "a pipeline specialized for another dispatch raises ArgumentError": wrongVariantIsRejected,
+} satisfies Cases;

@@ -1,5 +1,4 @@
-// Shared bodies of the CPU resample twin's fast-path test (Node: test/resample-permuted.test.ts,
-// Deno: test/deno/resample_permuted_test.ts, Chromium: test/resample-permuted.browser.test.ts).
+// Shared bodies of the CPU resample twin's fast-path test, run in Node, Deno and Chromium from the case registry (test/setup/cases.ts).
 // A sample whose affine is a signed axis permutation with integer offsets is copied instead of
 // interpolated (src/kernels/resample/twin-permuted.ts); these cases pin every such copy to the general
 // path (`fastPaths: false`) and to the frozen previous twin (test/setup/resample-reference-v1.ts),
@@ -15,6 +14,7 @@ import { ABSENT_SLOT, type ResampleParams, type ResampleSample, sampleAxisPermut
 import { resampleReference } from "../../src/kernels/resample/twin.ts";
 import { resampleReferenceV1 } from "./resample-reference-v1.ts";
 import { check } from "./assert.ts";
+import type { Cases } from "./cases.ts";
 
 const KINDS = Object.keys(STORAGE_KINDS) as StorageKind[];
 const PERMUTATIONS = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]] as const;
@@ -157,7 +157,7 @@ function namedCase(matrix: Float64Array, interp: "linear" | "nearest"): Case {
 /** The test bodies, one per title. */
 export const resamplePermutedCases = {
   /** 600 random signed permutations give the general path's bits, every kind, linear and nearest. */
-  randomPermutations(): string {
+  "600 random signed permutations give the general path's bits, every kind, linear and nearest"(): string {
     const seen = { pad: 0, fill: 0, other: 0, nan: 0, negativeZero: 0, samples: 0, kinds: new Set<string>(), perms: new Set<string>() };
     for (let seed = 0; seed < 600; seed++) {
       const c = randomCase(seed);
@@ -185,7 +185,7 @@ export const resamplePermutedCases = {
   },
 
   /** Larger volumes crossing many chunks give the general path's bits, every kind, both interpolations. */
-  largerVolumes(): void {
+  "larger permuted volumes crossing many chunks give the general path's bits"(): void {
     for (const [i, kind] of KINDS.entries()) {
       for (const interp of ["linear", "nearest"] as const) {
         for (let k = 0; k < 2; k++) {
@@ -197,7 +197,7 @@ export const resamplePermutedCases = {
   },
 
   /** Identity, mirrors, transposes and 90° rotations are copies of the source. */
-  namedTransforms(): void {
+  "identity, mirrors, transposes and 90° rotations are copies of the source"(): void {
     const named: Record<string, Float64Array> = {
       identity: permutationMatrix([0, 1, 2], [1, 1, 1], [2, 3, 1]),
       "mirror x": permutationMatrix([0, 1, 2], [1, 1, -1], [2, 3, 14]),
@@ -234,7 +234,7 @@ export const resamplePermutedCases = {
   },
 
   /** A matrix 1e-9 off a permutation, a fractional offset, a scale or a displacement takes the general path. */
-  nearMissesTakeTheGeneralPath(): void {
+  "a matrix 1e-9 off a permutation, a fractional offset, a scale or a displacement takes the general path"(): void {
     const exact = permutationMatrix([0, 2, 1], [1, -1, 1], [-3, 11, -5]);
     const misses: Record<string, Float64Array> = {};
     for (const k of [1, 3, 6, 7, 8, 11]) {
@@ -264,7 +264,7 @@ export const resamplePermutedCases = {
   },
 
   /** Trilinear copies where a neighbour of weight 0 is NaN or infinite, or the voxel is -0, keep the general path's bits. */
-  uncleanNeighbours(): void {
+  "trilinear copies next to NaN, infinite or -0 values keep the general path's bits"(): void {
     let nan = 0, negativeZero = 0;
     for (let seed = 0; seed < 40; seed++) {
       const c = randomCase(30_000 + seed, { kind: "f32", interp: "linear" });
@@ -283,4 +283,4 @@ export const resamplePermutedCases = {
     }
     check(nan > 1000 && negativeZero > 100, `only ${nan} NaN and ${negativeZero} -0 outputs`);
   },
-};
+} satisfies Cases;

@@ -1,6 +1,4 @@
-// Shared bodies of the CPU resample twin's identity test (Node: test/resample-reference-identity.test.ts,
-// Deno: test/deno/resample_reference_identity_test.ts, Chromium:
-// test/resample-reference-identity.browser.test.ts): the twin (src/kernels/resample/twin.ts) against its
+// Shared bodies of the CPU resample twin's identity test, run in Node, Deno and Chromium from the case registry (test/setup/cases.ts): the twin (src/kernels/resample/twin.ts) against its
 // previous implementation (test/setup/resample-reference-v1.ts, kept unchanged). On many seeded
 // random dispatches every output value must be the same float, NaN and the sign of zero included
 // (Object.is per value). The cases cover every storage kind with arbitrary word contents (f32 NaN
@@ -17,6 +15,7 @@ import { ABSENT_SLOT, type ResampleDisplacement, type ResampleParams, type Resam
 import { resampleReference } from "../../src/kernels/resample/twin.ts";
 import { resampleReferenceV1 } from "./resample-reference-v1.ts";
 import { check } from "./assert.ts";
+import type { Cases } from "./cases.ts";
 
 function throwsRangeError(work: () => unknown, what: string): void {
   try {
@@ -187,7 +186,7 @@ function compare(seed: number, c: Case): Float32Array {
 /** The test bodies, one per title. */
 export const resampleIdentityCases = {
   /** 400 random dispatches give bit-identical output to the previous twin, every kind, linear and nearest, displaced or not. */
-  randomDispatches(): string {
+  "400 random dispatches give bit-identical output to the previous twin, every kind, linear and nearest, displaced or not"(): string {
     // What the cases reached, so that the comparison cannot pass on outputs that are all pad.
     const seen = { pad: 0, fill: 0, other: 0, nan: 0, negativeZero: 0, displaced: 0, kinds: new Set<string>() };
     for (let seed = 0; seed < 400; seed++) {
@@ -211,14 +210,14 @@ export const resampleIdentityCases = {
   },
 
   /** Larger volumes crossing many chunks give bit-identical output, every kind. */
-  largerVolumes(): void {
+  "larger volumes crossing many chunks give bit-identical output, every kind"(): void {
     for (const [i, kind] of KINDS.entries()) {
       for (let k = 0; k < 3; k++) compare(10_000 + 10 * i + k, randomCase(10_000 + 10 * i + k, { big: true, kind }));
     }
   },
 
   /** The comparison notices changed pad and fill values. */
-  noticesChanges(): void {
+  "the comparison notices changed pad and fill values"(): void {
     const c = randomCase(7, { big: true, kind: "f32" });
     const before = resampleReferenceV1(c.params, c.samples, c.table, c.cache);
     const params = { ...c.params, pad: 1234.5, fill: 4321.5 };
@@ -227,10 +226,10 @@ export const resampleIdentityCases = {
   },
 
   /** A missing sample raises RangeError like before. */
-  missingSample(): void {
+  "a missing sample raises RangeError like before"(): void {
     const c = randomCase(3);
     const params = { ...c.params, batch: c.params.batch + 1 };
     throwsRangeError(() => resampleReferenceV1(params, c.samples, c.table, c.cache), "the previous twin");
     throwsRangeError(() => resampleReference(params, c.samples, c.table, c.cache), "the twin");
   },
-};
+} satisfies Cases;

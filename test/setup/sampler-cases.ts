@@ -9,16 +9,8 @@ import { CellMapDataLoader } from "../../src/dataset/dataloader.ts";
 import { createIndexStream, Permutation } from "../../src/dataset/samplers.ts";
 import type { SampleSource } from "../../src/dataset/types.ts";
 import { isCellMapError } from "../../src/errors.ts";
-
-function check(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
-
-/** Structural equality through JSON (plain numbers, arrays and objects). */
-function same(actual: unknown, expected: unknown, what: string): void {
-  const [a, e] = [JSON.stringify(actual), JSON.stringify(expected)];
-  check(a === e, `${what}: ${a}, expected ${e}`);
-}
+import { check, equal, same } from "./assert.ts";
+import type { Cases } from "./cases.ts";
 
 /** A fake source of runs, one per entry of `counts`; only lengths and class counts are used. */
 function fake(counts: ClassCounts[], lengths: number[]): SampleSource {
@@ -53,7 +45,7 @@ const twoRuns = () => fake(COUNTS, [900, 100]);
 
 export const samplerCases = {
   /** A keyed permutation is a bijection of [0, n) for any n. */
-  permutationIsBijection(): void {
+  "a keyed permutation is a bijection of [0, n) for any n"(): void {
     for (const n of [1, 2, 3, 5, 17, 64, 1000, 4099]) {
       const p = new Permutation(n, rngFor(5, n));
       const seen = new Set<number>();
@@ -68,11 +60,11 @@ export const samplerCases = {
     check(some.every((x) => x >= 0 && x < 10 ** 12 + 7), "a spot check left [0, 10^12 + 7)");
     // Not the identity.
     const head = Array.from({ length: 10 }, (_, i) => new Permutation(1000, rngFor(2)).at(i));
-    check(JSON.stringify(head) !== JSON.stringify([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]), "the permutation starts like the identity");
+    check(!equal(head, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]), "the permutation starts like the identity");
   },
 
   /** Sequential: positions in order, wrapping around (Python's shuffle=False). */
-  async sequentialInOrder(): Promise<void> {
+  async "sequential: positions in order, wrapping around"(): Promise<void> {
     const src = twoRuns();
     const stream = await createIndexStream(src, "sequential", { seed: 1, epoch: 3 });
     same(Array.from({ length: 5 }, (_, p) => stream(p)), [0, 1, 2, 3, 4], "first positions");
@@ -80,7 +72,7 @@ export const samplerCases = {
   },
 
   /** Random: each pass over the data visits every index once. */
-  async randomVisitsEachOnce(): Promise<void> {
+  async "random: each pass over the data visits every index once"(): Promise<void> {
     const src = twoRuns();
     const stream = await createIndexStream(src, "random", { seed: 1, epoch: 0 });
     for (const pass of [0, 1]) {
@@ -89,11 +81,11 @@ export const samplerCases = {
     }
     const other = await createIndexStream(src, "random", { seed: 1, epoch: 1 });
     const [a, b] = [Array.from({ length: 20 }, (_, p) => other(p)), Array.from({ length: 20 }, (_, p) => stream(p))];
-    check(JSON.stringify(a) !== JSON.stringify(b), "epochs 0 and 1 start with the same indices");
+    check(!equal(a, b), "epochs 0 and 1 start with the same indices");
   },
 
   /** Weighted: runs are drawn in proportion to their class-weighted foreground. */
-  async weightedProportions(): Promise<void> {
+  async "weighted: runs are drawn in proportion to their class-weighted foreground"(): Promise<void> {
     // Weights: mito 50/50 = 1, er 90/10 = 9; run weights 50 * 1 = 50 and 10 * 9 = 90.
     const stream = await createIndexStream(twoRuns(), "weighted", { seed: 2, epoch: 0 });
     let er = 0;
@@ -103,7 +95,7 @@ export const samplerCases = {
   },
 
   /** ClassBalanced: the least-seen class is picked next. */
-  async classBalancedAlternates(): Promise<void> {
+  async "classBalanced: the least-seen class is picked next"(): Promise<void> {
     const stream = await createIndexStream(twoRuns(), "classBalanced", { seed: 3, epoch: 0 });
     const picks = Array.from({ length: 200 }, (_, p) => (stream(p) >= 900 ? "er" : "mito"));
     // Two classes, each run holding one: they alternate exactly.
@@ -115,7 +107,7 @@ export const samplerCases = {
   },
 
   /** Loader options are validated. */
-  loaderOptions(): void {
+  "loader options are validated"(): void {
     const src = twoRuns();
     const field = (o: Record<string, unknown>) => {
       try {
@@ -138,4 +130,4 @@ export const samplerCases = {
     loader.refresh();
     same(loader.epoch, 4, "epoch after setEpoch(3) and refresh()");
   },
-};
+} satisfies Cases;

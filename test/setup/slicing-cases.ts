@@ -15,7 +15,8 @@ import { openSlicedDatasets } from "../../src/dataset/sliced-datasets.ts";
 import { arrayHasSingletonDim, isArray2D, permuteSingletonDimension, planeToWorld, slicedShape } from "../../src/dataset/slicing.ts";
 import type { Vec3 } from "../../src/geometry/types.ts";
 import { buildFixture, CROP_SHAPE, CROP_TRANSLATION, ER, inBall, type MemoryFixture, MITO, RAW_SHAPE, rawAt, SCALE } from "./dataset-fixture.ts";
-import { check } from "./assert.ts";
+import { check, same } from "./assert.ts";
+import type { Cases } from "./cases.ts";
 
 function sameArray(a: ArrayLike<number>, b: ArrayLike<number>, what: string, tolerance = 0): void {
   check(a.length === b.length, `${what}: ${a.length} values, expected ${b.length}`);
@@ -141,19 +142,157 @@ function throws(f: () => unknown, field: string): void {
   check(threw, `expected ArgumentError on ${field}, nothing was thrown`);
 }
 
+/**
+ * Items of a dataset sliced along `axis` are [1, h, w] / [C, h, w] planes: they equal the fixture's
+ * closed form and the middle plane of a 3D read of the same center; the grid has one center per
+ * slice, on the slice.
+ */
+async function sliceEqualsPlaneOf3DRead(axis: Axis): Promise<void> {
+  const [h, w] = [4, 6];
+  const [gh, gw] = [2, 4];
+  const ds = await openSliced(axis);
+  try {
+    const { k } = PLANE[axis];
+    check(ds.slicingAxis === axis, `slicingAxis ${ds.slicingAxis}`);
+    // Sliced axis: one center per crop slice (the crop is the smallest array); the others padded: N + 1.
+    const dims = [0, 1, 2].map((a) => (a === k ? CROP_SHAPE[a]! : CROP_SHAPE[a]! + 1));
+    check(ds.grid.dims.join() === dims.join(), `grid dims ${ds.grid.dims}, expected ${dims}`);
+    check(ds.length === dims[0]! * dims[1]! * dims[2]!, `length ${ds.length}`);
+    let mito = 0;
+    let background = 0;
+    const picks = [0, ds.length - 1, indexNear(ds, MITO.center), indexNear(ds, [MITO.center[0], MITO.center[1] - 20, MITO.center[2] - 20]), indexNear(ds, ER.center)];
+    for (const i of picks) {
+      const item = await ds.get(i);
+      const c = item.center;
+      check((c[k]! - CROP_TRANSLATION[k]!) / SCALE === Math.round((c[k]! - CROP_TRANSLATION[k]!) / SCALE), `center ${c} is not on a slice`);
+      check(item.raw.shape.join() === `1,${h},${w}`, `raw shape ${item.raw.shape}`);
+      check(item.gt.shape.join() === `3,${gh},${gw}`, `gt shape ${item.gt.shape}`);
+      sameArray(item.raw.data, expectedPlane(axis, c, h, w, "raw"), `raw of ${axis} slice ${i} (closed form)`);
+      // A 3D read of the same center, 3 voxels thick across the slicing axis; its middle plane.
+      const raw3: Vec3 = [0, 0, 0];
+      raw3[k] = 3;
+      raw3[PLANE[axis].rows] = h;
+      raw3[PLANE[axis].cols] = w;
+      const block = await ds.input.sample([{ center: c }], { shape: raw3, scale: S, interp: "linear", pad: 0 });
+      sameArray(item.raw.data, planeOf(block, raw3, axis, 1), `raw of ${axis} slice ${i} (3D read)`);
+      const gt3: Vec3 = [0, 0, 0];
+      gt3[k] = 3;
+      gt3[PLANE[axis].rows] = gh;
+      gt3[PLANE[axis].cols] = gw;
+      for (const [n, cls] of CLASSES.entries()) {
+        const plane = item.gt.data.subarray(n * gh * gw, (n + 1) * gh * gw);
+        sameArray(plane, expectedPlane(axis, c, gh, gw, cls as "mito"), `${cls} of ${axis} slice ${i} (closed form)`);
+        const arr = ds.classArray(cls);
+        if (arr) {
+          const labels = await arr.sample([{ center: c }], { shape: gt3, scale: S, interp: "nearest", pad: NaN });
+          sameArray(plane, planeOf(labels, gt3, axis, 1), `${cls} of ${axis} slice ${i} (3D read)`);
+        }
+        if (cls === "mito") for (const v of plane) v === 1 ? mito++ : v === 0 ? background++ : 0;
+      }
+    }
+    check(mito > 0 && background > 0, `the picks hold ${mito} mito and ${background} background voxels; the test proves little`);
+  } finally {
+    ds.destroy();
+  }
+}
+
+/**
+ * A loader over the three-axis multi-dataset gives exactly iterationsPerEpoch batches of
+ * [B, 1, h, w] / [B, C, h, w], batches mix slicing axes, and every sample equals the item of
+ * its index. On the GPU, the same batches as on the CPU.
+ */
+async function loaderOverThreeAxes(device: "cpu" | "gpu" = "cpu"): Promise<void> {
+  const gpu = device === "gpu" ? await GpuContext.create() : undefined;
+  const base = await baseOptions([4, 6], [2, 4]);
+  const train = {
+    isTrain: true,
+    seed: 9,
+    spatialTransforms: { mirror: { axes: { x: 0.5, y: 0.5 } }, rotate: { axes: { z: [-180, 180] as [number, number] } } },
+    valueTransforms: { raw: [{ normalize: {} }] },
+  };
+  const cpu: CellMapMultiDataset<Names> = await openSlicedDatasets<"raw", "gt">({ ...base, ...train });
+  const onGpu = gpu ? await openSlicedDatasets<"raw", "gt">({ ...base, ...train, gpu, device: "gpu" }) : undefined;
+  try {
+    check(cpu.datasets.map((d) => d.slicingAxis).join() === "z,y,x", `axes ${cpu.datasets.map((d) => d.slicingAxis)}`);
+    const lengths = AXES.map((_, a) => CROP_SHAPE.reduce((p, s, b) => p * (b === a ? s : s + 1), 1));
+    check(cpu.length === lengths[0]! + lengths[1]! + lengths[2]!, `length ${cpu.length}, expected ${lengths}`);
+    const opts = { batchSize: 6, iterationsPerEpoch: 3, seed: 11 };
+    const batches: Batch<Names>[] = [];
+    for await (const b of new CellMapDataLoader(cpu, opts)) batches.push(b);
+    check(batches.length === 3, `${batches.length} batches, expected 3`);
+    let mixed = 0;
+    for (const [k, b] of batches.entries()) {
+      check(b.raw.shape.join() === "6,1,4,6" && b.raw.data.length === 6 * 24, `raw shape ${b.raw.shape}`);
+      check(b.gt.shape.join() === "6,3,2,4" && b.gt.data.length === 6 * 24, `gt shape ${b.gt.shape}`);
+      const axes = new Set(b.idx.map((i) => cpu.locate(i).dataset.slicingAxis));
+      if (axes.size > 1) mixed++;
+      // Each sample as the dataset reads it alone with the loader's draws (same seed, epoch, position).
+      const ids = await new CellMapDataLoader(cpu, opts).indices(k);
+      same([...ids].sort((x, y) => x - y), [...b.idx].sort((x, y) => x - y), `batch ${k} holds ${b.idx}, the sampler says ${ids}`);
+      for (const [j, idx] of b.idx.entries()) {
+        const { dataset, index } = cpu.locate(idx);
+        const p = ids.indexOf(idx);
+        const plan = dataset.plan(index, rngFor(opts.seed, 0, k * opts.batchSize + p));
+        // The slice normal maps to itself: row and column n of A are (0, ±1, 0) with the 1 at n.
+        const n = PLANE[dataset.slicingAxis!].k;
+        const A = plan.augment;
+        const rotatesInPlane = A === undefined ||
+          [0, 1, 2].every((r) => (r === n ? Math.abs(Math.abs(A[n * 3 + n]!) - 1) < 1e-12 : Math.abs(A[n * 3 + r]!) < 1e-12 && Math.abs(A[r * 3 + n]!) < 1e-12));
+        check(rotatesInPlane, `sample ${idx} (${dataset.slicingAxis}) leaves its slice plane: ${plan.augment}`);
+        const raw = b.raw.data.subarray(j * 24, (j + 1) * 24);
+        check(raw.some((v) => v !== raw[0]), `raw of sample ${idx} is flat`);
+      }
+    }
+    check(mixed > 0, "no batch mixes slicing axes; the test proves little");
+    // Without augmentation, batch samples equal get() of their index exactly.
+    const plain = await openSlicedDatasets<"raw", "gt">(base);
+    try {
+      for await (const b of new CellMapDataLoader(plain, { batchSize: 5, iterationsPerEpoch: 2, seed: 3 })) {
+        for (const [j, idx] of b.idx.entries()) {
+          const item = await plain.get(idx);
+          sameArray(b.raw.data.subarray(j * 24, (j + 1) * 24), item.raw.data, `raw of sample ${idx} in a batch`);
+          sameArray(b.gt.data.subarray(j * 24, (j + 1) * 24), item.gt.data, `gt of sample ${idx} in a batch`);
+          const ds = plain.locate(idx).dataset;
+          sameArray(item.raw.data, expectedPlane(ds.slicingAxis!, item.center, 4, 6, "raw"), `raw of sample ${idx} (closed form)`);
+        }
+      }
+    } finally {
+      plain.destroy();
+    }
+    if (onGpu) {
+      let k = 0;
+      for await (const b of new CellMapDataLoader(onGpu, { ...opts, output: "gpu" })) {
+        check(b.raw.shape.join() === "6,1,4,6" && b.gt.shape.join() === "6,3,2,4", `GPU shapes ${b.raw.shape} ${b.gt.shape}`);
+        const raw = new Float32Array(await gpu!.readBuffer(b.raw.buffer, 0, b.raw.byteLength));
+        const gt = new Float32Array(await gpu!.readBuffer(b.gt.buffer, 0, b.gt.byteLength));
+        same(b.idx, batches[k]!.idx, `GPU batch ${k} holds ${b.idx}`);
+        sameArray(raw, batches[k]!.raw.data, `raw of GPU batch ${k}`, 1e-3);
+        sameArray(gt, batches[k]!.gt.data, `gt of GPU batch ${k}`);
+        b.release();
+        k++;
+      }
+      check(k === 3, `${k} GPU batches`);
+    }
+  } finally {
+    cpu.destroy();
+    onGpu?.destroy();
+    gpu?.destroy();
+  }
+}
+
 export const slicingCases = {
   /** isArray2D, arrayHasSingletonDim, slicedShape, permuteSingletonDimension, planeToWorld. */
-  utilities(): Promise<void> {
+  "isArray2D, arrayHasSingletonDim, slicedShape, permuteSingletonDimension, planeToWorld"(): Promise<void> {
     check(isArray2D({ shape: [64, 32] }) === true, "[64, 32] is 2D");
     check(isArray2D({ shape: [1, 64, 32] }) === false, "[1, 64, 32] is not 2D");
     check(isArray2D(undefined) === false && isArray2D({}) === false, "nothing is not 2D");
     const mixed = { raw: { shape: [64, 64] }, big: { shape: [8, 64, 64] } };
-    check(JSON.stringify(isArray2D(mixed)) === '{"raw":true,"big":false}', `per array: ${JSON.stringify(isArray2D(mixed))}`);
+    same(isArray2D(mixed), { raw: true, big: false }, `per array: ${JSON.stringify(isArray2D(mixed))}`);
     check(isArray2D(mixed, "any") === true && isArray2D(mixed, "all") === false, "summaries any / all");
     check(arrayHasSingletonDim({ shape: [1, 64, 64] }) === true && arrayHasSingletonDim({ shape: [64, 64] }) === false, "singleton of one spec");
     const withOne = { raw: { shape: [4, 1, 64] }, gt: { shape: [8, 8, 8] } };
     check(arrayHasSingletonDim(withOne) === true, "any array has a singleton");
-    check(JSON.stringify(arrayHasSingletonDim(withOne, false)) === '{"raw":true,"gt":false}', "singleton per array");
+    same(arrayHasSingletonDim(withOne, false), { raw: true, gt: false }, "singleton per array");
     check(arrayHasSingletonDim({ gt: { shape: [8, 8, 8] } }) === false, "no singleton anywhere");
     const cases: Array<[number[], Axis | number, number[]]> = [
       [[4, 6], "z", [1, 4, 6]],
@@ -173,7 +312,7 @@ export const slicingCases = {
     throws(() => slicedShape([4, 4], "w" as Axis), "axis");
     const arrays = { raw: { shape: [4, 6] as [number, number], scale: [8, 4, 4] as Vec3 }, gt: { shape: [2, 1, 3] as Vec3, scale: [8, 8, 8] as Vec3 } };
     const sliced = permuteSingletonDimension(arrays, "y");
-    check(JSON.stringify(sliced) === JSON.stringify({ raw: { shape: [4, 1, 6], scale: [8, 4, 4] }, gt: { shape: [2, 1, 3], scale: [8, 8, 8] } }), `permuted: ${JSON.stringify(sliced)}`);
+    same(sliced, { raw: { shape: [4, 1, 6], scale: [8, 4, 4] }, gt: { shape: [2, 1, 3], scale: [8, 8, 8] } }, `permuted: ${JSON.stringify(sliced)}`);
     check(arrays.raw.shape.length === 2, "the argument is left as it was");
     throws(() => permuteSingletonDimension({ big: { shape: [8, 8, 8] } }, "z"), "big.shape");
     // Flipping the image columns is flipping world y on an x slice, world x on z and y slices.
@@ -188,65 +327,15 @@ export const slicingCases = {
     return Promise.resolve();
   },
 
-  /**
-   * Items of a dataset sliced along `axis` are [1, h, w] / [C, h, w] planes: they equal the fixture's
-   * closed form and the middle plane of a 3D read of the same center; the grid has one center per
-   * slice, on the slice.
-   */
-  async sliceEqualsPlaneOf3DRead(axis: Axis): Promise<void> {
-    const [h, w] = [4, 6];
-    const [gh, gw] = [2, 4];
-    const ds = await openSliced(axis);
-    try {
-      const { k } = PLANE[axis];
-      check(ds.slicingAxis === axis, `slicingAxis ${ds.slicingAxis}`);
-      // Sliced axis: one center per crop slice (the crop is the smallest array); the others padded: N + 1.
-      const dims = [0, 1, 2].map((a) => (a === k ? CROP_SHAPE[a]! : CROP_SHAPE[a]! + 1));
-      check(ds.grid.dims.join() === dims.join(), `grid dims ${ds.grid.dims}, expected ${dims}`);
-      check(ds.length === dims[0]! * dims[1]! * dims[2]!, `length ${ds.length}`);
-      let mito = 0;
-      let background = 0;
-      const picks = [0, ds.length - 1, indexNear(ds, MITO.center), indexNear(ds, [MITO.center[0], MITO.center[1] - 20, MITO.center[2] - 20]), indexNear(ds, ER.center)];
-      for (const i of picks) {
-        const item = await ds.get(i);
-        const c = item.center;
-        check((c[k]! - CROP_TRANSLATION[k]!) / SCALE === Math.round((c[k]! - CROP_TRANSLATION[k]!) / SCALE), `center ${c} is not on a slice`);
-        check(item.raw.shape.join() === `1,${h},${w}`, `raw shape ${item.raw.shape}`);
-        check(item.gt.shape.join() === `3,${gh},${gw}`, `gt shape ${item.gt.shape}`);
-        sameArray(item.raw.data, expectedPlane(axis, c, h, w, "raw"), `raw of ${axis} slice ${i} (closed form)`);
-        // A 3D read of the same center, 3 voxels thick across the slicing axis; its middle plane.
-        const raw3: Vec3 = [0, 0, 0];
-        raw3[k] = 3;
-        raw3[PLANE[axis].rows] = h;
-        raw3[PLANE[axis].cols] = w;
-        const block = await ds.input.sample([{ center: c }], { shape: raw3, scale: S, interp: "linear", pad: 0 });
-        sameArray(item.raw.data, planeOf(block, raw3, axis, 1), `raw of ${axis} slice ${i} (3D read)`);
-        const gt3: Vec3 = [0, 0, 0];
-        gt3[k] = 3;
-        gt3[PLANE[axis].rows] = gh;
-        gt3[PLANE[axis].cols] = gw;
-        for (const [n, cls] of CLASSES.entries()) {
-          const plane = item.gt.data.subarray(n * gh * gw, (n + 1) * gh * gw);
-          sameArray(plane, expectedPlane(axis, c, gh, gw, cls as "mito"), `${cls} of ${axis} slice ${i} (closed form)`);
-          const arr = ds.classArray(cls);
-          if (arr) {
-            const labels = await arr.sample([{ center: c }], { shape: gt3, scale: S, interp: "nearest", pad: NaN });
-            sameArray(plane, planeOf(labels, gt3, axis, 1), `${cls} of ${axis} slice ${i} (3D read)`);
-          }
-          if (cls === "mito") for (const v of plane) v === 1 ? mito++ : v === 0 ? background++ : 0;
-        }
-      }
-      check(mito > 0 && background > 0, `the picks hold ${mito} mito and ${background} background voxels; the test proves little`);
-    } finally {
-      ds.destroy();
-    }
-  },
+  "a z slice equals the middle plane of a 3D read and the closed form": () => sliceEqualsPlaneOf3DRead("z"),
+  "a y slice equals the middle plane of a 3D read and the closed form": () => sliceEqualsPlaneOf3DRead("y"),
+  "an x slice equals the middle plane of a 3D read and the closed form": () => sliceEqualsPlaneOf3DRead("x"),
 
   /**
    * In the slice frame, a mirror on x flips the image columns and a 90-degree rotation about z
    * turns the image in its plane, along every slicing axis.
    */
-  async transformsStayInPlane(): Promise<void> {
+  async "mirror and rotation stay in the slice plane along every axis"(): Promise<void> {
     const n = 6;
     for (const axis of AXES) {
       const plain = await openSliced(axis, {}, [n, n], [4, 4]);
@@ -287,7 +376,7 @@ export const slicingCases = {
    * position (the displacement taken from the plan's control grid), and the deformation moved
    * something. A displacement across the slice would read neighbouring slices and fail this.
    */
-  async deformStaysInPlane(): Promise<void> {
+  async "an elastic deformation stays in the slice plane along every axis"(): Promise<void> {
     const n = 8;
     for (const axis of AXES) {
       const { k, rows, cols } = PLANE[axis];
@@ -336,96 +425,15 @@ export const slicingCases = {
     }
   },
 
-  /**
-   * A loader over the three-axis multi-dataset gives exactly iterationsPerEpoch batches of
-   * [B, 1, h, w] / [B, C, h, w], batches mix slicing axes, and every sample equals the item of
-   * its index. On the GPU, the same batches as on the CPU.
-   */
-  async loaderOverThreeAxes(device: "cpu" | "gpu" = "cpu"): Promise<void> {
-    const gpu = device === "gpu" ? await GpuContext.create() : undefined;
-    const base = await baseOptions([4, 6], [2, 4]);
-    const train = {
-      isTrain: true,
-      seed: 9,
-      spatialTransforms: { mirror: { axes: { x: 0.5, y: 0.5 } }, rotate: { axes: { z: [-180, 180] as [number, number] } } },
-      valueTransforms: { raw: [{ normalize: {} }] },
-    };
-    const cpu: CellMapMultiDataset<Names> = await openSlicedDatasets<"raw", "gt">({ ...base, ...train });
-    const onGpu = gpu ? await openSlicedDatasets<"raw", "gt">({ ...base, ...train, gpu, device: "gpu" }) : undefined;
-    try {
-      check(cpu.datasets.map((d) => d.slicingAxis).join() === "z,y,x", `axes ${cpu.datasets.map((d) => d.slicingAxis)}`);
-      const lengths = AXES.map((_, a) => CROP_SHAPE.reduce((p, s, b) => p * (b === a ? s : s + 1), 1));
-      check(cpu.length === lengths[0]! + lengths[1]! + lengths[2]!, `length ${cpu.length}, expected ${lengths}`);
-      const opts = { batchSize: 6, iterationsPerEpoch: 3, seed: 11 };
-      const batches: Batch<Names>[] = [];
-      for await (const b of new CellMapDataLoader(cpu, opts)) batches.push(b);
-      check(batches.length === 3, `${batches.length} batches, expected 3`);
-      let mixed = 0;
-      for (const [k, b] of batches.entries()) {
-        check(b.raw.shape.join() === "6,1,4,6" && b.raw.data.length === 6 * 24, `raw shape ${b.raw.shape}`);
-        check(b.gt.shape.join() === "6,3,2,4" && b.gt.data.length === 6 * 24, `gt shape ${b.gt.shape}`);
-        const axes = new Set(b.idx.map((i) => cpu.locate(i).dataset.slicingAxis));
-        if (axes.size > 1) mixed++;
-        // Each sample as the dataset reads it alone with the loader's draws (same seed, epoch, position).
-        const ids = await new CellMapDataLoader(cpu, opts).indices(k);
-        check(JSON.stringify([...ids].sort((x, y) => x - y)) === JSON.stringify([...b.idx].sort((x, y) => x - y)), `batch ${k} holds ${b.idx}, the sampler says ${ids}`);
-        for (const [j, idx] of b.idx.entries()) {
-          const { dataset, index } = cpu.locate(idx);
-          const p = ids.indexOf(idx);
-          const plan = dataset.plan(index, rngFor(opts.seed, 0, k * opts.batchSize + p));
-          // The slice normal maps to itself: row and column n of A are (0, ±1, 0) with the 1 at n.
-          const n = PLANE[dataset.slicingAxis!].k;
-          const A = plan.augment;
-          const rotatesInPlane = A === undefined ||
-            [0, 1, 2].every((r) => (r === n ? Math.abs(Math.abs(A[n * 3 + n]!) - 1) < 1e-12 : Math.abs(A[n * 3 + r]!) < 1e-12 && Math.abs(A[r * 3 + n]!) < 1e-12));
-          check(rotatesInPlane, `sample ${idx} (${dataset.slicingAxis}) leaves its slice plane: ${plan.augment}`);
-          const raw = b.raw.data.subarray(j * 24, (j + 1) * 24);
-          check(raw.some((v) => v !== raw[0]), `raw of sample ${idx} is flat`);
-        }
-      }
-      check(mixed > 0, "no batch mixes slicing axes; the test proves little");
-      // Without augmentation, batch samples equal get() of their index exactly.
-      const plain = await openSlicedDatasets<"raw", "gt">(base);
-      try {
-        for await (const b of new CellMapDataLoader(plain, { batchSize: 5, iterationsPerEpoch: 2, seed: 3 })) {
-          for (const [j, idx] of b.idx.entries()) {
-            const item = await plain.get(idx);
-            sameArray(b.raw.data.subarray(j * 24, (j + 1) * 24), item.raw.data, `raw of sample ${idx} in a batch`);
-            sameArray(b.gt.data.subarray(j * 24, (j + 1) * 24), item.gt.data, `gt of sample ${idx} in a batch`);
-            const ds = plain.locate(idx).dataset;
-            sameArray(item.raw.data, expectedPlane(ds.slicingAxis!, item.center, 4, 6, "raw"), `raw of sample ${idx} (closed form)`);
-          }
-        }
-      } finally {
-        plain.destroy();
-      }
-      if (onGpu) {
-        let k = 0;
-        for await (const b of new CellMapDataLoader(onGpu, { ...opts, output: "gpu" })) {
-          check(b.raw.shape.join() === "6,1,4,6" && b.gt.shape.join() === "6,3,2,4", `GPU shapes ${b.raw.shape} ${b.gt.shape}`);
-          const raw = new Float32Array(await gpu!.readBuffer(b.raw.buffer, 0, b.raw.byteLength));
-          const gt = new Float32Array(await gpu!.readBuffer(b.gt.buffer, 0, b.gt.byteLength));
-          check(JSON.stringify(b.idx) === JSON.stringify(batches[k]!.idx), `GPU batch ${k} holds ${b.idx}`);
-          sameArray(raw, batches[k]!.raw.data, `raw of GPU batch ${k}`, 1e-3);
-          sameArray(gt, batches[k]!.gt.data, `gt of GPU batch ${k}`);
-          b.release();
-          k++;
-        }
-        check(k === 3, `${k} GPU batches`);
-      }
-    } finally {
-      cpu.destroy();
-      onGpu?.destroy();
-      gpu?.destroy();
-    }
-  },
+  "a loader over z, y and x slices: iterationsPerEpoch batches of [B, 1, h, w] mixing axes": () => loaderOverThreeAxes("cpu"),
+  "a loader over z, y and x slices on the GPU matches the CPU": () => loaderOverThreeAxes("gpu"),
 
   /**
    * Value transforms see each slice as [1, h, w]: a blur with sigma [0, 1.5, 0] blurs the image
    * rows (world z on y and x slices) exactly as a 1D scipy-style Gaussian (reflect, truncate 4)
    * written here; the GPU matches the CPU.
    */
-  async blurActsOnImageRows(): Promise<void> {
+  async "a blur with sigma [0, s, 0] blurs the image rows of y and x slices"(): Promise<void> {
     const gpu = await GpuContext.create();
     const [h, w] = [6, 4];
     const sigma = 1.5;
@@ -465,7 +473,7 @@ export const slicingCases = {
   },
 
   /** Bad 2D options give ArgumentErrors naming the field. */
-  async badOptions(): Promise<void> {
+  async "bad 2D options give ArgumentErrors naming the field"(): Promise<void> {
     const base = await baseOptions([4, 6], [2, 4]);
     const open = (o: Partial<CellMapDatasetOptions<"raw", "gt">>) => () => CellMapDataset.open<"raw", "gt">({ ...base, ...o });
     await rejects(open({}), "slicingAxis");
@@ -490,4 +498,4 @@ export const slicingCases = {
       two.destroy();
     }
   },
-};
+} satisfies Cases;

@@ -1,13 +1,16 @@
-// Hostile requests against the static server, shared by the Node (test/static-server.test.ts) and
-// Deno (test/deno/static_server_test.ts) shells: a served folder with links in and out of it,
+// Hostile requests against the static server, run in Node and Deno from the case registry
+// (test/setup/cases.ts); the unreadable-file case needs each runtime's own way to drop root
+// (test/static-server.test.ts, test/deno/static_server_test.ts): a served folder with links in and out of it,
 // requests sent exactly as written (node:http, no URL normalisation), and the answers expected.
 import { spawn } from "node:child_process";
-import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { serveStatic, type StaticServerOptions } from "../../src/serve/static-server.ts";
+import { serveStatic, type StaticServer, type StaticServerOptions } from "../../src/serve/static-server.ts";
 import { hostChecker, requestSegments } from "../../src/serve/request-guard.ts";
 import { check, same } from "./assert.ts";
+import type { Cases } from "./cases.ts";
 
 export const SECRET = "top secret outside the root";
 export const INSIDE = "inside the root";
@@ -229,3 +232,31 @@ export async function cors(root: string, plainUrl: string): Promise<void> {
     await star.close();
   }
 }
+
+/** The served tree in a fresh folder and a server on it, for one body; both go afterwards. */
+async function withServer(body: (server: StaticServer, root: string) => Promise<void>): Promise<void> {
+  const base = mkdtempSync(join(tmpdir(), "cellmap-serve-"));
+  try {
+    const root = writeServedTree(base);
+    const server = await serveStatic({ root });
+    try {
+      await body(server, root);
+    } finally {
+      await server.close();
+    }
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+}
+
+/** Every case, by title, for the case registry (test/setup/cases.ts). */
+export const staticServerCases = {
+  "serves files, ranges and links that stay inside": () => withServer((s) => servesInside(s.url)),
+  "refuses every spelling of a way out, and symlinks out, with a 4xx and no content from outside": () => withServer((s) => refusesEscapes(s.url)),
+  "a malformed escape is a 400 whose body is only the status text, and the server stays up": () => withServer((s) => badEscapes(s.url)),
+  "a folder, a FIFO and a missing file are 404 at once (a FIFO never blocks the server)": () => withServer((s, root) => notFiles(s.url, root)),
+  "requestSegments decodes once and refuses dot segments, slashes, backslashes and NULs": segmentsRule,
+  "answers the loopback names, with any port, and refuses others with a 403": () => withServer((s) => hostNames(s.url, s.port)),
+  "allowedHosts adds names (or a domain), and true allows any": () => withServer((_s, root) => allowedHosts(root)),
+  "sends no CORS by default, only to the listed origins, and * only when asked": () => withServer((s, root) => cors(root, s.url)),
+} satisfies Cases;

@@ -1,5 +1,5 @@
-// Store locations and streaming through the chunk cache: bodies shared by the Node
-// (test/store.test.ts), Deno (test/deno/parity_test.ts) and Chromium (test/parity.browser.test.ts)
+// Store locations and streaming through the chunk cache: bodies run in Node, Deno and Chromium
+// from the case registry (test/setup/cases.ts)
 // suites. The location cases are pure. The streaming cases read the in-memory dataset fixture
 // (test/setup/dataset-fixture.ts) through its counting `fetch` with `workers: 0`, so every
 // runtime counts the requests each chunk costs; expected voxels come from the fixture's closed
@@ -14,6 +14,7 @@ import { HttpStore } from "../../src/store/http.ts";
 import { openStore, resolveLocation } from "../../src/store/open.ts";
 import { buildFixture, type MemoryFixture, RAW_SHAPE, rawAt, SCALE } from "./dataset-fixture.ts";
 import { check, same, sameValues } from "./assert.ts";
+import type { Cases } from "./cases.ts";
 
 type Vec3 = [number, number, number];
 
@@ -56,9 +57,72 @@ function wanderingSpecs(): SampleSpec[] {
   return specs;
 }
 
+/**
+ * Two concurrent `sample` calls whose samples share chunks (the same centers twice, overlapping
+ * boxes): every chunk is fetched exactly once, misses equal the chunks fetched, and the voxels
+ * are the stored ones.
+ */
+async function fetchedOnce(device: "cpu" | "gpu" = "cpu"): Promise<string> {
+  const fx = await buildFixture(2);
+  const gpu = device === "gpu" ? await GpuContext.create({ label: "store cases" }) : undefined;
+  const arr = await openRaw(fx, device, gpu);
+  try {
+    const centers: Vec3[] = [[32, 60, 60], [36, 64, 64], [32, 60, 60], [48, 100, 120], [36, 64, 64]];
+    const specs: SampleSpec[] = centers.map((center) => ({ center }));
+    const opts = { shape: [9, 9, 9] as Vec3, scale: [SCALE, SCALE, SCALE] as Vec3, interp: "nearest" as const };
+    const [a, b] = await Promise.all([arr.sample(specs, opts), arr.sample(specs.slice(1), opts)]);
+    centers.forEach((c, i) => sameValues(a.subarray(i * 729, (i + 1) * 729), expectedIdentity(c, 9), `sample ${i} at ${c}`));
+    sameValues(b, a.subarray(729), "the second call");
+    const reqs = chunkRequests(fx);
+    check(reqs.length > 4, `only ${reqs.length} chunks read: the samples should span several`);
+    for (const [key, count] of reqs) check(count === 1, `chunk ${key} fetched ${count} times`);
+    check(arr.stats.misses === reqs.length, `${arr.stats.misses} misses for ${reqs.length} chunks fetched`);
+    return `${device}: ${reqs.length} chunks, each fetched once, for ${centers.length + centers.length - 1} samples`;
+  } finally {
+    arr.destroy();
+    gpu?.destroy();
+  }
+}
+
+/**
+ * A cache of 8 chunk slots, smaller than the 27 chunks the samples touch, gives the same values
+ * as a cache holding every chunk (evicting and refetching on the way); on the GPU the small
+ * cache is compared with the CPU twin's full one.
+ */
+async function smallBudget(device: "cpu" | "gpu" = "cpu"): Promise<string> {
+  const fx = await buildFixture(2);
+  const gpu = device === "gpu" ? await GpuContext.create({ label: "store cases" }) : undefined;
+  const big = await openRaw(fx, "cpu", undefined);
+  const slotBytes = big.stats.budgetBytes / big.cacheSlots;
+  const small = await openRaw(fx, device, gpu, 8 * slotBytes);
+  try {
+    check(big.cacheSlots === 27, `the full cache has ${big.cacheSlots} slots, expected one per chunk (27)`);
+    check(small.cacheSlots === 8, `the small cache has ${small.cacheSlots} slots, expected 8`);
+    const specs = wanderingSpecs();
+    const opts = { shape: [6, 6, 6] as Vec3, scale: [SCALE, SCALE, SCALE] as Vec3 };
+    const ref = await big.sample(specs, opts);
+    const got = await small.sample(specs, opts);
+    if (device === "cpu") sameValues(got, ref, "small-cache samples");
+    else {
+      let worst = 0;
+      for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(got[i]! - ref[i]!));
+      // Linear interpolation in f32 on the GPU against f64 on the CPU, values below 200.
+      check(worst <= 1e-3, `GPU small cache vs CPU: max |difference| ${worst}`);
+    }
+    check(new Set(ref).size > 50, "the samples hold too few distinct values to prove anything");
+    check(small.stats.evictions > 0, "the small cache never evicted: the working set fits");
+    check(small.stats.bytesResident <= small.stats.budgetBytes, `${small.stats.bytesResident} bytes resident over a ${small.stats.budgetBytes}-byte budget`);
+    return `${device}: ${small.stats.evictions} evictions, ${small.stats.misses} misses with 8 slots`;
+  } finally {
+    big.destroy();
+    small.destroy();
+    gpu?.destroy();
+  }
+}
+
 export const storeCases = {
   /** `s3://bucket/key` resolves to the bucket's anonymous virtual-hosted HTTPS address. */
-  s3Resolution(): void {
+  "s3:// URLs are read anonymously over HTTPS, virtual-hosted style"(): void {
     same(resolveLocation("s3://janelia-cosem-datasets/jrc_hela-2/jrc_hela-2.zarr/"), "https://janelia-cosem-datasets.s3.amazonaws.com/jrc_hela-2/jrc_hela-2.zarr", "resolveLocation of an s3 URL");
     same(resolveLocation("S3://bucket"), "https://bucket.s3.amazonaws.com", "a bucket without a key");
     const store = openStore("s3://bucket/a/b.zarr");
@@ -67,7 +131,7 @@ export const storeCases = {
   },
 
   /** http(s) URLs open HTTP stores unchanged; file: URLs and paths open file stores. */
-  otherLocations(): void {
+  "http(s) URLs, file: URLs and paths"(): void {
     check(openStore("https://h/x.zarr") instanceof HttpStore, "https URL");
     same(resolveLocation("https://h/x.zarr"), "https://h/x.zarr", "an https URL is unchanged");
     const f = openStore("file:///tmp/a%20b.zarr");
@@ -76,75 +140,18 @@ export const storeCases = {
     check(openStore("data/x.zarr/") instanceof FileStore, "relative path");
   },
 
-  /**
-   * Two concurrent `sample` calls whose samples share chunks (the same centers twice, overlapping
-   * boxes): every chunk is fetched exactly once, misses equal the chunks fetched, and the voxels
-   * are the stored ones.
-   */
-  async fetchedOnce(device: "cpu" | "gpu" = "cpu"): Promise<string> {
-    const fx = await buildFixture(2);
-    const gpu = device === "gpu" ? await GpuContext.create({ label: "store cases" }) : undefined;
-    const arr = await openRaw(fx, device, gpu);
-    try {
-      const centers: Vec3[] = [[32, 60, 60], [36, 64, 64], [32, 60, 60], [48, 100, 120], [36, 64, 64]];
-      const specs: SampleSpec[] = centers.map((center) => ({ center }));
-      const opts = { shape: [9, 9, 9] as Vec3, scale: [SCALE, SCALE, SCALE] as Vec3, interp: "nearest" as const };
-      const [a, b] = await Promise.all([arr.sample(specs, opts), arr.sample(specs.slice(1), opts)]);
-      centers.forEach((c, i) => sameValues(a.subarray(i * 729, (i + 1) * 729), expectedIdentity(c, 9), `sample ${i} at ${c}`));
-      sameValues(b, a.subarray(729), "the second call");
-      const reqs = chunkRequests(fx);
-      check(reqs.length > 4, `only ${reqs.length} chunks read: the samples should span several`);
-      for (const [key, count] of reqs) check(count === 1, `chunk ${key} fetched ${count} times`);
-      check(arr.stats.misses === reqs.length, `${arr.stats.misses} misses for ${reqs.length} chunks fetched`);
-      return `${device}: ${reqs.length} chunks, each fetched once, for ${centers.length + centers.length - 1} samples`;
-    } finally {
-      arr.destroy();
-      gpu?.destroy();
-    }
-  },
+  "each chunk is fetched once however many samples want it (CPU)": () => fetchedOnce("cpu"),
+  "each chunk is fetched once however many samples want it (GPU)": () => fetchedOnce("gpu"),
 
-  /**
-   * A cache of 8 chunk slots, smaller than the 27 chunks the samples touch, gives the same values
-   * as a cache holding every chunk (evicting and refetching on the way); on the GPU the small
-   * cache is compared with the CPU twin's full one.
-   */
-  async smallBudget(device: "cpu" | "gpu" = "cpu"): Promise<string> {
-    const fx = await buildFixture(2);
-    const gpu = device === "gpu" ? await GpuContext.create({ label: "store cases" }) : undefined;
-    const big = await openRaw(fx, "cpu", undefined);
-    const slotBytes = big.stats.budgetBytes / big.cacheSlots;
-    const small = await openRaw(fx, device, gpu, 8 * slotBytes);
-    try {
-      check(big.cacheSlots === 27, `the full cache has ${big.cacheSlots} slots, expected one per chunk (27)`);
-      check(small.cacheSlots === 8, `the small cache has ${small.cacheSlots} slots, expected 8`);
-      const specs = wanderingSpecs();
-      const opts = { shape: [6, 6, 6] as Vec3, scale: [SCALE, SCALE, SCALE] as Vec3 };
-      const ref = await big.sample(specs, opts);
-      const got = await small.sample(specs, opts);
-      if (device === "cpu") sameValues(got, ref, "small-cache samples");
-      else {
-        let worst = 0;
-        for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(got[i]! - ref[i]!));
-        // Linear interpolation in f32 on the GPU against f64 on the CPU, values below 200.
-        check(worst <= 1e-3, `GPU small cache vs CPU: max |difference| ${worst}`);
-      }
-      check(new Set(ref).size > 50, "the samples hold too few distinct values to prove anything");
-      check(small.stats.evictions > 0, "the small cache never evicted: the working set fits");
-      check(small.stats.bytesResident <= small.stats.budgetBytes, `${small.stats.bytesResident} bytes resident over a ${small.stats.budgetBytes}-byte budget`);
-      return `${device}: ${small.stats.evictions} evictions, ${small.stats.misses} misses with 8 slots`;
-    } finally {
-      big.destroy();
-      small.destroy();
-      gpu?.destroy();
-    }
-  },
+  "a cache budget smaller than the working set gives identical values (CPU)": () => smallBudget("cpu"),
+  "a cache budget smaller than the working set gives the CPU twin's values (GPU)": () => smallBudget("gpu"),
 
   /**
    * sampleInto at a byte offset that storage bindings cannot take writes through a copy: into a
    * buffer with COPY_DST it lands at that offset (the CPU twin's values, nothing before it
    * touched); a buffer without COPY_DST is an ArgumentError naming "buffer", not a silent miss.
    */
-  async sampleIntoUnalignedOffset(): Promise<void> {
+  async "sampleInto at an unaligned offset writes through a copy; a buffer without COPY_DST is an ArgumentError"(): Promise<void> {
     const fx = await buildFixture(2);
     const gpu = await GpuContext.create({ label: "store cases" });
     const g = await openRaw(fx, "gpu", gpu);
@@ -183,4 +190,4 @@ export const storeCases = {
       gpu.destroy();
     }
   },
-};
+} satisfies Cases;

@@ -17,7 +17,9 @@ import { encodeValueOps, prepareValueTransforms } from "../../src/kernels/value-
 import { applyValueOpsReference } from "../../src/kernels/value-transforms/twin.ts";
 import type { Vec3 } from "../../src/geometry/types.ts";
 import { buildFixture, CROP_SHAPE, CROP_TRANSLATION, inBall, type MemoryFixture, MITO, SCALE } from "./dataset-fixture.ts";
-import { check, compare, randomData, rng, withBindingLimit } from "./value-transform-cases.ts";
+import { compare, randomData, rng, withBindingLimit } from "./value-transform-cases.ts";
+import { check } from "./assert.ts";
+import type { Cases } from "./cases.ts";
 
 type Shape = [number, number, number];
 
@@ -157,13 +159,50 @@ function bruteSignedDistance(labels: Float32Array, shape: Vec3, scale: Vec3, cli
   return out;
 }
 
+/**
+ * `targetValueTransforms: { mito: [{ signedDistance }] }` on the dataset fixture (gt voxels
+ * 12 x 4 x 4 nm): the signed distance in nm to the mito surface's voxels, by brute force, on the
+ * CPU and the GPU; other classes untouched.
+ */
+async function datasetSignedDistance(device: "cpu" | "gpu"): Promise<string> {
+  const gpu = device === "gpu" ? await GpuContext.create({ label: "test dataset distance" }) : undefined;
+  const clip: [number, number] = [-20, 24];
+  const ds = await openFixture({ targetValueTransforms: { mito: [{ signedDistance: { clip } }] }, ...(gpu ? { gpu, device: "gpu" as const } : {}) });
+  try {
+    const shape: Vec3 = [4, 8, 8];
+    const scale: Vec3 = [12, 4, 4];
+    const lines: string[] = [];
+    // At the mito's edge, and at the crop's edge (unknown voxels, almost no mito).
+    for (const p of [[40, 70, 90], [40, 30, 66]] as Vec3[]) {
+      const g = [0, 1, 2].map((k) => Math.round((p[k]! - ds.grid.origin[k]!) / ds.grid.step[k]!)) as Vec3;
+      const i = ds.grid.ravel(g);
+      const item = await ds.get(i);
+      const labels = mitoLabels(ds.center(i), shape, scale);
+      const want = bruteSignedDistance(labels, shape, scale, clip);
+      const V = 4 * 8 * 8;
+      const mito = item.gt.data.subarray(0, V);
+      compare(mito, want, 1e-4, 1e-5, `${device} mito signed distance at ${p}`);
+      const fg = labels.filter((v) => v === 1).length;
+      check(mito.every((v, k) => (labels[k] === 1 ? v > 0 : labels[k] === 0 ? v < 0 : Number.isNaN(v))), "sign: + inside, - outside, NaN unknown");
+      const er = item.gt.data.subarray(V, 2 * V);
+      check(er.every((v) => v === 0 || v === 1 || Number.isNaN(v)), "er is not transformed");
+      check(item.gt.data.subarray(2 * V).every(Number.isNaN), "nucleus (not annotated) stays NaN");
+      lines.push(`${fg} mito voxels, ${labels.filter(Number.isNaN).length} unknown`);
+    }
+    return lines.join("; ");
+  } finally {
+    ds.destroy();
+    gpu?.destroy();
+  }
+}
+
 export const targetTransformCases = {
   /**
    * Distance, signed, clipped and tanh-scaled transforms of five samples in one call (anisotropic
    * voxels, NaN, no background, no foreground, a binarize before and a normalize after) equal the
    * CPU twin.
    */
-  distancesMatchTwin(): Promise<string> {
+  "distance transforms of a batch match the CPU twin"(): Promise<string> {
     return withContext(async (ctx) => {
       const shape: Shape = [5, 9, 13];
       const scale: Shape = [3, 1, 1.5];
@@ -192,7 +231,7 @@ export const targetTransformCases = {
   },
 
   /** Sparse sites in a larger sample (long envelopes on every axis) match the CPU twin. */
-  sparseSitesMatchTwin(): Promise<string> {
+  "sparse sites in a larger sample match the CPU twin"(): Promise<string> {
     return withContext(async (ctx) => {
       const shape: Shape = [24, 20, 40];
       const n = 24 * 20 * 40;
@@ -206,7 +245,7 @@ export const targetTransformCases = {
   },
 
   /** A device with small bindings splits the batch so the distance scratch fits; same values. */
-  async distanceGroupsSplit(): Promise<string> {
+  async "distance scratch beyond the binding limit is split into groups"(): Promise<string> {
     const real = await GpuContext.create({ label: "test distance groups" });
     try {
       const ctx = GpuContext.fromDevice(withBindingLimit(real.device, 16384), { label: "test small bindings" });
@@ -224,48 +263,14 @@ export const targetTransformCases = {
     }
   },
 
-  /**
-   * `targetValueTransforms: { mito: [{ signedDistance }] }` on the dataset fixture (gt voxels
-   * 12 x 4 x 4 nm): the signed distance in nm to the mito surface's voxels, by brute force, on the
-   * CPU and the GPU; other classes untouched.
-   */
-  async datasetSignedDistance(device: "cpu" | "gpu"): Promise<string> {
-    const gpu = device === "gpu" ? await GpuContext.create({ label: "test dataset distance" }) : undefined;
-    const clip: [number, number] = [-20, 24];
-    const ds = await openFixture({ targetValueTransforms: { mito: [{ signedDistance: { clip } }] }, ...(gpu ? { gpu, device: "gpu" as const } : {}) });
-    try {
-      const shape: Vec3 = [4, 8, 8];
-      const scale: Vec3 = [12, 4, 4];
-      const lines: string[] = [];
-      // At the mito's edge, and at the crop's edge (unknown voxels, almost no mito).
-      for (const p of [[40, 70, 90], [40, 30, 66]] as Vec3[]) {
-        const g = [0, 1, 2].map((k) => Math.round((p[k]! - ds.grid.origin[k]!) / ds.grid.step[k]!)) as Vec3;
-        const i = ds.grid.ravel(g);
-        const item = await ds.get(i);
-        const labels = mitoLabels(ds.center(i), shape, scale);
-        const want = bruteSignedDistance(labels, shape, scale, clip);
-        const V = 4 * 8 * 8;
-        const mito = item.gt.data.subarray(0, V);
-        compare(mito, want, 1e-4, 1e-5, `${device} mito signed distance at ${p}`);
-        const fg = labels.filter((v) => v === 1).length;
-        check(mito.every((v, k) => (labels[k] === 1 ? v > 0 : labels[k] === 0 ? v < 0 : Number.isNaN(v))), "sign: + inside, - outside, NaN unknown");
-        const er = item.gt.data.subarray(V, 2 * V);
-        check(er.every((v) => v === 0 || v === 1 || Number.isNaN(v)), "er is not transformed");
-        check(item.gt.data.subarray(2 * V).every(Number.isNaN), "nucleus (not annotated) stays NaN");
-        lines.push(`${fg} mito voxels, ${labels.filter(Number.isNaN).length} unknown`);
-      }
-      return lines.join("; ");
-    } finally {
-      ds.destroy();
-      gpu?.destroy();
-    }
-  },
+  "a dataset's signedDistance targets equal the brute-force distance (cpu)": () => datasetSignedDistance("cpu"),
+  "a dataset's signedDistance targets equal the brute-force distance (gpu)": () => datasetSignedDistance("gpu"),
 
   /**
    * A dataset of 2D x slices (rows z at 4 nm, columns y at 8 nm): the distance uses the slice's
    * in-plane voxel size, the same as the twin on the untransformed labels with spacing (·, 4, 8).
    */
-  async slicedDatasetDistance(): Promise<string> {
+  async "a dataset of 2D slices measures with the in-plane voxel size"(): Promise<string> {
     const sliced = (extra: Partial<CellMapDatasetOptions<"raw", "gt">>) =>
       openFixture({
         slicingAxis: "x",
@@ -293,7 +298,7 @@ export const targetTransformCases = {
   },
 
   /** Custom ops (an expression, a body, a full function with helpers; drawn params) equal their cpu twins. */
-  customMatchesTwin(): Promise<string> {
+  "custom ops on the GPU match their cpu twins"(): Promise<string> {
     return withContext(async (ctx) => {
       const sigmoid = {
         name: "sigmoid",
@@ -336,7 +341,7 @@ export const targetTransformCases = {
   },
 
   /** WGSL that does not compile is a CustomOpError (a GpuError) naming the op, at prepare, record and dataset open. */
-  async customCompileErrorIsTyped(): Promise<void> {
+  async "a custom op that does not compile is a typed error naming the op"(): Promise<void> {
     await withContext(async (ctx) => {
       const broken = { name: "broken", wgsl: "return v + ;" };
       const [op] = ops([{ custom: broken }]);
@@ -381,7 +386,7 @@ export const targetTransformCases = {
   },
 
   /** A CPU dataset refuses a custom op without `cpu`, and runs the twin when it has one. */
-  async cpuDatasetNeedsTwin(): Promise<void> {
+  async "a CPU dataset refuses a custom op without cpu"(): Promise<void> {
     const twice = { name: "twice", wgsl: "2.0 * v + p.x", params: [0.5] };
     await expectArgumentAsync("targetValueTransforms.mito[1].custom.cpu", () =>
       openFixture({ targetValueTransforms: { mito: [{ nanToNum: { nan: -1 } }, { custom: twice }] } }),
@@ -400,7 +405,7 @@ export const targetTransformCases = {
   },
 
   /** Bad distance and custom entries raise ArgumentError naming the field; a custom op's draws are fixed. */
-  badSpecsAreRejected(): Promise<void> {
+  "bad distance and custom entries raise ArgumentError naming the field"(): Promise<void> {
     const parse = (e: object) => () => parseValueTransforms([e], "t");
     const fn = "fn f(v: f32, p: vec4<f32>) -> f32 { return v; }";
     expectArgument("t[0].distance.clip", parse({ distance: { clip: [3, 1] } }));
@@ -428,4 +433,4 @@ export const targetTransformCases = {
     check(count(0) === 3 && count(1) === 3, `draws: ${count(0)} with p = 0, ${count(1)} with p = 1 (3 expected)`);
     return Promise.resolve();
   },
-};
+} satisfies Cases;

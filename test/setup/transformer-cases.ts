@@ -1,5 +1,4 @@
-// Level choice and the per-sample affine: bodies shared by the Node (test/geometry.test.ts),
-// Deno (test/deno/parity_test.ts) and Chromium (test/parity.browser.test.ts) suites. Pure
+// Level choice and the per-sample affine: bodies run in Node, Deno and Chromium from the case registry (test/setup/cases.ts). Pure
 // float64 logic: no GPU, file system or network. Expected values are hand computations and the
 // world-coordinate formula written out here, never the library's own composition.
 
@@ -7,6 +6,7 @@ import { chooseLevel } from "../../src/geometry/level.ts";
 import { CoordinateTransformer } from "../../src/geometry/transformer.ts";
 import type { LevelGeometry, Vec3 } from "../../src/geometry/types.ts";
 import { caughtSync, check, close, isTagged } from "./assert.ts";
+import type { Cases } from "./cases.ts";
 
 const scales: Vec3[] = [[8, 4, 4], [16, 8, 8], [32, 16, 16]];
 
@@ -24,7 +24,7 @@ function direct(center: Vec3, A: number[], n: Vec3, s: Vec3, g: LevelGeometry, j
 
 export const transformerCases = {
   /** The coarsest level whose voxel size is <= the requested one on every axis. */
-  coarsestNotCoarser(): void {
+  "picks the coarsest level not coarser than asked on any axis"(): void {
     const cases: Array<[Vec3, number]> = [
       [[8, 4, 4], 0],
       [[16, 8, 8], 1],
@@ -37,12 +37,12 @@ export const transformerCases = {
   },
 
   /** Level 0 when every level is coarser than asked. */
-  fallsBackToLevel0(): void {
+  "falls back to level 0 when every level is coarser than asked"(): void {
     for (const asked of [[4, 4, 4], [1, 1, 1]] as Vec3[]) check(chooseLevel(scales, asked) === 0, `chooseLevel(${asked}) = ${chooseLevel(scales, asked)}, expected 0`);
   },
 
   /** One composed affine (and its box-local form) equals the world-coordinate formula at the corners. */
-  composedAffine(): void {
+  "one composed affine equals the world-coordinate formula for every corner"(): void {
     const out = { shape: [5, 6, 7] as Vec3, scale: [16, 8, 8] as Vec3 };
     const t = new CoordinateTransformer(levels, out, "linear");
     check(t.level === 1, `level ${t.level}, expected 1`);
@@ -64,16 +64,16 @@ export const transformerCases = {
   },
 
   /** A sample entirely outside the volume has no box. */
-  outsideHasNoBox(): void {
+  "a sample entirely outside the volume has no box"(): void {
     const t = new CoordinateTransformer(levels, { shape: [4, 4, 4], scale: [8, 4, 4] }, "nearest");
     check(t.forSample([-1000, 0, 0]).box === null, "a sample 1000 nm outside the volume has a box");
   },
 
   /** Bad output shapes and scales raise ArgumentError naming the field. */
-  rejectsBadOutputs(): void {
+  "rejects bad output shapes with the field named"(): void {
     const shape = caughtSync(() => new CoordinateTransformer(levels, { shape: [0, 4, 4], scale: [8, 4, 4] }, "linear"), "shape [0, 4, 4]");
     isTagged(shape, "argument", "shape", "shape [0, 4, 4]");
     const scale = caughtSync(() => new CoordinateTransformer(levels, { shape: [4, 4, 4], scale: [8, -4, 4] }, "linear"), "scale [8, -4, 4]");
     isTagged(scale, "argument", "scale", "scale [8, -4, 4]");
   },
-};
+} satisfies Cases;

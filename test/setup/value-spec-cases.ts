@@ -1,13 +1,13 @@
 // The value-transform spec: validation errors that name the field, both spec forms, and the
-// per-sample draw (p, drawn factors, fixed consumption of the random stream). Bodies shared by
-// the Node (test/value-transforms-spec.test.ts), Deno (test/deno/parity_test.ts) and Chromium
-// (test/parity.browser.test.ts) suites. Pure logic: no GPU.
+// per-sample draw (p, drawn factors, fixed consumption of the random stream). Bodies run in Node,
+// Deno and Chromium from the case registry (test/setup/cases.ts). Pure logic: no GPU.
 
 import { drawValueOps } from "../../src/augment/value-draw.ts";
 import { parseValueTransforms } from "../../src/augment/value-schema.ts";
 import { FLOAT32_MAX, type ValueOp } from "../../src/kernels/value-transforms/contract.ts";
 import { caughtSync, check, isTagged, same } from "./assert.ts";
 import { rng } from "./value-transform-cases.ts";
+import type { Cases } from "./cases.ts";
 
 function fieldOf(work: () => unknown): string | undefined {
   return isTagged(caughtSync(work, "a bad spec"), "argument", undefined, "a bad spec").field;
@@ -26,7 +26,7 @@ function replay(values: number[]): { next(): number; count: number } {
 
 export const valueSpecCases = {
   /** The array form and the single-object form parse to the same list, in written order. */
-  bothForms(): void {
+  "accepts the array form and the single-object form in written order"(): void {
     const a = parseValueTransforms([{ normalize: {} }, { gaussianNoise: { std: 0.1, p: 0.5 } }], "v");
     const b = parseValueTransforms({ normalize: {}, gaussianNoise: { std: 0.1, p: 0.5 } }, "v");
     same(a, [{ normalize: {} }, { gaussianNoise: { std: 0.1, p: 0.5 } }], "array form");
@@ -37,7 +37,7 @@ export const valueSpecCases = {
   },
 
   /** Every transform kind parses. */
-  everyTransform(): void {
+  "accepts every transform"(): void {
     const all = parseValueTransforms(
       [
         { normalize: { range: [0, 4095] } },
@@ -54,7 +54,7 @@ export const valueSpecCases = {
   },
 
   /** A bad entry raises ArgumentError naming its field. */
-  namesBadField(): void {
+  "names the bad field"(): void {
     const cases: Array<[unknown, string, string]> = [
       [[{ sharpen: {} }], "valueTransforms.raw", "valueTransforms.raw[0].sharpen"],
       [[{ normalize: {} }, { randomGamma: { range: [0, 1] } }], "t", "t[1].randomGamma.range"],
@@ -75,7 +75,7 @@ export const valueSpecCases = {
   },
 
   /** Fixed specs become concrete ops with their defaults. */
-  concreteOps(): void {
+  "turns specs into concrete ops with defaults"(): void {
     const ops = drawValueOps(
       parseValueTransforms(
         [
@@ -101,7 +101,7 @@ export const valueSpecCases = {
   },
 
   /** Factors are drawn in range; ops whose p did not fire are left out. */
-  drawsInRange(): void {
+  "draws factors in range and leaves out ops whose p did not fire"(): void {
     const spec = parseValueTransforms(
       [{ randomContrast: { range: [0.5, 1.5], p: 0.5 } }, { randomGamma: { range: [2, 4] } }, { gaussianNoise: { std: 1, p: 0.5 } }],
       "t",
@@ -117,7 +117,7 @@ export const valueSpecCases = {
   },
 
   /** The draws consumed do not depend on what p decides. */
-  fixedConsumption(): void {
+  "consumes a fixed number of draws whatever p decides"(): void {
     const spec = (p: number) =>
       parseValueTransforms([{ gaussianNoise: { std: 1, p } }, { randomGamma: { range: [1, 2], p } }, { gaussianBlur: { sigma: 1, p } }], "t");
     const a = replay([0.5]);
@@ -129,7 +129,7 @@ export const valueSpecCases = {
   },
 
   /** An entry fires with frequency p (gamma at p = 0.3 over 4000 draws), the same per seed. */
-  firesWithFrequency(): void {
+  "fires with the asked frequency and is deterministic per seed"(): void {
     const spec = parseValueTransforms([{ randomGamma: { range: [0.5, 1.5], p: 0.3 } }], "t");
     const r = rng(42);
     let fired = 0;
@@ -137,4 +137,4 @@ export const valueSpecCases = {
     check(fired / 4000 > 0.27 && fired / 4000 < 0.33, `fired ${fired} of 4000 at p = 0.3`);
     same(drawValueOps(spec, rng(7)), drawValueOps(spec, rng(7)), "the same seed");
   },
-};
+} satisfies Cases;

@@ -12,12 +12,10 @@ import { drawValueOps } from "../../src/augment/value-draw.ts";
 import { parseValueTransforms } from "../../src/augment/value-schema.ts";
 import { FLOAT32_MAX, type ValueOp } from "../../src/kernels/value-transforms/contract.ts";
 import { isCellMapError } from "../../src/errors.ts";
+import { check } from "./assert.ts";
+import type { Cases } from "./cases.ts";
 
 type Shape = [number, number, number];
-
-export function check(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
 
 /** Seeded PRNG (mulberry32), so a failure names a seed that reproduces it. */
 export function rng(seed: number): { next(): number } {
@@ -165,7 +163,7 @@ async function twin(
 
 export const valueTransformCases = {
   /** Random pointwise op lists (different per sample, one empty) on data with NaN and ±Inf. */
-  pointwiseMatchesTwin(): Promise<string> {
+  "random pointwise op lists match the CPU twin in one dispatch"(): Promise<string> {
     return withContext(async (ctx) => {
       const lines: string[] = [];
       for (const seed of [1, 2, 3, 4]) {
@@ -186,7 +184,7 @@ export const valueTransformCases = {
   },
 
   /** Every op kind at least once, with contrast and blur at different positions in each sample. */
-  barriersMatchTwin(): Promise<string> {
+  "contrast and blur stages at different positions per sample match the CPU twin"(): Promise<string> {
     return withContext(async (ctx) => {
       const shape: Shape = [6, 9, 11];
       const batch = 4;
@@ -208,7 +206,7 @@ export const valueTransformCases = {
   },
 
   /** A blur wider than the volume reflects repeatedly, as scipy's "reflect" does. */
-  async wideBlurMatchesTwin(): Promise<void> {
+  async "a blur wider than the volume reflects like scipy"(): Promise<void> {
     await withContext(async (ctx) => {
       const shape: Shape = [2, 3, 1];
       const data = randomData(3, 6, -1, 1);
@@ -217,7 +215,7 @@ export const valueTransformCases = {
   },
 
   /** Spec -> drawn ops -> GPU equals the CPU twin; typical training specs take few dispatches. */
-  drawnSpecsMatchTwin(): Promise<string> {
+  "drawn specs match the CPU twin with few dispatches"(): Promise<string> {
     return withContext(async (ctx) => {
       const spec = parseValueTransforms(
         [
@@ -245,7 +243,7 @@ export const valueTransformCases = {
   },
 
   /** Noise: deterministic, standard normal, independent across samples, keys and seeds. */
-  noiseIsDeterministicAndNormal(): Promise<string> {
+  "noise is deterministic, standard normal and independent"(): Promise<string> {
     return withContext(async (ctx) => {
       const shape: Shape = [16, 32, 32];
       const voxels = 16 * 32 * 32;
@@ -298,7 +296,7 @@ export const valueTransformCases = {
   },
 
   /** An unaligned byte offset works and leaves the values around the batch alone. */
-  async unalignedOffsetIsRespected(): Promise<void> {
+  async "an unaligned byte offset is respected"(): Promise<void> {
     await withContext(async (ctx) => {
       const shape: Shape = [3, 4, 5];
       const ops: ValueOp[][] = [
@@ -315,7 +313,7 @@ export const valueTransformCases = {
    * Batches larger than one binding are split into groups: a device that reports a 4 KiB binding
    * limit forces 3 groups of a 10-sample batch, and the result still equals the twin.
    */
-  async groupsSplitLargeBatches(): Promise<string> {
+  async "batches beyond the binding limit are split into groups"(): Promise<string> {
     const real = await GpuContext.create({ label: "test value transforms groups" });
     try {
       const device = withBindingLimit(real.device, 4096);
@@ -337,7 +335,7 @@ export const valueTransformCases = {
   },
 
   /** Bad inputs raise ArgumentError naming the field; empty op lists record nothing. */
-  async badInputsAreRejected(): Promise<void> {
+  async "bad inputs raise ArgumentError naming the field"(): Promise<void> {
     await withContext(async (ctx) => {
       const buffer = ctx.device.createBuffer({ size: 256, usage: GPUBufferUsage.STORAGE });
       const encoder = ctx.device.createCommandEncoder();
@@ -368,7 +366,7 @@ export const valueTransformCases = {
   },
 
   /** nanToNum defaults replace ±Inf with ±FLOAT32_MAX and NaN with 0; binarize keeps NaN. */
-  async specialValues(): Promise<void> {
+  async "nanToNum and binarize handle NaN and infinities"(): Promise<void> {
     await withContext(async (ctx) => {
       const data = new Float32Array([NaN, Infinity, -Infinity, 0.5, 0.2, -3, 0, 1]);
       const shape: Shape = [1, 2, 4];
@@ -383,4 +381,4 @@ export const valueTransformCases = {
       check(want.every((v, i) => Object.is(b[i], v)), `binarize gave ${Array.from(b)}`);
     });
   },
-};
+} satisfies Cases;

@@ -18,16 +18,8 @@ import {
 } from "../../src/viz/neuroglancer.ts";
 import { encodePng, type RgbaImage } from "../../src/viz/png.ts";
 import { buildFixture, inBall, MITO, rawAt, SCALE } from "./dataset-fixture.ts";
-
-export function check(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
-
-function same(actual: unknown, expected: unknown, what: string): void {
-  const a = JSON.stringify(actual);
-  const e = JSON.stringify(expected);
-  if (a !== e) throw new Error(`${what}: got ${a}, expected ${e}`);
-}
+import { check, equal, same } from "./assert.ts";
+import type { Cases } from "./cases.ts";
 
 function pixel(img: RgbaImage, row: number, col: number): number[] {
   check(row >= 0 && row < img.height && col >= 0 && col < img.width, `pixel (${row}, ${col}) outside ${img.width}x${img.height}`);
@@ -119,36 +111,81 @@ const COLORS: [number, number, number][] = [[200, 0, 0], [0, 200, 100]];
 const MAGENTA = [255, 0, 255];
 const WHITE = [255, 255, 255];
 
-export const vizCases = {
-  /** The dataset link: raw + annotated classes, zarr scheme by version, position by hand. */
-  async datasetLink(zarrFormat: 2 | 3): Promise<void> {
-    const ds = await openFixture(zarrFormat);
-    try {
-      same(ds.center(INDEX), CENTER, "center of sample 2007");
-      const { base, state } = decode(datasetNeuroglancerUrl(ds, { index: INDEX }));
-      same(base, "https://neuroglancer-demo.appspot.com/", "base");
-      const scheme = zarrFormat === 3 ? "zarr3" : "zarr";
-      same(state["layers"], [
-        { type: "image", name: "raw", source: `${scheme}://${ROOT}/em/fibsem-uint8` },
-        { type: "segmentation", name: "mito", source: `${scheme}://${ROOT}/labels/groundtruth/crop1/mito`, segments: ["1"], segmentColors: { "1": "#ff4040" } },
-        { type: "segmentation", name: "er", source: `${scheme}://${ROOT}/labels/groundtruth/crop1/er`, segments: ["1"], segmentColors: { "1": "#40ff78" } },
-      ], "layers (nucleus is not annotated: no layer)");
-      same(state["dimensions"], { x: [4e-9, "m"], y: [4e-9, "m"], z: [4e-9, "m"] }, "dimensions");
-      same(state["position"], [12.5, 10.5, 6.5], "position (x, y, z voxels)");
-      same(state["layout"], "4panel", "layout");
-      // Another viewer, another voxel size: the position follows the dimensions.
-      const other = decode(datasetNeuroglancerUrl(ds, { index: INDEX, base: "http://localhost:8080/", voxelSize: [2, 1, 8], crossSectionScale: 2 }));
-      same(other.base, "http://localhost:8080/", "configured base");
-      same(other.state["dimensions"], { x: [8e-9, "m"], y: [1e-9, "m"], z: [2e-9, "m"] }, "dimensions of voxelSize [2, 1, 8]");
-      same(other.state["position"], [50 / 8, 42, 13], "position in voxels of [2, 1, 8]");
-      same(other.state["crossSectionScale"], 2, "crossSectionScale");
-    } finally {
-      ds.destroy();
+/** The dataset link: raw + annotated classes, zarr scheme by version, position by hand. */
+async function datasetLink(zarrFormat: 2 | 3): Promise<void> {
+  const ds = await openFixture(zarrFormat);
+  try {
+    same(ds.center(INDEX), CENTER, "center of sample 2007");
+    const { base, state } = decode(datasetNeuroglancerUrl(ds, { index: INDEX }));
+    same(base, "https://neuroglancer-demo.appspot.com/", "base");
+    const scheme = zarrFormat === 3 ? "zarr3" : "zarr";
+    same(state["layers"], [
+      { type: "image", name: "raw", source: `${scheme}://${ROOT}/em/fibsem-uint8` },
+      { type: "segmentation", name: "mito", source: `${scheme}://${ROOT}/labels/groundtruth/crop1/mito`, segments: ["1"], segmentColors: { "1": "#ff4040" } },
+      { type: "segmentation", name: "er", source: `${scheme}://${ROOT}/labels/groundtruth/crop1/er`, segments: ["1"], segmentColors: { "1": "#40ff78" } },
+    ], "layers (nucleus is not annotated: no layer)");
+    same(state["dimensions"], { x: [4e-9, "m"], y: [4e-9, "m"], z: [4e-9, "m"] }, "dimensions");
+    same(state["position"], [12.5, 10.5, 6.5], "position (x, y, z voxels)");
+    same(state["layout"], "4panel", "layout");
+    // Another viewer, another voxel size: the position follows the dimensions.
+    const other = decode(datasetNeuroglancerUrl(ds, { index: INDEX, base: "http://localhost:8080/", voxelSize: [2, 1, 8], crossSectionScale: 2 }));
+    same(other.base, "http://localhost:8080/", "configured base");
+    same(other.state["dimensions"], { x: [8e-9, "m"], y: [1e-9, "m"], z: [2e-9, "m"] }, "dimensions of voxelSize [2, 1, 8]");
+    same(other.state["position"], [50 / 8, 42, 13], "position in voxels of [2, 1, 8]");
+    same(other.state["crossSectionScale"], 2, "crossSectionScale");
+  } finally {
+    ds.destroy();
+  }
+}
+
+/** Our PNG decoded by the runtime's decoder gives back every pixel. */
+export async function pngRoundTrip(decodePng: (png: Uint8Array) => Promise<RgbaImage>): Promise<string> {
+  const w = 37;
+  const h = 23;
+  const data = new Uint8ClampedArray(w * h * 4);
+  let s = 12345;
+  for (let i = 0; i < w * h; i++) {
+    const y = Math.floor(i / w);
+    const x = i % w;
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    // Noise (None rows), gradients (Sub, Up, Paeth rows) and anti-diagonal ramps, where Paeth's
+    // left and up predictions tie and only its tie rule picks the right one.
+    const px = y % 5 === 0 ? [s >>> 24, (s >>> 16) & 255, (s >>> 8) & 255]
+      : y % 5 === 2 || y % 5 === 3 ? [(128 + 3 * (x - y)) & 255, (64 + 5 * (x - y)) & 255, (200 - 2 * (x - y)) & 255]
+      : [(x * 7) & 255, (y * 11) & 255, (x * y) & 255];
+    data.set([...px, 255], i * 4);
+  }
+  const { raw, gt, pred } = handBatch();
+  const images: RgbaImage[] = [{ data, width: w, height: h }, imageGrid({ raw, gt }, { targets: ["gt"], predictions: { gt: pred } }), { data: new Uint8ClampedArray([9, 8, 7, 255]), width: 1, height: 1 }];
+  for (const img of images) {
+    const png = await encodePng(img);
+    same([...png.subarray(0, 8)], [137, 80, 78, 71, 13, 10, 26, 10], "PNG signature");
+    same([...png.subarray(12, 16)].map((c) => String.fromCharCode(c)).join(""), "IHDR", "first chunk");
+    const v = new DataView(png.buffer, png.byteOffset);
+    same([v.getUint32(16), v.getUint32(20), png[24], png[25]], [img.width, img.height, 8, 6], "IHDR: size, 8-bit RGBA");
+    const back = await decodePng(png);
+    same([back.width, back.height], [img.width, img.height], "decoded size");
+    check(back.data.length === img.data.length, `decoded ${back.data.length} bytes, expected ${img.data.length}`);
+    for (let i = 0; i < img.data.length; i++) {
+      if (back.data[i] !== img.data[i]) throw new Error(`${img.width}x${img.height}: byte ${i} (pixel ${Math.floor(i / 4)}, channel ${i % 4}) decodes to ${back.data[i]}, expected ${img.data[i]}`);
     }
-  },
+  }
+  let bad: unknown;
+  try {
+    await encodePng({ data: new Uint8ClampedArray(8), width: 3, height: 1 });
+  } catch (e) {
+    bad = e;
+  }
+  check(isCellMapError(bad, "argument") && (bad as unknown as { field: string }).field === "data", `a short buffer should be an ArgumentError on "data", got ${String(bad)}`);
+  return `${images.length} images decoded pixel for pixel`;
+}
+
+export const vizCases = {
+  "a dataset's link decodes to raw and label layers at the sample center (v2)": () => datasetLink(2),
+  "a dataset's link decodes to raw and label layers at the sample center (v3)": () => datasetLink(3),
 
   /** One array's link, s3 locations, and the errors. */
-  async arrayLinkAndErrors(): Promise<void> {
+  async "an array's link, s3 and mapped sources, units; bad layers raise ArgumentError naming the field"(): Promise<void> {
     const ds = await openFixture(2);
     try {
       const mito = ds.classArray("mito")!;
@@ -192,7 +229,7 @@ export const vizCases = {
   },
 
   /** Gray inputs, class colours, predictions, NaN, gaps: each at the pixel worked out by hand. */
-  gridPixels(): void {
+  "the grid puts known voxels at the expected pixels in gray and class colour; NaN is marked"(): void {
     const { raw, gt, pred } = handBatch();
     const batch = { idx: [0, 1], center: [[0, 0, 0], [0, 0, 0]], raw, gt };
     const opts: ImageGridOptions = { targets: ["gt"], predictions: { gt: pred }, classColors: COLORS, range: { raw: [0, 200] } };
@@ -231,7 +268,7 @@ export const vizCases = {
   },
 
   /** Slicing across x, and the coloured overlay on the input at a coarser label voxel size. */
-  gridAxisAndOverlay(): void {
+  "slicing across x and y, and the coloured overlay on a coarser label grid"(): void {
     const { raw, gt } = handBatch();
     // Across x at x = 4: rows are z, columns y. raw b 0 (z 2, y 3, x 4) = 48 + 18 + 4 = 70 -> 89.
     const across = imageGrid({ raw }, { axis: "x", index: 4, range: [0, 200] });
@@ -258,7 +295,7 @@ export const vizCases = {
   },
 
   /** A dataset item ([C, z, y, x]) renders its raw voxels at their pixels. */
-  async gridDatasetItem(): Promise<void> {
+  async "a dataset item renders its raw voxels and labels at their pixels"(): Promise<void> {
     const ds = await openFixture(2);
     try {
       const item = await ds.get(INDEX);
@@ -287,7 +324,7 @@ export const vizCases = {
    * with the dataset given, or with `spatialDims: 2`, every raw pixel is the sample's value at
    * that row and column.
    */
-  async gridSlices(): Promise<void> {
+  async "2D slices: batches [B, C, h, w] and items [C, h, w] are drawn as planes"(): Promise<void> {
     const fx = await buildFixture(3);
     const ds = await CellMapDataset.open<"raw", "gt">({
       inputPath: fx.rawUrl,
@@ -334,7 +371,7 @@ export const vizCases = {
    * row 2r - 1 (+ 2.5, rounded: 1, 3, 5), and so do the columns. With alpha 0 the overlay tile is
    * the raw voxel under each label voxel.
    */
-  async overlaySliceFrame(): Promise<void> {
+  async "the overlay of a y slice lines labels up by world z and x"(): Promise<void> {
     const fx = await buildFixture(3);
     const ds = await CellMapDataset.open<"raw", "gt">({
       inputPath: fx.rawUrl,
@@ -367,7 +404,7 @@ export const vizCases = {
    * min(1, length), from the HSV formula f(n) = v - v * max(0, min(k, 4 - k, 1)) with
    * k = (n + hue / 60) mod 6 (R = f(5), G = f(3), B = f(1)). Zero vectors black, NaN marked.
    */
-  gridFlows(): void {
+  "flow arrays are drawn in direction colours: hue the in-plane direction, brightness its length, zero black, NaN marked"(): void {
     // raw [2, 1, 1, 2, 3] and flows [2, 3, 1, 2, 3]: tiles 2 x 3 pixels, columns raw (x 2) |
     // flows (x 7), sample b at y = 2 + 4 b.
     const raw = { data: new Float32Array(12).map((_, i) => i), shape: [2, 1, 1, 2, 3] };
@@ -446,7 +483,7 @@ export const vizCases = {
    * the rule applied to the item's own flows, and on the mito ball's middle slice the flows point
    * at its center (left edge red: to the right; right edge cyan: to the left).
    */
-  async gridFlowDataset(): Promise<void> {
+  async "a dataset with a cellpose target gets a flow column whose pixels follow its flows"(): Promise<void> {
     const fx = await buildFixture(2);
     const ds = await CellMapDataset.open<"raw", "gt" | "flows">({
       inputPath: fx.rawUrl,
@@ -472,7 +509,7 @@ export const vizCases = {
         const want = Number.isNaN(at(0, y, x)) ? MAGENTA : flowOracle(at(2, y, x), at(1, y, x));
         const got = pixel(img, 2 + y, 42 + x).slice(0, 3);
         near(got, want, 1, `flow pixel (y ${y}, x ${x})`);
-        if (got.some((v) => v > 0) && JSON.stringify(got) !== JSON.stringify(MAGENTA)) coloured++;
+        if (got.some((v) => v > 0) && !equal(got, MAGENTA)) coloured++;
       }
       check(coloured === 64, `every pixel of the slice lies in the mito ball and should be coloured, ${coloured} are`);
       const left = pixel(img, 2 + 3, 42);
@@ -485,7 +522,7 @@ export const vizCases = {
   },
 
   /** Bad batches and options. */
-  gridErrors(): void {
+  "bad batches and options raise ArgumentError naming the field"(): void {
     const { raw, gt, pred } = handBatch();
     expectArgumentError(() => imageGrid({ raw, gt }, { targets: ["gt"], axis: "x", index: 4 }), "index");
     expectArgumentError(() => imageGrid({ raw, gt: { data: gt.data.subarray(0, 36), shape: [1, 2, 3, 2, 3] } }, { targets: ["gt"] }), "batch.gt.shape");
@@ -498,45 +535,4 @@ export const vizCases = {
     expectArgumentError(() => imageGrid({ raw }, { nanColor: [0, 0, 300] as unknown as [number, number, number] }), "nanColor");
   },
 
-  /** Our PNG decoded by the runtime's decoder gives back every pixel. */
-  async pngRoundTrip(decodePng: (png: Uint8Array) => Promise<RgbaImage>): Promise<string> {
-    const w = 37;
-    const h = 23;
-    const data = new Uint8ClampedArray(w * h * 4);
-    let s = 12345;
-    for (let i = 0; i < w * h; i++) {
-      const y = Math.floor(i / w);
-      const x = i % w;
-      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-      // Noise (None rows), gradients (Sub, Up, Paeth rows) and anti-diagonal ramps, where Paeth's
-      // left and up predictions tie and only its tie rule picks the right one.
-      const px = y % 5 === 0 ? [s >>> 24, (s >>> 16) & 255, (s >>> 8) & 255]
-        : y % 5 === 2 || y % 5 === 3 ? [(128 + 3 * (x - y)) & 255, (64 + 5 * (x - y)) & 255, (200 - 2 * (x - y)) & 255]
-        : [(x * 7) & 255, (y * 11) & 255, (x * y) & 255];
-      data.set([...px, 255], i * 4);
-    }
-    const { raw, gt, pred } = handBatch();
-    const images: RgbaImage[] = [{ data, width: w, height: h }, imageGrid({ raw, gt }, { targets: ["gt"], predictions: { gt: pred } }), { data: new Uint8ClampedArray([9, 8, 7, 255]), width: 1, height: 1 }];
-    for (const img of images) {
-      const png = await encodePng(img);
-      same([...png.subarray(0, 8)], [137, 80, 78, 71, 13, 10, 26, 10], "PNG signature");
-      same([...png.subarray(12, 16)].map((c) => String.fromCharCode(c)).join(""), "IHDR", "first chunk");
-      const v = new DataView(png.buffer, png.byteOffset);
-      same([v.getUint32(16), v.getUint32(20), png[24], png[25]], [img.width, img.height, 8, 6], "IHDR: size, 8-bit RGBA");
-      const back = await decodePng(png);
-      same([back.width, back.height], [img.width, img.height], "decoded size");
-      check(back.data.length === img.data.length, `decoded ${back.data.length} bytes, expected ${img.data.length}`);
-      for (let i = 0; i < img.data.length; i++) {
-        if (back.data[i] !== img.data[i]) throw new Error(`${img.width}x${img.height}: byte ${i} (pixel ${Math.floor(i / 4)}, channel ${i % 4}) decodes to ${back.data[i]}, expected ${img.data[i]}`);
-      }
-    }
-    let bad: unknown;
-    try {
-      await encodePng({ data: new Uint8ClampedArray(8), width: 3, height: 1 });
-    } catch (e) {
-      bad = e;
-    }
-    check(isCellMapError(bad, "argument") && (bad as unknown as { field: string }).field === "data", `a short buffer should be an ArgumentError on "data", got ${String(bad)}`);
-    return `${images.length} images decoded pixel for pixel`;
-  },
-};
+} satisfies Cases;

@@ -5,12 +5,10 @@
 import { CellMapDataLoader, type Batch } from "../../src/dataset/dataloader.ts";
 import { CellMapDataset } from "../../src/dataset/dataset.ts";
 import { CROP_PATH, RAW_PATH } from "./dataset-fixture.ts";
+import { check } from "./assert.ts";
+import type { Cases } from "./cases.ts";
 
 type Names = "raw" | "gt";
-
-function check(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
 
 function sameBits(a: ArrayLike<number>, b: ArrayLike<number>, what: string): void {
   check(a.length === b.length, `${what}: ${a.length} values, expected ${b.length}`);
@@ -65,3 +63,8 @@ export async function sameBatchesWithOneAndTwoWorkers(baseUrl: string): Promise<
   check(one[3]!.idx.join() !== one[0]!.idx.join(), "the second epoch repeats the first one's indices");
   check(one.some((x) => x.gt.data.some((v) => v === 1)), "no batch holds a labelled voxel: the check compares only background");
 }
+
+/** Every case, by title, for the case registry (test/setup/cases.ts); the dataset fixture is served by the runner. */
+export const workerDeterminismCases = {
+  "same seed: bit-identical batches with 1 worker and with 2, prefetch 1 and 3": async (ctx) => sameBatchesWithOneAndTwoWorkers(await ctx.datasetFixtureUrl()),
+} satisfies Cases;

@@ -11,6 +11,7 @@ import type { ChunkRequest, ChunkResult } from "../../src/worker/chunk-reader.ts
 import { WorkerPool, type WorkerPoolStats } from "../../src/worker/pool.ts";
 import { FIXTURE_SHAPE, fixtureVolumes } from "./array-fixture-data.ts";
 import { caught, check, sameValues } from "./assert.ts";
+import type { Cases } from "./cases.ts";
 
 type Vec3 = [number, number, number];
 
@@ -295,3 +296,14 @@ export async function batchIsOneComlinkCall(baseUrl: string): Promise<void> {
     pool.terminate();
   }
 }
+
+/** Every case, by title, for the case registry (test/setup/cases.ts); the array fixture is served by the runner. */
+export const workerPoolCases = {
+  "reads asked in one turn travel in one comlink call per worker, with the stored voxels": async (ctx) => oneMessagePerWorkerPerTurn(await ctx.arrayFixtureUrl()),
+  "one call carrying N chunk requests returns the same bytes as N single requests and as the calling thread": async (ctx) =>
+    batchEqualsSingleReads(await ctx.arrayFixtureUrl()),
+  "an abort in the middle of a batch rejects only that read and the worker cancels it": async (ctx) => abortInsideBatch(await ctx.arrayFixtureUrl()),
+  "an error in one chunk of a batch rejects only that chunk, with a typed error naming it": async (ctx) => errorInsideBatch(await ctx.arrayFixtureUrl()),
+  "a batch of reads is one comlink call on the worker's exposed API": async (ctx) => batchIsOneComlinkCall(await ctx.arrayFixtureUrl()),
+  "typed errors keep their class, tag, fields and message across the worker boundary": errorsCrossTheBoundary,
+} satisfies Cases;

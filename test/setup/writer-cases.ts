@@ -14,12 +14,10 @@ import { GpuContext } from "../../src/gpu/context.ts";
 import { createMemoryTarget, type MemoryTarget } from "../../src/zarr-write/index.ts";
 import { isCellMapError } from "../../src/errors.ts";
 import { buildRawFixture, expectedRaw, type RawFixture } from "./writer-input-fixture.ts";
+import { check, equal, same } from "./assert.ts";
+import type { CaseContext, Cases } from "./cases.ts";
 
 type Vec3 = [number, number, number];
-
-export function check(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
 
 /** The value the model predicts for class `c` at a world position. */
 export const f = (c: number, z: number, y: number, x: number): number => 1000 * c + 0.5 * z + 0.25 * y + 0.125 * x;
@@ -144,7 +142,7 @@ export async function verifyClass(
   check(ome !== undefined && Array.isArray(ome.multiscales), `${cls}: no multiscales attributes`);
   const ms = ome.multiscales[0]!;
   check((v3 ? ome.version : ms["version"]) === (v3 ? "0.5" : "0.4"), `${cls}: wrong NGFF version`);
-  check(JSON.stringify((ms["axes"] as Array<{ name: string }>).map((a) => a.name)) === '["z","y","x"]', `${cls}: axes`);
+  same((ms["axes"] as Array<{ name: string }>).map((a) => a.name), ["z", "y", "x"], `${cls}: axes`);
   const levels = (ms["datasets"] as Array<{ path: string; coordinateTransformations: Array<Record<string, number[]>> }>).map((d) => ({
     path: d.path,
     scale: d.coordinateTransformations[0]!["scale"] as Vec3,
@@ -185,7 +183,7 @@ function checkGeometry(o: DatasetWriterOptions, levels: Level[], shapes: number[
   levels.forEach((l, i) => {
     const spec = o.targetArrays[names[i]!]!;
     const b = o.targetBounds[names[i]!]!;
-    check(JSON.stringify(l.scale) === JSON.stringify(spec.scale), `${l.path} scale ${l.scale}`);
+    same(l.scale, spec.scale, `${l.path} scale ${l.scale}`);
     (["z", "y", "x"] as const).forEach((a, k) => {
       const lo = l.translation[k]! - l.scale[k]! / 2;
       const hi = lo + shapes[i]![k]! * l.scale[k]!;
@@ -207,7 +205,7 @@ async function expectArgumentError(work: () => unknown, field: string): Promise<
   throw new Error(`expected ArgumentError on ${field}`);
 }
 
-export const writerCases = {
+const writerBodies = {
   /**
    * Every tile written (all concurrently) into zarr v3: zarrita reads back NGFF 0.5
    * groups with one level per target array and every voxel at its world position.
@@ -220,8 +218,8 @@ export const writerCases = {
     check(writer.length === [...writer.tiles()].length, "length counts the tiles");
     const tiles = [...writer.tiles()];
     // Tiles are non-overlapping and spaced by the extent.
-    check(JSON.stringify(writer.tileExtent) === "[32,20,12]", `tile extent ${writer.tileExtent}`);
-    check(JSON.stringify(tiles[1]!.box.lo) === JSON.stringify([0, 100, 2]), `tile 1 box ${JSON.stringify(tiles[1]!.box)}`);
+    same(writer.tileExtent, [32, 20, 12], `tile extent ${writer.tileExtent}`);
+    same(tiles[1]!.box.lo, [0, 100, 2], `tile 1 box ${JSON.stringify(tiles[1]!.box)}`);
     // All at once, in a scrambled order: tiles sharing a chunk contend for its lock.
     const order = tiles.map((_t, i) => tiles[(i * 7) % tiles.length]!);
     check(new Set(order.map((t) => t.idx)).size === tiles.length, "the order visits every tile");
@@ -498,7 +496,7 @@ function runGpuModel(gpu: GpuContext, input: GPUBuffer, B: number, output: GPUBu
   params.destroy();
 }
 
-export const writerInputCases = {
+const writerInputBodies = {
   /**
    * `get(idx)` and the loader read two input arrays around every tile center: one off the raw
    * voxel grid (s0, trilinear between voxels, padded past the edges), one at 8 nm (s1, the
@@ -515,7 +513,7 @@ export const writerInputCases = {
       });
       const writer = await CellMapDatasetWriter.create(o);
       check(writer.device === device, `device ${writer.device}`);
-      check(JSON.stringify(writer.inputArrays) === JSON.stringify(o.inputArrays), `inputArrays ${JSON.stringify(writer.inputArrays)}`);
+      same(writer.inputArrays, o.inputArrays, `inputArrays ${JSON.stringify(writer.inputArrays)}`);
       const expectRaw = (w: Vec3) => expectedRaw(0, w, INPUT_PAD);
       const expectCtx = (w: Vec3) => {
         const v = expectedRaw(1, w, INPUT_PAD);
@@ -525,10 +523,10 @@ export const writerInputCases = {
       let padded = 0;
       for (const idx of [0, 13, 26]) {
         const item = await writer.get(idx);
-        check(item.idx === idx && JSON.stringify(item.center) === JSON.stringify(writer.tile(idx).center), `get(${idx}) idx/center`);
+        check(item.idx === idx && equal(item.center, writer.tile(idx).center), `get(${idx}) idx/center`);
         const r = item["raw"]!;
         const c = item["ctx"]!;
-        check(JSON.stringify(r.shape) === "[1,3,5,4]" && JSON.stringify(c.shape) === "[1,2,3,3]", `get shapes ${r.shape} ${c.shape}`);
+        check(equal(r.shape, [1, 3, 5, 4]) && equal(c.shape, [1, 2, 3, 3]), `get shapes ${r.shape} ${c.shape}`);
         checked += checkInput(r.data, item.center, [3, 5, 4], [3, 2, 5], expectRaw, `get(${idx}).raw`);
         checked += checkInput(c.data, item.center, [2, 3, 3], [8, 8, 8], expectCtx, `get(${idx}).ctx`);
         padded += r.data.filter((v) => v === INPUT_PAD).length + c.data.filter((v) => v === (INPUT_PAD - 100) / 4).length;
@@ -554,14 +552,14 @@ export const writerInputCases = {
       const batches = await collect(loader, gpu);
       check(loader.read === 27, `read ${loader.read}`);
       const seen = batches.flatMap((b) => b.idx);
-      check(JSON.stringify(seen) === JSON.stringify([...Array(27).keys()]), `loader order ${seen}`);
+      same(seen, [...Array(27).keys()], `loader order ${seen}`);
       for (const b of batches) {
         const B = b.idx.length;
-        check(JSON.stringify(b.arrays["raw"]!.shape) === JSON.stringify([B, 1, 3, 5, 4]), `batch raw shape ${b.arrays["raw"]!.shape}`);
-        check(JSON.stringify(b.arrays["ctx"]!.shape) === JSON.stringify([B, 1, 2, 3, 3]), `batch ctx shape ${b.arrays["ctx"]!.shape}`);
+        same(b.arrays["raw"]!.shape, [B, 1, 3, 5, 4], `batch raw shape ${b.arrays["raw"]!.shape}`);
+        same(b.arrays["ctx"]!.shape, [B, 1, 2, 3, 3], `batch ctx shape ${b.arrays["ctx"]!.shape}`);
         b.idx.forEach((idx, j) => {
           const center = writer.tile(idx).center;
-          check(JSON.stringify(b.center[j]) === JSON.stringify(center), `batch center of tile ${idx}`);
+          same(b.center[j], center, `batch center of tile ${idx}`);
           checked += checkInput(b.arrays["raw"]!.data.subarray(j * 60, (j + 1) * 60), center, [3, 5, 4], [3, 2, 5], expectRaw, `loader tile ${idx} raw`);
           checked += checkInput(b.arrays["ctx"]!.data.subarray(j * 18, (j + 1) * 18), center, [2, 3, 3], [8, 8, 8], expectCtx, `loader tile ${idx} ctx`);
           const dist = expectedDistance(center, [4, 5, 6], [3, 2, 5]);
@@ -593,7 +591,7 @@ export const writerInputCases = {
       check(writer.finishedCount === 27, `finished ${writer.finishedCount}`);
       const counts = progress.map((p) => p.finished).sort((a, b) => a - b);
       check(progress.length === 27 && progress.every((p) => p.total === 27) && counts.every((n, i) => n === i + 1), `progress ${JSON.stringify(progress.slice(-2))}`);
-      check(JSON.stringify(progress.map((p) => p.idx).sort((a, b) => a - b)) === JSON.stringify([...Array(27).keys()]), "progress names every tile once");
+      same(progress.map((p) => p.idx).sort((a, b) => a - b), [...Array(27).keys()], "progress names every tile once");
       let checked = 0;
       for (const [c, cls] of o.classes.entries()) checked += (await verifyClass(await place.location(o), cls, c, o, undefined, expectedOutput)).checked;
       check(checked === 2 * 12 * 12 * 12, `${checked} voxels checked`);
@@ -623,14 +621,14 @@ export const writerInputCases = {
     const loader = second.loader({ batchSize: 4 });
     const want = [...Array(27).keys()].filter((i) => !written.includes(i));
     check(loader.tiles === 19 && loader.length === 5, `rerun loader: ${loader.tiles} tiles, ${loader.length} batches`);
-    check(JSON.stringify([...loader.indices()]) === JSON.stringify(want), `rerun indices ${[...loader.indices()]}`);
+    same([...loader.indices()], want, `rerun indices ${[...loader.indices()]}`);
     check(second.loader({ pendingOnly: false }).tiles === 27, "pendingOnly: false visits every tile");
     const visited: number[] = [];
     for await (const batch of loader) {
       visited.push(...batch.idx);
       await second.write(batch.idx, { pred: runModel(batch["raw"]!.data, batch.idx.length) });
     }
-    check(JSON.stringify(visited) === JSON.stringify(want), `the rerun visited ${visited}`);
+    same(visited, want, `the rerun visited ${visited}`);
     await second.close();
     let checked = 0;
     for (const [c, cls] of o.classes.entries()) checked += (await verifyClass(await place.location(o), cls, c, o, undefined, expectedOutput)).checked;
@@ -663,7 +661,7 @@ export const writerInputCases = {
       let worst = 0;
       a.forEach((ba, k) => {
         const bb = b[k]!;
-        check(JSON.stringify(ba.idx) === JSON.stringify(bb.idx), `batch ${k} idx`);
+        same(ba.idx, bb.idx, `batch ${k} idx`);
         for (const name of ["raw", "ctx"]) {
           const x = ba.arrays[name]!.data;
           const y = bb.arrays[name]!.data;
@@ -838,3 +836,32 @@ export const writerInputCases = {
     });
   },
 };
+
+/** Where a case writes: a fresh folder in Node and Deno, a memory target in Chromium. */
+async function placeFor(ctx: CaseContext): Promise<string | WriterPlace> {
+  return ctx.runtime === "chromium" ? memoryPlace() : await ctx.tempDir();
+}
+
+/** Every case, by title, for the case registry (test/setup/cases.ts). */
+export const writerCases = {
+  "v3 output reads back with zarrita: NGFF 0.5 levels, every voxel at its world position": async (ctx) => writerBodies.v3RoundTrip(await placeFor(ctx)),
+  "a crash mid-tile leaves finished tiles intact and a rerun resumes (v2)": async (ctx) => writerBodies.resumeAfterCrash(await placeFor(ctx), 2),
+  "a crash mid-tile leaves finished tiles intact and a rerun resumes (v3)": async (ctx) => writerBodies.resumeAfterCrash(await placeFor(ctx), 3),
+  "an output made with other options is refused unless overwrite": async (ctx) => writerBodies.refusesForeignOutput(await placeFor(ctx)),
+  "bad options raise ArgumentError naming the option": async (ctx) => writerBodies.rejectsBadOptions(await placeFor(ctx)),
+  // The writer reads its inputs: the raw volume is served from memory.
+  "inputs from get(idx) and the loader equal the formula: off-grid, coarser level, value transforms, pad (CPU)": async (ctx) =>
+    writerInputBodies.inputsMatchFormula(await placeFor(ctx), "cpu"),
+  "inputs from get(idx) and the loader equal the formula: off-grid, coarser level, value transforms, pad (GPU)": async (ctx) =>
+    writerInputBodies.inputsMatchFormula(await placeFor(ctx), "gpu"),
+  "inference loop: loader -> model -> write reads back as the model on the input at every voxel (CPU, v3)": async (ctx) =>
+    writerInputBodies.inferenceLoop(await placeFor(ctx), "cpu", 3),
+  "inference loop: loader -> model -> write reads back as the model on the input at every voxel (GPU, v2)": async (ctx) =>
+    writerInputBodies.inferenceLoop(await placeFor(ctx), "gpu", 2),
+  "a rerun after a partial loop visits only the pending tiles": async (ctx) => writerInputBodies.rerunVisitsPendingTiles(await placeFor(ctx)),
+  "GPU input batches stay on the device and equal the CPU twin": async (ctx) => writerInputBodies.gpuBatchesMatchCpu(await placeFor(ctx)),
+  "bad input options, loader options and batch writes raise ArgumentError naming the field": async (ctx) =>
+    writerInputBodies.rejectsBadInputOptions(await placeFor(ctx)),
+  "inference loop with a GPU model: predictions passed as GPUBuffers read back with zarrita at every voxel; unreadable buffers raise ArgumentError naming the field":
+    async (ctx) => writerInputBodies.gpuPredictions(await placeFor(ctx)),
+} satisfies Cases;

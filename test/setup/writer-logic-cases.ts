@@ -1,6 +1,5 @@
-// Writer bodies that need neither a GPU nor a file system, shared by the Node
-// (test/writer.test.ts), Deno (test/deno/parity_test.ts) and Chromium (test/parity.browser.test.ts)
-// suites: the tile geometry, and an integer output written to a memory target and read back by
+// Writer bodies that need neither a GPU nor a file system, run in Node, Deno and Chromium from
+// the case registry (test/setup/cases.ts): the tile geometry, and an integer output written to a memory target and read back by
 // zarrita. Expected values are hand computations.
 
 import * as zarr from "zarrita";
@@ -8,6 +7,7 @@ import { CellMapDatasetWriter, type DatasetWriterOptions } from "../../src/datas
 import { planWriterGeometry } from "../../src/dataset/writer-geometry.ts";
 import { createMemoryTarget } from "../../src/zarr-write/index.ts";
 import { check, same, sameValues } from "./assert.ts";
+import type { Cases } from "./cases.ts";
 
 export const writerLogicCases = {
   /**
@@ -15,7 +15,7 @@ export const writerLogicCases = {
    * first center is half a voxel inside the bound, chunks of one tile; a tile far larger than
    * its bounds on y and x gets chunks capped at the array's size.
    */
-  tileGeometry(): void {
+  "planWriterGeometry: tiles of the smallest extent cover the bounds"(): void {
     const g = planWriterGeometry({ pred: { shape: [64, 64, 64], scale: [8, 8, 8] } }, { pred: { z: [0, 1000], y: [0, 1000], x: [0, 1000] } });
     same(g.extent, [512, 512, 512], "extent");
     same(g.counts, [2, 2, 2], "tile counts");
@@ -27,7 +27,7 @@ export const writerLogicCases = {
   },
 
   /** dtype uint8 to a memory target: values rounded and clamped to [0, 255], NaN stored as 0. */
-  async integerDtype(): Promise<void> {
+  async "a memory target and an integer dtype: values rounded and clamped, NaN stored as 0"(): Promise<void> {
     const target = createMemoryTarget();
     const o = {
       path: "mem.zarr",
@@ -52,4 +52,4 @@ export const writerLogicCases = {
     sameValues(data.subarray(0, 7), [0, 3, 4, 255, 0, 255, 7], "rounded and clamped values");
     check(data.subarray(64).every((v) => v === 9), "tile 1 is not all 9");
   },
-};
+} satisfies Cases;
