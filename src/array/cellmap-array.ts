@@ -16,6 +16,7 @@ import { openMultiscale, type LevelInfo } from "./open-multiscale.ts";
 import { SlotCache, type CacheStats } from "./slot-cache.ts";
 import { type DeviceChoice, resolveDevice } from "./device.ts";
 import { bytesPerElement, slotWords } from "../kernels/chunks/contract.ts";
+import { openCpuExecutor, type ExecutorInfo } from "../engine/cpu-executor.ts";
 
 /** Default chunk-cache budget: 64 MiB. */
 export const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
@@ -29,6 +30,11 @@ const READ_INTO_KEYS = [...GRID_KEYS, "buffer", "byteOffset"] as const;
 
 /** Read options, checked: the output grid as z, y, x vectors. */
 type CheckedRead = Omit<ReadOptions, "shape" | "scale"> & OutputSpec;
+
+/** {@link CellMapArray.stats}: the cache's counters and where resampling runs. */
+export interface ArrayStats extends CacheStats {
+  readonly executor: ExecutorInfo | { readonly kind: "gpu"; readonly workers: 0; readonly reason: string };
+}
 
 /** Options of {@link CellMapArray.open}. */
 export interface CellMapArrayOptions {
@@ -50,6 +56,13 @@ export interface CellMapArrayOptions {
   pool?: WorkerPool;
   /** Workers of the pool created when `pool` is omitted (0 = read on the calling thread). */
   workers?: number;
+  /**
+   * Sample workers of the CPU executor (device "cpu"): resampling runs in that many workers over
+   * a chunk cache in shared memory; default one per core, shared by every array of the thread
+   * with the same count. 0, or a page that is not cross-origin isolated, resamples on the
+   * calling thread instead; `stats.executor` says which ran and why.
+   */
+  cpuWorkers?: number;
   /** HTTP store options: retries, backoff, concurrency, headers. */
   storeOptions?: HttpStoreOptions;
   signal?: AbortSignal;
@@ -183,16 +196,22 @@ export class CellMapArray {
         throw new GpuError(`could not allocate a ${slotCount * words * 4}-byte chunk cache for ${opened.url}`, { cause: e });
       }
     } else {
-      backend = new CpuBackend(slotCount, words);
+      backend = new CpuBackend(slotCount, words, await openCpuExecutor(options.cpuWorkers));
     }
     const ownsPool = !options.pool;
     const pool = options.pool ?? (await WorkerPool.create(options.workers === undefined ? {} : { size: options.workers }));
     return new CellMapArray(opened, device, pool, ownsPool, backend, { slotCount, slotWords: words }, options.storeOptions);
   }
 
-  /** Cache counters: hits, misses, bytes fetched and resident, budget, requests in flight. */
-  get stats(): CacheStats {
-    return this.#cache.stats;
+  /**
+   * Cache counters (hits, misses, bytes fetched and resident, budget, requests in flight) and
+   * where resampling runs (`executor`: the GPU, the CPU executor's workers or the calling thread,
+   * and why).
+   */
+  get stats(): ArrayStats {
+    const b = this.#backend;
+    const executor: ExecutorInfo | { kind: "gpu"; workers: 0; reason: string } = b instanceof CpuBackend ? b.executor : { kind: "gpu", workers: 0, reason: "device is gpu" };
+    return { ...this.#cache.stats, executor };
   }
 
   /** The cache's slot count (chunks it can hold at once). */
@@ -401,6 +420,7 @@ export class CellMapArray {
           Uint32Array.from(tableParts),
           out,
           group[0]! * per,
+          { ...(options.signal ? { signal: options.signal } : {}), what: `resampling ${group.length} samples of ${this.url}` },
         );
       } finally {
         acquired.release();
