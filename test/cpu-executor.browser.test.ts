@@ -15,3 +15,6 @@ test.runIf(shared)("random dispatches in 1, 2 and 3 workers give the twin's bits
   console.log(`[chromium] ${await cases.randomDispatches(60)}`);
 });
 test.runIf(shared)("a task that throws in a worker is a WorkerError naming the dispatch", cases.workerErrorsAreTyped);
+test("a CPU dataset's loader batches match the calling thread's (the fallback where memory is not shared)", async () => {
+  console.log(`[chromium] ${await cases.datasetBatchesMatchTheCallingThread()}`);
+});

@@ -14,3 +14,6 @@ test("an aborted dispatch is an AbortedError; a released executor stops its work
 test("the executor: one worker per core by default, the calling thread with cpuWorkers 0", async () => {
   console.log(`[node] ${await cases.executorChoice()}`);
 });
+test("a CPU dataset's loader batches in the workers are the calling thread's, bit for bit", async () => {
+  console.log(`[node] ${await cases.datasetBatchesMatchTheCallingThread()}`);
+});

@@ -11,3 +11,6 @@ Deno.test("an aborted dispatch is an AbortedError; a released executor stops its
 Deno.test("the executor: one worker per core by default, the calling thread with cpuWorkers 0", async () => {
   console.log(`[deno] ${await cases.executorChoice()}`);
 });
+Deno.test("a CPU dataset's loader batches in the workers are the calling thread's, bit for bit", async () => {
+  console.log(`[deno] ${await cases.datasetBatchesMatchTheCallingThread()}`);
+});

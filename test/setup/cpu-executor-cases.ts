@@ -16,6 +16,9 @@ import { isCellMapError } from "../../src/errors.ts";
 import { ABSENT_SLOT, type ResampleParams, type ResampleSample, type Vec3 } from "../../src/kernels/resample/contract.ts";
 import { resampleReference } from "../../src/kernels/resample/twin.ts";
 import { check } from "./assert.ts";
+import { CellMapDataLoader } from "../../src/dataset/dataloader.ts";
+import { CellMapDataset } from "../../src/dataset/dataset.ts";
+import { buildFixture, SCALE } from "./dataset-fixture.ts";
 
 const KINDS = Object.keys(STORAGE_KINDS) as StorageKind[];
 const PERMUTATIONS = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]] as const;
@@ -139,7 +142,48 @@ async function runIn(exec: CpuExecutor, c: Case, sharedOut: boolean, offset: num
   return out.slice(offset, offset + n);
 }
 
+/** Loader batches of a CPU dataset (rotations, mirrors, deformation, both interpolations) with `cpuWorkers`. */
+async function datasetBatches(cpuWorkers: number | undefined): Promise<{ arrays: Float32Array[]; executor: string }> {
+  const fx = await buildFixture(2);
+  const ds = await CellMapDataset.open<"raw", "gt">({
+    inputPath: fx.rawUrl,
+    targetPath: `${fx.cropUrl}/[mito,er]`,
+    classes: ["mito", "er"],
+    inputArrays: { raw: { shape: [9, 11, 13], scale: [SCALE, SCALE, SCALE] } },
+    targetArrays: { gt: { shape: [7, 9, 11], scale: [SCALE, SCALE, SCALE] } },
+    spatialTransforms: { mirror: { axes: { z: 0.5, x: 0.5 } }, transpose: { axes: ["y", "x"] }, rotate: { axes: { z: [-180, 180] } }, deform: { spacing: 16, magnitude: 4, p: 0.5 } },
+    isTrain: true,
+    device: "cpu",
+    workers: 0,
+    cacheBytes: 1 << 20,
+    ...(cpuWorkers === undefined ? {} : { cpuWorkers }),
+    storeOptions: { fetch: fx.fetch },
+  });
+  try {
+    const arrays: Float32Array[] = [];
+    for await (const b of new CellMapDataLoader(ds, { batchSize: 4, iterationsPerEpoch: 3, seed: 9 })) arrays.push(b.raw.data, b.gt.data);
+    const e = ds.input.stats.executor;
+    return { arrays, executor: `${e.kind} (${e.workers})` };
+  } finally {
+    ds.destroy();
+  }
+}
+
 export const cpuExecutorCases = {
+  /** A CPU dataset's loader batches in the executor's workers are those of the calling thread, bit for bit. */
+  async datasetBatchesMatchTheCallingThread(): Promise<string> {
+    const here = await datasetBatches(0);
+    check(here.executor === "main-thread (0)", `cpuWorkers 0 runs on the calling thread: ${here.executor}`);
+    const lines: string[] = [];
+    for (const workers of sharedMemory().ok ? [1, 2, undefined] : [undefined]) {
+      const got = await datasetBatches(workers);
+      lines.push(got.executor);
+      check(got.arrays.length === here.arrays.length, "as many arrays");
+      got.arrays.forEach((a, i) => sameBits(a, here.arrays[i]!, `batch array ${i} with cpuWorkers ${workers ?? "default"} (${got.executor})`));
+    }
+    return `loader batches identical: ${lines.join(", ")} vs main-thread`;
+  },
+
   /** Random dispatches, 1, 2 and 3 workers: the twin's bits. Returns a summary line. */
   async randomDispatches(count = 150): Promise<string> {
     let voxels = 0;
