@@ -17,3 +17,4 @@ test("the executor: one worker per core by default, the calling thread with cpuW
 test("a CPU dataset's loader batches in the workers are the calling thread's, bit for bit", async () => {
   console.log(`[node] ${await cases.datasetBatchesMatchTheCallingThread()}`);
 });
+test("a dispatch too small for a worker runs on the calling thread, with the same bits", cases.smallDispatchesRunHere);

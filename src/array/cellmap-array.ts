@@ -17,9 +17,13 @@ import { SlotCache, type CacheStats } from "./slot-cache.ts";
 import { type DeviceChoice, resolveDevice } from "./device.ts";
 import { bytesPerElement, slotWords } from "../kernels/chunks/contract.ts";
 import { openCpuExecutor, type ExecutorInfo } from "../engine/cpu-executor.ts";
+import { defaultCacheBytes, MIN_DEFAULT_CACHE_BYTES } from "./cache-budget.ts";
 
-/** Default chunk-cache budget: 64 MiB. */
-export const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
+/**
+ * The floor of the default chunk-cache budget (64 MiB), and the default where system memory is
+ * unknown; the default itself is a share of system memory (`defaultCacheBytes`, cache-budget.ts).
+ */
+export const DEFAULT_CACHE_BYTES = MIN_DEFAULT_CACHE_BYTES;
 
 /** Bytes one `sample()` call may return on the CPU device at most (4 GiB): past that, a BudgetError. */
 const MAX_CPU_OUTPUT_BYTES = 2 ** 32;
@@ -47,9 +51,10 @@ export interface CellMapArrayOptions {
    */
   device?: DeviceChoice;
   /**
-   * Chunk-cache budget in bytes (default 64 MiB): capped one slot below the GPU's storage binding
-   * limit, and at the array's chunk count (over all levels), so a small array allocates only what
-   * it can use. `stats.budgetBytes` is the allocation.
+   * Chunk-cache budget in bytes (default 1/16 of system memory, at least 64 MiB: see
+   * `src/array/cache-budget.ts`): capped one slot below the GPU's storage binding limit, and at
+   * the array's chunk count (over all levels), so a small array allocates only what it can use.
+   * `stats.budgetBytes` is the allocation.
    */
   cacheBytes?: number;
   /** Worker pool for fetching and decoding; one is created (and owned) if omitted. */
@@ -173,7 +178,7 @@ export class CellMapArray {
     if (options.signal) openOpts.signal = options.signal;
     const opened = await openMultiscale(location, openOpts);
     const words = Math.max(...opened.levels.map((l) => slotWords(l.chunks, l.kind)));
-    let budget = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
+    let budget = options.cacheBytes ?? (await defaultCacheBytes());
     if (!(budget > 0)) throw new ArgumentError("cacheBytes", "must be a positive number of bytes", options.cacheBytes);
     // Stay one slot below the binding limit: SwiftShader reads wrong values from a storage buffer
     // of exactly its 1 GiB limit, and no budget needs the last slot.

@@ -22,6 +22,7 @@
 import { AbortedError, throwIfAborted, WorkerError } from "../errors.ts";
 import { onAbort } from "../abort.ts";
 import type { ResampleParams, ResampleSample } from "../kernels/resample/contract.ts";
+import { resampleReference } from "../kernels/resample/twin.ts";
 import { fromWire } from "../worker/errors-wire.ts";
 import type { SampleWorkerAnswer } from "./sample-protocol.ts";
 import { slabs, type ResampleTask } from "./sample-task.ts";
@@ -42,11 +43,19 @@ export interface ExecutorInfo {
 export interface CpuExecutorStats {
   /** Resample dispatches run. */
   dispatches: number;
+  /** Of those, dispatches too small to be worth a worker, run on the calling thread. */
+  inline: number;
   /** Slabs sent to the workers. */
   tasks: number;
   /** Workers started to replace stopped ones. */
   respawns: number;
 }
+
+/**
+ * Output voxels below which a dispatch runs on the calling thread (a worker's round trip costs
+ * more), and the least a slab is given when a dispatch is cut for several workers.
+ */
+export const MIN_WORKER_VOXELS = 4096;
 
 /** Replacements an executor starts per worker over its life, before it lets workers stay stopped. */
 const MAX_RESPAWNS_PER_WORKER = 4;
@@ -96,9 +105,10 @@ export class CpuExecutor {
   readonly size: number;
   readonly #slots: Slot[] = [];
   readonly #queue: Queued[] = [];
-  readonly #stats: CpuExecutorStats = { dispatches: 0, tasks: 0, respawns: 0 };
+  readonly #stats: CpuExecutorStats = { dispatches: 0, inline: 0, tasks: 0, respawns: 0 };
   readonly #scratch: SharedArrayBuffer[] = [];
-  #started: Promise<void> | undefined;
+  /** Workers being started now. */
+  #spawning = 0;
   #nextId = 1;
   #destroyed = false;
 
@@ -106,7 +116,11 @@ export class CpuExecutor {
     this.size = size;
   }
 
-  /** The executor of `size` workers shared in this thread, with one more user. */
+  /**
+   * The executor of `size` workers shared in this thread, with one more user. Workers start when
+   * work first needs them (a dispatch of k slabs starts up to k), and stay until the last user
+   * releases the executor.
+   */
   static acquire(size: number): Promise<CpuExecutor> {
     let entry = shared.get(size);
     if (!entry) shared.set(size, (entry = { executor: new CpuExecutor(size), refs: 0 }));
@@ -138,7 +152,8 @@ export class CpuExecutor {
    * result lands in `out` from `outOffset`, written in place when `out` is shared memory and
    * copied from a shared scratch otherwise. Resolves once every slab is written; on abort, once
    * the slabs already running have finished (they read the pinned cache slots), with an
-   * {@link AbortedError}.
+   * {@link AbortedError}. A dispatch of fewer than `inlineBelow` output voxels (default
+   * {@link MIN_WORKER_VOXELS}) runs on the calling thread, and slabs get at least that many.
    *
    * @throws {WorkerError} naming the worker and the dispatch when a slab failed or its worker stopped
    */
@@ -149,7 +164,7 @@ export class CpuExecutor {
     cache: Uint32Array,
     out: Float32Array,
     outOffset: number,
-    options: { signal?: AbortSignal; what?: string } = {},
+    options: { signal?: AbortSignal; what?: string; inlineBelow?: number } = {},
   ): Promise<void> {
     if (this.#destroyed) throw new AbortedError("resampling (the CPU executor was destroyed)");
     const what = options.what ?? "a resample dispatch";
@@ -157,15 +172,20 @@ export class CpuExecutor {
     const n = params.batch * nz * ny * nx;
     if (n === 0) return;
     throwIfAborted(options.signal, what);
-    await (this.#started ??= this.#start());
-    if (this.#destroyed) throw new AbortedError(`${what} (the CPU executor was destroyed)`);
-    throwIfAborted(options.signal, what);
+    this.#stats.dispatches++;
+    const least = options.inlineBelow ?? MIN_WORKER_VOXELS;
+    if (n < least) {
+      // Posting a slab to a worker and hearing back costs more than computing this here.
+      this.#stats.inline++;
+      resampleReference(params, samples, table, cache, { out, outOffset });
+      return;
+    }
+    const parts = slabs(params.batch * nz, Math.min(this.size, Math.ceil(n / Math.max(1, least))));
+    this.#grow(parts.length);
     const direct = out.buffer instanceof SharedArrayBuffer;
     const scratch = direct ? undefined : this.#takeScratch(n * 4);
     const target = scratch ? new Float32Array(scratch, 0, n) : out;
     const at = scratch ? 0 : outOffset;
-    this.#stats.dispatches++;
-    const parts = slabs(params.batch * nz, this.size);
     try {
       await new Promise<void>((resolve, reject) => {
         let off: (() => void) | undefined;
@@ -209,10 +229,24 @@ export class CpuExecutor {
     this.#scratch.length = 0;
   }
 
-  async #start(): Promise<void> {
-    const slots = await Promise.all(Array.from({ length: this.size }, (_, i) => this.#spawn(`cellmap-sample-${i}`)));
-    if (this.#destroyed) return slots.forEach((s) => s.handle.terminate());
-    this.#slots.push(...slots);
+  /** Start workers until `n` (at most {@link size}) are running or starting. */
+  #grow(n: number): void {
+    while (this.#slots.length + this.#spawning < Math.min(n, this.size)) {
+      this.#spawning++;
+      const name = `cellmap-sample-${this.#slots.length + this.#spawning - 1}`;
+      void this.#spawn(name).then(
+        (slot) => {
+          this.#spawning--;
+          if (this.#destroyed) return slot.handle.terminate();
+          this.#slots.push(slot);
+          this.#pump();
+        },
+        (e: unknown) => {
+          this.#spawning--;
+          if (this.#slots.every((s) => s.failed) && this.#spawning === 0) this.#failQueued(`${name} could not be started (${(e as Error).message})`);
+        },
+      );
+    }
   }
 
   async #spawn(name: string): Promise<Slot> {

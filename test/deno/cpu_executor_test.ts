@@ -14,3 +14,4 @@ Deno.test("the executor: one worker per core by default, the calling thread with
 Deno.test("a CPU dataset's loader batches in the workers are the calling thread's, bit for bit", async () => {
   console.log(`[deno] ${await cases.datasetBatchesMatchTheCallingThread()}`);
 });
+Deno.test("a dispatch too small for a worker runs on the calling thread, with the same bits", cases.smallDispatchesRunHere);

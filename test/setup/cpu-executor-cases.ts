@@ -137,7 +137,7 @@ async function runIn(exec: CpuExecutor, c: Case, sharedOut: boolean, offset: num
   cache.set(c.cache);
   const out = sharedOut ? new Float32Array(new SharedArrayBuffer((n + offset + 3) * 4)) : new Float32Array(n + offset + 3);
   out.fill(-123);
-  await exec.resample(c.params, c.samples, c.table, cache, out, offset);
+  await exec.resample(c.params, c.samples, c.table, cache, out, offset, { inlineBelow: 0 });
   for (const i of [...Array(offset).keys(), n + offset, n + offset + 1, n + offset + 2]) check(out[i] === -123, `the executor wrote outside its output at ${i}`);
   return out.slice(offset, offset + n);
 }
@@ -149,8 +149,8 @@ async function datasetBatches(cpuWorkers: number | undefined): Promise<{ arrays:
     inputPath: fx.rawUrl,
     targetPath: `${fx.cropUrl}/[mito,er]`,
     classes: ["mito", "er"],
-    inputArrays: { raw: { shape: [9, 11, 13], scale: [SCALE, SCALE, SCALE] } },
-    targetArrays: { gt: { shape: [7, 9, 11], scale: [SCALE, SCALE, SCALE] } },
+    inputArrays: { raw: { shape: [12, 16, 18], scale: [SCALE, SCALE, SCALE] } },
+    targetArrays: { gt: { shape: [10, 12, 14], scale: [SCALE, SCALE, SCALE] } },
     spatialTransforms: { mirror: { axes: { z: 0.5, x: 0.5 } }, transpose: { axes: ["y", "x"] }, rotate: { axes: { z: [-180, 180] } }, deform: { spacing: 16, magnitude: 4, p: 0.5 } },
     isTrain: true,
     device: "cpu",
@@ -167,6 +167,16 @@ async function datasetBatches(cpuWorkers: number | undefined): Promise<{ arrays:
   } finally {
     ds.destroy();
   }
+}
+
+/** Run a case with the executor's default threshold (small cases run on the calling thread). */
+async function runIn2(exec: CpuExecutor, c: Case): Promise<Float32Array> {
+  const n = c.params.batch * c.params.outShape[0] * c.params.outShape[1] * c.params.outShape[2];
+  const cache = exec.allocateWords(c.cache.length);
+  cache.set(c.cache);
+  const out = new Float32Array(n);
+  await exec.resample(c.params, c.samples, c.table, cache, out, 0);
+  return out;
 }
 
 export const cpuExecutorCases = {
@@ -234,7 +244,7 @@ export const cpuExecutorCases = {
       const bad = { ...c.params, batch: c.params.batch + 1 };
       const big = new Float32Array(new SharedArrayBuffer(4 * bad.batch * bad.outShape.reduce((a, b) => a * b, 1)));
       let error: unknown;
-      await exec.resample(bad, c.samples, c.table, cache, big, 0, { what: "a broken dispatch" }).catch((e: unknown) => (error = e));
+      await exec.resample(bad, c.samples, c.table, cache, big, 0, { what: "a broken dispatch", inlineBelow: 0 }).catch((e: unknown) => (error = e));
       check(isCellMapError(error, "worker"), `expected a WorkerError, got ${String(error)}`);
       check((error as Error).message.includes("a broken dispatch") && /samples has \d+ entries/.test((error as Error).message), `the message names the dispatch and the cause: ${(error as Error).message}`);
       await exec.resample(c.params, c.samples, c.table, cache, out, 0);
@@ -262,6 +272,21 @@ export const cpuExecutorCases = {
     error = undefined;
     await exec.resample(params, c.samples.slice(0, 1), c.table, cache, out, 0).catch((e: unknown) => (error = e));
     check(isCellMapError(error, "aborted"), `a released executor refuses work: ${String(error)}`);
+  },
+
+  /** A dispatch too small to be worth a worker runs on the calling thread, with the same bits. */
+  async smallDispatchesRunHere(): Promise<void> {
+    const exec = await CpuExecutor.acquire(2);
+    try {
+      const c = randomCase(77);
+      const before = exec.stats;
+      const got = await runIn2(exec, c);
+      sameBits(got, resampleReference(c.params, c.samples, c.table, c.cache), `small ${c.what}`);
+      const after = exec.stats;
+      check(after.inline === before.inline + 1 && after.tasks === before.tasks, `a small dispatch runs here: ${JSON.stringify(after)}`);
+    } finally {
+      exec.release();
+    }
   },
 
   /** Where memory can be shared, the default is one worker per core; cpuWorkers 0 and no shared memory run on the calling thread, saying why. */
