@@ -57,6 +57,9 @@ export interface CpuExecutorStats {
  */
 export const MIN_WORKER_VOXELS = 4096;
 
+/** Slabs a dispatch is cut into per worker, at most. */
+const SLABS_PER_WORKER = 4;
+
 /** Replacements an executor starts per worker over its life, before it lets workers stay stopped. */
 const MAX_RESPAWNS_PER_WORKER = 4;
 
@@ -180,7 +183,9 @@ export class CpuExecutor {
       resampleReference(params, samples, table, cache, { out, outOffset });
       return;
     }
-    const parts = slabs(params.batch * nz, Math.min(this.size, Math.ceil(n / Math.max(1, least))));
+    // A few slabs per worker: a worker the OS leaves waiting (a busy machine) holds up less of
+    // the dispatch, since the others take the slabs still queued.
+    const parts = slabs(params.batch * nz, Math.min(SLABS_PER_WORKER * this.size, Math.ceil(n / Math.max(1, least))));
     this.#grow(parts.length);
     const direct = out.buffer instanceof SharedArrayBuffer;
     const scratch = direct ? undefined : this.#takeScratch(n * 4);
