@@ -2,6 +2,7 @@
 // Bundles the benchmarks with esbuild into bench/dist/ (ignored):
 //   bench.js         the Node benchmark (`npm run bench`), run by bench/run.mjs
 //   fetch-worker.js  its fetch worker (the bundle spawns "./fetch-worker.js" beside itself)
+//   sample-worker.js the CPU executor's sample worker (spawned as "./sample-worker.js" likewise)
 //   gpu-bench.js     the GPU benchmark: one file with no imports, for Deno on a GPU machine
 //   fetch-worker-deno.js  its fetch worker for Deno. The library's spawner asks for
 //                    "./fetch-worker.ts" beside itself when it runs in Deno; in gpu-bench.js that
@@ -60,7 +61,7 @@ const jobs = [
   }),
 ];
 if (!gpuOnly) {
-  jobs.push(build({ ...node, entryPoints: { bench: "bench/main.ts", "fetch-worker": "src/worker/fetch-worker.ts" }, outdir }));
+  jobs.push(build({ ...node, entryPoints: { bench: "bench/main.ts", "fetch-worker": "src/worker/fetch-worker.ts", "sample-worker": "src/engine/sample-worker.ts" }, outdir }));
 }
 await Promise.all(jobs);
 
@@ -71,4 +72,4 @@ const from = 'new URL("./fetch-worker.ts", import.meta.url)';
 const count = code.split(from).length - 1;
 if (count !== 1) throw new Error(`expected one ${from} in gpu-bench.js (the library's Deno worker spawner), found ${count}`);
 await writeFile(gpuBundle, code.replace(from, 'new URL("./fetch-worker-deno.js", import.meta.url)'));
-console.error(`built bench/dist/ (${gpuOnly ? "gpu-bench.js" : "bench.js, fetch-worker.js, gpu-bench.js, fetch-worker-deno.js"}) in ${Date.now() - started} ms`);
+console.error(`built bench/dist/ (${gpuOnly ? "gpu-bench.js" : "bench.js, fetch-worker.js, sample-worker.js, gpu-bench.js, fetch-worker-deno.js"}) in ${Date.now() - started} ms`);

@@ -3,11 +3,13 @@
 //   dist/esm/**/*.js, dist/esm/**/*.d.ts  what the package exports, in every runtime, and the
 //       command line (dist/esm/cli.js, run by bin/cellmap-data.js): one ES module and one
 //       declaration file per source file (tsc, tsconfig.build.json).
-//   dist/index.js, dist/fetch-worker.js  Node bundles of the library and its fetch worker, for
-//       this repository's tests and tools (Node's worker_threads cannot run the TypeScript
-//       sources, so workers spawned from src/ run dist/fetch-worker.js); not shipped.
-// In both, the worker spawner's `new URL("./fetch-worker.ts", import.meta.url)` (right for the
-// sources) becomes "./fetch-worker.js", the file beside it in the build.
+//   dist/index.js, dist/fetch-worker.js, dist/sample-worker.js  Node bundles of the library, its
+//       fetch worker and its CPU executor's sample worker, for this repository's tests and tools
+//       (Node's worker_threads cannot run the TypeScript sources, so workers spawned from src/
+//       run dist/fetch-worker.js and dist/sample-worker.js); not shipped.
+// In both, the worker spawners' `new URL("./fetch-worker.ts", import.meta.url)` and
+// `new URL("./sample-worker.ts", import.meta.url)` (right for the sources) become "./….js", the
+// file beside them in the build.
 // Usage: node scripts/build.mjs [--node-only]   (--node-only: the bundles, without dist/esm)
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
@@ -21,21 +23,25 @@ const dist = join(root, "dist");
 const nodeOnly = process.argv.includes("--node-only");
 const started = Date.now();
 
-const WORKER_URL_SOURCE = 'new URL("./fetch-worker.ts", import.meta.url)';
-const WORKER_URL_BUILT = 'new URL("./fetch-worker.js", import.meta.url)';
+const WORKERS = ["fetch-worker", "sample-worker"];
+const workerUrl = (name, ext) => `new URL("./${name}.${ext}", import.meta.url)`;
 
-/** Point the worker spawner in `file` at the built worker; it must be there exactly once. */
-async function rewriteWorkerUrl(file) {
-  const code = await readFile(file, "utf8");
-  const count = code.split(WORKER_URL_SOURCE).length - 1;
-  if (count !== 1) throw new Error(`expected one ${WORKER_URL_SOURCE} in ${file} (the worker spawner), found ${count}`);
-  await writeFile(file, code.replace(WORKER_URL_SOURCE, WORKER_URL_BUILT));
+/** Point the spawner of each of `workers` in `file` at the built worker; each must be there exactly once. */
+async function rewriteWorkerUrl(file, workers = WORKERS) {
+  let code = await readFile(file, "utf8");
+  for (const name of workers) {
+    const source = workerUrl(name, "ts");
+    const count = code.split(source).length - 1;
+    if (count !== 1) throw new Error(`expected one ${source} in ${file} (the worker spawner), found ${count}`);
+    code = code.replace(source, workerUrl(name, "js"));
+  }
+  await writeFile(file, code);
 }
 
 async function nodeBundles() {
   // Source maps of earlier builds (they are not shipped).
   for (const file of await readdir(dist).catch(() => [])) if (file.endsWith(".map")) await rm(join(dist, file));
-  const entries = { index: "src/index.ts", "fetch-worker": "src/worker/fetch-worker.ts" };
+  const entries = { index: "src/index.ts", "fetch-worker": "src/worker/fetch-worker.ts", "sample-worker": "src/engine/sample-worker.ts" };
   // No code splitting: the worker URL is resolved from import.meta.url, which must be a file in dist/.
   await build({
     entryPoints: entries,
@@ -86,7 +92,8 @@ async function modulesAndDeclarations() {
     const file = join(out, entry);
     await writeFile(file, `/// <reference types="@webgpu/types" />\n${await readFile(file, "utf8")}`);
   }
-  await rewriteWorkerUrl(join(out, "worker", "spawn.js"));
+  await rewriteWorkerUrl(join(out, "worker", "spawn.js"), ["fetch-worker"]);
+  await rewriteWorkerUrl(join(out, "engine", "spawn-sample-worker.js"), ["sample-worker"]);
   return declarations;
 }
 

@@ -30,6 +30,8 @@ export const LAYERS = [
   ["gpu"],
   ["kernels/gpu"],
   ["worker", "sample-data"],
+  // The CPU executor: sample workers running the twins over a shared chunk cache.
+  ["engine"],
   ["array"],
   ["dataset"],
   ["viz"],

@@ -126,7 +126,7 @@ export function checkInteger(field: string, v: unknown, min: number, max = Numbe
 }
 
 /** The keys of the options every array opener takes (CellMapArray.open and what opens arrays for you). */
-export const ARRAY_OPEN_KEYS = ["gpu", "device", "cacheBytes", "pool", "workers", "storeOptions", "signal"] as const;
+export const ARRAY_OPEN_KEYS = ["gpu", "device", "cacheBytes", "pool", "workers", "cpuWorkers", "storeOptions", "signal"] as const;
 
 /**
  * Check the options shared by everything that opens arrays: `device`, `cacheBytes`, `workers`,
@@ -146,6 +146,7 @@ export function checkArrayOpenOptions(o: Record<string, unknown>): void {
   if (o["workers"] !== undefined) {
     checkInteger("workers", o["workers"], 0, MAX_WORKERS, ` (0 reads on the calling thread; more than ${MAX_WORKERS} workers read no faster)`);
   }
+  if (o["cpuWorkers"] !== undefined) checkInteger("cpuWorkers", o["cpuWorkers"], 0, 256, " (0 resamples on the calling thread)");
   const gpu = o["gpu"];
   if (gpu !== undefined && !(isPlainObjectLike(gpu) && "device" in gpu)) {
     throw new ArgumentError("gpu", "must be a GpuContext (await GpuContext.create())", typeof gpu);

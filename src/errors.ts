@@ -24,7 +24,8 @@ export type CellMapErrorTag =
   | "budget"
   | "aborted"
   | "value-range"
-  | "batch";
+  | "batch"
+  | "worker";
 
 /** Base class of all library errors. */
 export class CellMapError extends Error {
@@ -199,6 +200,22 @@ export class AbortedError extends CellMapError {
   }
 }
 
+/**
+ * A CPU executor's sample worker failed a task: the task threw, or the worker stopped while
+ * running it. `worker` names the worker, `task` what it was computing; `cause` is the task's own
+ * error when it threw.
+ */
+export class WorkerError extends CellMapError {
+  readonly worker: string;
+  readonly task: string;
+  constructor(worker: string, task: string, detail: string, options?: { cause?: unknown }) {
+    super("worker", `sample worker ${worker} failed ${task}: ${detail}`, options);
+    this.name = "WorkerError";
+    this.worker = worker;
+    this.task = task;
+  }
+}
+
 /** The error class of each tag, so that {@link isCellMapError} narrows to it. */
 export interface CellMapErrorByTag {
   metadata: MetadataError;
@@ -211,6 +228,7 @@ export interface CellMapErrorByTag {
   aborted: AbortedError;
   "value-range": ValueRangeError;
   batch: BatchError;
+  worker: WorkerError;
 }
 
 /**

@@ -28,6 +28,7 @@ export {
   isCellMapError,
   MetadataError,
   ValueRangeError,
+  WorkerError,
   type CellMapErrorByTag,
   type CellMapErrorTag,
   type IntegrityCheck,

@@ -50,6 +50,9 @@ export async function loaderFigure(ctx: BenchContext, base: string, source: stri
   const dlCold: number[] = [], dlWarm: number[] = [];
   const plainCold: number[] = [], plainWarm: number[] = [];
   const warmHit: number[] = [], coldMisses: number[] = [], coldBytes: number[] = [];
+  // The CPU executor on the augmented loader: the calling thread (cpuWorkers 0), 1 and 2 sample workers.
+  const EXECUTORS = ctx.gpu ? [] : ([0, 1, 2] as const);
+  const exec = new Map<number, { cold: number[]; warm: number[] }>(EXECUTORS.map((w) => [w, { cold: [], warm: [] }]));
   let diff: { raw: number; labelMismatch: number } | undefined;
   const perBatch = arrays.map((a) => a.shape[0] * a.shape[1] * a.shape[2]);
   const voxelsPerSample = perBatch.reduce((x, y) => x + y, 0);
@@ -78,6 +81,8 @@ export async function loaderFigure(ctx: BenchContext, base: string, source: stri
       opened = [];
       const dl = await dataLoaderEpochs(ctx, base, arrays, spec, pool, budget(arrays[0]!), ctx.seed * 1000 + r, true);
       const plain = await dataLoaderEpochs(ctx, base, arrays, spec, pool, budget(arrays[0]!), ctx.seed * 1000 + r, false);
+      const byExecutor = new Map<number, { coldMs: number; warmMs: number }>();
+      for (const w of EXECUTORS) byExecutor.set(w, await dataLoaderEpochs(ctx, base, arrays, spec, pool, budget(arrays[0]!), ctx.seed * 1000 + r, true, w));
       t = performance.now();
       let baseFirst: Float32Array[] = [];
       for (const [k, specs] of batches.entries()) {
@@ -92,6 +97,10 @@ export async function loaderFigure(ctx: BenchContext, base: string, source: stri
         dlWarm.push(dl.warmMs);
         plainCold.push(plain.coldMs);
         plainWarm.push(plain.warmMs);
+        for (const [w, t] of byExecutor) {
+          exec.get(w)!.cold.push(t.coldMs);
+          exec.get(w)!.warm.push(t.warmMs);
+        }
         base_.push(baseMs);
         warmHit.push(hits / Math.max(1, hits + misses));
         coldMisses.push(after.reduce((s, x) => s + x.misses, 0));
@@ -134,6 +143,22 @@ export async function loaderFigure(ctx: BenchContext, base: string, source: stri
   const plainColdRow = row("unaugmented, cold cache", "CellMapDataLoader", "samples/s", "higher", perSecond(summarize(plainCold), samples), [{ path: "augmented CellMapDataLoader", value: dlColdS }], { limit: lim(coldBind, coldFloor, summarize(plainCold).median) });
   const plainWarmRow = row("unaugmented, warm cache", "CellMapDataLoader", "samples/s", "higher", perSecond(summarize(plainWarm), samples), [{ path: "augmented CellMapDataLoader", value: dlWarmS }], { limit: lim(warmBind, warmFloor, summarize(plainWarm).median) });
   const baseMv = row("standard", "zarrita baseline", "Mvox/s", "higher", mvox(baseS));
+  // The executor rows: cold (first epoch) and warm (second epoch), each against the calling thread
+  // and, for 2 workers, against 1 (the scaling from 1 to 2 cores).
+  const execRows: Row[] = [];
+  let scaling: number | undefined;
+  for (const phase of ["cold", "warm"] as const) {
+    const label = phase === "cold" ? "augmented, cold cache (first epoch)" : "augmented, warm cache (later epoch)";
+    const named = (w: number) => (w === 0 ? "CellMapDataLoader, calling thread (cpuWorkers 0)" : `CellMapDataLoader, ${w} sample worker${w > 1 ? "s" : ""}`);
+    const made = new Map<number, Row>();
+    for (const w of EXECUTORS) {
+      const against = [...(w === 2 && made.has(1) ? [made.get(1)!] : []), ...(w > 0 && made.has(0) ? [made.get(0)!] : [])];
+      const r = row(label, named(w), "samples/s", "higher", perSecond(summarize(exec.get(w)![phase]), samples), against);
+      made.set(w, r);
+      execRows.push(r);
+      if (phase === "warm" && w === 2 && made.has(1)) scaling = r.ratios[0]!.ratio;
+    }
+  }
   const rows: Row[] = [
     coldRow,
     warmRow,
@@ -141,6 +166,7 @@ export async function loaderFigure(ctx: BenchContext, base: string, source: stri
     dlWarmRow,
     plainColdRow,
     plainWarmRow,
+    ...execRows,
     baseRow,
     row("standard, cold cache", "CellMapArray", "Mvox/s", "higher", mvox(coldS), [baseMv]),
     row("standard, warm cache", "CellMapArray", "Mvox/s", "higher", mvox(warmS), [baseMv]),
@@ -152,7 +178,7 @@ export async function loaderFigure(ctx: BenchContext, base: string, source: stri
   const dlWarmRatio = dlWarmRow.ratios[0]!.ratio;
   const notes = [
     `CellMapArray: per batch, one sample() per array (5 calls, run together), augmentation = uniform random rotation x mirror x axis permutation drawn here; CellMapDataLoader: CellMapDataset (raw input, 4-class target) with spatial transforms mirror z/y/x 0.5, transpose z/y/x, rotate z/y/x in [-180, 180] degrees, one epoch of ${spec.batches} batch(es); unaugmented: the same dataset without spatial transforms (compared with the augmented loader). ${spec.batches} batch(es) of ${spec.batch} per timed run; cold = freshly opened arrays (empty chunk caches; files in the OS page cache), warm = the same batches again (CellMapArray warm hit rate ${fmt(100 * summarize(warmHit).median)}%).`,
-    `device: ${ctx.gpu ? `gpu (${ctx.gpu.adapterInfo.description || ctx.gpu.adapterInfo.architecture}${ctx.gpu.isSoftware ? ", software" : ""})` : "cpu twin (no GPU)"}; fetch workers: ${pool.size || "in-process"}.`,
+    `device: ${ctx.gpu ? `gpu (${ctx.gpu.adapterInfo.description || ctx.gpu.adapterInfo.architecture}${ctx.gpu.isSoftware ? ", software" : ""})` : "cpu twin (no GPU), on the CPU executor's default sample workers (one per core) unless a row names cpuWorkers"}; fetch workers: ${pool.size || "in-process"}.`,
     `limit: the largest of http (bytes fetched at figure 6's chunked rate), decode (${codec} at figure 6's rate x ${Math.max(1, Math.min(pool.size, ctx.cpus))} workers), resample (5 bytes per output voxel at the ${ctx.gpu ? "GPU copy" : "memory"} bandwidth) and readback; cold binds on ${coldBind}, warm on ${warmBind}.`,
     `check: the first batch of ours and the baseline agree to ${fmt(diff?.raw ?? NaN)} on raw (max |diff|) and ${fmt(100 * (diff?.labelMismatch ?? NaN))}% of label voxels (nearest ties).`,
   ];
@@ -166,6 +192,7 @@ export async function loaderFigure(ctx: BenchContext, base: string, source: stri
     targets: [
       { name: "warm-cache throughput (CellMapArray)", goal: ">= 10x the zarrita-only baseline", measured: `${fmt(warmRatio)}x`, met: warmRatio >= 10 },
       { name: "warm-cache throughput (CellMapDataLoader)", goal: ">= 10x the zarrita-only baseline", measured: `${fmt(dlWarmRatio)}x`, met: dlWarmRatio >= 10 },
+      ...(scaling === undefined ? [] : [{ name: "CPU executor scaling, warm loader", goal: ">= 1.8x from 1 to 2 sample workers", measured: `${fmt(scaling)}x`, met: scaling >= 1.8 }]),
     ],
     notes,
     seconds: (performance.now() - t0) / 1000,
@@ -173,7 +200,7 @@ export async function loaderFigure(ctx: BenchContext, base: string, source: stri
 }
 
 /** One epoch of the dataset API on freshly opened arrays (cold), then the same epoch again (warm). */
-async function dataLoaderEpochs(ctx: BenchContext, base: string, arrays: WorkloadArray[], spec: WorkloadSpec, pool: WorkerPool, cacheBytes: number, seed: number, augment: boolean): Promise<{ coldMs: number; warmMs: number }> {
+async function dataLoaderEpochs(ctx: BenchContext, base: string, arrays: WorkloadArray[], spec: WorkloadSpec, pool: WorkerPool, cacheBytes: number, seed: number, augment: boolean, cpuWorkers?: number): Promise<{ coldMs: number; warmMs: number }> {
   const raw = arrays[0]!;
   const label = arrays[1]!;
   const ds = await CellMapDataset.open({
@@ -196,6 +223,7 @@ async function dataLoaderEpochs(ctx: BenchContext, base: string, arrays: Workloa
     pool,
     cacheBytes,
     seed,
+    ...(cpuWorkers === undefined ? {} : { cpuWorkers }),
   });
   try {
     const loader = new CellMapDataLoader(ds, { batchSize: spec.batch, iterationsPerEpoch: spec.batches, seed });

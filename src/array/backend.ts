@@ -4,6 +4,7 @@ import { getResamplePipeline } from "../kernels/resample/gpu-pipeline.ts";
 import { recordResample } from "../kernels/resample/gpu.ts";
 import { resampleVariant, type ResampleParams, type ResampleSample } from "../kernels/resample/contract.ts";
 import { resampleReference } from "../kernels/resample/twin.ts";
+import type { CpuExecutor, ExecutorInfo } from "../engine/cpu-executor.ts";
 
 /**
  * Where a CellMapArray keeps its chunk cache and runs its resampling: GPU
@@ -13,36 +14,52 @@ import { resampleReference } from "../kernels/resample/twin.ts";
 export interface ResampleBackend {
   readonly kind: "gpu" | "cpu";
   upload(slot: number, words: Uint32Array): void;
-  /** Run one dispatch; results land in the backend's output at `outElementOffset` (f32 elements). */
-  run(params: ResampleParams, samples: ResampleSample[], table: Uint32Array, out: BackendOutput, outElementOffset: number): Promise<void>;
+  /**
+   * Run one dispatch; results land in the backend's output at `outElementOffset` (f32 elements).
+   * `signal` and `what` (the dispatch, for error messages) serve the CPU executor's workers.
+   */
+  run(params: ResampleParams, samples: ResampleSample[], table: Uint32Array, out: BackendOutput, outElementOffset: number, options?: { signal?: AbortSignal; what?: string }): Promise<void>;
   destroy(): void;
 }
 
 /** Output of a sample call: a CPU array, or a GPU buffer. */
 export type BackendOutput = { kind: "cpu"; data: Float32Array } | { kind: "gpu"; buffer: GPUBuffer; byteOffset: number };
 
-/** The CPU backend: cache in a Uint32Array, resampling by the reference twin. */
+/**
+ * The CPU backend: cache in a Uint32Array, resampling by the reference twin. With a CPU executor
+ * the cache lives in shared memory and the executor's workers resample it; without one (memory
+ * cannot be shared here, or `cpuWorkers: 0`) the twin runs on the calling thread. `executor`
+ * says which, and why.
+ */
 export class CpuBackend implements ResampleBackend {
   readonly kind = "cpu";
+  readonly executor: ExecutorInfo;
   readonly #words: Uint32Array;
   readonly #slotWords: number;
+  readonly #exec: CpuExecutor | undefined;
 
-  constructor(slotCount: number, slotWords: number) {
+  /** `exec` is acquired: the backend releases it on {@link destroy}. */
+  constructor(slotCount: number, slotWords: number, exec?: { executor: CpuExecutor | undefined; info: ExecutorInfo }) {
     this.#slotWords = slotWords;
-    this.#words = new Uint32Array(slotCount * slotWords);
+    this.#exec = exec?.executor;
+    this.executor = exec?.info ?? { kind: "main-thread", workers: 0, reason: "no CPU executor was given" };
+    this.#words = this.#exec ? this.#exec.allocateWords(slotCount * slotWords) : new Uint32Array(slotCount * slotWords);
   }
 
   upload(slot: number, words: Uint32Array): void {
     this.#words.set(words.subarray(0, this.#slotWords), slot * this.#slotWords);
   }
 
-  run(params: ResampleParams, samples: ResampleSample[], table: Uint32Array, out: BackendOutput, outElementOffset: number): Promise<void> {
+  run(params: ResampleParams, samples: ResampleSample[], table: Uint32Array, out: BackendOutput, outElementOffset: number, options: { signal?: AbortSignal; what?: string } = {}): Promise<void> {
     if (out.kind !== "cpu") throw new Error("the CPU backend writes CPU output only");
+    if (this.#exec) return this.#exec.resample(params, samples, table, this.#words, out.data, outElementOffset, options);
     resampleReference(params, samples, table, this.#words, { out: out.data, outOffset: outElementOffset });
     return Promise.resolve();
   }
 
-  destroy(): void {}
+  destroy(): void {
+    this.#exec?.release();
+  }
 }
 
 /** The GPU backend: cache in one storage buffer, resampling by src/kernels/resample/resample.wgsl. */

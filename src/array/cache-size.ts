@@ -3,8 +3,13 @@ import type { GpuContext } from "../gpu/context.ts";
 import type { LevelInfo } from "./open-multiscale.ts";
 import { slotWords } from "../kernels/chunks/contract.ts";
 
-/** Default chunk-cache budget: 64 MiB. */
-export const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
+import { MIN_DEFAULT_CACHE_BYTES } from "./cache-budget.ts";
+
+/**
+ * The floor of the default chunk-cache budget (64 MiB), and the default where system memory is
+ * unknown; the default itself is a share of system memory (`defaultCacheBytes`, cache-budget.ts).
+ */
+export const DEFAULT_CACHE_BYTES = MIN_DEFAULT_CACHE_BYTES;
 
 /**
  * The chunk cache of an array: equal slots of its largest chunk, as many as `cacheBytes` holds

@@ -5,7 +5,8 @@ import type { Interpolation, OutputSpec, Vec3 } from "../geometry/types.ts";
 import type { GpuContext } from "../gpu/context.ts";
 import type { CellMapAnnotation, NgffMultiscale } from "../ngff/types.ts";
 import type { WorkerPool } from "../worker/pool.ts";
-import { GpuBackend, type BackendOutput, type ResampleBackend } from "./backend.ts";
+import type { ExecutorInfo } from "../engine/cpu-executor.ts";
+import { CpuBackend, GpuBackend, type BackendOutput, type ResampleBackend } from "./backend.ts";
 import { chunksInBox } from "./chunk-grid.ts";
 import type { ChunkId } from "./chunk-id.ts";
 import { type ChunkSource, loadChunk } from "./chunk-load.ts";
@@ -22,6 +23,11 @@ import { bytesPerElement } from "../kernels/chunks/contract.ts";
 export { DEFAULT_CACHE_BYTES } from "./cache-size.ts";
 export type { CellMapArrayOptions } from "./open-array.ts";
 export type { ReadOptions, SampleSpec } from "./read-options.ts";
+
+/** {@link CellMapArray.stats}: the cache's counters and where resampling runs. */
+export interface ArrayStats extends CacheStats {
+  readonly executor: ExecutorInfo | { readonly kind: "gpu"; readonly workers: 0; readonly reason: string };
+}
 
 /** Openings of arrays in this thread, numbered from a random start (pools may outlive one module instance). */
 let nextOpening = Math.floor(Math.random() * 2 ** 30);
@@ -94,9 +100,15 @@ export class CellMapArray {
     return new CellMapArray(await openArray(location, options));
   }
 
-  /** Cache counters: hits, misses, bytes fetched and resident, budget, requests in flight. */
-  get stats(): CacheStats {
-    return this.#cache.stats;
+  /**
+   * Cache counters (hits, misses, bytes fetched and resident, budget, requests in flight) and
+   * where resampling runs (`executor`: the GPU, the CPU executor's workers or the calling thread,
+   * and why).
+   */
+  get stats(): ArrayStats {
+    const b = this.#backend;
+    const executor: ExecutorInfo | { kind: "gpu"; workers: 0; reason: string } = b instanceof CpuBackend ? b.executor : { kind: "gpu", workers: 0, reason: "device is gpu" };
+    return { ...this.#cache.stats, executor };
   }
 
   /** The cache's slot count (chunks it can hold at once). */
@@ -214,6 +226,7 @@ export class CellMapArray {
           table,
           out,
           group[0]! * per,
+          { ...(options.signal ? { signal: options.signal } : {}), what: `resampling ${group.length} samples of ${this.url}` },
         );
       } finally {
         acquired.release();

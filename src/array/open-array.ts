@@ -3,7 +3,9 @@ import { ArgumentError, GpuError } from "../errors.ts";
 import type { GpuContext } from "../gpu/context.ts";
 import type { HttpStoreOptions } from "../store/http.ts";
 import { WorkerPool } from "../worker/pool.ts";
+import { openCpuExecutor } from "../engine/cpu-executor.ts";
 import { CpuBackend, GpuBackend, type ResampleBackend } from "./backend.ts";
+import { defaultCacheBytes } from "./cache-budget.ts";
 import { sizeCache } from "./cache-size.ts";
 import { ChunkIds } from "./chunk-id.ts";
 import { type DeviceChoice, resolveDevice } from "./device.ts";
@@ -20,15 +22,23 @@ export interface CellMapArrayOptions {
    */
   device?: DeviceChoice;
   /**
-   * Chunk-cache budget in bytes (default 64 MiB): capped one slot below the GPU's storage binding
-   * limit, and at the array's chunk count (over all levels), so a small array allocates only what
-   * it can use. `stats.budgetBytes` is the allocation.
+   * Chunk-cache budget in bytes (default 1/16 of system memory, at least 64 MiB: see
+   * `src/array/cache-budget.ts`): capped one slot below the GPU's storage binding limit, and at
+   * the array's chunk count (over all levels), so a small array allocates only what it can use.
+   * `stats.budgetBytes` is the allocation.
    */
   cacheBytes?: number;
   /** Worker pool for fetching and decoding; one is created (and owned) if omitted. */
   pool?: WorkerPool;
   /** Workers of the pool created when `pool` is omitted (0 = read on the calling thread). */
   workers?: number;
+  /**
+   * Sample workers of the CPU executor (device "cpu"): resampling runs in that many workers over
+   * a chunk cache in shared memory; default one per core, shared by every array of the thread
+   * with the same count. 0, or a page that is not cross-origin isolated, resamples on the
+   * calling thread instead; `stats.executor` says which ran and why.
+   */
+  cpuWorkers?: number;
   /** HTTP store options: retries, backoff, concurrency, headers. */
   storeOptions?: HttpStoreOptions;
   signal?: AbortSignal;
@@ -68,18 +78,20 @@ export async function openArray(location: string, options: CellMapArrayOptions):
   if (options.signal) openOpts.signal = options.signal;
   const opened = await openMultiscale(location, openOpts);
   const ids = new ChunkIds(opened.levels, opened.url);
-  const { slotCount, slotWords } = sizeCache(opened.levels, options.cacheBytes, device === "gpu" ? options.gpu : undefined, opened.url);
-  const backend = createBackend(device, options.gpu, slotCount, slotWords, opened.url);
+  const { slotCount, slotWords } = sizeCache(opened.levels, options.cacheBytes ?? (await defaultCacheBytes()), device === "gpu" ? options.gpu : undefined, opened.url);
+  const backend =
+    device === "cpu"
+      ? new CpuBackend(slotCount, slotWords, await openCpuExecutor(options.cpuWorkers))
+      : createGpuBackend(options.gpu!, slotCount, slotWords, opened.url);
   const ownsPool = !options.pool;
   const pool = options.pool ?? (await WorkerPool.create(options.workers === undefined ? {} : { size: options.workers }));
   return { opened, ids, device, pool, ownsPool, backend, slotCount, slotWords, storeOptions: options.storeOptions };
 }
 
-/** The resample backend of a device: a GPU cache buffer and pipeline, or the CPU twin over host memory. */
-function createBackend(device: "gpu" | "cpu", gpu: GpuContext | undefined, slotCount: number, words: number, url: string): ResampleBackend {
-  if (device === "cpu") return new CpuBackend(slotCount, words);
+/** The GPU resample backend: a cache buffer and the resample pipelines. */
+function createGpuBackend(gpu: GpuContext, slotCount: number, words: number, url: string): ResampleBackend {
   try {
-    return new GpuBackend(gpu!, slotCount, words, url);
+    return new GpuBackend(gpu, slotCount, words, url);
   } catch (e) {
     throw new GpuError(`could not allocate a ${slotCount * words * 4}-byte chunk cache for ${url}`, { cause: e });
   }

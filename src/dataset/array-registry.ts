@@ -41,6 +41,7 @@ interface SharedOptions {
   storeOptions: unknown;
   pool: WorkerPool | undefined;
   workers: number | undefined;
+  cpuWorkers: number | undefined;
 }
 
 const gpuIds = new WeakMap<GpuContext, number>();
@@ -149,6 +150,7 @@ export class ArrayRegistry {
       storeOptions: options.storeOptions,
       pool: options.pool,
       workers: options.pool ? undefined : (options.workers ?? this.#workers),
+      cpuWorkers: options.cpuWorkers,
     };
     const signal = options.signal;
     throwIfAborted(signal, `opening ${url}`);
@@ -275,4 +277,5 @@ function checkShared(first: SharedOptions, now: SharedOptions, url: string): voi
   if (!sameValue(first.storeOptions, now.storeOptions)) throw new ArgumentError("storeOptions", why, now.storeOptions);
   if (first.pool !== now.pool) throw new ArgumentError("pool", `${why}: pass the same WorkerPool, or none`);
   if (first.workers !== now.workers) throw new ArgumentError("workers", `${why}: it was opened with ${first.workers ?? "the default"}`, now.workers);
+  if (first.cpuWorkers !== now.cpuWorkers) throw new ArgumentError("cpuWorkers", `${why}: it was opened with ${first.cpuWorkers ?? "the default"}`, now.cpuWorkers);
 }

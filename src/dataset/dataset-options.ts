@@ -33,6 +33,11 @@ export interface ArrayOpenOptions {
   pool?: WorkerPool;
   /** Workers of the pool created when `pool` is omitted (0 = fetch on the calling thread). */
   workers?: number;
+  /**
+   * Sample workers of the CPU executor on device "cpu" (default one per core; 0 resamples on the
+   * calling thread): see CellMapArray's `cpuWorkers`.
+   */
+  cpuWorkers?: number;
   storeOptions?: HttpStoreOptions;
   /**
    * Arrays shared with other datasets (see {@link ArrayRegistry}): one array, one cache and one

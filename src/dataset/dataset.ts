@@ -177,6 +177,7 @@ export class CellMapDataset<N extends string = string> implements SampleSource<N
     const openArray = (url: string) => (shared ? shared.open(url, arrayOptions) : CellMapArray.open(url, arrayOptions));
     if (o.gpu) arrayOptions.gpu = o.gpu;
     if (o.cacheBytes !== undefined) arrayOptions.cacheBytes = o.cacheBytes;
+    if (o.cpuWorkers !== undefined) arrayOptions.cpuWorkers = o.cpuWorkers;
     if (o.storeOptions) arrayOptions.storeOptions = o.storeOptions;
     if (o.signal) arrayOptions.signal = o.signal;
     const wanted = classes.filter((c) => urls.has(c));

@@ -181,6 +181,7 @@ export class CellMapDataSplit<N extends string = string> {
         if (options.gpu) o.gpu = options.gpu;
         if (options.device) o.device = options.device;
         if (options.cacheBytes !== undefined) o.cacheBytes = options.cacheBytes;
+        if (options.cpuWorkers !== undefined) o.cpuWorkers = options.cpuWorkers;
         if (options.storeOptions) o.storeOptions = options.storeOptions;
         if (options.signal) o.signal = options.signal;
         try {

@@ -115,6 +115,19 @@ export const caseGroups: readonly CaseGroup[] = [
   },
   { name: "batch-layout", load: async () => (await import("./batch-layout-cases.ts")).batchLayoutCases, runtimes: ALL },
   { name: "memory", load: async () => (await import("./memory-cases.ts")).memoryCases, runtimes: ALL },
+  {
+    name: "cpu-executor",
+    load: async () => (await import("./cpu-executor-cases.ts")).cpuExecutorCases,
+    runtimes: ALL,
+    // The vitest page is not cross-origin isolated: no shared memory, so no sample workers there.
+    only: {
+      "random dispatches in 1, 2 and 3 workers give the twin's bits: general, permuted, displaced, every kind": ["node", "deno"],
+      "one sample cut into slabs, and dispatches running at once, give the twin's bits": ["node", "deno"],
+      "a task that throws in a worker is a WorkerError naming the dispatch": ["node", "deno"],
+      "an aborted dispatch is an AbortedError; a released executor stops its workers": ["node", "deno"],
+      "a dispatch too small for a worker runs on the calling thread, with the same bits": ["node", "deno"],
+    },
+  },
   { name: "slicing", load: async () => (await import("./slicing-cases.ts")).slicingCases, runtimes: ALL },
   {
     name: "array",

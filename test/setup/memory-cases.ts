@@ -211,7 +211,7 @@ function expectedRaw3D(center: readonly number[], shape: readonly number[]): Flo
   return out;
 }
 
-/** A small crop's label cache holds its chunks, not the 64 MiB default budget (CPU and GPU). */
+/** A small crop's label cache holds its chunks, not the default budget (a share of system memory; CPU and GPU). */
 async function cacheIsCappedAtChunkCount(device: "cpu" | "gpu"): Promise<void> {
   const gpu = device === "gpu" ? await GpuContext.create() : undefined;
   try {

@@ -23,10 +23,11 @@ import type { Source } from "./twin-source.ts";
 
 /**
  * Resample one permuted sample into `out` from `o`: output rows run along the source axis fed by
- * output x, copied chunk by chunk ({@link Source.row}); pad outside the volume.
+ * output x, copied chunk by chunk ({@link Source.row}); pad outside the volume. Only output z
+ * planes `[z0, z1)` (default all) are written.
  */
-export function permuted(source: Source, params: ResampleParams, p: AxisPermutation, out: Float32Array, o: number): void {
-  const [nz, ny, nx] = params.outShape;
+export function permuted(source: Source, params: ResampleParams, p: AxisPermutation, out: Float32Array, o: number, z0 = 0, z1 = params.outShape[0]): void {
+  const [, ny, nx] = params.outShape;
   const vol = params.volShape;
   const pad = params.pad;
   const blend = params.interp === "linear" && !blendAtVoxelIsVoxel(params.kind, params.fill);
@@ -38,7 +39,8 @@ export function permuted(source: Source, params: ResampleParams, p: AxisPermutat
   const hi = Math.min(nx, (step > 0 ? n - 1 - t : t) + 1);
   const i = [0, 0, 0];
   const j = [0, 0, 0];
-  for (let jz = 0; jz < nz; jz++) {
+  o += z0 * ny * nx;
+  for (let jz = z0; jz < z1; jz++) {
     j[0] = jz;
     for (let jy = 0; jy < ny; jy++, o += nx) {
       j[1] = jy;

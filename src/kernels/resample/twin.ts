@@ -38,6 +38,12 @@ export interface ResampleReferenceOptions {
   readonly out?: Float32Array;
   /** Where the output starts in `out` (elements). Default 0. */
   readonly outOffset?: number;
+  /**
+   * Output z planes to compute, `[from, to)` of every sample (default all): the others are left
+   * as they are. A plane's values do not depend on which others are computed, so slabs computed
+   * apart (by the CPU executor's workers) give the whole dispatch's bits.
+   */
+  readonly zRange?: readonly [number, number];
 }
 
 /**
@@ -68,6 +74,8 @@ export function resampleReference(
   const source = new Source(params, table, elementsOf(cache, params.kind));
   const nearest = params.interp === "nearest";
   const fast = options.fastPaths ?? true;
+  const z0 = Math.max(0, options.zRange?.[0] ?? 0);
+  const z1 = Math.min(nz, options.zRange?.[1] ?? nz);
 
   for (let b = 0; b < params.batch; b++) {
     const s = samples[b];
@@ -76,10 +84,11 @@ export function resampleReference(
     const field = s.displacement ? new Field(s.displacement, nx) : undefined;
     const o = at + b * perSample;
     const permutation = fast ? sampleAxisPermutation(s) : undefined;
-    if (permutation) permuted(source, params, permutation, out, o);
-    else if (field) deformed(source, field, params, s, out, o);
-    else if (nearest) straightNearest(source, params, s, out, o);
-    else straightLinear(source, params, s, out, o);
+    if (z1 <= z0) continue;
+    if (permutation) permuted(source, params, permutation, out, o, z0, z1);
+    else if (field) deformed(source, field, params, s, out, o, z0, z1);
+    else if (nearest) straightNearest(source, params, s, out, o, z0, z1);
+    else straightLinear(source, params, s, out, o, z0, z1);
   }
   return options.out ? out.subarray(at, at + params.batch * perSample) : out;
 }
@@ -90,8 +99,8 @@ export function resampleReference(
 // (the same partial sum) and add the rest per voxel. Nearest reads voxel floor(v + 0.5), or pad
 // outside [-0.5, N - 0.5) on any axis; linear blends the 8 voxels around v, or pad outside [0, N - 1].
 
-function straightNearest(source: Source, params: ResampleParams, s: ResampleSample, out: Float32Array, o: number): void {
-  const [nz, ny, nx] = params.outShape;
+function straightNearest(source: Source, params: ResampleParams, s: ResampleSample, out: Float32Array, o: number, z0: number, z1: number): void {
+  const [, ny, nx] = params.outShape;
   const hz = params.volShape[0] - 0.5, hy = params.volShape[1] - 0.5, hx = params.volShape[2] - 0.5;
   const pad = params.pad;
   const m = s.matrix;
@@ -99,7 +108,8 @@ function straightNearest(source: Source, params: ResampleParams, s: ResampleSamp
   const m4 = m[4]!, m5 = m[5]!, m6 = m[6]!, m7 = m[7]!;
   const m8 = m[8]!, m9 = m[9]!, m10 = m[10]!, m11 = m[11]!;
   const [oz, oy, ox] = s.origin;
-  for (let jz = 0; jz < nz; jz++) {
+  o += z0 * ny * nx;
+  for (let jz = z0; jz < z1; jz++) {
     for (let jy = 0; jy < ny; jy++) {
       const rz = m0 * jz + m1 * jy;
       const ry = m4 * jz + m5 * jy;
@@ -116,8 +126,8 @@ function straightNearest(source: Source, params: ResampleParams, s: ResampleSamp
   }
 }
 
-function straightLinear(source: Source, params: ResampleParams, s: ResampleSample, out: Float32Array, o: number): void {
-  const [nz, ny, nx] = params.outShape;
+function straightLinear(source: Source, params: ResampleParams, s: ResampleSample, out: Float32Array, o: number, z0: number, z1: number): void {
+  const [, ny, nx] = params.outShape;
   const lz = params.volShape[0] - 1, ly = params.volShape[1] - 1, lx = params.volShape[2] - 1;
   const pad = params.pad;
   const m = s.matrix;
@@ -125,7 +135,8 @@ function straightLinear(source: Source, params: ResampleParams, s: ResampleSampl
   const m4 = m[4]!, m5 = m[5]!, m6 = m[6]!, m7 = m[7]!;
   const m8 = m[8]!, m9 = m[9]!, m10 = m[10]!, m11 = m[11]!;
   const [oz, oy, ox] = s.origin;
-  for (let jz = 0; jz < nz; jz++) {
+  o += z0 * ny * nx;
+  for (let jz = z0; jz < z1; jz++) {
     for (let jy = 0; jy < ny; jy++) {
       const rz = m0 * jz + m1 * jy;
       const ry = m4 * jz + m5 * jy;
@@ -141,8 +152,8 @@ function straightLinear(source: Source, params: ResampleParams, s: ResampleSampl
 }
 
 /** Elastic deformation: output voxel j is read at j + d(j), through the same affine. */
-function deformed(source: Source, field: Field, params: ResampleParams, s: ResampleSample, out: Float32Array, o: number): void {
-  const [nz, ny, nx] = params.outShape;
+function deformed(source: Source, field: Field, params: ResampleParams, s: ResampleSample, out: Float32Array, o: number, z0: number, z1: number): void {
+  const [, ny, nx] = params.outShape;
   const nearest = params.interp === "nearest";
   const [vz, vy, vx] = params.volShape;
   const pad = params.pad;
@@ -152,7 +163,8 @@ function deformed(source: Source, field: Field, params: ResampleParams, s: Resam
   const m8 = m[8]!, m9 = m[9]!, m10 = m[10]!, m11 = m[11]!;
   const [oz, oy, ox] = s.origin;
   const d = new Float64Array(3);
-  for (let jz = 0; jz < nz; jz++) {
+  o += z0 * ny * nx;
+  for (let jz = z0; jz < z1; jz++) {
     for (let jy = 0; jy < ny; jy++) {
       field.row(jz, jy);
       for (let jx = 0; jx < nx; jx++, o++) {

@@ -1,0 +1,60 @@
+/**
+ * One task of the CPU executor: a slab of a resample dispatch, `[from, to)` over the dispatch's
+ * output z planes counted across its samples (`b * nz + z`), read from the shared chunk cache and
+ * written into the shared output. A sample worker runs it; so does a test on the calling thread.
+ * The planes of a slab do not depend on which others are computed, so the slabs of a dispatch
+ * together give the bits of the whole dispatch run at once (`resampleReference`).
+ *
+ * @example
+ * ```ts
+ * runResampleTask({ params, samples, table, cache, out, outOffset: 0, from: 0, to: params.batch * params.outShape[0] });
+ * ```
+ * @module
+ */
+
+import type { ResampleParams, ResampleSample } from "../kernels/resample/contract.ts";
+import { resampleReference } from "../kernels/resample/twin.ts";
+
+/** What a sample worker is asked to do, as it travels (typed arrays over shared memory). */
+export interface ResampleTask {
+  readonly params: ResampleParams;
+  readonly samples: readonly ResampleSample[];
+  /** The slot tables of all samples of the dispatch, concatenated. */
+  readonly table: Uint32Array;
+  /** The chunk cache words (over a SharedArrayBuffer in a worker). */
+  readonly cache: Uint32Array;
+  /** The dispatch's output (over a SharedArrayBuffer in a worker). */
+  readonly out: Float32Array;
+  /** Where the dispatch's output starts in `out` (elements). */
+  readonly outOffset: number;
+  /** First z plane of the slab, counted over the dispatch (`b * nz + z`). */
+  readonly from: number;
+  /** One past the slab's last z plane. */
+  readonly to: number;
+}
+
+/** Compute one slab of a dispatch: every output z plane `from <= b * nz + z < to`. */
+export function runResampleTask(t: ResampleTask): void {
+  const nz = t.params.outShape[0];
+  const per = nz * t.params.outShape[1] * t.params.outShape[2];
+  const one = { ...t.params, batch: 1 };
+  for (let b = Math.floor(t.from / nz); b * nz < t.to && b < t.params.batch; b++) {
+    const z0 = Math.max(0, t.from - b * nz);
+    const z1 = Math.min(nz, t.to - b * nz);
+    resampleReference(one, [t.samples[b]!], t.table, t.cache, { out: t.out, outOffset: t.outOffset + b * per, zRange: [z0, z1] });
+  }
+}
+
+/**
+ * Split a dispatch of `planes` output z planes (batch times nz) into at most `parts` slabs of
+ * nearly equal size: `[from, to)` pairs, in order, none empty.
+ */
+export function slabs(planes: number, parts: number): Array<[number, number]> {
+  const n = Math.max(1, Math.min(planes, parts));
+  const out: Array<[number, number]> = [];
+  for (let i = 0; i < n; i++) {
+    const from = Math.floor((i * planes) / n), to = Math.floor(((i + 1) * planes) / n);
+    if (to > from) out.push([from, to]);
+  }
+  return out;
+}
