@@ -13,6 +13,7 @@
  */
 
 import { abortable, ArgumentError, DeviceLostError, GpuError, throwIfAborted } from "../errors.ts";
+import { GpuCallCounter, type GpuCallCounts } from "./call-counts.ts";
 import { requestAdapter, requestDevice } from "./request-device.ts";
 import { MAP_MODE, USAGE } from "./usage.ts";
 
@@ -91,6 +92,7 @@ export class GpuContext {
   readonly lost: Promise<DeviceLostError>;
 
   #lostError: DeviceLostError | undefined;
+  #counter: GpuCallCounter | undefined;
   #released: GpuError | undefined;
   readonly #lostRejection: Promise<never>;
 
@@ -160,6 +162,31 @@ export class GpuContext {
   static fromDevice(device: GPUDevice, options: { label?: string } = {}): GpuContext {
     const info = (device as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
     return new GpuContext(device, false, info, options.label ?? (device.label || "cellmap-data"));
+  }
+
+  /**
+   * Start counting this device's `queue.submit`, `createBuffer`, `writeBuffer` (calls and bytes)
+   * and `mapAsync` calls (the latter on buffers created from now on), or return the counter
+   * already counting. Opt-in because it wraps those methods; the counts are then in
+   * {@link GpuContext.stats}.
+   *
+   * @returns The live counter (take a {@link GpuCallCounter.snapshot} before and after some work).
+   * @example
+   * ```ts
+   * const ctx = await GpuContext.create();
+   * ctx.countCalls();
+   * // ... read batches ...
+   * console.log(ctx.stats?.submits);
+   * ```
+   */
+  countCalls(): GpuCallCounter {
+    this.#counter ??= GpuCallCounter.install(this.device);
+    return this.#counter;
+  }
+
+  /** The call counts since {@link GpuContext.countCalls}, or undefined while not counting. */
+  get stats(): GpuCallCounts | undefined {
+    return this.#counter?.snapshot();
   }
 
   /** True once the device is lost (or destroyed). */
