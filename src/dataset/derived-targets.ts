@@ -158,8 +158,8 @@ export function encodeCellposeTarget(
   const works: PassWork[] = [];
   if (S > 1) {
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
-    const made = ctx.device.createBuffer({ label: `${ctx.label} cellpose ${spec.class} labels`, size: B * S * V * 4, usage });
-    works.push({ release: () => made.destroy() });
+    const made = ctx.uploads.acquire(`${ctx.label} cellpose ${spec.class} labels`, usage, B * S * V * 4);
+    works.push({ release: () => ctx.uploads.release(made) });
     source = made;
     for (let b = 0; b < B; b++) for (let c = 0; c < S; c++) encoder.copyBufferToBuffer(options.scratch, (c * B + b) * V * 4, source, (b * S + c) * V * 4, V * 4);
     const target = { kind: "gpu" as const, ctx, encoder, buffer: source, byteOffset: 0 };

@@ -12,6 +12,7 @@
  */
 
 import { ArgumentError, GpuError } from "../errors.ts";
+import type { UploadPool } from "./upload-pool.ts";
 import { USAGE } from "./usage.ts";
 
 /** Threads per workgroup of the batch passes. */
@@ -109,13 +110,9 @@ export function dispatchGrid(threads: number, maxPerDimension: number): Dispatch
   return { x, y, rowWidth: x * WORKGROUP_SIZE };
 }
 
-/** A fresh buffer holding `bytes` (at least 16 bytes, a multiple of 4). */
-export function uploadBuffer(device: GPUDevice, label: string, usage: number, bytes: Uint8Array): GPUBuffer {
-  const size = Math.max(16, Math.ceil(bytes.byteLength / 4) * 4);
-  const buffer = device.createBuffer({ label, size, usage, mappedAtCreation: true });
-  new Uint8Array(buffer.getMappedRange()).set(bytes);
-  buffer.unmap();
-  return buffer;
+/** A pooled buffer holding `bytes` (at least 16 bytes, a multiple of 4); give it back to `pool` after submit. */
+export function uploadBuffer(pool: UploadPool, label: string, usage: number, bytes: Uint8Array): GPUBuffer {
+  return pool.upload(label, usage, bytes);
 }
 
 /** The bytes of a typed array (a view, no copy). */
@@ -124,13 +121,13 @@ export function bytesOf(a: ArrayBufferView): Uint8Array {
 }
 
 /**
- * A uniform buffer holding `blocks` (each at most `stride` bytes) `stride` bytes apart, for one
+ * A pooled uniform buffer holding `blocks` (each at most `stride` bytes) `stride` bytes apart, for one
  * bind group per dispatch at offset `i * stride`.
  */
-export function uploadUniforms(device: GPUDevice, label: string, blocks: readonly ArrayBuffer[], stride: number): GPUBuffer {
+export function uploadUniforms(pool: UploadPool, label: string, blocks: readonly ArrayBuffer[], stride: number): GPUBuffer {
   const all = new Uint8Array(Math.max(1, blocks.length) * stride);
   blocks.forEach((b, i) => all.set(new Uint8Array(b), i * stride));
-  return uploadBuffer(device, label, USAGE.UNIFORM, all);
+  return uploadBuffer(pool, label, USAGE.UNIFORM, all);
 }
 
 /**

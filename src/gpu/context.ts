@@ -15,6 +15,7 @@
 import { abortable, ArgumentError, DeviceLostError, GpuError, throwIfAborted } from "../errors.ts";
 import { GpuCallCounter, type GpuCallCounts } from "./call-counts.ts";
 import { requestAdapter, requestDevice } from "./request-device.ts";
+import { UploadPool } from "./upload-pool.ts";
 import { MAP_MODE, USAGE } from "./usage.ts";
 
 /** Options of {@link GpuContext.create}. */
@@ -93,6 +94,7 @@ export class GpuContext {
 
   #lostError: DeviceLostError | undefined;
   #counter: GpuCallCounter | undefined;
+  #uploads: UploadPool | undefined;
   #released: GpuError | undefined;
   readonly #lostRejection: Promise<never>;
 
@@ -187,6 +189,16 @@ export class GpuContext {
   /** The call counts since {@link GpuContext.countCalls}, or undefined while not counting. */
   get stats(): GpuCallCounts | undefined {
     return this.#counter?.snapshot();
+  }
+
+  /**
+   * The context's pool of small per-dispatch buffers (uniforms, tables, scratch), reused from
+   * batch to batch; destroyed with the context.
+   */
+  get uploads(): UploadPool {
+    this.assertAlive();
+    this.#uploads ??= new UploadPool(this.device);
+    return this.#uploads;
   }
 
   /** True once the device is lost (or destroyed). */
@@ -354,6 +366,7 @@ export class GpuContext {
    * ```
    */
   destroy(): void {
+    this.#uploads?.destroy();
     if (this.ownsDevice) {
       this.#lostError ??= new DeviceLostError("destroyed", "GpuContext.destroy() was called");
       this.device.destroy();

@@ -167,11 +167,11 @@ export function encodeCellposeFlows(
     });
   });
 
-  const scratch = (what: string, size: number, usage: number) =>
-    device.createBuffer({ label: `${label} ${what}`, size: Math.max(16, size), usage: usage | COPY_DST });
+  const pool = ctx.uploads;
+  const scratch = (what: string, size: number, usage: number) => pool.scratch(encoder, `${label} ${what}`, usage | COPY_DST, Math.max(16, size));
   const made = {
-    params: uploadUniforms(device, `${label} params`, params, paramStride),
-    steps: uploadBuffer(device, `${label} steps`, USAGE.UNIFORM, new Uint8Array(steps)),
+    params: uploadUniforms(pool, `${label} params`, params, paramStride),
+    steps: uploadBuffer(pool, `${label} steps`, USAGE.UNIFORM, new Uint8Array(steps)),
     comp: scratch("objects", 4 * N, USAGE.STORAGE),
     acc: scratch("centers", ACC_BYTES * N, USAGE.STORAGE),
     perSample: scratch("per-sample", 4 * (SAMPLE_WORDS * perGroup + 1), USAGE.STORAGE),
@@ -235,7 +235,7 @@ export function encodeCellposeFlows(
     release() {
       if (released) return;
       released = true;
-      for (const b of Object.values(made)) b.destroy();
+      for (const b of Object.values(made)) pool.release(b);
     },
   };
 }

@@ -111,8 +111,8 @@ export function encodeClassRelationships(
     }),
   );
   const made = [
-    uploadUniforms(device, `${label} params`, params, stride),
-    uploadBuffer(device, `${label} exclusion bits`, USAGE.STORAGE, bytesOf(bits)),
+    uploadUniforms(ctx.uploads, `${label} params`, params, stride),
+    uploadBuffer(ctx.uploads, `${label} exclusion bits`, USAGE.STORAGE, bytesOf(bits)),
   ] as const;
   const pass = encoder.beginComputePass({ label: `${label} pass` });
   pass.setPipeline(pipeline);
@@ -136,7 +136,7 @@ export function encodeClassRelationships(
     release() {
       if (released) return;
       released = true;
-      for (const b of made) b.destroy();
+      for (const b of made) ctx.uploads.release(b);
     },
   };
 }

@@ -16,6 +16,7 @@
 
 import { ArgumentError, GpuError } from "../../errors.ts";
 import type { GpuContext } from "../../gpu/context.ts";
+import type { UploadPool } from "../../gpu/upload-pool.ts";
 import { USAGE } from "../../gpu/usage.ts";
 import { type ResampleParams, type ResampleSample, resampleVariant } from "./contract.ts";
 import { encodeDisplacements, encodeParams, encodeSampleStructs, type ResampleGrid, resampleGrid } from "./gpu-encode.ts";
@@ -39,7 +40,7 @@ export interface ResampleDispatchOptions {
 /** A recorded dispatch. Call `release()` once its command buffer is submitted. */
 export interface ResampleDispatch {
   readonly grid: ResampleGrid;
-  /** Destroys the uniform, sample, table and displacement buffers made for this dispatch (valid after submit). */
+  /** Gives the uniform, sample, table and displacement buffers back to the context's pool (valid after submit). */
   release(): void;
 }
 
@@ -114,11 +115,12 @@ export function recordResample(
 
   const grid = resampleGrid(total, limits.maxComputeWorkgroupsPerDimension);
   const label = `${ctx.label} resample`;
+  const pool = ctx.uploads;
   const made = [
-    upload(device, `${label} params`, USAGE.UNIFORM, encodeParams({ ...params, rowWidth: grid.rowWidth })),
-    upload(device, `${label} samples`, USAGE.STORAGE, encodeSampleStructs(samples)),
-    upload(device, `${label} table`, USAGE.STORAGE, table),
-    upload(device, `${label} displacements`, USAGE.STORAGE, displacements),
+    upload(pool, `${label} params`, USAGE.UNIFORM, encodeParams({ ...params, rowWidth: grid.rowWidth })),
+    upload(pool, `${label} samples`, USAGE.STORAGE, encodeSampleStructs(samples)),
+    upload(pool, `${label} table`, USAGE.STORAGE, table),
+    upload(pool, `${label} displacements`, USAGE.STORAGE, displacements),
   ] as const;
   const bindGroup = device.createBindGroup({
     label: `${label} bind group`,
@@ -144,7 +146,7 @@ export function recordResample(
     release() {
       if (released) return;
       released = true;
-      for (const b of made) b.destroy();
+      for (const b of made) pool.release(b);
     },
   };
 }
@@ -189,12 +191,8 @@ function checkBinding(what: string, bytes: number, max: number, fix: string): vo
   }
 }
 
-/** A fresh buffer holding `data` (at least 16 bytes, so empty tables still bind). */
-function upload(device: GPUDevice, label: string, usage: number, data: ArrayBuffer | Uint32Array | Float32Array): GPUBuffer {
+/** A pooled buffer holding `data` (at least 16 bytes, so empty tables still bind). */
+function upload(pool: UploadPool, label: string, usage: number, data: ArrayBuffer | Uint32Array | Float32Array): GPUBuffer {
   const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  const size = Math.max(16, Math.ceil(bytes.byteLength / 4) * 4);
-  const buffer = device.createBuffer({ label, size, usage, mappedAtCreation: true });
-  new Uint8Array(buffer.getMappedRange()).set(bytes);
-  buffer.unmap();
-  return buffer;
+  return pool.upload(label, usage, bytes);
 }

@@ -14,6 +14,7 @@
 
 import type { GpuContext } from "../../gpu/context.ts";
 import { uploadUniforms } from "../../gpu/batch-dispatch.ts";
+import type { UploadPool } from "../../gpu/upload-pool.ts";
 import { distanceLayouts } from "../distance/shader.gen.ts";
 import { valueTransformsLayouts } from "./shader.gen.ts";
 
@@ -46,7 +47,7 @@ export function recordSteps(ctx: GpuContext, encoder: GPUCommandEncoder, label: 
   if (steps.length === 0) return;
   const device = ctx.device;
   const stride = Math.max(STEP_UNIFORM_BYTES, device.limits.minUniformBufferOffsetAlignment);
-  const uniforms = uploadUniforms(device, `${label} params`, steps.map((s) => s.params), stride);
+  const uniforms = uploadUniforms(ctx.uploads, `${label} params`, steps.map((s) => s.params), stride);
   made.push(uniforms);
   const pass = encoder.beginComputePass({ label: `${label} pass` });
   steps.forEach((s, i) => {
@@ -64,14 +65,14 @@ export function recordSteps(ctx: GpuContext, encoder: GPUCommandEncoder, label: 
 }
 
 /** The work of `dispatches` recorded dispatches whose buffers `made` are destroyed on release (once). */
-export function encodedWork(made: readonly GPUBuffer[], dispatches: number): EncodedWork {
+export function encodedWork(pool: UploadPool, made: readonly GPUBuffer[], dispatches: number): EncodedWork {
   let released = false;
   return {
     dispatches,
     release() {
       if (released) return;
       released = true;
-      for (const b of made) b.destroy();
+      for (const b of made) pool.release(b);
     },
   };
 }

@@ -117,12 +117,12 @@ export function encodeValueOps(ctx: GpuContext, encoder: GPUCommandEncoder, opti
 
   const made: GPUBuffer[] = [];
   const make = (name: string, data: ArrayBufferView) => {
-    const b = uploadBuffer(device, `${label} ${name}`, USAGE.STORAGE, bytesOf(data));
+    const b = uploadBuffer(ctx.uploads, `${label} ${name}`, USAGE.STORAGE, bytesOf(data));
     made.push(b);
     return b;
   };
   const scratchBuffer = (name: string, size: number) => {
-    const b = device.createBuffer({ label: `${label} ${name}`, size, usage: USAGE.STORAGE });
+    const b = ctx.uploads.scratch(encoder, `${label} ${name}`, USAGE.STORAGE, size);
     made.push(b);
     return b;
   };
@@ -198,5 +198,5 @@ export function encodeValueOps(ctx: GpuContext, encoder: GPUCommandEncoder, opti
     }
   }
   recordSteps(ctx, encoder, label, steps, made);
-  return encodedWork(made, steps.length);
+  return encodedWork(ctx.uploads, made, steps.length);
 }
