@@ -1,4 +1,5 @@
 import { ArgumentError } from "../errors.ts";
+import type { BatchRecorder } from "../gpu/batch-recorder.ts";
 import type { GpuContext } from "../gpu/context.ts";
 import { getResamplePipeline } from "../kernels/resample/gpu-pipeline.ts";
 import { recordResample } from "../kernels/resample/gpu.ts";
@@ -23,7 +24,7 @@ export interface ResampleBackend {
 }
 
 /** Output of a sample call: a CPU array, or a GPU buffer. */
-export type BackendOutput = { kind: "cpu"; data: Float32Array } | { kind: "gpu"; buffer: GPUBuffer; byteOffset: number };
+export type BackendOutput = { kind: "cpu"; data: Float32Array } | { kind: "gpu"; buffer: GPUBuffer; byteOffset: number; recorder?: BatchRecorder };
 
 /**
  * The CPU backend: cache in a Uint32Array, resampling by the reference twin. With a CPU executor
@@ -88,7 +89,8 @@ export class GpuBackend implements ResampleBackend {
     if (out.kind !== "gpu") throw new Error("the GPU backend writes GPU output only");
     const pipeline = await getResamplePipeline(this.context, resampleVariant(params, samples));
     const device = this.context.device;
-    const encoder = device.createCommandEncoder({ label: "cellmap resample" });
+    const recorder = out.recorder;
+    const encoder = recorder ? recorder.encoder : device.createCommandEncoder({ label: "cellmap resample" });
     const offset = out.byteOffset + outElementOffset * 4;
     const bytes = params.batch * params.outShape[0] * params.outShape[1] * params.outShape[2] * 4;
     // Storage bindings need aligned offsets; a sub-batch that starts mid-way goes through a copy.
@@ -100,11 +102,8 @@ export class GpuBackend implements ResampleBackend {
         `needs GPUBufferUsage.COPY_DST: output byte offset ${offset} is not a multiple of ${device.limits.minStorageBufferOffsetAlignment}, so it is written through a copy`,
       );
     }
-    const target = aligned ? out.buffer : device.createBuffer({
-      label: "cellmap resample staging",
-      size: bytes,
-      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
-    });
+    const uploads = this.context.uploads;
+    const target = aligned ? out.buffer : uploads.acquire("cellmap resample staging", GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, bytes);
     const d = recordResample(this.context, pipeline, encoder, {
       cache: this.cache,
       params,
@@ -114,9 +113,13 @@ export class GpuBackend implements ResampleBackend {
       outOffset: aligned ? offset : 0,
     });
     if (!aligned) encoder.copyBufferToBuffer(target, 0, out.buffer, offset, bytes);
+    const release = () => {
+      d.release();
+      if (!aligned) uploads.release(target);
+    };
+    if (recorder) return recorder.afterSubmit(release);
     device.queue.submit([encoder.finish()]);
-    d.release();
-    if (!aligned) target.destroy();
+    release();
   }
 
   destroy(): void {

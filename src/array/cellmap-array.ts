@@ -2,6 +2,7 @@ import { checkVec3 } from "../arguments.ts";
 import { AbortedError, ArgumentError, throwIfAborted } from "../errors.ts";
 import { CoordinateTransformer } from "../geometry/transformer.ts";
 import type { Interpolation, OutputSpec, Vec3 } from "../geometry/types.ts";
+import type { BatchRecorder } from "../gpu/batch-recorder.ts";
 import type { GpuContext } from "../gpu/context.ts";
 import type { CellMapAnnotation, NgffMultiscale } from "../ngff/types.ts";
 import type { WorkerPool } from "../worker/pool.ts";
@@ -59,6 +60,8 @@ export class CellMapArray {
   readonly #cache: SlotCache<ChunkId>;
   readonly #slotWords: number;
   readonly #transformers = new Map<string, CoordinateTransformer>();
+  /** Recorders whose unsubmitted work holds pins in this array's cache. */
+  readonly #holders = new Set<BatchRecorder>();
   /** This opening of the array: workers keep what they learn of it (missing shards) for it alone. */
   readonly #opening = nextOpening++;
   #destroyed = false;
@@ -170,14 +173,17 @@ export class CellMapArray {
    * (or a split of a call larger than the cache) is not a multiple of the device's
    * `minStorageBufferOffsetAlignment`: such output is written through a copy.
    *
+   * With `recorder`, the work is recorded into the recorder's encoder instead of submitted, and
+   * the chunks it reads stay pinned until the recorder submits (one submit for a whole batch).
+   *
    * @throws {ArgumentError} on `buffer` when a copy is needed and the buffer lacks `COPY_DST`.
    */
-  async sampleInto(specs: readonly SampleSpec[], options: ReadOptions & { buffer: GPUBuffer; byteOffset?: number }): Promise<void> {
+  async sampleInto(specs: readonly SampleSpec[], options: ReadOptions & { buffer: GPUBuffer; byteOffset?: number; recorder?: BatchRecorder }): Promise<void> {
     if (this.device !== "gpu") throw new ArgumentError("device", 'must be "gpu" to write GPU buffers', this.device);
     const read = this.#checkRead("sampleInto", specs, options, READ_INTO_KEYS);
     const byteOffset = checkOutputBuffer(specs.length, read, options);
     const buffer = options.buffer;
-    await this.#run(specs, read, { kind: "gpu", buffer, byteOffset });
+    await this.#run(specs, read, { kind: "gpu", buffer, byteOffset, ...(options.recorder ? { recorder: options.recorder } : {}) });
   }
 
   /** Check a read's specs and options before anything is allocated; the output grid as z, y, x vectors. */
@@ -206,7 +212,11 @@ export class CellMapArray {
     const groups = groupSamples(plans, this.#cache.slotCount, this.#slotWords, this.url);
     for (const group of groups) {
       throwIfAborted(options.signal, `sampling ${this.url}`);
-      const acquired = await this.#cache.acquire(group.flatMap((i) => plans[i]!.keys), options.signal);
+      const recorder = out.kind === "gpu" ? out.recorder : undefined;
+      // Recorded into a batch: the slots stay pinned until the batch is submitted.
+      // A wait for a free slot first submits every batch holding this cache's slots.
+      const acquired = await this.#cache.acquire(group.flatMap((i) => plans[i]!.keys), options.signal, () => this.#flushHolders());
+      let recorded = false;
       try {
         throwIfAborted(options.signal, `sampling ${this.url}`);
         const { samples, table } = groupTables(group, plans, acquired.slots);
@@ -228,10 +238,24 @@ export class CellMapArray {
           group[0]! * per,
           { ...(options.signal ? { signal: options.signal } : {}), what: `resampling ${group.length} samples of ${this.url}` },
         );
+        recorded = true;
       } finally {
-        acquired.release();
+        if (recorder && recorded) {
+          this.#holders.add(recorder);
+          recorder.done(() => {
+            this.#holders.delete(recorder);
+            acquired.release();
+          });
+          if (this.#cache.waiting) recorder.flush();
+        } else {
+          acquired.release();
+        }
       }
     }
+  }
+
+  #flushHolders(): void {
+    for (const r of [...this.#holders]) r.flush();
   }
 
   #gpu(): GpuContext {

@@ -7,7 +7,7 @@ const GRID_KEYS = ["shape", "scale", "interp", "pad", "signal"] as const;
 /** The option keys of `CellMapArray.sample`. */
 export const READ_KEYS = [...GRID_KEYS, "out"] as const;
 /** The option keys of `CellMapArray.sampleInto`. */
-export const READ_INTO_KEYS = [...GRID_KEYS, "buffer", "byteOffset"] as const;
+export const READ_INTO_KEYS = [...GRID_KEYS, "buffer", "byteOffset", "recorder"] as const;
 
 /**
  * One sample to read: its world center, optional augmentation matrix A (row-major z, y, x) and

@@ -96,12 +96,19 @@ export class SlotCache<K = string> {
     return this.#resident.has(key);
   }
 
+  /** True while an {@link SlotCache.acquire} waits for a free slot. */
+  get waiting(): boolean {
+    return this.#released.length > 0;
+  }
+
   /**
    * Make chunks resident and pin them. Resolves with each key's slot
    * ({@link FILL_SLOT} for all-fill chunks). Call `release()` once the GPU work
    * reading them has been submitted (queue order keeps later uploads after it).
+   * `onWait` runs before each wait for a free slot: pins held until a later submit (work
+   * recorded into a batch) are to be released then, so no wait is on work that cannot finish.
    */
-  async acquire(keys: readonly K[], signal?: AbortSignal): Promise<Acquired<K>> {
+  async acquire(keys: readonly K[], signal?: AbortSignal, onWait?: () => void): Promise<Acquired<K>> {
     throwIfAborted(signal, "acquiring cache slots");
     const unique = [...new Set(keys)];
     if (unique.length > this.slotCount) {
@@ -127,7 +134,7 @@ export class SlotCache<K = string> {
           } else {
             // Not resident: use what we loaded, or load again if it was evicted meanwhile.
             const data = loaded.get(k) ?? (await this.#load(k, signal));
-            e = await this.#place(k, data, signal);
+            e = await this.#place(k, data, signal, onWait);
           }
           e.pins++;
           pinned.push(e);
@@ -187,7 +194,7 @@ export class SlotCache<K = string> {
     });
   }
 
-  async #place(key: K, data: LoadedChunk, signal: AbortSignal | undefined): Promise<Entry> {
+  async #place(key: K, data: LoadedChunk, signal: AbortSignal | undefined, onWait: (() => void) | undefined): Promise<Entry> {
     if (data.words === null) {
       const e = { slot: FILL_SLOT, pins: 0 };
       this.#resident.set(key, e);
@@ -197,6 +204,10 @@ export class SlotCache<K = string> {
     let slot = this.#free.pop();
     while (slot === undefined) {
       slot = this.#evictOne();
+      if (slot === undefined && onWait) {
+        onWait();
+        slot = this.#evictOne();
+      }
       if (slot === undefined) {
         throwIfAborted(signal, "waiting for a free cache slot");
         await abortable(new Promise<void>((r) => this.#released.push(r)), signal, "waiting for a free cache slot");

@@ -1,7 +1,8 @@
 /**
  * Building one batch: for every array, ONE resample call per run of samples from the same
  * dataset (so one GPU dispatch per (batch, array) when the batch comes from one dataset), then
- * the class-relationship pass (on labels) and the value passes, all in one command buffer; when
+ * the class-relationship pass (on labels) and the value passes, all recorded into one command
+ * buffer (a `BatchRecorder`: one submit per batch unless its chunks do not fit the caches); when
  * the consumer wants CPU arrays, that command buffer also copies every array into one staging
  * buffer, read back with a single map (`batch-readback.ts`).
  *
@@ -33,6 +34,7 @@ import { cellposeLabels, cellposeTargetCpu, encodeCellposeTarget, type CellposeL
 import { outputShape, sliceFrame, valueShape } from "./slicing.ts";
 import { applyClassRelationships, applyValueOps, type PassTarget, type PassWork } from "./transforms-adapter.ts";
 import type { ArrayData, ArraySpec, GpuArrayData } from "./types.ts";
+import { BatchRecorder } from "../gpu/batch-recorder.ts";
 import { USAGE } from "../gpu/usage.ts";
 import { type BatchItem, runsOf, sameConfig } from "./batch-items.ts";
 import { constantBuffer } from "./batch-constants.ts";
@@ -199,6 +201,9 @@ export async function readBatch(
       return b;
     };
     let staging: BatchStaging | undefined;
+    // Every array's resample, then the passes and the readback copies: one command buffer.
+    const recorder = new BatchRecorder(ctx, "batch");
+    const into = { recorder };
     try {
       // Inputs and flows are written by passes, so they get their own buffers; targets are
       // assembled from the class-major scratch straight into their destination (the batch's
@@ -213,7 +218,7 @@ export async function readBatch(
         const buffer = make(`batch ${name}`, B * V * 4, !toCpu);
         for (const r of runs) {
           const ds = items[r.start]!.dataset;
-          work.push(ds.input.sampleInto(specsOf(r.start, r.end), { ...ds.inputArrays[name]!, interp: "linear", pad: ds.inputPad, buffer, byteOffset: r.start * V * 4, ...signal }));
+          work.push(ds.input.sampleInto(specsOf(r.start, r.end), { ...ds.inputArrays[name]!, interp: "linear", pad: ds.inputPad, buffer, byteOffset: r.start * V * 4, ...into, ...signal }));
         }
         finals[name] = { buffer, shape: [B, 1, ...outShape(spec)], byteLength: B * V * 4 };
       }
@@ -228,7 +233,7 @@ export async function readBatch(
             if (!arr) {
               fills.push({ buffer: s, at, bytes: (r.end - r.start) * V * 4, value: ds.emptyValue });
             } else {
-              work.push(arr.sampleInto(specsOf(r.start, r.end), { ...ds.targetArrays[name]!, interp: "nearest", pad: ds.emptyValue, buffer: s, byteOffset: at, ...signal }));
+              work.push(arr.sampleInto(specsOf(r.start, r.end), { ...ds.targetArrays[name]!, interp: "nearest", pad: ds.emptyValue, buffer: s, byteOffset: at, ...into, ...signal }));
             }
           }
         });
@@ -249,7 +254,7 @@ export async function readBatch(
             const at = (c * B + r.start) * V * 4;
             const own = ds.cellposeTargets[name]!;
             if (!arr) fills.push({ buffer: s, at, bytes: (r.end - r.start) * V * 4, value: ds.emptyValue });
-            else work.push(arr.sampleInto(specsOf(r.start, r.end), { shape: own.shape, scale: own.scale, interp: "nearest", pad: ds.emptyValue, buffer: s, byteOffset: at, ...signal }));
+            else work.push(arr.sampleInto(specsOf(r.start, r.end), { shape: own.shape, scale: own.scale, interp: "nearest", pad: ds.emptyValue, buffer: s, byteOffset: at, ...into, ...signal }));
           }
         });
         const F = spec.flowShape.length; // flow channels: 3, or 2 on a 2D slice dataset
@@ -264,7 +269,7 @@ export async function readBatch(
       }
       await Promise.all(work);
       throwIfAborted(options.signal, "reading a batch");
-      const encoder = device.createCommandEncoder({ label: `${ctx.label} batch passes` });
+      const encoder = recorder.encoder;
       const works: (PassWork | undefined)[] = [];
       // Classes a crop does not annotate: emptyValue, copied from a per-device constant buffer.
       // Each constant buffer is sized for the batch's largest fill before anything is recorded:
@@ -327,7 +332,7 @@ export async function readBatch(
           encoder.copyBufferToBuffer(f.buffer, 0, to.buffer, to.offset, f.byteLength);
         }
       }
-      device.queue.submit([encoder.finish()]);
+      recorder.submit();
       for (const w of works) w?.release();
       // Later batches' work runs after this submit, so their reuse of these buffers is safe.
       for (const b of internal.splice(0)) {
@@ -342,6 +347,7 @@ export async function readBatch(
       }
       return { arrays, centers: plans.map((p) => p.center) };
     } catch (e) {
+      recorder.abandon();
       for (const b of [...owned, ...internal]) b.destroy();
       throw e;
     } finally {
