@@ -78,3 +78,23 @@ test("caches too small for a batch's chunks: batches read in prefetch still fini
     gpu.destroy();
   }
 }, 120_000);
+
+test("the upload pool reuses a released buffer of the same size class, and a reused scratch reads as zero", async () => {
+  const gpu = await GpuContext.create();
+  const counter = gpu.countCalls();
+  try {
+    const pool = gpu.uploads;
+    const STORAGE_COPY = 0x80 | 0x04; // STORAGE | COPY_SRC
+    const a = pool.upload("a", STORAGE_COPY, new Uint8Array([1, 2, 3, 4, 5]));
+    pool.release(a);
+    const before = counter.snapshot();
+    const encoder = gpu.device.createCommandEncoder();
+    const b = pool.scratch(encoder, "b", STORAGE_COPY, 200);
+    gpu.device.queue.submit([encoder.finish()]);
+    expect(b).toBe(a);
+    expect(diffCounts(counter.snapshot(), before).createBuffers).toBe(0);
+    expect([...new Uint8Array(await gpu.readBuffer(b, 0, 200))].every((v) => v === 0)).toBe(true);
+  } finally {
+    gpu.destroy();
+  }
+});
