@@ -24,7 +24,7 @@ export interface ResampleBackend {
 }
 
 /** Output of a sample call: a CPU array, or a GPU buffer. */
-export type BackendOutput = { kind: "cpu"; data: Float32Array } | { kind: "gpu"; buffer: GPUBuffer; byteOffset: number; recorder?: BatchRecorder };
+export type BackendOutput = { kind: "cpu"; data: Float32Array; /** Elements between samples' starts (default: back to back). */ stride?: number } | { kind: "gpu"; buffer: GPUBuffer; byteOffset: number; recorder?: BatchRecorder };
 
 /**
  * The CPU backend: cache in a Uint32Array, resampling by the reference twin. With a CPU executor
@@ -53,8 +53,9 @@ export class CpuBackend implements ResampleBackend {
 
   run(params: ResampleParams, samples: ResampleSample[], table: Uint32Array, out: BackendOutput, outElementOffset: number, options: { signal?: AbortSignal; what?: string } = {}): Promise<void> {
     if (out.kind !== "cpu") throw new Error("the CPU backend writes CPU output only");
-    if (this.#exec) return this.#exec.resample(params, samples, table, this.#words, out.data, outElementOffset, options);
-    resampleReference(params, samples, table, this.#words, { out: out.data, outOffset: outElementOffset });
+    const outStride = out.stride ?? params.outShape[0] * params.outShape[1] * params.outShape[2];
+    if (this.#exec) return this.#exec.resample(params, samples, table, this.#words, out.data, outElementOffset, { ...options, outStride });
+    resampleReference(params, samples, table, this.#words, { out: out.data, outOffset: outElementOffset, outStride });
     return Promise.resolve();
   }
 

@@ -152,18 +152,31 @@ export class CellMapArray {
    * (one readback for the whole batch on the GPU), or into `options.out`, which
    * must hold exactly that many values (a CPU array then writes nothing else).
    *
-   * @throws {ArgumentError} when `out` has another length
+   * With `outStride`, sample `b` is written at `out[b * outStride]` on: the samples of one
+   * class into a `[batch, class, z, y, x]` array, say, with `outStride` = classes × voxels and
+   * `out` a view starting at the class. Nothing between the samples is written.
+   *
+   * @example
+   * ```ts
+   * const out = new Float32Array(B * C * V); // [B, C, z, y, x]
+   * await mito.sample(specs, { shape, scale, interp: "nearest", out: out.subarray(c * V), outStride: C * V });
+   * ```
+   *
+   * @throws {ArgumentError} when `out` has another length (with `outStride`: is shorter than
+   *   the last sample's end), or `outStride` is less than one sample
    */
-  async sample(specs: readonly SampleSpec[], options: ReadOptions & { out?: Float32Array }): Promise<Float32Array> {
+  async sample(specs: readonly SampleSpec[], options: ReadOptions & { out?: Float32Array; outStride?: number }): Promise<Float32Array> {
     const read = this.#checkRead("sample", specs, options, READ_KEYS);
     const given = options.out;
-    const n = checkSampleOutput(specs.length, read, given, this.device, () => this.#gpu());
+    const n = checkSampleOutput(specs.length, read, given, this.device, () => this.#gpu(), options.outStride);
+    const per = read.shape[0] * read.shape[1] * read.shape[2];
+    const stride = options.outStride ?? per;
     if (this.device === "cpu") {
       const data = given ?? new Float32Array(n);
-      await this.#run(specs, read, { kind: "cpu", data });
+      await this.#run(specs, read, { kind: "cpu", data, stride });
       return data;
     }
-    return await readBack(this.#gpu(), this.url, n, given, (out) => this.#run(specs, read, out));
+    return await readBack(this.#gpu(), this.url, n, given, (out) => this.#run(specs, read, out), { per, stride });
   }
 
   /**
@@ -235,7 +248,7 @@ export class CellMapArray {
           samples,
           table,
           out,
-          group[0]! * per,
+          group[0]! * (out.kind === "cpu" ? (out.stride ?? per) : per),
           { ...(options.signal ? { signal: options.signal } : {}), what: `resampling ${group.length} samples of ${this.url}` },
         );
         recorded = true;

@@ -5,7 +5,7 @@ import type { Interpolation, OutputSpec, Vec3 } from "../geometry/types.ts";
 
 const GRID_KEYS = ["shape", "scale", "interp", "pad", "signal"] as const;
 /** The option keys of `CellMapArray.sample`. */
-export const READ_KEYS = [...GRID_KEYS, "out"] as const;
+export const READ_KEYS = [...GRID_KEYS, "out", "outStride"] as const;
 /** The option keys of `CellMapArray.sampleInto`. */
 export const READ_INTO_KEYS = [...GRID_KEYS, "buffer", "byteOffset", "recorder"] as const;
 

@@ -6,6 +6,11 @@
  * the consumer wants CPU arrays, that command buffer also copies every array into one staging
  * buffer, read back with a single map (`batch-readback.ts`).
  *
+ * CPU datasets write every array into its batch array directly (in shared memory when the CPU
+ * executor's workers resample, reused through a loader's `BatchArrayPool`); targets without value
+ * passes go straight into `[B, C, z, y, x]`, each class's samples `C` rows apart, and get their
+ * true negatives there. The rest of this describes the general (and GPU) layout.
+ *
  * Layout (both outputs): one f32 array per output name, C-order, `[B, 1, z, y, x]` for inputs
  * and `[B, C, z, y, x]` for targets (C in the order of `classes`). Targets are resampled class by
  * class into a `[C, B, z, y, x]` scratch first, which keeps each class's samples contiguous for
@@ -29,6 +34,7 @@ import type { GpuContext } from "../gpu/context.ts";
 import type { CellMapDataset, SamplePlan } from "./dataset.ts";
 import { maxSampleBytes } from "../gpu/batch-dispatch.ts";
 import type { BatchBufferPool } from "./batch-buffers.ts";
+import { batchArray, type BatchArrayPool } from "./batch-arrays.ts";
 import { BatchStaging } from "./batch-readback.ts";
 import { cellposeLabels, cellposeTargetCpu, encodeCellposeTarget, type CellposeLabels } from "./derived-targets.ts";
 import { outputShape, sliceFrame, valueShape } from "./slicing.ts";
@@ -52,6 +58,11 @@ export interface ReadBatchOptions {
    * epoch, so consecutive batches reuse them); fresh buffers without one.
    */
   buffers?: BatchBufferPool;
+  /**
+   * Where the Float32Arrays of a CPU batch come from (a loader passes one, and `batch.release()`
+   * gives them back); fresh arrays without one.
+   */
+  arrays?: BatchArrayPool;
   signal?: AbortSignal;
 }
 
@@ -98,11 +109,15 @@ export async function readBatch(
   return readGpu(contextOf(first));
 
   async function readCpu(): Promise<ReadBatchResult<ArrayData>> {
+    // Shared memory when the executor's workers resample: they write into these arrays directly.
+    const shared = first.input.stats.executor.kind === "workers";
+    const pool = options.arrays;
+    const take = (n: number): Float32Array => (pool ? pool.acquire(n, shared) : batchArray(n, shared));
     const arrays: Record<string, ArrayData> = {};
     const work: Promise<void>[] = [];
     for (const [name, spec] of Object.entries(first.inputArrays)) {
       const V = voxels(spec);
-      const data = new Float32Array(B * V);
+      const data = take(B * V);
       for (const r of runs) {
         const ds = items[r.start]!.dataset;
         const out = data.subarray(r.start * V, r.end * V);
@@ -110,17 +125,27 @@ export async function readBatch(
       }
       arrays[name] = { data, shape: [B, 1, ...outShape(spec)] };
     }
+    // Targets without value passes are written in place, `[B, C, V]`, each class's samples C * V
+    // apart; with value passes, class by class into a `[C, B, V]` scratch first (each class's
+    // samples contiguous for its pass) and then copied into place.
+    const inPlace = plans.every((p) => classes.every((cls) => p.targetOps[cls]!.length === 0));
     const scratch: Record<string, Float32Array> = {};
     for (const [name, spec] of Object.entries(first.targetArrays)) {
       const V = voxels(spec);
-      const s = (scratch[name] = new Float32Array(C * B * V));
+      const s = (scratch[name] = take(C * B * V));
+      // Where sample b of class c starts, and how far its next sample is.
+      const at = inPlace ? (b: number, c: number) => (b * C + c) * V : (b: number, c: number) => (c * B + b) * V;
+      const stride = inPlace ? C * V : V;
       classes.forEach((cls, c) => {
         for (const r of runs) {
           const ds = items[r.start]!.dataset;
           const arr = ds.classArray(cls);
-          const at = (c * B + r.start) * V;
-          if (!arr) s.fill(ds.emptyValue, at, at + (r.end - r.start) * V);
-          else work.push(arr.sample(specsOf(r.start, r.end), { ...ds.targetArrays[name]!, interp: "nearest", pad: ds.emptyValue, out: s.subarray(at, at + (r.end - r.start) * V), ...signal }).then(() => {}));
+          if (!arr) {
+            for (let b = r.start; b < r.end; b++) s.fill(ds.emptyValue, at(b, c), at(b, c) + V);
+          } else {
+            const out = s.subarray(at(r.start, c), at(r.end - 1, c) + V);
+            work.push(arr.sample(specsOf(r.start, r.end), { ...ds.targetArrays[name]!, interp: "nearest", pad: ds.emptyValue, out, outStride: stride, ...signal }).then(() => {}));
+          }
         }
       });
     }
@@ -129,7 +154,7 @@ export async function readBatch(
     for (const [name, spec] of Object.entries(first.cellposeTargets)) {
       const V = voxels(spec);
       const labels = cellposeLabels(leafDatasets(), spec.class);
-      const s = new Float32Array(labels.classes.length * B * V);
+      const s = take(labels.classes.length * B * V);
       flowLabels[name] = { data: s, labels };
       labels.classes.forEach((cls, c) => {
         for (const r of runs) {
@@ -149,18 +174,26 @@ export async function readBatch(
     for (const [name, spec] of Object.entries(first.targetArrays)) {
       const V = voxels(spec);
       const s = scratch[name]!;
+      if (inPlace) {
+        // The same rule per voxel whichever layout: [B, C, V] is `B` samples of `V` voxels.
+        relationships({ kind: "cpu", data: s }, V, B);
+        arrays[name] = { data: s, shape: [B, C, ...outShape(spec)] };
+        continue;
+      }
       relationships({ kind: "cpu", data: s }, B * V, 1);
       classes.forEach((cls, c) => {
         const ops = plans.map((p) => p.targetOps[cls]!);
         applyValueOps({ kind: "cpu", data: s.subarray(c * B * V, (c + 1) * B * V) }, { batch: B, shape: opsShape(spec), scale: opsScale(spec), ops, seed: options.seed });
       });
-      const out = new Float32Array(B * C * V);
+      const out = take(B * C * V);
       for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) out.set(s.subarray((c * B + b) * V, (c * B + b + 1) * V), (b * C + c) * V);
+      pool?.release(s);
       arrays[name] = { data: out, shape: [B, C, ...outShape(spec)] };
     }
     for (const [name, spec] of Object.entries(first.cellposeTargets)) {
       const { data, labels } = flowLabels[name]!;
       arrays[name] = { data: cellposeTargetCpu(data, { batch: B, spec, labels, emptyValue: first.emptyValue }), shape: [B, spec.flowShape.length, ...outShape(spec)] };
+      pool?.release(data);
     }
     return { arrays, centers: plans.map((p) => p.center) };
   }

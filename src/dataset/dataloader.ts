@@ -30,6 +30,7 @@ import { ArgumentError, BatchError, BudgetError, isCellMapError } from "../error
 import type { Vec3 } from "../geometry/types.ts";
 import { readBatch, type BatchItem } from "./batch.ts";
 import { BatchBufferPool } from "./batch-buffers.ts";
+import { BatchArrayPool } from "./batch-arrays.ts";
 import { createIndexStream, type IndexStream, type SamplerKind } from "./samplers.ts";
 import type { ArrayData, GpuArrayData, SampleSource } from "./types.ts";
 
@@ -78,7 +79,11 @@ const MAX_SKIP_ROUNDS = 8;
 export type Batch<N extends string = string, O extends "cpu" | "gpu" = "cpu"> = {
   idx: number[];
   center: Vec3[];
-  /** Destroys the batch's GPU buffers (no-op for CPU batches). */
+  /**
+   * Done with the batch: destroys its GPU buffers (`output: "gpu"`), or hands its Float32Arrays
+   * back to the loader, which writes a later batch into them. Read nothing of a batch after
+   * releasing it; a batch never released keeps its arrays.
+   */
   release(): void;
 } & { [K in N]: O extends "gpu" ? GpuArrayData : ArrayData };
 
@@ -142,6 +147,8 @@ export class CellMapDataLoader<N extends string = string, O extends "cpu" | "gpu
   readonly #stats: DataLoaderStats = { skipped: 0, failedBatches: 0 };
   readonly #iterations: number | undefined;
   readonly #signal: AbortSignal | undefined;
+  /** The Float32Arrays of released CPU batches, for later batches (`batch-arrays.ts`). */
+  readonly #arrays: BatchArrayPool;
   #epoch: number;
 
   constructor(source: SampleSource<N>, options: DataLoaderOptions<O>) {
@@ -158,6 +165,7 @@ export class CellMapDataLoader<N extends string = string, O extends "cpu" | "gpu
     this.batchSize = int("batchSize", options.batchSize, 1);
     this.seed = int("seed", options.seed ?? 0, -Number.MAX_SAFE_INTEGER);
     this.prefetch = int("prefetch", options.prefetch ?? 2, 1);
+    this.#arrays = new BatchArrayPool(this.prefetch + 1);
     this.worldSize = int("worldSize", options.worldSize ?? 1, 1);
     this.rank = int("rank", options.rank ?? 0, 0);
     if (this.rank >= this.worldSize) throw new ArgumentError("rank", `must be below worldSize ${this.worldSize}`, this.rank);
@@ -230,17 +238,26 @@ export class CellMapDataLoader<N extends string = string, O extends "cpu" | "gpu
     });
     entries.sort((a, b) => a.rank - b.rank || a.p - b.p);
     const items: BatchItem[] = entries.map((e) => ({ dataset: e.dataset, index: e.index, rng: rngFor(this.seed, epoch, at(e.p)) }));
+    const arrays = buffers ? this.#arrays : undefined;
     return readBatch(items, {
       output: this.output,
       seed: hashKey(this.seed, epoch, k, this.rank),
       ...(buffers ? { buffers } : {}),
+      ...(arrays ? { arrays } : {}),
       ...(this.#signal ? { signal: this.#signal } : {}),
     }).then((r) => {
       const buffers = Object.values(r.arrays).flatMap((a) => ("buffer" in a ? [a.buffer] : []));
+      const datas = Object.values(r.arrays).flatMap((a) => ("data" in a ? [a.data] : []));
+      let released = false;
       const batch: Record<string, unknown> = {
         idx: entries.map((e) => e.idx),
         center: r.centers,
-        release: () => buffers.forEach((b) => b.destroy()),
+        release: () => {
+          if (released) return;
+          released = true;
+          buffers.forEach((b) => b.destroy());
+          if (arrays) datas.forEach((d) => arrays.release(d));
+        },
       };
       Object.assign(batch, r.arrays);
       return batch as Batch<N, O>;

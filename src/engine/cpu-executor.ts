@@ -153,7 +153,8 @@ export class CpuExecutor {
   /**
    * Resample one dispatch in the workers: `cache` must be shared ({@link allocateWords}); the
    * result lands in `out` from `outOffset`, written in place when `out` is shared memory and
-   * copied from a shared scratch otherwise. Resolves once every slab is written; on abort, once
+   * copied from a shared scratch otherwise; `outStride` (elements, default one sample's voxels)
+   * spaces the samples apart in `out`. Resolves once every slab is written; on abort, once
    * the slabs already running have finished (they read the pinned cache slots), with an
    * {@link AbortedError}. A dispatch of fewer than `inlineBelow` output voxels (default
    * {@link MIN_WORKER_VOXELS}) runs on the calling thread, and slabs get at least that many.
@@ -167,12 +168,14 @@ export class CpuExecutor {
     cache: Uint32Array,
     out: Float32Array,
     outOffset: number,
-    options: { signal?: AbortSignal; what?: string; inlineBelow?: number } = {},
+    options: { signal?: AbortSignal; what?: string; inlineBelow?: number; outStride?: number } = {},
   ): Promise<void> {
     if (this.#destroyed) throw new AbortedError("resampling (the CPU executor was destroyed)");
     const what = options.what ?? "a resample dispatch";
     const [nz, ny, nx] = params.outShape;
-    const n = params.batch * nz * ny * nx;
+    const per = nz * ny * nx;
+    const n = params.batch * per;
+    const stride = options.outStride ?? per;
     if (n === 0) return;
     throwIfAborted(options.signal, what);
     this.#stats.dispatches++;
@@ -180,7 +183,7 @@ export class CpuExecutor {
     if (n < least) {
       // Posting a slab to a worker and hearing back costs more than computing this here.
       this.#stats.inline++;
-      resampleReference(params, samples, table, cache, { out, outOffset });
+      resampleReference(params, samples, table, cache, { out, outOffset, outStride: stride });
       return;
     }
     // A few slabs per worker: a worker the OS leaves waiting (a busy machine) holds up less of
@@ -191,6 +194,7 @@ export class CpuExecutor {
     const scratch = direct ? undefined : this.#takeScratch(n * 4);
     const target = scratch ? new Float32Array(scratch, 0, n) : out;
     const at = scratch ? 0 : outOffset;
+    const taskStride = scratch ? per : stride;
     try {
       await new Promise<void>((resolve, reject) => {
         let off: (() => void) | undefined;
@@ -207,12 +211,16 @@ export class CpuExecutor {
           },
         };
         for (const [from, to] of parts) {
-          this.#queue.push({ id: this.#nextId++, dispatch, task: { params, samples, table, cache, out: target, outOffset: at, from, to } });
+          this.#queue.push({ id: this.#nextId++, dispatch, task: { params, samples, table, cache, out: target, outOffset: at, outStride: taskStride, from, to } });
         }
         if (options.signal) off = onAbort(options.signal, () => this.#abort(dispatch));
         this.#pump();
       });
-      if (scratch) out.set(new Float32Array(scratch, 0, n), outOffset);
+      if (scratch) {
+        const done = new Float32Array(scratch, 0, n);
+        if (stride === per) out.set(done, outOffset);
+        else for (let b = 0; b < params.batch; b++) out.set(done.subarray(b * per, (b + 1) * per), outOffset + b * stride);
+      }
     } finally {
       if (scratch) this.#giveScratch(scratch);
     }

@@ -27,6 +27,8 @@ export interface ResampleTask {
   readonly out: Float32Array;
   /** Where the dispatch's output starts in `out` (elements). */
   readonly outOffset: number;
+  /** Elements between the starts of consecutive samples in `out` (default: one sample's voxels). */
+  readonly outStride?: number;
   /** First z plane of the slab, counted over the dispatch (`b * nz + z`). */
   readonly from: number;
   /** One past the slab's last z plane. */
@@ -37,11 +39,12 @@ export interface ResampleTask {
 export function runResampleTask(t: ResampleTask): void {
   const nz = t.params.outShape[0];
   const per = nz * t.params.outShape[1] * t.params.outShape[2];
+  const stride = t.outStride ?? per;
   const one = { ...t.params, batch: 1 };
   for (let b = Math.floor(t.from / nz); b * nz < t.to && b < t.params.batch; b++) {
     const z0 = Math.max(0, t.from - b * nz);
     const z1 = Math.min(nz, t.to - b * nz);
-    resampleReference(one, [t.samples[b]!], t.table, t.cache, { out: t.out, outOffset: t.outOffset + b * per, zRange: [z0, z1] });
+    resampleReference(one, [t.samples[b]!], t.table, t.cache, { out: t.out, outOffset: t.outOffset + b * stride, zRange: [z0, z1] });
   }
 }
 

@@ -114,6 +114,7 @@ export const caseGroups: readonly CaseGroup[] = [
     },
   },
   { name: "batch-layout", load: async () => (await import("./batch-layout-cases.ts")).batchLayoutCases, runtimes: ALL },
+  { name: "batch-arrays", load: async () => (await import("./batch-arrays-cases.ts")).batchArraysCases, runtimes: ALL },
   { name: "memory", load: async () => (await import("./memory-cases.ts")).memoryCases, runtimes: ALL },
   {
     name: "cpu-executor",
@@ -122,6 +123,7 @@ export const caseGroups: readonly CaseGroup[] = [
     // The vitest page is not cross-origin isolated: no shared memory, so no sample workers there.
     only: {
       "random dispatches in 1, 2 and 3 workers give the twin's bits: general, permuted, displaced, every kind": ["node", "deno"],
+      "random dispatches with an output stride give the twin's bits and write nothing between samples": ["node", "deno"],
       "one sample cut into slabs, and dispatches running at once, give the twin's bits": ["node", "deno"],
       "a task that throws in a worker is a WorkerError naming the dispatch": ["node", "deno"],
       "an aborted dispatch is an AbortedError; a released executor stops its workers": ["node", "deno"],

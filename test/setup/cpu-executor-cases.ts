@@ -143,6 +143,30 @@ async function runIn(exec: CpuExecutor, c: Case, sharedOut: boolean, offset: num
   return out.slice(offset, offset + n);
 }
 
+/**
+ * Run a case in the executor with its samples `stride` values apart (more than a sample) from
+ * `offset`: returns them back to back, and checks that nothing between or around was written.
+ */
+async function runStrided(exec: CpuExecutor, c: Case, sharedOut: boolean, offset: number, gap: number): Promise<Float32Array> {
+  const per = c.params.outShape[0] * c.params.outShape[1] * c.params.outShape[2];
+  const stride = per + gap;
+  const B = c.params.batch;
+  const cache = exec.allocateWords(c.cache.length);
+  cache.set(c.cache);
+  const len = offset + (B - 1) * stride + per + 2;
+  const out = sharedOut ? new Float32Array(new SharedArrayBuffer(len * 4)) : new Float32Array(len);
+  out.fill(-123);
+  await exec.resample(c.params, c.samples, c.table, cache, out, offset, { inlineBelow: 0, outStride: stride });
+  const got = new Float32Array(B * per);
+  for (let b = 0; b < B; b++) got.set(out.subarray(offset + b * stride, offset + b * stride + per), b * per);
+  for (let i = 0; i < len; i++) {
+    const r = i - offset;
+    const inside = r >= 0 && r % stride < per && Math.floor(r / stride) < B;
+    if (!inside) check(out[i] === -123, `the executor wrote outside its samples at ${i} (stride ${stride}, offset ${offset})`);
+  }
+  return got;
+}
+
 /** Loader batches of a CPU dataset (rotations, mirrors, deformation, both interpolations) with `cpuWorkers`. */
 async function datasetBatches(cpuWorkers: number | undefined): Promise<{ arrays: Float32Array[]; executor: string }> {
   const fx = await buildFixture(2);
@@ -216,6 +240,29 @@ export const cpuExecutorCases = {
       }
     }
     return `${count * 3} dispatches, ${voxels} voxels; samples: ${tally["g"] ?? 0} general, ${tally["p"] ?? 0} permuted, ${tally["d"] ?? 0} displaced`;
+  },
+
+  /** Samples spaced apart in the output (outStride), in workers and on the calling thread: the twin's bits, nothing between written. */
+  async "random dispatches with an output stride give the twin's bits and write nothing between samples"(): Promise<string> {
+    const exec = await CpuExecutor.acquire(2);
+    let n = 0;
+    try {
+      for (let seed = 0; seed < 60; seed++) {
+        const c = randomCase(5000 + seed);
+        const expected = resampleReference(c.params, c.samples, c.table, c.cache);
+        sameBits(await runStrided(exec, c, seed % 2 === 0, seed % 3, 1 + (seed % 4) * 5), expected, `strided, ${c.what}`);
+        // The twin on its own, with the same stride.
+        const per = c.params.outShape[0] * c.params.outShape[1] * c.params.outShape[2];
+        const stride = per + 3;
+        const out = new Float32Array((c.params.batch - 1) * stride + per);
+        resampleReference(c.params, c.samples, c.table, c.cache, { out, outStride: stride });
+        for (let b = 0; b < c.params.batch; b++) sameBits(out.slice(b * stride, b * stride + per), expected.slice(b * per, (b + 1) * per), `twin strided sample ${b}, ${c.what}`);
+        n++;
+      }
+    } finally {
+      exec.release();
+    }
+    return `${n} strided dispatches`;
   },
 
   /** One large sample cut into slabs across workers gives the twin's bits, and several dispatches at once too. */

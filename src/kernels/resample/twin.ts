@@ -39,6 +39,12 @@ export interface ResampleReferenceOptions {
   /** Where the output starts in `out` (elements). Default 0. */
   readonly outOffset?: number;
   /**
+   * Elements from the start of one sample's output to the next in `out` (default one sample's
+   * voxels, back to back): a larger stride writes every sample into its own row of a wider
+   * array, such as one class of a `[batch, class, z, y, x]` batch.
+   */
+  readonly outStride?: number;
+  /**
    * Output z planes to compute, `[from, to)` of every sample (default all): the others are left
    * as they are. A plane's values do not depend on which others are computed, so slabs computed
    * apart (by the CPU executor's workers) give the whole dispatch's bits.
@@ -54,8 +60,9 @@ export interface ResampleReferenceOptions {
  * @param table the slot tables of all samples, concatenated
  * @param cache the chunk cache words (`slotCount * params.slotWords`)
  * @param options `fastPaths: false` interpolates every sample (the general path); `out` and
- *   `outOffset`: where to write
- * @returns the output, `[batch, z, y, x]` C-order (a view of `out` when given)
+ *   `outOffset`: where to write; `outStride`: how far apart the samples are written
+ * @returns the output, `[batch, z, y, x]` C-order (a view of `out` when given, from the first
+ *   sample's start to the last one's end)
  */
 export function resampleReference(
   params: ResampleParams,
@@ -67,9 +74,14 @@ export function resampleReference(
   const [nz, ny, nx] = params.outShape;
   const perSample = nz * ny * nx;
   const at = options.outOffset ?? 0;
+  const stride = options.outStride ?? perSample;
   const out = options.out ?? new Float32Array(params.batch * perSample);
-  if (!Number.isInteger(at) || at < 0 || at + params.batch * perSample > out.length) {
-    throw new RangeError(`the output of ${params.batch * perSample} values does not fit in out (${out.length}) at ${at}`);
+  if (!Number.isInteger(stride) || stride < perSample || (options.out === undefined && stride !== perSample)) {
+    throw new RangeError(`outStride ${stride} must be an integer of at least one sample's ${perSample} values, and needs out`);
+  }
+  const span = params.batch === 0 ? 0 : (params.batch - 1) * stride + perSample;
+  if (!Number.isInteger(at) || at < 0 || at + span > out.length) {
+    throw new RangeError(`the output of ${params.batch} × ${perSample} values (stride ${stride}) does not fit in out (${out.length}) at ${at}`);
   }
   const source = new Source(params, table, elementsOf(cache, params.kind));
   const nearest = params.interp === "nearest";
@@ -82,7 +94,7 @@ export function resampleReference(
     if (s === undefined) throw new RangeError(`samples has ${samples.length} entries, params.batch is ${params.batch}`);
     source.use(s);
     const field = s.displacement ? new Field(s.displacement, nx) : undefined;
-    const o = at + b * perSample;
+    const o = at + b * stride;
     const permutation = fast ? sampleAxisPermutation(s) : undefined;
     if (z1 <= z0) continue;
     if (permutation) permuted(source, params, permutation, out, o, z0, z1);
@@ -90,7 +102,7 @@ export function resampleReference(
     else if (nearest) straightNearest(source, params, s, out, o, z0, z1);
     else straightLinear(source, params, s, out, o, z0, z1);
   }
-  return options.out ? out.subarray(at, at + params.batch * perSample) : out;
+  return options.out ? out.subarray(at, at + span) : out;
 }
 
 // The voxel loops, one per case so that each inner loop is branch-free. Source position of output

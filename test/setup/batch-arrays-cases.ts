@@ -1,0 +1,146 @@
+// The reuse of CPU batch arrays and the strided writes behind it, shared by Node, Deno and
+// Chromium: `CellMapArray.sample` with `outStride` (each sample `outStride` values apart, nothing
+// between written, on the CPU and the GPU), and loader batches that are released and written
+// into again, value for value the batches of a loader whose batches are all kept, for targets
+// written in place (true negatives there) and through the value passes' scratch, in the sample
+// workers (shared memory where the runtime has it) and on the calling thread.
+
+import { CellMapDataLoader } from "../../src/dataset/dataloader.ts";
+import { BatchArrayPool } from "../../src/dataset/batch-arrays.ts";
+import { CellMapDataset, type CellMapDatasetOptions } from "../../src/dataset/dataset.ts";
+import { sharedMemory } from "../../src/engine/shared-memory.ts";
+import { isCellMapError } from "../../src/errors.ts";
+import { GpuContext } from "../../src/gpu/context.ts";
+import type { Vec3 } from "../../src/geometry/types.ts";
+import { check, same } from "./assert.ts";
+import { buildFixture, type MemoryFixture, SCALE } from "./dataset-fixture.ts";
+
+let fixture: Promise<MemoryFixture> | undefined;
+const getFixture = () => (fixture ??= buildFixture(2));
+
+const RAW: Vec3 = [6, 10, 9];
+const GT: Vec3 = [5, 7, 6];
+
+async function open(extra: Partial<CellMapDatasetOptions<"raw", "gt">>): Promise<CellMapDataset<"raw" | "gt">> {
+  const fx = await getFixture();
+  return CellMapDataset.open<"raw", "gt">({
+    inputPath: fx.rawUrl,
+    targetPath: `${fx.cropUrl}/[mito,er]`,
+    classes: ["mito", "er", "nucleus"],
+    inputArrays: { raw: { shape: RAW, scale: [SCALE, SCALE, SCALE] } },
+    targetArrays: { gt: { shape: GT, scale: [SCALE, SCALE, SCALE] } },
+    spatialTransforms: { mirror: { axes: { z: 0.5, x: 0.5 } }, transpose: { axes: ["y", "x"] }, rotate: { axes: { z: [-180, 180] } } },
+    isTrain: true,
+    workers: 0,
+    device: "cpu",
+    storeOptions: { fetch: fx.fetch },
+    ...extra,
+  });
+}
+
+/** Every batch of one epoch: copies of its arrays (slice), and the buffers they came in. */
+async function epoch(ds: CellMapDataset<"raw" | "gt">, release: boolean): Promise<{ values: Float32Array[]; buffers: ArrayBufferLike[] }> {
+  const values: Float32Array[] = [];
+  const buffers: ArrayBufferLike[] = [];
+  for await (const b of new CellMapDataLoader(ds, { batchSize: 3, iterationsPerEpoch: 6, seed: 5, prefetch: 2 })) {
+    for (const a of [b.raw, b.gt]) {
+      values.push(a.data.slice());
+      buffers.push(a.data.buffer);
+    }
+    if (release) b.release();
+  }
+  return { values, buffers };
+}
+
+const SETUPS: Record<string, Partial<CellMapDatasetOptions<"raw", "gt">>> = {
+  "targets in place, with true negatives": { classRelationships: { nucleus: ["mito", "er"] } },
+  "targets through the value passes": { classRelationships: { nucleus: ["mito", "er"] }, targetValueTransforms: { er: [{ nanToNum: { nan: 2 } }] }, valueTransforms: { raw: [{ normalize: { range: [0, 200] } }] } },
+};
+
+export const batchArraysCases = {
+  /** outStride spaces the samples apart, on the CPU (workers and calling thread) and the GPU; bad strides are ArgumentErrors. */
+  async "CellMapArray.sample with outStride writes each sample outStride apart and nothing between"(): Promise<string> {
+    const gpu = await GpuContext.create({ label: "test outStride" });
+    const lines: string[] = [];
+    try {
+      for (const setup of [{ device: "cpu" as const, cpuWorkers: 0 }, { device: "cpu" as const }, { device: "gpu" as const, gpu }]) {
+        const ds = await open(setup);
+        try {
+          // Inside the crop, across it and past the volume's edge (pad).
+          const specs = ([[40, 70, 66], [30, 60, 81], [50, 101, 40], [6, 20, 139]] as Vec3[]).map((center) => ({ center }));
+          for (const [arr, opts] of [[ds.input, { shape: RAW, scale: [SCALE, SCALE, SCALE], interp: "linear" as const }], [ds.classArray("mito")!, { shape: GT, scale: [SCALE, SCALE, SCALE], interp: "nearest" as const }]] as const) {
+            const per = opts.shape[0] * opts.shape[1] * opts.shape[2];
+            const whole = await arr.sample(specs, opts);
+            const stride = per + 7;
+            const out = new Float32Array(3 + 3 * stride + per + 5).fill(-99);
+            const got = await arr.sample(specs, { ...opts, out: out.subarray(3), outStride: stride });
+            check(got.buffer === out.buffer, "sample returns the array it wrote into");
+            for (let b = 0; b < 4; b++) same(out.slice(3 + b * stride, 3 + b * stride + per), whole.slice(b * per, (b + 1) * per), `${setup.device} ${arr === ds.input ? "raw" : "mito"} sample ${b}`);
+            const written = new Set<number>();
+            for (let b = 0; b < 4; b++) for (let i = 0; i < per; i++) written.add(3 + b * stride + i);
+            for (let i = 0; i < out.length; i++) if (!written.has(i)) check(out[i] === -99, `${setup.device}: value ${i}, outside every sample, was written (${out[i]})`);
+          }
+          const opts = { shape: RAW, scale: [SCALE, SCALE, SCALE] };
+          const per = RAW[0] * RAW[1] * RAW[2];
+          for (const [bad, want] of [[{ outStride: per }, /outStride needs out/], [{ out: new Float32Array(4 * per), outStride: per - 1 }, /outStride must be an integer of at least one sample/], [{ out: new Float32Array(3 * (per + 1) + per - 1), outStride: per + 1 }, /out must be a Float32Array of at least/]] as const) {
+            const e = await ds.input.sample(specs, { ...opts, ...bad }).then(() => undefined, (err: unknown) => err);
+            check(isCellMapError(e, "argument") && want.test((e as Error).message), `${JSON.stringify(Object.keys(bad))}: expected an ArgumentError matching ${want}, got ${String(e)}`);
+          }
+          lines.push(`${setup.device} (${ds.input.stats.executor.kind})`);
+        } finally {
+          ds.destroy();
+        }
+      }
+    } finally {
+      gpu.destroy();
+    }
+    return lines.join(", ");
+  },
+
+  /** Released batches come back as later batches' arrays, with the values of a loader that keeps every batch. */
+  async "released CPU batches are written into again, value for value the batches of a loader that keeps them"(): Promise<string> {
+    const lines: string[] = [];
+    for (const [name, extra] of Object.entries(SETUPS)) {
+      for (const cpuWorkers of [0, undefined]) {
+        const ds = await open({ ...extra, ...(cpuWorkers === undefined ? {} : { cpuWorkers }) });
+        try {
+          const kept = await epoch(ds, false);
+          const released = await epoch(ds, true);
+          same(released.values, kept.values, `${name}, cpuWorkers ${cpuWorkers ?? "default"}: released batches`);
+          const distinct = (l: ArrayBufferLike[]) => new Set(l).size;
+          check(distinct(kept.buffers) === kept.buffers.length, `kept batches have arrays of their own: ${distinct(kept.buffers)} of ${kept.buffers.length}`);
+          // 6 batches of 2 arrays, 2 read ahead: 3 batches' arrays at most are ever needed.
+          check(distinct(released.buffers) <= 6, `released batches' arrays are reused: ${distinct(released.buffers)} distinct of ${released.buffers.length}`);
+          const workers = ds.input.stats.executor.kind === "workers";
+          const isShared = (b: ArrayBufferLike) => typeof SharedArrayBuffer === "function" && b instanceof SharedArrayBuffer;
+          check(released.buffers.every((b) => isShared(b) === workers), `arrays in shared memory exactly when the workers resample (${ds.input.stats.executor.kind})`);
+          check(!workers || sharedMemory().ok, "workers only with shared memory");
+          lines.push(`${name} ${ds.input.stats.executor.kind}: ${distinct(released.buffers)} arrays for ${released.buffers.length}`);
+        } finally {
+          ds.destroy();
+        }
+      }
+    }
+    return lines.join("; ");
+  },
+
+  /** The pool ignores a second release and arrays it did not give out, and keeps at most maxFree of a size. */
+  "a batch array pool takes back only its own arrays, once, and keeps at most maxFree"(): void {
+    const pool = new BatchArrayPool(2);
+    const free = (): number => pool.freeCount;
+    const a = pool.acquire(10, false), b = pool.acquire(10, false), c = pool.acquire(10, false);
+    pool.release(new Float32Array(10));
+    check(free() === 0, "an array the pool did not give out is not taken");
+    pool.release(a);
+    pool.release(a);
+    check(free() === 1, "a second release of the same array is ignored");
+    pool.release(b);
+    pool.release(c);
+    check(free() === 2, `at most maxFree (2) kept: ${free()}`);
+    const again = pool.acquire(10, false);
+    check(again === b || again === a, "a free array of the size comes back");
+    check(pool.acquire(11, false) !== a, "another size gets a fresh array");
+    // Without SharedArrayBuffer (a page that is not cross-origin isolated) shared arrays are plain ones.
+    if (typeof SharedArrayBuffer === "function") check(pool.acquire(10, true).buffer instanceof SharedArrayBuffer, "shared memory is another kind: a fresh shared array");
+  },
+};
