@@ -44,6 +44,15 @@ export interface OursConfig {
   warmup: number;
   batches: number;
   seed: number;
+  /** Epochs of `warmup + batches` batches; the second (chunk caches warm) is timed whole. Default 1. */
+  epochs?: number;
+}
+
+/** Rates of one stretch of batches. */
+export interface OursRate {
+  samplesPerS: number;
+  /** Cores used by this process meanwhile (user + system CPU time / wall time). */
+  cpuCores: number;
 }
 
 /** What a configuration of ours measured. */
@@ -56,6 +65,10 @@ export interface OursResult {
   device: string;
   /** Cores used by this process during the timed batches (user + system CPU time / wall time). */
   cpuCores: number;
+  /** The second epoch, every batch timed: chunk caches hold what the first epoch read. */
+  warm?: OursRate;
+  /** Bytes the chunk caches of every array held at the end, MB (part of the peak RSS). */
+  cacheResidentMb: number;
 }
 
 /** Run one configuration of ours in this process (the child side of {@link peerMain}). */
@@ -100,7 +113,23 @@ export async function runOursConfig(cfg: OursConfig): Promise<OursResult> {
       const used = process.cpuUsage(cpu);
       const total = times.reduce((a, b) => a + b, 0);
       times.sort((a, b) => a - b);
+      let warm: OursRate | undefined;
+      for (let e = 1; e < (cfg.epochs ?? 1); e++) {
+        loader.refresh();
+        const cpu2 = process.cpuUsage();
+        const t2 = performance.now();
+        let n = 0;
+        for await (const b of loader) {
+          b.release();
+          n++;
+        }
+        const s = (performance.now() - t2) / 1000;
+        const u = process.cpuUsage(cpu2);
+        warm = { samplesPerS: (n * cfg.batchSize) / s, cpuCores: (u.user + u.system) / 1e6 / s };
+      }
       peak = Math.max(peak, process.memoryUsage.rss());
+      const arrays = [ds.input, ...CLASSES.map((c) => ds.classArray(c)).filter((a) => a !== undefined)];
+      const cacheResident = arrays.reduce((sum, a) => sum + a.stats.bytesResident, 0);
       return {
         samplesPerS: (times.length * cfg.batchSize) / total,
         warmupS,
@@ -108,6 +137,8 @@ export async function runOursConfig(cfg: OursConfig): Promise<OursResult> {
         peakRssMb: peak / 2 ** 20,
         device: ds.device,
         cpuCores: (used.user + used.system) / 1e6 / total,
+        ...(warm ? { warm } : {}),
+        cacheResidentMb: cacheResident / 2 ** 20,
       };
     } finally {
       ds.destroy();
@@ -169,19 +200,26 @@ export async function peerMain(options: PeerOptions, command: string, log: (line
   }
   const loadStart = loadavg();
   const configs = ["aug_w0", "aug_w2", "noaug_w0", "noaug_w2"];
-  log(`peer: ${configs.join(", ")} ...`);
-  const peerJson = join(options.out, `peer-${Date.now()}.json`);
   await mkdir(options.out, { recursive: true });
-  // No waiting for a quiet machine: the figures are read as ratios measured in the same run.
-  await run(py, [join(peerDir, "bench_cellmap_py.py"), "--data", zarr, "--configs", configs.join(","), "--batches", String(options.batches), "--quiet-max-wait", "0", "--retries", "0", "--out-json", peerJson]);
-  const peer = JSON.parse(await readFile(peerJson, "utf8")) as { results: Record<string, PeerConfigResult>; versions?: unknown };
+  // Cold: 1 warm-up batch, then the timed ones. Warm: timed after a whole epoch's batches (1 +
+  // batches), as ours' second epoch is. No waiting for a quiet machine: the figures are read as
+  // ratios measured in the same run.
+  const peer: { results: Record<string, PeerConfigResult>; versions?: unknown } = { results: {} };
+  for (const [label, warmup] of [["", 1], ["warm ", 1 + options.batches]] as const) {
+    log(`peer${label ? ` (${label.trim()})` : ""}: ${configs.join(", ")} ...`);
+    const peerJson = join(options.out, `peer-${Date.now()}.json`);
+    await run(py, [join(peerDir, "bench_cellmap_py.py"), "--data", zarr, "--configs", configs.join(","), "--warmup", String(warmup), "--batches", String(options.batches), "--quiet-max-wait", "0", "--retries", "0", "--out-json", peerJson]);
+    const got = JSON.parse(await readFile(peerJson, "utf8")) as { results: Record<string, PeerConfigResult>; versions?: unknown };
+    for (const [k, r] of Object.entries(got.results)) peer.results[`${label}${k}`] = r;
+    peer.versions ??= got.versions;
+  }
 
   const ours: Record<string, OursResult & { config: OursConfig }> = {};
   const builds: [string, string][] = [["", process.argv[1]!], ...(options.before ? [["before ", resolve(options.before)] as [string, string]] : [])];
   for (const http of [false, true]) {
     for (const aug of [true, false]) {
       for (const [label, script] of builds) {
-        const cfg: OursConfig = { data: zarr, http, aug, batchSize: 8, warmup: 1, batches: options.batches, seed: 0 };
+        const cfg: OursConfig = { data: zarr, http, aug, batchSize: 8, warmup: 1, batches: options.batches, seed: 0, epochs: 2 };
         const name = `${label}${aug ? "aug" : "noaug"}_${http ? "http" : "files"}`;
         log(`ours: ${name} ...`);
         const out = await run(process.execPath, [...process.execArgv, script, `--peer-child=${JSON.stringify(cfg)}`], { ...process.env, CELLMAP_BENCH_MAIN: "1" });
@@ -193,8 +231,10 @@ export async function peerMain(options: PeerOptions, command: string, log: (line
   }
   const loadEnd = loadavg();
 
-  const best = (aug: boolean) => {
-    const rs = Object.entries(peer.results).filter(([k, r]) => k.startsWith(aug ? "aug_" : "noaug_") && r.ok && r.samples_per_s);
+  /** The peer's best configuration of an augmentation, cold or warm. */
+  const best = (aug: boolean, warm: boolean) => {
+    const prefix = `${warm ? "warm " : ""}${aug ? "aug_" : "noaug_"}`;
+    const rs = Object.entries(peer.results).filter(([k, r]) => k.startsWith(prefix) && r.ok && r.samples_per_s);
     rs.sort((a, b) => b[1].samples_per_s! - a[1].samples_per_s!);
     return rs[0];
   };
@@ -203,25 +243,30 @@ export async function peerMain(options: PeerOptions, command: string, log: (line
   lines.push(`load average ${loadStart.map((x) => x.toFixed(1)).join(" ")} at start, ${loadEnd.map((x) => x.toFixed(1)).join(" ")} at end`);
   // Samples per CPU-second of the configuration's own processes: what a contended machine distorts least.
   const perCpu = (sps: number, cores: number | undefined) => (cores ? sps / cores : NaN);
-  lines.push(["config", "samples/s", "Mvox/s", "peak RSS MB", "cores (own/other)", "samples per CPU-s", "samples/s vs peer best", "peak RSS vs peer best", "per CPU-s vs the same"].join("\t"));
+  lines.push(["config", "samples/s", "Mvox/s", "peak RSS MB", "RSS less cache MB", "cores (own/other)", "samples per CPU-s", "samples/s vs peer best", "peak RSS vs peer best", "less cache vs peer best", "per CPU-s vs the same"].join("\t"));
   for (const [k, r] of Object.entries(peer.results)) {
     if (!r.ok) {
       lines.push([`peer ${k}`, `FAILED ${r.error ?? ""}`].join("\t"));
       continue;
     }
-    lines.push([`peer ${k}`, fmt(r.samples_per_s!), fmt((r.samples_per_s! * VOXELS_PER_SAMPLE) / 1e6), fmt(r.peak_tree_rss_sum_mb!), `${r.cpu?.cpu_own_cores ?? "?"}/${r.cpu?.cpu_other_cores ?? "?"}`, fmt(perCpu(r.samples_per_s!, r.cpu?.cpu_own_cores)), "", "", ""].join("\t"));
+    lines.push([`peer ${k}`, fmt(r.samples_per_s!), fmt((r.samples_per_s! * VOXELS_PER_SAMPLE) / 1e6), fmt(r.peak_tree_rss_sum_mb!), "", `${r.cpu?.cpu_own_cores ?? "?"}/${r.cpu?.cpu_other_cores ?? "?"}`, fmt(perCpu(r.samples_per_s!, r.cpu?.cpu_own_cores)), "", "", "", ""].join("\t"));
   }
-  const ratios: Record<string, { samplesPerS: number; peakRss: number; peer: string; samplesPerCpuSecond: number }> = {};
+  const ratios: Record<string, { samplesPerS: number; peakRss: number; peakRssLessCache: number; peer: string; samplesPerCpuSecond: number }> = {};
   for (const [k, r] of Object.entries(ours)) {
-    const b = best(r.config.aug);
-    // Above 1 is better for ours: samples/s ours / peer, peak RSS peer / ours.
-    const sRatio = b ? r.samplesPerS / b[1].samples_per_s! : NaN;
-    const mRatio = b ? b[1].peak_tree_rss_sum_mb! / r.peakRssMb : NaN;
-    const cpuRatio = b ? perCpu(r.samplesPerS, r.cpuCores) / perCpu(b[1].samples_per_s!, b[1].cpu?.cpu_own_cores) : NaN;
-    if (b) ratios[k] = { samplesPerS: sRatio, peakRss: mRatio, peer: b[0], samplesPerCpuSecond: cpuRatio };
-    lines.push([`ours ${k} (${r.device})`, fmt(r.samplesPerS), fmt((r.samplesPerS * VOXELS_PER_SAMPLE) / 1e6), fmt(r.peakRssMb), `${r.cpuCores.toFixed(2)}/-`, fmt(perCpu(r.samplesPerS, r.cpuCores)), b ? `${fmt(sRatio)}x vs ${b[0]}` : "-", b ? `${fmt(mRatio)}x smaller` : "-", b ? `${fmt(cpuRatio)}x` : "-"].join("\t"));
+    const rows: Array<[string, OursRate, boolean]> = [[k, r, false], ...(r.warm ? [[`warm ${k}`, r.warm, true] as [string, OursRate, boolean]] : [])];
+    for (const [name, rate, warm] of rows) {
+      const b = best(r.config.aug, warm);
+      const lessCache = r.peakRssMb - r.cacheResidentMb;
+      // Above 1 is better for ours: samples/s ours / peer, peak RSS peer / ours.
+      const sRatio = b ? rate.samplesPerS / b[1].samples_per_s! : NaN;
+      const mRatio = b ? b[1].peak_tree_rss_sum_mb! / r.peakRssMb : NaN;
+      const lRatio = b ? b[1].peak_tree_rss_sum_mb! / lessCache : NaN;
+      const cpuRatio = b ? perCpu(rate.samplesPerS, rate.cpuCores) / perCpu(b[1].samples_per_s!, b[1].cpu?.cpu_own_cores) : NaN;
+      if (b) ratios[name] = { samplesPerS: sRatio, peakRss: mRatio, peakRssLessCache: lRatio, peer: b[0], samplesPerCpuSecond: cpuRatio };
+      lines.push([`ours ${name} (${r.device})`, fmt(rate.samplesPerS), fmt((rate.samplesPerS * VOXELS_PER_SAMPLE) / 1e6), fmt(r.peakRssMb), fmt(lessCache), `${rate.cpuCores.toFixed(2)}/-`, fmt(perCpu(rate.samplesPerS, rate.cpuCores)), b ? `${fmt(sRatio)}x vs ${b[0]}` : "-", b ? `${fmt(mRatio)}x smaller` : "-", b ? `${fmt(lRatio)}x smaller` : "-", b ? `${fmt(cpuRatio)}x` : "-"].join("\t"));
+    }
   }
-  lines.push(`peak RSS: the peer's whole process tree (main + DataLoader workers), ours the one process (fetch workers are threads in it). Ratios above 1 favour ours. The machine is shared: compare ratios, not absolute rates.`);
+  lines.push(`cold: 1 warm-up batch, then ${options.batches} timed; warm: ${options.batches} timed after ${1 + options.batches} batches (ours: the second epoch, every batch timed). Peak RSS: the peer's whole process tree (main + DataLoader workers), ours the one process (fetch and sample workers are threads in it); "less cache" subtracts the bytes ours' chunk caches held at the end. Ratios above 1 favour ours. The machine is shared: compare ratios, not absolute rates.`);
   const table = lines.join("\n");
   console.log(table);
   const file = join(options.out, `${new Date().toISOString().replace(/[:.]/g, "-")}-peer.json`);

@@ -69,6 +69,25 @@ export class Source {
   #lastEntry = -1;
   #lastSlot = ABSENT;
 
+  /**
+   * The block set by {@link block}: voxel `(z, y, x)` with `loZ <= z <= hiZ` (and so on) is
+   * element `base + z * strideZ + y * strideY + x` of {@link data}. Empty (`hiZ < loZ`) until set.
+   */
+  base = 0;
+  loZ = 0;
+  hiZ = -1;
+  loY = 0;
+  hiY = -1;
+  loX = 0;
+  hiX = -1;
+  /** Elements per voxel step along z and y within a chunk slot. */
+  readonly strideZ: number;
+  readonly strideY: number;
+  /** The cache as elements of the level's kind. */
+  get data(): Elements {
+    return this.#data;
+  }
+
   constructor(params: ResampleParams, table: Uint32Array, data: Elements) {
     this.#params = params;
     this.#data = data;
@@ -78,6 +97,35 @@ export class Source {
     this.#lastZ = params.volShape[0] - 1;
     this.#lastY = params.volShape[1] - 1;
     this.#lastX = params.volShape[2] - 1;
+    this.strideZ = params.chunkShape[1] * params.chunkShape[2];
+    this.strideY = params.chunkShape[2];
+  }
+
+  /**
+   * Make the block around voxel `(iz, iy, ix)` the one {@link base} and the bounds describe:
+   * the voxels of its chunk from which `reach` more voxels along every axis (0 for a nearest
+   * read, 1 for the 8 corners of a linear blend) stay in the chunk and the volume. A block is
+   * only set where that chunk is in the sample's table, cached, and wholly inside the cache, so
+   * reading it directly gives what {@link voxel} and {@link linear} give. Returns false (and an
+   * empty block) otherwise: read through {@link voxel} or {@link linear} there.
+   */
+  block(iz: number, iy: number, ix: number, reach: 0 | 1): boolean {
+    this.hiZ = this.hiY = this.hiX = -1;
+    const z = this.#z, y = this.#y, x = this.#x;
+    const lz = z.local(iz), ly = y.local(iy), lx = x.local(ix);
+    if (lz < 0 || ly < 0 || lx < 0) return false;
+    const slot = this.#slot(z.tableAt(lz) + y.tableAt(ly) + x.tableAt(lx));
+    if (slot === ABSENT || (slot + 1) * this.#perSlot > this.#data.length) return false;
+    const cz = z.chunk, cy = y.chunk, cx = x.chunk;
+    const oz = iz - z.within(iz), oy = iy - y.within(iy), ox = ix - x.within(ix);
+    this.loZ = oz;
+    this.loY = oy;
+    this.loX = ox;
+    this.hiZ = Math.min(oz + cz - 1 - reach, this.#lastZ - reach);
+    this.hiY = Math.min(oy + cy - 1 - reach, this.#lastY - reach);
+    this.hiX = Math.min(ox + cx - 1 - reach, this.#lastX - reach);
+    this.base = slot * this.#perSlot - oz * this.strideZ - oy * this.strideY - ox;
+    return iz <= this.hiZ && iy <= this.hiY && ix <= this.hiX;
   }
 
   /** Read through this sample's slot table from now on. */
@@ -87,6 +135,7 @@ export class Source {
     const [dz, dy, dx] = s.chunkDims;
     this.#offset = s.tableOffset;
     this.#lastEntry = -1;
+    this.hiZ = this.hiY = this.hiX = -1; // the block belonged to the previous sample's table
     this.#z.set(nz, cz, lz, dz, dy * dx, cy * cx);
     this.#y.set(ny, cy, ly, dy, dx, cx);
     this.#x.set(nx, cx, lx, dx, 1, 1);

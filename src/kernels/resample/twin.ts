@@ -105,6 +105,11 @@ export function resampleReference(
   return options.out ? out.subarray(at, at + span) : out;
 }
 
+/** WGSL's `mix`, as Source.linear blends: `a * (1 - t) + b * t`. */
+function mix(a: number, b: number, t: number): number {
+  return a * (1 - t) + b * t;
+}
+
 // The voxel loops, one per case so that each inner loop is branch-free. Source position of output
 // voxel j, as the shader computes it: v[a] = origin[a] + (m[r] * jz + m[r + 1] * jy + m[r + 2] * jx
 // + m[r + 3]), r = 4a, summed left to right; the undeformed loops keep the row's first two terms
@@ -120,6 +125,7 @@ function straightNearest(source: Source, params: ResampleParams, s: ResampleSamp
   const m4 = m[4]!, m5 = m[5]!, m6 = m[6]!, m7 = m[7]!;
   const m8 = m[8]!, m9 = m[9]!, m10 = m[10]!, m11 = m[11]!;
   const [oz, oy, ox] = s.origin;
+  const data = source.data, sz = source.strideZ, sy = source.strideY;
   o += z0 * ny * nx;
   for (let jz = z0; jz < z1; jz++) {
     for (let jy = 0; jy < ny; jy++) {
@@ -130,9 +136,17 @@ function straightNearest(source: Source, params: ResampleParams, s: ResampleSamp
         const pz = oz + (rz + m2 * jx + m3);
         const py = oy + (ry + m6 * jx + m7);
         const px = ox + (rx + m10 * jx + m11);
-        out[o] = pz >= -0.5 && pz < hz && py >= -0.5 && py < hy && px >= -0.5 && px < hx
-          ? source.voxel(Math.floor(pz + 0.5), Math.floor(py + 0.5), Math.floor(px + 0.5))
-          : pad;
+        if (pz >= -0.5 && pz < hz && py >= -0.5 && py < hy && px >= -0.5 && px < hx) {
+          const iz = Math.floor(pz + 0.5), iy = Math.floor(py + 0.5), ix = Math.floor(px + 0.5);
+          // Within the chunk block of the last voxel (most voxels): read it directly.
+          if ((iz >= source.loZ && iz <= source.hiZ && iy >= source.loY && iy <= source.hiY && ix >= source.loX && ix <= source.hiX) || source.block(iz, iy, ix, 0)) {
+            out[o] = data[source.base + iz * sz + iy * sy + ix]!;
+          } else {
+            out[o] = source.voxel(iz, iy, ix);
+          }
+        } else {
+          out[o] = pad;
+        }
       }
     }
   }
@@ -147,6 +161,7 @@ function straightLinear(source: Source, params: ResampleParams, s: ResampleSampl
   const m4 = m[4]!, m5 = m[5]!, m6 = m[6]!, m7 = m[7]!;
   const m8 = m[8]!, m9 = m[9]!, m10 = m[10]!, m11 = m[11]!;
   const [oz, oy, ox] = s.origin;
+  const data = source.data, sz = source.strideZ, sy = source.strideY;
   o += z0 * ny * nx;
   for (let jz = z0; jz < z1; jz++) {
     for (let jy = 0; jy < ny; jy++) {
@@ -157,7 +172,24 @@ function straightLinear(source: Source, params: ResampleParams, s: ResampleSampl
         const pz = oz + (rz + m2 * jx + m3);
         const py = oy + (ry + m6 * jx + m7);
         const px = ox + (rx + m10 * jx + m11);
-        out[o] = pz >= 0 && pz <= lz && py >= 0 && py <= ly && px >= 0 && px <= lx ? source.linear(pz, py, px) : pad;
+        if (pz >= 0 && pz <= lz && py >= 0 && py <= ly && px >= 0 && px <= lx) {
+          const iz = Math.floor(pz), iy = Math.floor(py), ix = Math.floor(px);
+          // All 8 corners within the chunk block of the last voxel (most voxels): blend them
+          // directly, as Source.linear does.
+          if ((iz >= source.loZ && iz <= source.hiZ && iy >= source.loY && iy <= source.hiY && ix >= source.loX && ix <= source.hiX) || source.block(iz, iy, ix, 1)) {
+            const e = source.base + iz * sz + iy * sy + ix;
+            const fz = pz - iz, fy = py - iy, fx = px - ix;
+            const x00 = mix(data[e]!, data[e + 1]!, fx);
+            const x01 = mix(data[e + sy]!, data[e + sy + 1]!, fx);
+            const x10 = mix(data[e + sz]!, data[e + sz + 1]!, fx);
+            const x11 = mix(data[e + sz + sy]!, data[e + sz + sy + 1]!, fx);
+            out[o] = mix(mix(x00, x01, fy), mix(x10, x11, fy), fz);
+          } else {
+            out[o] = source.linear(pz, py, px);
+          }
+        } else {
+          out[o] = pad;
+        }
       }
     }
   }
