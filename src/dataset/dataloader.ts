@@ -44,6 +44,11 @@ export interface DataLoaderOptions<O extends "cpu" | "gpu" = "cpu"> {
   seed?: number;
   /** Batches read ahead while the consumer works (default 2, at least 1). */
   prefetch?: number;
+  /**
+   * Bytes the batches read ahead may take together (default 1 GiB): when `prefetch` batches
+   * would take more, fewer are read ahead (`loader.readAhead`), never fewer than 1.
+   */
+  prefetchBytes?: number;
   /** How positions map to samples (default "random"). */
   sampler?: SamplerKind;
   /** This process's rank in data-parallel training (default 0). */
@@ -90,13 +95,19 @@ export type Batch<N extends string = string, O extends "cpu" | "gpu" = "cpu"> = 
 /** Bytes one array of one batch may take on the CPU (4 GiB); on the GPU, the device's buffer limit. */
 const MAX_BATCH_BYTES = 2 ** 32;
 
+/** Default of {@link DataLoaderOptions.prefetchBytes}. */
+const DEFAULT_PREFETCH_BYTES = 2 ** 30;
+
 /**
  * Refuse a batch size whose batch of one array cannot be held, before any batch is read.
  *
+ * @returns the bytes of one batch (all its arrays; the largest over the source's datasets)
  * @throws {BudgetError} naming the array, the bytes it needs and a batch size that fits
  */
-function checkBatchBytes(source: SampleSource<string>, batchSize: number): void {
+function checkBatchBytes(source: SampleSource<string>, batchSize: number): number {
+  let largest = 0;
   for (const d of source.datasets ?? []) {
+    let total = 0;
     const limit = d.gpu ? d.gpu.device.limits.maxBufferSize : MAX_BATCH_BYTES;
     // Sources built by hand (tests, adapters) may leave out the array specs: nothing to check then.
     const arrays: Array<[string, readonly number[], number]> = [
@@ -106,6 +117,7 @@ function checkBatchBytes(source: SampleSource<string>, batchSize: number): void 
     ];
     for (const [name, shape, channels] of arrays) {
       const per = shape.reduce((a, b) => a * b, 1) * channels * 4;
+      total += per * batchSize;
       if (per * batchSize > limit) {
         throw new BudgetError(
           `batchSize ${batchSize}: a batch of array "${name}" needs ${per * batchSize} bytes, more than the ${limit} one array of a batch may take; use batchSize ${Math.max(1, Math.floor(limit / per))} or less`,
@@ -114,11 +126,13 @@ function checkBatchBytes(source: SampleSource<string>, batchSize: number): void 
         );
       }
     }
+    largest = Math.max(largest, total);
   }
+  return largest;
 }
 
 /** Every option of the loader, for naming unknown keys. */
-const LOADER_OPTION_KEYS = ["batchSize", "iterationsPerEpoch", "seed", "prefetch", "sampler", "rank", "worldSize", "output", "epoch", "onError", "signal"];
+const LOADER_OPTION_KEYS = ["batchSize", "iterationsPerEpoch", "seed", "prefetch", "prefetchBytes", "sampler", "rank", "worldSize", "output", "epoch", "onError", "signal"];
 
 /**
  * Batches of a dataset as an async iterable. One `for await` runs one epoch; call
@@ -139,6 +153,10 @@ export class CellMapDataLoader<N extends string = string, O extends "cpu" | "gpu
   readonly batchSize: number;
   readonly seed: number;
   readonly prefetch: number;
+  /** Bytes of one batch, all its arrays. */
+  readonly batchBytes: number;
+  /** Batches read ahead: `prefetch`, or fewer when that many would take more than `prefetchBytes`. */
+  readonly readAhead: number;
   readonly sampler: SamplerKind;
   readonly rank: number;
   readonly worldSize: number;
@@ -165,7 +183,8 @@ export class CellMapDataLoader<N extends string = string, O extends "cpu" | "gpu
     this.batchSize = int("batchSize", options.batchSize, 1);
     this.seed = int("seed", options.seed ?? 0, -Number.MAX_SAFE_INTEGER);
     this.prefetch = int("prefetch", options.prefetch ?? 2, 1);
-    this.#arrays = new BatchArrayPool(this.prefetch + 1);
+    const prefetchBytes = options.prefetchBytes ?? DEFAULT_PREFETCH_BYTES;
+    if (!(typeof prefetchBytes === "number" && prefetchBytes > 0)) throw new ArgumentError("prefetchBytes", "must be a number of bytes > 0", prefetchBytes);
     this.worldSize = int("worldSize", options.worldSize ?? 1, 1);
     this.rank = int("rank", options.rank ?? 0, 0);
     if (this.rank >= this.worldSize) throw new ArgumentError("rank", `must be below worldSize ${this.worldSize}`, this.rank);
@@ -184,7 +203,10 @@ export class CellMapDataLoader<N extends string = string, O extends "cpu" | "gpu
     const onError = options.onError ?? "fail";
     if (onError !== "fail" && onError !== "skip") throw new ArgumentError("onError", 'must be "fail" or "skip"', onError);
     this.onError = onError;
-    checkBatchBytes(source, this.batchSize);
+    this.batchBytes = checkBatchBytes(source, this.batchSize);
+    this.readAhead = Math.max(1, Math.min(this.prefetch, Math.floor(prefetchBytes / Math.max(1, this.batchBytes))));
+    // Arrays of the batches read ahead and the one in hand come back on release.
+    this.#arrays = new BatchArrayPool(this.readAhead + 1);
     this.#signal = options.signal;
   }
 
@@ -347,7 +369,7 @@ export class CellMapDataLoader<N extends string = string, O extends "cpu" | "gpu
       queue.push(p);
     };
     try {
-      while (k < total && queue.length < this.prefetch) start();
+      while (k < total && queue.length < this.readAhead) start();
       while (queue.length > 0) {
         const batch = await queue.shift()!;
         if (k < total) start();

@@ -39,10 +39,10 @@ async function open(extra: Partial<CellMapDatasetOptions<"raw", "gt">>): Promise
 }
 
 /** Every batch of one epoch: copies of its arrays (slice), and the buffers they came in. */
-async function epoch(ds: CellMapDataset<"raw" | "gt">, release: boolean): Promise<{ values: Float32Array[]; buffers: ArrayBufferLike[] }> {
+async function epoch(ds: CellMapDataset<"raw" | "gt">, release: boolean, options: { prefetch?: number; prefetchBytes?: number } = { prefetch: 2 }): Promise<{ values: Float32Array[]; buffers: ArrayBufferLike[] }> {
   const values: Float32Array[] = [];
   const buffers: ArrayBufferLike[] = [];
-  for await (const b of new CellMapDataLoader(ds, { batchSize: 3, iterationsPerEpoch: 6, seed: 5, prefetch: 2 })) {
+  for await (const b of new CellMapDataLoader(ds, { batchSize: 3, iterationsPerEpoch: 6, seed: 5, ...options })) {
     for (const a of [b.raw, b.gt]) {
       values.push(a.data.slice());
       buffers.push(a.data.buffer);
@@ -122,6 +122,37 @@ export const batchArraysCases = {
       }
     }
     return lines.join("; ");
+  },
+
+  /** prefetchBytes caps the batches read ahead: fewer arrays live at once, the same values. */
+  async "prefetchBytes bounds the batches read ahead, with the same batches"(): Promise<string> {
+    const ds = await open({});
+    try {
+      const batchBytes = 3 * (RAW[0] * RAW[1] * RAW[2] + 3 * GT[0] * GT[1] * GT[2]) * 4;
+      const wide = new CellMapDataLoader(ds, { batchSize: 3, prefetch: 4 });
+      const capped = new CellMapDataLoader(ds, { batchSize: 3, prefetch: 4, prefetchBytes: batchBytes * 1.5 });
+      check(wide.batchBytes === batchBytes && capped.batchBytes === batchBytes, `batchBytes ${capped.batchBytes}, expected ${batchBytes}`);
+      check(wide.readAhead === 4 && capped.readAhead === 1, `readAhead: ${wide.readAhead} uncapped, ${capped.readAhead} capped (1.5 batches of bytes)`);
+      check(new CellMapDataLoader(ds, { batchSize: 3, prefetch: 4, prefetchBytes: 1 }).readAhead === 1, "at least one batch is read ahead");
+      const a = await epoch(ds, true, { prefetch: 4 });
+      const b = await epoch(ds, true, { prefetch: 4, prefetchBytes: batchBytes * 1.5 });
+      same(b.values, a.values, "capped batches");
+      const distinct = (l: ArrayBufferLike[]) => new Set(l).size;
+      // Released as they come: 1 batch read ahead and 1 in hand need 2 batches' arrays (4), 4 read ahead more.
+      check(distinct(b.buffers) <= 4 && distinct(a.buffers) > 4, `arrays in use: ${distinct(b.buffers)} capped, ${distinct(a.buffers)} with 4 read ahead`);
+      for (const bad of [0, -1, Number.NaN, "1"]) {
+        let e: unknown;
+        try {
+          new CellMapDataLoader(ds, { batchSize: 3, prefetchBytes: bad as number });
+        } catch (err) {
+          e = err;
+        }
+        check(isCellMapError(e, "argument") && (e as Error).message.includes("prefetchBytes"), `prefetchBytes ${String(bad)}: ${String(e)}`);
+      }
+      return `${distinct(b.buffers)} arrays capped, ${distinct(a.buffers)} uncapped`;
+    } finally {
+      ds.destroy();
+    }
   },
 
   /** The pool ignores a second release and arrays it did not give out, and keeps at most maxFree of a size. */
