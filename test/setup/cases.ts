@@ -114,6 +114,7 @@ export const caseGroups: readonly CaseGroup[] = [
     },
   },
   { name: "batch-layout", load: async () => (await import("./batch-layout-cases.ts")).batchLayoutCases, runtimes: ALL },
+  { name: "batch-plan", load: async () => (await import("./batch-plan-cases.ts")).batchPlanCases, runtimes: ALL },
   { name: "batch-arrays", load: async () => (await import("./batch-arrays-cases.ts")).batchArraysCases, runtimes: ALL },
   { name: "memory", load: async () => (await import("./memory-cases.ts")).memoryCases, runtimes: ALL },
   {
