@@ -35,6 +35,7 @@ export async function loadChunk(source: ChunkSource, id: ChunkId, signal: AbortS
     spatialDims: dims,
     kind: level.kind,
     zarrFormat: level.zarrFormat,
+    ...(level.metadata ? { metadata: level.metadata } : {}),
     opening: source.opening,
     ...(source.storeOptions ? { storeOptions: source.storeOptions } : {}),
   };

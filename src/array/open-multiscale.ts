@@ -35,6 +35,11 @@ export interface LevelInfo {
   /** The value of chunks the store does not have. */
   fillValue: number;
   zarrFormat: 2 | 3;
+  /**
+   * The level's metadata document as read (`.zarray` or `zarr.json`): chunk requests carry it,
+   * so fetch workers open the level without reading it again.
+   */
+  metadata?: Uint8Array;
 }
 
 /** A multiscale group, opened: its NGFF metadata, its levels and any CellMap annotation. */
@@ -72,7 +77,7 @@ export async function openMultiscale(
   const annotation = parseCellMapAnnotation(url, attributes);
   const levels = await Promise.all(multiscale.levels.map(async (lvl, i) => {
     const field = `${multiscale.version === "0.5" ? "ome." : ""}multiscales[0].datasets[${i}].path`;
-    const meta = await openLevel(store, url, lvl.path, zarrFormat, field, options.signal);
+    const { meta, bytes } = await openLevel(store, url, lvl.path, zarrFormat, field, options.signal);
     const where = `${url}/${lvl.path}/${zarrFormat === 3 ? "zarr.json" : ".zarray"}`;
     const dims = multiscale.spatialDims;
     if (meta.shape.length !== multiscale.axes.length) {
@@ -98,6 +103,7 @@ export async function openMultiscale(
       codecs: meta.codecs,
       fillValue: meta.fillValue,
       zarrFormat: meta.zarrFormat,
+      metadata: bytes.slice(), // its own buffer: a request carries it to the workers
     } satisfies LevelInfo;
   }));
   return { url, multiscale, levels, annotation, attributes };
@@ -137,7 +143,7 @@ async function openGroup(store: ReadableStore, url: string): Promise<{ attribute
 }
 
 /** Read and check one level's array metadata, of the group's zarr version only. */
-async function openLevel(store: ReadableStore, url: string, path: string, zarrFormat: 2 | 3, field: string, signal: AbortSignal | undefined): Promise<ZarrArrayMeta> {
+async function openLevel(store: ReadableStore, url: string, path: string, zarrFormat: 2 | 3, field: string, signal: AbortSignal | undefined): Promise<{ meta: ZarrArrayMeta; bytes: Uint8Array }> {
   throwIfAborted(signal, `opening ${url}`);
   const file = zarrFormat === 3 ? "zarr.json" : ".zarray";
   const where = `${url}/${path}/${file}`;
@@ -146,10 +152,10 @@ async function openLevel(store: ReadableStore, url: string, path: string, zarrFo
     throw new MetadataError(url, field, `names an array that was not found: no ${where} (the group is zarr v${zarrFormat}, so its levels must be too)`, path);
   }
   const json = parseJsonBytes(where, bytes);
-  if (zarrFormat === 2) return parseZarray(where, json);
+  if (zarrFormat === 2) return { meta: parseZarray(where, json), bytes };
   const node = parseZarrJson(where, json);
   if (node.kind !== "array") throw new MetadataError(where, "node_type", `must be "array": ${field} names a group`, "group");
-  return node.meta;
+  return { meta: node.meta, bytes };
 }
 
 /** `store`, with `signal` on every read that brings none of its own. */

@@ -26,6 +26,12 @@ export interface ChunkRequest {
   /** The array's zarr format, when known: its metadata is then read without probing the other. */
   zarrFormat?: 2 | 3;
   /**
+   * The array's metadata document (`.zarray` or `zarr.json`, as `zarrFormat` says) as the
+   * calling thread read it when it opened the array: a reader opens the array from it instead of
+   * reading it again, so the metadata is read once, not once per worker.
+   */
+  metadata?: Uint8Array;
+  /**
    * Which opening of the array this read belongs to. Readers keep an opened array (and what it
    * learnt, such as a shard that was missing) per opening, so a new open asks the store again.
    */
@@ -90,8 +96,9 @@ export class ChunkReader {
     const where = `${req.url}${req.path}`;
     const v3Key = `${path}/zarr.json` as `/${string}`;
     const v2Key = `${path}/.zarray` as `/${string}`;
-    const v3 = req.zarrFormat === 2 ? undefined : await store.inner.get(v3Key);
-    const doc = v3 ?? (req.zarrFormat === 3 ? undefined : await store.inner.get(v2Key));
+    const given = req.metadata && req.zarrFormat ? req.metadata : undefined;
+    const v3 = given ? (req.zarrFormat === 3 ? given : undefined) : req.zarrFormat === 2 ? undefined : await store.inner.get(v3Key);
+    const doc = v3 ?? (given ?? (req.zarrFormat === 3 ? undefined : await store.inner.get(v2Key)));
     if (doc) {
       // zarrita reads the same document next: hand it these bytes instead of asking again.
       store.prime(v3 ? v3Key : v2Key, doc);

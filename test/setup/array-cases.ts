@@ -132,8 +132,56 @@ async function withGpu<T>(work: (gpu: GpuContext) => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Two fetch workers read the chunks of both fixture arrays over loopback HTTP: each level's
+ * metadata document is requested once (by the calling thread, which hands it to the workers),
+ * and the values equal reading on the calling thread.
+ */
+async function metadataReadOnce(dir: string): Promise<string> {
+  const { serveStatic } = await import("../../src/serve/static-server.ts");
+  const server = await serveStatic({ root: dir });
+  const lines: string[] = [];
+  try {
+    for (const name of ["raw_v3", "labels_v2"]) {
+      const url = `${server.url}/${name}`;
+      const [z0, y0, x0] = FIXTURE_TRANSLATION;
+      const specs: SampleSpec[] = [[0.2, 0.3, 0.4], [0.5, 0.5, 0.5], [0.8, 0.7, 0.2], [0.4, 0.9, 0.9]].map(([a, b, c]) => ({
+        center: [z0 + a! * FIXTURE_SHAPE[0] * FIXTURE_SCALE[0], y0 + b! * FIXTURE_SHAPE[1] * FIXTURE_SCALE[1], x0 + c! * FIXTURE_SHAPE[2] * FIXTURE_SCALE[2]],
+      }));
+      const read = { shape: [12, 20, 20], scale: [...FIXTURE_SCALE], interp: "nearest" as const };
+      const results: Float32Array[] = [];
+      for (const workers of [0, 2]) {
+        const before = new Map(server.requests);
+        const arr = await CellMapArray.open(url, { device: "cpu", cpuWorkers: 0, workers });
+        try {
+          results.push(await arr.sample(specs, read));
+        } finally {
+          arr.destroy();
+        }
+        const metadata = [...server.requests].filter(([p]) => /(\.zarray|zarr\.json)$/.test(p) && p.includes(`/${name}/s0/`));
+        for (const [p, n] of metadata) {
+          const added = n - (before.get(p) ?? 0);
+          if (added !== 1) throw new Error(`${name} with ${workers} fetch workers: ${p} was requested ${added} times, expected once`);
+        }
+        if (metadata.length !== 1) throw new Error(`${name}: expected one level metadata document, saw ${metadata.map(([p]) => p).join(", ")}`);
+        const chunks = [...server.requests].filter(([p]) => p.includes(`/${name}/s0/`) && !/(\.zarray|zarr\.json)$/.test(p)).length;
+        lines.push(`${name} (${workers} workers): ${metadata[0]![0]} once, ${chunks} chunk files`);
+      }
+      for (let i = 0; i < results[0]!.length; i++) {
+        if (!Object.is(results[0]![i], results[1]![i])) throw new Error(`${name}: value ${i} differs between the workers and the calling thread`);
+      }
+    }
+  } finally {
+    await server.close();
+  }
+  return lines.join("; ");
+}
+
 /** Every case, by title, for the case registry (test/setup/cases.ts). */
 export const arrayCases = {
+  "fetch workers open each level from the calling thread's metadata: every level's metadata document is requested once": async (ctx) => {
+    return await metadataReadOnce(await ctx.arrayFixtureDir());
+  },
   "GPU resampling through the chunk cache equals the CPU twin (HTTP)": async (ctx) => {
     const url = await ctx.arrayFixtureUrl();
     return withGpu((gpu) => gpuMatchesCpu(url, gpu));
