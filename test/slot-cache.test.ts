@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { FILL_SLOT, SlotCache } from "../src/array/slot-cache.ts";
+import { SharedCacheBudget } from "../src/array/shared-budget.ts";
 
 // Ownership and ordering of the cache, with an in-memory loader; the real
 // fetch path is covered by streaming.test.ts.
@@ -175,5 +176,87 @@ describe("SlotCache aborts", () => {
     } finally {
       process.off("unhandledRejection", onUnhandled);
     }
+  });
+
+  describe("sharing a budget", () => {
+    // Caches of 3 slots of 4 bytes each, sharing room for `slots` chunks.
+    function shared(slots: number) {
+      const budget = new SharedCacheBudget(slots * 4);
+      const make = () => {
+        const loads: string[] = [];
+        const cache = new SlotCache({
+          slotCount: 3,
+          slotBytes: 4,
+          budget,
+          load: (key: string) => {
+            loads.push(key);
+            return Promise.resolve({ words: Uint32Array.of(1), bytes: 4 });
+          },
+          upload: () => {},
+        });
+        return { cache, loads };
+      };
+      return { budget, a: make(), b: make() };
+    }
+    const use = async (c: SlotCache, keys: string[]) => (await c.acquire(keys)).release();
+
+    test("together they hold at most the budget, evicting the least recently used free chunk of either", async () => {
+      const { budget, a, b } = shared(3);
+      await use(a.cache, ["a1", "a2"]);
+      await use(b.cache, ["b1"]);
+      expect(budget.stats).toEqual({ budgetBytes: 12, bytesResident: 12, arrays: 2 });
+      await use(a.cache, ["a1"]); // a2 is now the least recently used
+      await use(b.cache, ["b2"]);
+      expect([a.cache.has("a1"), a.cache.has("a2"), b.cache.has("b1"), b.cache.has("b2")]).toEqual([true, false, true, true]);
+      expect(a.cache.stats.bytesResident + b.cache.stats.bytesResident).toBe(12);
+      expect(budget.stats.bytesResident).toBe(12);
+      // b's own chunks are the oldest now: b1 goes, in b itself.
+      await use(a.cache, ["a1"]);
+      await use(b.cache, ["b2"]);
+      await use(b.cache, ["b3"]);
+      expect([a.cache.has("a1"), b.cache.has("b1"), b.cache.has("b2"), b.cache.has("b3")]).toEqual([true, false, true, true]);
+      expect(a.cache.stats.evictions + b.cache.stats.evictions).toBe(2);
+    });
+
+    test("a chunk another cache holds is not evicted: the read waits until that cache lets go", async () => {
+      const { budget, a, b } = shared(2);
+      const held = await a.cache.acquire(["a1", "a2"]);
+      let done = false;
+      const waiting = b.cache.acquire(["b1"]).then((r) => {
+        done = true;
+        return r;
+      });
+      await new Promise((r) => setTimeout(r, 20));
+      expect(done).toBe(false);
+      held.release();
+      (await waiting).release();
+      expect([a.cache.has("a1"), a.cache.has("a2"), b.cache.has("b1")]).toEqual([false, true, true]);
+      expect(budget.stats.bytesResident).toBe(8);
+    });
+
+    test("two caches placing at once neither evict a chunk the other is placing nor wait for each other", async () => {
+      // Room for 2 chunks; each read wants 2, and lets go as soon as it has them.
+      const { budget, a, b } = shared(2);
+      const ask = (c: SlotCache, keys: string[]) =>
+        c.acquire(keys).then((r) => {
+          // Every chunk a read holds is resident while it holds it (no member evicted it meanwhile).
+          const resident = keys.filter((k) => c.has(k)).length;
+          r.release();
+          return resident;
+        });
+      const guard = new Promise<string>((r) => setTimeout(() => r("deadlock"), 5000));
+      expect(await Promise.race([Promise.all([ask(a.cache, ["a1", "a2"]), ask(b.cache, ["b1", "b2"])]), guard])).toEqual([2, 2]);
+      expect(budget.stats.bytesResident).toBe(8);
+    });
+
+    test("a cache that leaves gives its room back", async () => {
+      const { budget, a, b } = shared(2);
+      await use(a.cache, ["a1", "a2"]);
+      a.cache.detach();
+      expect(budget.stats).toEqual({ budgetBytes: 8, bytesResident: 0, arrays: 1 });
+      await use(b.cache, ["b1", "b2"]);
+      expect(b.cache.stats.evictions).toBe(0);
+      expect(budget.stats.bytesResident).toBe(8);
+    });
   });
 });

@@ -1,7 +1,8 @@
 /**
- * The default chunk-cache budget of an array: a share of the machine's memory, as neuroglancer
+ * The default chunk-cache budget of a GPU array: a share of the machine's memory, as neuroglancer
  * sizes its caches, so that a training loop keeps its working set resident without being told.
- * Each array opened without `cacheBytes` may use 1/16 of system memory (at least
+ * (CPU arrays share one budget instead: `shared-budget.ts`.) Each GPU array opened without
+ * `cacheBytes` may use 1/16 of system memory (at least
  * {@link MIN_DEFAULT_CACHE_BYTES}); the array then allocates no more than its chunks over all
  * levels, so a dataset of raw and four classes holds at most 5/16 of memory, and only when its
  * arrays are that large (a 512³ dataset allocates the size of its data). Memory is read from

@@ -18,6 +18,7 @@ import type { LevelInfo } from "./open-multiscale.ts";
 import { checkOutputBuffer, checkRead, type CheckedRead, READ_INTO_KEYS, READ_KEYS, type ReadOptions, type SampleSpec } from "./read-options.ts";
 import { checkSampleOutput, readBack } from "./sample-output.ts";
 import { groupSamples, groupTables, planSamples } from "./sample-plan.ts";
+import type { SharedBudgetStats, SharedCacheBudget } from "./shared-budget.ts";
 import { SlotCache, type CacheStats } from "./slot-cache.ts";
 import { bytesPerElement } from "../kernels/chunks/contract.ts";
 
@@ -28,6 +29,11 @@ export type { ReadOptions, SampleSpec } from "./read-options.ts";
 /** {@link CellMapArray.stats}: the cache's counters and where resampling runs. */
 export interface ArrayStats extends CacheStats {
   readonly executor: ExecutorInfo | { readonly kind: "gpu"; readonly workers: 0; readonly reason: string };
+  /**
+   * The budget this array's cache shares with the device's other arrays (CPU arrays opened
+   * without `cacheBytes`): its bytes, what every member holds now, and how many arrays share it.
+   */
+  readonly shared?: SharedBudgetStats;
 }
 
 /** Openings of arrays in this thread, numbered from a random start (pools may outlive one module instance). */
@@ -65,6 +71,7 @@ export class CellMapArray {
   /** This opening of the array: workers keep what they learn of it (missing shards) for it alone. */
   readonly #opening = nextOpening++;
   #destroyed = false;
+  readonly #budget: SharedCacheBudget | undefined;
   /** Aborted by {@link destroy}: ends every read and wait of this array still running. */
   readonly #life = new AbortController();
 
@@ -95,7 +102,9 @@ export class CellMapArray {
       load: (id, signal) => loadChunk(this.#chunks, id, signal),
       describe: (id) => a.ids.describe(id),
       upload: (slot, words) => backend.upload(slot, words),
+      ...(a.budget ? { budget: a.budget } : {}),
     });
+    this.#budget = a.budget;
   }
 
   /** Open a multiscale group (URL or local path) and set up its chunk cache. */
@@ -111,7 +120,7 @@ export class CellMapArray {
   get stats(): ArrayStats {
     const b = this.#backend;
     const executor: ExecutorInfo | { kind: "gpu"; workers: 0; reason: string } = b instanceof CpuBackend ? b.executor : { kind: "gpu", workers: 0, reason: "device is gpu" };
-    return { ...this.#cache.stats, executor };
+    return { ...this.#cache.stats, executor, ...(this.#budget ? { shared: this.#budget.stats } : {}) };
   }
 
   /** The cache's slot count (chunks it can hold at once). */
@@ -287,6 +296,7 @@ export class CellMapArray {
     if (this.#destroyed) return;
     this.#destroyed = true;
     this.#life.abort(new AbortedError(`${this.url}: the array was destroyed`));
+    this.#cache.detach();
     this.#backend.destroy();
     if (this.#ownsPool) this.#pool.destroy();
     else this.#pool.forget(this.#opening);

@@ -6,6 +6,7 @@ import { WorkerPool } from "../worker/pool.ts";
 import { openCpuExecutor } from "../engine/cpu-executor.ts";
 import { CpuBackend, GpuBackend, type ResampleBackend } from "./backend.ts";
 import { defaultCacheBytes } from "./cache-budget.ts";
+import { cpuCacheBudget, type SharedCacheBudget } from "./shared-budget.ts";
 import { sizeCache } from "./cache-size.ts";
 import { ChunkIds } from "./chunk-id.ts";
 import { type DeviceChoice, resolveDevice } from "./device.ts";
@@ -22,10 +23,13 @@ export interface CellMapArrayOptions {
    */
   device?: DeviceChoice;
   /**
-   * Chunk-cache budget in bytes (default 1/16 of system memory, at least 64 MiB: see
-   * `src/array/cache-budget.ts`): capped one slot below the GPU's storage binding limit, and at
-   * the array's chunk count (over all levels), so a small array allocates only what it can use.
-   * `stats.budgetBytes` is the allocation.
+   * Chunk-cache budget in bytes, the array's own. Without it, a CPU array shares the thread's
+   * budget with every other CPU array opened without one (1/8 of system memory, at least 256 MiB:
+   * `src/array/shared-budget.ts`; `stats.shared` says how much of it is held), and a GPU array
+   * gets 1/16 of system memory, at least 64 MiB (`src/array/cache-budget.ts`: a GPU cache is one
+   * buffer allocated whole, so sharing what is occupied would save nothing there). Capped one slot
+   * below the GPU's storage binding limit, and at the array's chunk count (over all levels), so a
+   * small array allocates only what it can use. `stats.budgetBytes` is the allocation.
    */
   cacheBytes?: number;
   /** Worker pool for fetching and decoding; one is created (and owned) if omitted. */
@@ -57,6 +61,8 @@ export interface OpenedArray {
   slotCount: number;
   slotWords: number;
   storeOptions: HttpStoreOptions | undefined;
+  /** The budget the cache shares with the device's other arrays (CPU arrays without `cacheBytes`). */
+  budget: SharedCacheBudget | undefined;
 }
 
 /**
@@ -78,14 +84,18 @@ export async function openArray(location: string, options: CellMapArrayOptions):
   if (options.signal) openOpts.signal = options.signal;
   const opened = await openMultiscale(location, openOpts);
   const ids = new ChunkIds(opened.levels, opened.url);
-  const { slotCount, slotWords } = sizeCache(opened.levels, options.cacheBytes ?? (await defaultCacheBytes()), device === "gpu" ? options.gpu : undefined, opened.url);
+  // On the CPU without a budget of its own, the array shares the thread's (shared-budget.ts): its
+  // cache may hold as much as the whole budget, reserved but not written until used.
+  const budget = device === "cpu" && options.cacheBytes === undefined ? await cpuCacheBudget() : undefined;
+  const bytes = options.cacheBytes ?? budget?.budgetBytes ?? (await defaultCacheBytes());
+  const { slotCount, slotWords } = sizeCache(opened.levels, bytes, device === "gpu" ? options.gpu : undefined, opened.url);
   const backend =
     device === "cpu"
       ? new CpuBackend(slotCount, slotWords, await openCpuExecutor(options.cpuWorkers))
       : createGpuBackend(options.gpu!, slotCount, slotWords, opened.url);
   const ownsPool = !options.pool;
   const pool = options.pool ?? (await WorkerPool.create(options.workers === undefined ? {} : { size: options.workers }));
-  return { opened, ids, device, pool, ownsPool, backend, slotCount, slotWords, storeOptions: options.storeOptions };
+  return { opened, ids, device, pool, ownsPool, backend, slotCount, slotWords, storeOptions: options.storeOptions, budget };
 }
 
 /** The GPU resample backend: a cache buffer and the resample pipelines. */

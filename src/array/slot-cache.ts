@@ -1,5 +1,6 @@
 import { onAbort } from "../abort.ts";
 import { abortable, AbortedError, ArgumentError, throwIfAborted } from "../errors.ts";
+import type { BudgetMember, SharedCacheBudget } from "./shared-budget.ts";
 
 /** Table entry of a chunk that reads as the fill value (never uploaded). */
 export const FILL_SLOT = 0xffffffff;
@@ -38,6 +39,12 @@ export interface SlotCacheOptions<K = string> {
   describe?(key: K): string;
   /** Put a chunk's words into a slot (GPU buffer write, or a CPU copy). */
   upload(slot: number, words: Uint32Array): void;
+  /**
+   * A budget this cache shares with other arrays' (`shared-budget.ts`): its chunks then take
+   * room from it, and a chunk that needs room evicts the least recently used free chunk of any
+   * member first. Without one, the cache's own slots are its budget.
+   */
+  budget?: SharedCacheBudget;
 }
 
 /** A pinned set of chunks: their slots, to be released once the work that reads them is submitted. */
@@ -49,6 +56,8 @@ export interface Acquired<K = string> {
 interface Entry {
   slot: number;
   pins: number;
+  /** When it was last used (a shared budget's tick). */
+  tick: number;
 }
 
 /**
@@ -72,6 +81,23 @@ export class SlotCache<K = string> {
   readonly #stats = { hits: 0, misses: 0, bytesFetched: 0, evictions: 0 };
   #used = 0;
   #fillEntries = 0;
+  readonly #budget: SharedCacheBudget | undefined;
+  #ticks = 0;
+  /** This cache as a member of its shared budget. */
+  readonly #member: BudgetMember = {
+    oldestFree: () => {
+      for (const e of this.#resident.values()) if (e.pins === 0 && e.slot !== FILL_SLOT) return e.tick;
+      return undefined;
+    },
+    evictOldest: () => {
+      const slot = this.#evictOne();
+      if (slot === undefined) return false;
+      this.#free.push(slot);
+      this.#budget!.give(this.slotBytes);
+      return true;
+    },
+    wake: () => this.#wake(),
+  };
 
   constructor(options: SlotCacheOptions<K>) {
     if (!(options.slotCount >= 1)) throw new ArgumentError("cacheBytes", "leaves room for no chunk at all", options.slotCount);
@@ -79,6 +105,13 @@ export class SlotCache<K = string> {
     this.slotBytes = options.slotBytes;
     this.#opts = options;
     for (let i = options.slotCount - 1; i >= 0; i--) this.#free.push(i);
+    this.#budget = options.budget;
+    this.#budget?.join(this.#member);
+  }
+
+  /** Leave the shared budget (if any), giving back the room this cache's chunks took. */
+  detach(): void {
+    this.#budget?.leave(this.#member, this.#used * this.slotBytes);
   }
 
   /** Current counters. */
@@ -142,7 +175,7 @@ export class SlotCache<K = string> {
         }
       } catch (err) {
         for (const e of pinned) e.pins--;
-        this.#wake();
+        this.#wakeAll();
         throw err;
       }
       let done = false;
@@ -152,7 +185,7 @@ export class SlotCache<K = string> {
           if (done) return;
           done = true;
           for (const e of pinned) e.pins--;
-          this.#wake();
+          this.#wakeAll();
         },
       };
     });
@@ -196,35 +229,67 @@ export class SlotCache<K = string> {
 
   async #place(key: K, data: LoadedChunk, signal: AbortSignal | undefined, onWait: (() => void) | undefined): Promise<Entry> {
     if (data.words === null) {
-      const e = { slot: FILL_SLOT, pins: 0 };
+      const e = { slot: FILL_SLOT, pins: 0, tick: this.#nextTick() };
       this.#resident.set(key, e);
       if (++this.#fillEntries > 65536) this.#dropOldestFill();
       return e;
     }
-    let slot = this.#free.pop();
+    let slot = this.#slot();
     while (slot === undefined) {
-      slot = this.#evictOne();
-      if (slot === undefined && onWait) {
+      if (onWait) {
         onWait();
-        slot = this.#evictOne();
+        slot = this.#slot();
+        if (slot !== undefined) break;
       }
-      if (slot === undefined) {
-        throwIfAborted(signal, "waiting for a free cache slot");
-        await abortable(new Promise<void>((r) => this.#released.push(r)), signal, "waiting for a free cache slot");
-      }
+      throwIfAborted(signal, "waiting for a free cache slot");
+      await abortable(new Promise<void>((r) => this.#released.push(r)), signal, "waiting for a free cache slot");
+      slot = this.#slot();
     }
     this.#opts.upload(slot, data.words);
-    this.#used++;
-    const e = { slot, pins: 0 };
+    const e = { slot, pins: 0, tick: this.#nextTick() };
     this.#resident.set(key, e);
     return e;
   }
 
-  #evictOne(): number | undefined {
+  /**
+   * A slot for a new chunk, or undefined when every chunk that could make room is held by a
+   * read. Alone: a free slot, else the least recently used chunk's. Sharing a budget: a free slot
+   * while the budget has room; else room made by evicting the budget's least recently used free
+   * chunk (this cache's or another's); else this cache's own least recently used chunk's slot.
+   */
+  #slot(): number | undefined {
+    const budget = this.#budget;
+    if (!budget) {
+      const free = this.#free.pop();
+      if (free !== undefined) {
+        this.#used++;
+        return free;
+      }
+      return this.#evictOne(true);
+    }
+    while (this.#free.length > 0) {
+      if (budget.take(this.slotBytes)) {
+        this.#used++;
+        return this.#free.pop();
+      }
+      if (!budget.evictOldest()) break;
+    }
+    return this.#evictOne(true);
+  }
+
+  #nextTick(): number {
+    return this.#budget ? this.#budget.tick() : ++this.#ticks;
+  }
+
+  /**
+   * Evict the least recently used chunk no read holds; its slot, or undefined when there is none.
+   * `reuse`: the slot goes straight to a new chunk, so the count of occupied slots stays.
+   */
+  #evictOne(reuse = false): number | undefined {
     for (const [k, e] of this.#resident) {
       if (e.pins > 0 || e.slot === FILL_SLOT) continue;
       this.#resident.delete(k);
-      this.#used--;
+      if (!reuse) this.#used--;
       this.#stats.evictions++;
       return e.slot;
     }
@@ -244,6 +309,13 @@ export class SlotCache<K = string> {
   #touch(key: K, e: Entry): void {
     this.#resident.delete(key);
     this.#resident.set(key, e);
+    e.tick = this.#nextTick();
+  }
+
+  /** Wake the reads waiting for a slot here, and with a shared budget in every member. */
+  #wakeAll(): void {
+    if (this.#budget) this.#budget.wakeAll();
+    else this.#wake();
   }
 
   #wake(): void {
@@ -253,6 +325,7 @@ export class SlotCache<K = string> {
   }
 
   #withLock<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#budget) return this.#budget.withLock(fn);
     const run = this.#lock.then(fn);
     this.#lock = run.then(() => {}, () => {});
     return run;

@@ -155,6 +155,30 @@ export const batchArraysCases = {
     }
   },
 
+  /** CPU arrays opened without cacheBytes share the thread's budget; one with cacheBytes keeps its own. */
+  async "CPU arrays without cacheBytes share one budget: together they hold at most it"(): Promise<string> {
+    const ds = await open({});
+    const own = await open({ cacheBytes: 1 << 20 });
+    try {
+      for await (const b of new CellMapDataLoader(ds, { batchSize: 3, iterationsPerEpoch: 2, seed: 1 })) b.release();
+      const raw = ds.input.stats, mito = ds.classArray("mito")!.stats, er = ds.classArray("er")!.stats;
+      check(raw.shared !== undefined && mito.shared !== undefined, "default CPU arrays report the shared budget");
+      same(mito.shared, raw.shared, "one budget for both arrays");
+      check(raw.shared!.arrays >= 3, `raw, mito and er share it: ${raw.shared!.arrays} arrays`);
+      const held = raw.bytesResident + mito.bytesResident + er.bytesResident;
+      check(held > 0 && raw.shared!.bytesResident >= held && raw.shared!.bytesResident <= raw.shared!.budgetBytes, `the budget counts what its arrays hold: ${raw.shared!.bytesResident} >= ${held}, within ${raw.shared!.budgetBytes}`);
+      check(own.input.stats.shared === undefined && own.input.stats.budgetBytes <= 1 << 20, "an array with cacheBytes keeps a budget of its own");
+      const before = raw.shared!.arrays;
+      own.destroy();
+      const members = ds.input.stats.shared!.arrays;
+      check(members === before, `destroying arrays with their own budget leaves the shared one alone (${members} of ${before})`);
+      return `${raw.shared!.arrays} arrays share ${raw.shared!.budgetBytes} bytes, ${raw.shared!.bytesResident} held`;
+    } finally {
+      ds.destroy();
+      own.destroy();
+    }
+  },
+
   /** The pool ignores a second release and arrays it did not give out, and keeps at most maxFree of a size. */
   "a batch array pool takes back only its own arrays, once, and keeps at most maxFree"(): void {
     const pool = new BatchArrayPool(2);
