@@ -20,6 +20,7 @@ import type { GpuContext } from "../gpu/context.ts";
 import { maxSampleBytes } from "../gpu/batch-dispatch.ts";
 import { BatchRecorder } from "../gpu/batch-recorder.ts";
 import { USAGE } from "../gpu/usage.ts";
+import type { BatchArrayPool } from "./batch-arrays.ts";
 import type { BatchBufferPool } from "./batch-buffers.ts";
 import { constantBuffer } from "./batch-constants.ts";
 import type { BatchPlan, PlannedRead, ReadBatchResult } from "./batch-plan.ts";
@@ -33,12 +34,13 @@ const BATCH_USAGE = USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST;
 /**
  * Run `plan` on its datasets' GPU.
  *
- * @param options `output`: "cpu" reads the batch back into Float32Arrays, "gpu" hands the buffers
- *   over; `buffers`: where the batch's internal buffers come from and go back to
+ * @param options `output`: "cpu" reads the batch back into Float32Arrays (from `arrays` when
+ *   given), "gpu" hands the buffers over; `buffers`: where the batch's internal buffers come from
+ *   and go back to
  */
 export async function runBatchGpu(
   plan: BatchPlan,
-  options: { output: "cpu" | "gpu"; buffers?: BatchBufferPool; signal?: AbortSignal },
+  options: { output: "cpu" | "gpu"; buffers?: BatchBufferPool; arrays?: BatchArrayPool; signal?: AbortSignal },
 ): Promise<ReadBatchResult<ArrayData | GpuArrayData>> {
   const ctx = plan.first.gpu as GpuContext | undefined;
   if (!ctx) throw new ArgumentError("gpu", "is required to read batches of GPU datasets");
@@ -176,10 +178,11 @@ export async function runBatchGpu(
       else b.destroy();
     }
     if (!staging) return { arrays: finals, centers: plan.centers };
-    const data = await staging.read(options.signal);
-    const arrays: Record<string, ArrayData> = {};
-    for (const out of [...plan.inputs, ...plan.targets, ...plan.flows]) arrays[out.name] = { data: data[out.name]!, shape: out.shape };
-    return { arrays, centers: plan.centers };
+    const arrays = options.arrays;
+    const data = await staging.read(options.signal, arrays ? (n) => arrays.acquire(n, false) : undefined);
+    const read: Record<string, ArrayData> = {};
+    for (const out of [...plan.inputs, ...plan.targets, ...plan.flows]) read[out.name] = { data: data[out.name]!, shape: out.shape };
+    return { arrays: read, centers: plan.centers };
   } catch (e) {
     recorder.abandon();
     for (const b of [...owned, ...internal]) b.destroy();

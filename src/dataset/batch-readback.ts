@@ -84,18 +84,28 @@ export class BatchStaging {
   }
 
   /**
-   * Map every staging buffer (after the copies were submitted) and copy each array out.
+   * Map every staging buffer (after the copies were submitted) and copy each array out: into
+   * fresh arrays, or into the arrays `take` gives (`n` values each).
    *
    * @throws {AbortedError} when `signal` aborts first
    * @throws {DeviceLostError} when the device is lost first
    */
-  async read(signal?: AbortSignal): Promise<Record<string, Float32Array>> {
+  async read(signal?: AbortSignal, take?: (n: number) => Float32Array): Promise<Record<string, Float32Array>> {
     throwIfAborted(signal, "reading a batch back");
     this.#unmapped = false;
     await Promise.all(this.#buffers.map((b) => this.#ctx.track(abortable(b.mapAsync(MAP_READ), signal, "reading a batch back"))));
     const ranges = this.#buffers.map((b) => b.getMappedRange());
     const out: Record<string, Float32Array> = {};
-    for (const [name, r] of this.#regions) out[name] = new Float32Array(ranges[r.index]!.slice(r.offset, r.offset + r.bytes));
+    for (const [name, r] of this.#regions) {
+      if (take) {
+        // Into an array of the caller's (a released batch's, written before: no fresh pages).
+        const a = take(r.bytes / 4);
+        a.set(new Float32Array(ranges[r.index]!, r.offset, r.bytes / 4));
+        out[name] = a;
+      } else {
+        out[name] = new Float32Array(ranges[r.index]!.slice(r.offset, r.offset + r.bytes));
+      }
+    }
     for (const b of this.#buffers) b.unmap();
     this.#unmapped = true;
     return out;

@@ -59,5 +59,5 @@ export async function readBatch(
     if (options.output === "gpu") throw new ArgumentError("output", 'must be "cpu" for datasets on device "cpu"', options.output);
     return runBatchCpu(plan, { ...(options.arrays ? { arrays: options.arrays } : {}), ...signal });
   }
-  return runBatchGpu(plan, { output: options.output, ...(options.buffers ? { buffers: options.buffers } : {}), ...signal });
+  return runBatchGpu(plan, { output: options.output, ...(options.buffers ? { buffers: options.buffers } : {}), ...(options.arrays ? { arrays: options.arrays } : {}), ...signal });
 }

@@ -124,6 +124,26 @@ export const batchArraysCases = {
     return lines.join("; ");
   },
 
+  /** A GPU dataset's batches read back into a released batch's arrays: the values of kept batches. */
+  async "released batches of a GPU dataset are read back into reused arrays, value for value"(): Promise<string> {
+    const gpu = await GpuContext.create({ label: "test reused readback" });
+    try {
+      const ds = await open({ device: "gpu", gpu, ...SETUPS["targets in place, with true negatives"] });
+      try {
+        const kept = await epoch(ds, false);
+        const released = await epoch(ds, true);
+        same(released.values, kept.values, "released GPU batches");
+        const distinct = (l: ArrayBufferLike[]) => new Set(l).size;
+        check(distinct(kept.buffers) === kept.buffers.length && distinct(released.buffers) <= 6, `arrays: ${distinct(kept.buffers)} kept, ${distinct(released.buffers)} reused`);
+        return `${distinct(released.buffers)} arrays for ${released.buffers.length}`;
+      } finally {
+        ds.destroy();
+      }
+    } finally {
+      gpu.destroy();
+    }
+  },
+
   /** prefetchBytes caps the batches read ahead: fewer arrays live at once, the same values. */
   async "prefetchBytes bounds the batches read ahead, with the same batches"(): Promise<string> {
     const ds = await open({});

@@ -256,7 +256,8 @@ export const batchLayoutCases = {
               out.push([new Float32Array(await ctx.readBuffer(gb.raw.buffer, 0, gb.raw.byteLength)), new Float32Array(await ctx.readBuffer(gb.gt.buffer, 0, gb.gt.byteLength))]);
             } else {
               const cb = b as unknown as Batch<"raw" | "gt", "cpu">;
-              out.push([cb.raw.data, cb.gt.data]);
+              // Copies: release() hands the arrays back for later batches.
+              out.push([cb.raw.data.slice(), cb.gt.data.slice()]);
             }
             b.release();
           }
