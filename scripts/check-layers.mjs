@@ -33,6 +33,8 @@ export const LAYERS = [
   // The CPU executor: sample workers running the twins over a shared chunk cache.
   ["engine"],
   ["array"],
+  // The batch engine: a batch's plan (data) and the CPU and GPU executors that run it.
+  ["batch"],
   ["dataset"],
   ["viz"],
   ["cli"],

@@ -1,123 +1,28 @@
 /**
- * A batch as a plan: which array each output name reads, for which samples, into which rows of
- * which output, and which passes follow (value transforms, true negatives, cellpose flows).
- * Planning is pure: it draws each sample's augmentation and value ops from its generator and
- * reads the datasets' configuration, but touches no chunk, no device and no memory of the batch,
- * so it can be tested without either. The executors (`batch-cpu.ts`, `batch-gpu.ts`) run a plan;
- * `readBatch` (`batch.ts`) is the two together.
- *
- * Layout: one f32 array per output name, C-order, `[B, 1, z, y, x]` for inputs, `[B, C, z, y, x]`
- * for targets (C in the order of `classes`) and `[B, F, z, y, x]` for cellpose flows (F = 3, or 2
- * on 2D slices). A read covers one run of consecutive samples from one dataset (the loader
- * groups a batch by dataset), so a batch from one dataset is one resample call per array.
+ * Planning a batch (the plan is `src/batch/plan.ts`): each sample's augmentation and value ops
+ * are drawn from its generator, and each output's reads, fills and passes are read off the
+ * datasets' configuration. Planning touches no chunk, no device and no memory of the batch, so
+ * it can be tested without either.
  *
  * @example
  * ```ts
  * const plan = planBatch(items, { seed: 7 });
- * plan.inputs[0].reads; // [{ array, specs, read, first: 0, count: 8 }]
+ * plan.inputs[0].reads; // [{ kind: "array", array, specs, grid, first: 0, count: 8 }]
  * ```
  * @module
  */
 
 import type { CellMapArray, SampleSpec } from "../array/cellmap-array.ts";
+import type { BatchPlan, PlannedFlows, PlannedInput, PlannedRead, PlannedRelationships, PlannedTarget, ReadGrid } from "../batch/plan.ts";
 import { ArgumentError } from "../errors.ts";
-import type { Interpolation, Vec3 } from "../geometry/types.ts";
-import type { ValueOp } from "../kernels/value-transforms/contract.ts";
+import type { Vec3 } from "../geometry/types.ts";
 import type { CellMapDataset, SamplePlan } from "./dataset.ts";
 import { type BatchItem, runsOf, sameConfig } from "./batch-items.ts";
-import { cellposeLabels, type CellposeLabels, type CellposeTargetSpec } from "./derived-targets.ts";
+import { cellposeLabels } from "./derived-targets.ts";
 import { outputShape, sliceFrame, valueShape } from "./slicing.ts";
 import type { ArraySpec } from "./types.ts";
 
-/** The output grid of a read: what `CellMapArray.sample` is given besides the specs. */
-export interface ReadGrid {
-  shape: readonly number[];
-  scale: readonly number[];
-  interp: Interpolation;
-  pad: number;
-}
-
-/**
- * Samples `[first, first + count)` of the batch read from one array, or filled with `fill` where
- * the dataset has no array for the class (a class its crop does not annotate).
- */
-export type PlannedRead =
-  | { kind: "array"; array: CellMapArray; specs: SampleSpec[]; grid: ReadGrid; first: number; count: number }
-  | { kind: "fill"; fill: number; first: number; count: number };
-
-/** The value passes of one output's samples: one op list per sample, and the grid they see. */
-export interface PlannedOps {
-  ops: ValueOp[][];
-  /** The grid of the pass (`[1, h, w]` of a 2D slice). */
-  shape: Vec3;
-  /** The voxel size along `shape`'s axes, the spacing of distance transforms. */
-  scale: Vec3;
-}
-
-/** An input array: `[B, 1, z, y, x]`. */
-export interface PlannedInput {
-  name: string;
-  /** Voxels per sample. */
-  voxels: number;
-  shape: number[];
-  reads: PlannedRead[];
-  ops: PlannedOps;
-}
-
-/** A target array: `[B, C, z, y, x]`, read class by class. */
-export interface PlannedTarget {
-  name: string;
-  voxels: number;
-  shape: number[];
-  /** Per class (in the order of `classes`): its reads. */
-  reads: PlannedRead[][];
-  /** Per class: its value passes. */
-  ops: PlannedOps[];
-  /** Whether any sample of any class has a value pass. */
-  hasOps: boolean;
-}
-
-/** A cellpose flow target: `[B, F, z, y, x]`, from its class and the classes exclusive with it. */
-export interface PlannedFlows {
-  name: string;
-  voxels: number;
-  shape: number[];
-  spec: CellposeTargetSpec;
-  labels: CellposeLabels;
-  /** Per label class (the flow class first): its reads. */
-  reads: PlannedRead[][];
-}
-
-/** True negatives of the targets: which classes exclude which, and the value of unknown voxels. */
-export interface PlannedRelationships {
-  exclusive: boolean[][];
-  emptyValue: number;
-}
-
-/** A batch as read: arrays by name, and the samples' world centers. */
-export interface ReadBatchResult<A> {
-  arrays: Record<string, A>;
-  centers: Vec3[];
-}
-
-/** A planned batch (see the module's documentation). */
-export interface BatchPlan {
-  batch: number;
-  device: "cpu" | "gpu";
-  classes: readonly string[];
-  emptyValue: number;
-  /** Seed of the value passes' noise (a u32). */
-  seed: number;
-  inputs: PlannedInput[];
-  targets: PlannedTarget[];
-  flows: PlannedFlows[];
-  /** Undefined when no dataset of the batch has class relationships. */
-  relationships: PlannedRelationships | undefined;
-  centers: Vec3[];
-  /** The first dataset of the batch (its GPU context, for the GPU executor). */
-  // deno-lint-ignore no-explicit-any
-  first: CellMapDataset<any>;
-}
+export type { BatchPlan, PlannedFlows, PlannedInput, PlannedOps, PlannedRead, PlannedRelationships, PlannedTarget, ReadBatchResult, ReadGrid } from "../batch/plan.ts";
 
 const voxels = (s: ArraySpec): number => s.shape[0] * s.shape[1] * s.shape[2];
 
@@ -204,7 +109,9 @@ export function planBatch(items: readonly BatchItem[], options: { seed: number }
     flows,
     relationships: targets.length > 0 ? relationshipsOf(leaves, first.emptyValue) : undefined,
     centers: plans.map((p) => p.center),
-    first,
+    // Shared memory when the executor's workers resample: they write into the batch's arrays directly.
+    sharedArrays: first.device === "cpu" && first.input.stats.executor.kind === "workers",
+    gpu: first.device === "gpu" ? first.gpu : undefined,
   };
 }
 

@@ -1,8 +1,9 @@
 /**
  * Reading one batch: plan it (`batch-plan.ts`, pure: which array each output reads for which
- * samples, and which passes follow), then run the plan on the CPU (`batch-cpu.ts`: twins, sample
- * workers, batch arrays written in place) or on the datasets' GPU (`batch-gpu.ts`: one command
- * buffer, one submit, one map for CPU output). The layout of every output is in `batch-plan.ts`.
+ * samples, and which passes follow), then run the plan on the CPU (`src/batch/cpu.ts`: twins,
+ * sample workers, batch arrays written in place) or on the datasets' GPU (`src/batch/gpu.ts`: one
+ * command buffer, one submit, one map for CPU output). The layout of every output is in
+ * `src/batch/plan.ts`.
  *
  * 2D slices: each dataset reads its own 3D spec (`[1, h, w]`, `[h, 1, w]` or `[h, w, 1]`, one per
  * slicing axis), all with the same voxel count, into the same `[h, w]` planes, so a batch may mix
@@ -11,12 +12,12 @@
  */
 
 import { ArgumentError, throwIfAborted } from "../errors.ts";
-import type { BatchArrayPool } from "./batch-arrays.ts";
-import type { BatchBufferPool } from "./batch-buffers.ts";
+import type { BatchArrayPool } from "../batch/arrays.ts";
+import type { BatchBufferPool } from "../batch/buffers.ts";
 import type { BatchItem } from "./batch-items.ts";
 import { planBatch, type ReadBatchResult } from "./batch-plan.ts";
-import { runBatchCpu } from "./batch-cpu.ts";
-import { runBatchGpu } from "./batch-gpu.ts";
+import { runBatchCpu } from "../batch/cpu.ts";
+import { runBatchGpu } from "../batch/gpu.ts";
 import type { ArrayData, GpuArrayData } from "./types.ts";
 
 export type { BatchItem } from "./batch-items.ts";

@@ -29,8 +29,8 @@ import { checkOptions } from "../arguments.ts";
 import { ArgumentError, BatchError, BudgetError, isCellMapError } from "../errors.ts";
 import type { Vec3 } from "../geometry/types.ts";
 import { readBatch, type BatchItem } from "./batch.ts";
-import { BatchBufferPool } from "./batch-buffers.ts";
-import { BatchArrayPool } from "./batch-arrays.ts";
+import { BatchBufferPool } from "../batch/buffers.ts";
+import { BatchArrayPool } from "../batch/arrays.ts";
 import { createIndexStream, type IndexStream, type SamplerKind } from "./samplers.ts";
 import type { ArrayData, GpuArrayData, SampleSource } from "./types.ts";
 
@@ -165,7 +165,7 @@ export class CellMapDataLoader<N extends string = string, O extends "cpu" | "gpu
   readonly #stats: DataLoaderStats = { skipped: 0, failedBatches: 0 };
   readonly #iterations: number | undefined;
   readonly #signal: AbortSignal | undefined;
-  /** The Float32Arrays of released CPU batches, for later batches (`batch-arrays.ts`). */
+  /** The Float32Arrays of released CPU batches, for later batches (`src/batch/arrays.ts`). */
   readonly #arrays: BatchArrayPool;
   #epoch: number;
 

@@ -24,20 +24,10 @@ import type { CellMapDataset } from "./dataset.ts";
 import { outputShape } from "./slicing.ts";
 import { applyClassRelationships, type PassWork } from "./transforms-adapter.ts";
 import type { ArraySpec } from "./types.ts";
+import type { CellposeLabels, CellposeTargetSpec } from "../batch/types.ts";
 
-/** A checked cellpose flow target: its output grid, class, object mode and iterations. */
-export interface CellposeTargetSpec extends ArraySpec {
-  readonly class: string;
-  readonly mode: CellposeMode;
-  /** Fixed diffusion steps; absent: the per-sample default. */
-  readonly iterations?: number;
-  /**
-   * The grid the flows are computed on: `shape` for a 3D dataset (flows `[3, z, y, x]`), the
-   * slice's `[h, w]` for a 2D one (flows `[2, h, w]`, rows then columns). Its length is the
-   * number of flow channels.
-   */
-  readonly flowShape: readonly [number, number, number] | readonly [number, number];
-}
+export type { CellposeLabels, CellposeTargetSpec } from "../batch/types.ts";
+
 
 const KEYS = new Set(["class", "mode", "iterations"]);
 
@@ -85,13 +75,6 @@ export function parseCellposeTarget(field: string, value: unknown, spec: ArraySp
   return { shape: spec.shape, scale: spec.scale, class: cls, mode: mode as CellposeMode, ...it, flowShape };
 }
 
-/** The labels a flow target reads. */
-export interface CellposeLabels {
-  /** The flow class first, then the classes exclusive with it (their presence makes true negatives). */
-  readonly classes: readonly string[];
-  /** `exclusive` restricted to `classes`. */
-  readonly exclusive: boolean[][];
-}
 
 /**
  * The classes a flow target of class `cls` reads, for the datasets of one batch.
@@ -113,62 +96,5 @@ export function cellposeLabels(datasets: readonly CellMapDataset<any>[], cls: st
   };
 }
 
-/**
- * Flows on the CPU from class-major labels `[S, batch, V]` (S = `labels.classes.length`, the
- * flow class first): true negatives in place, then the CPU twin.
- *
- * @returns f32 flows `[batch, 3, z, y, x]` (`[batch, 2, h, w]` on a 2D slice dataset)
- */
-export function cellposeTargetCpu(
-  scratch: Float32Array,
-  options: { batch: number; spec: CellposeTargetSpec; labels: CellposeLabels; emptyValue: number },
-): Float32Array {
-  const { batch, spec, labels } = options;
-  const V = spec.shape[0] * spec.shape[1] * spec.shape[2];
-  const S = labels.classes.length;
-  if (S > 1) {
-    applyClassRelationships({ kind: "cpu", data: scratch }, { batch: 1, classes: S, voxels: batch * V, exclusive: labels.exclusive, emptyValue: options.emptyValue });
-  }
-  return cellposeFlowsReference(scratch.subarray(0, batch * V), { batch, shape: spec.flowShape }, flowOptions(spec));
-}
 
-/**
- * Record the flows of class-major labels `[S, batch, V]` (in `scratch`, the flow class first)
- * into `flows` `[batch, 3, z, y, x]` (`[batch, 2, h, w]` on a 2D slice dataset): with exclusive classes, the labels are first laid out per
- * sample (`[batch, S, V]`, a buffer that `release()` destroys) and given their true negatives.
- *
- * @returns the recorded work; release it after submitting
- */
-export function encodeCellposeTarget(
-  ctx: GpuContext,
-  encoder: GPUCommandEncoder,
-  options: {
-    scratch: GPUBuffer;
-    flows: GPUBuffer;
-    batch: number;
-    spec: CellposeTargetSpec;
-    labels: CellposeLabels;
-    emptyValue: number;
-  },
-): PassWork {
-  const { batch: B, spec, labels } = options;
-  const V = spec.shape[0] * spec.shape[1] * spec.shape[2];
-  const S = labels.classes.length;
-  let source = options.scratch;
-  const works: PassWork[] = [];
-  if (S > 1) {
-    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
-    const made = ctx.uploads.acquire(`${ctx.label} cellpose ${spec.class} labels`, usage, B * S * V * 4);
-    works.push({ release: () => ctx.uploads.release(made) });
-    source = made;
-    for (let b = 0; b < B; b++) for (let c = 0; c < S; c++) encoder.copyBufferToBuffer(options.scratch, (c * B + b) * V * 4, source, (b * S + c) * V * 4, V * 4);
-    const target = { kind: "gpu" as const, ctx, encoder, buffer: source, byteOffset: 0 };
-    works.push(applyClassRelationships(target, { batch: B, classes: S, voxels: V, exclusive: labels.exclusive, emptyValue: options.emptyValue }));
-  }
-  works.push(encodeCellposeFlows(ctx, encoder, { ...flowOptions(spec), labels: source, flows: options.flows, batch: B, channels: S, channel: 0, shape: spec.flowShape }));
-  return { release: () => works.forEach((w) => w.release()) };
-}
 
-function flowOptions(spec: CellposeTargetSpec): { mode: CellposeMode; iterations?: number } {
-  return { mode: spec.mode, ...(spec.iterations === undefined ? {} : { iterations: spec.iterations }) };
-}

@@ -5,7 +5,7 @@
  * @module
  */
 export { ArrayRegistry, type ArrayRegistryOptions } from "./array-registry.ts";
-export { BatchBufferPool } from "./batch-buffers.ts";
+export { BatchBufferPool } from "../batch/buffers.ts";
 export { readBatch, type BatchItem, type ReadBatchOptions, type ReadBatchResult } from "./batch.ts";
 export { classWeightsFrom, countLabels, countsFromAnnotation, type ClassCount, type ClassCounts } from "./class-counts.ts";
 export { joinPath, parseCsvRows, parseDatasplitCsv, readText, type DatasetDict, type DatasplitEntry } from "./csv.ts";

@@ -11,13 +11,11 @@ import type { ValueOp } from "../kernels/value-transforms/contract.ts";
 import type { Rng } from "../augment/rng.ts";
 import type { Vec3 } from "../geometry/types.ts";
 import type { GpuContext } from "../gpu/context.ts";
-import { encodeClassRelationships } from "../kernels/labels/gpu.ts";
-import { encodeValueOps, prepareValueTransforms } from "../kernels/value-transforms/gpu.ts";
+import { prepareValueTransforms } from "../kernels/value-transforms/gpu.ts";
 import { ArgumentError } from "../errors.ts";
-import { applyClassRelationshipsReference } from "../kernels/labels/twin.ts";
-import { applyValueOpsReference } from "../kernels/value-transforms/twin.ts";
 
 export type { ValueOp, ValueTransformSpec };
+export { applyClassRelationships, applyValueOps, type PassTarget, type PassWork, type RelationshipOptions } from "../batch/passes.ts";
 
 /** Validate a value-transform spec from configuration. */
 export function parseValueSpec(spec: unknown, field: string): ValueTransformSpec {
@@ -29,17 +27,6 @@ export function drawOps(spec: ValueTransformSpec, rng: Rng): ValueOp[] {
   return drawValueOps(spec, rng);
 }
 
-/** Where a pass runs: a CPU array, or a GPU buffer region recorded into an encoder. */
-export type PassTarget =
-  | { kind: "cpu"; data: Float32Array }
-  | { kind: "gpu"; ctx: GpuContext; encoder: GPUCommandEncoder; buffer: GPUBuffer; byteOffset: number };
-
-/** Recorded GPU work: call `release()` once its command buffer is submitted. */
-export interface PassWork {
-  release(): void;
-}
-
-const NOTHING: PassWork = { release() {} };
 
 /**
  * Check a dataset's value-transform specs against where it samples, once when it opens: on the
@@ -76,37 +63,5 @@ export async function prepareValueSpecs(
   if (gpu && customs.length > 0) await prepareValueTransforms(gpu, [customs]);
 }
 
-/**
- * Apply per-sample value ops to `[batch, z, y, x]` f32 values in place (CPU) or record the pass
- * (GPU). `scale` is the array's voxel size (z, y, x), the spacing of distance transforms.
- */
-export function applyValueOps(target: PassTarget, options: { batch: number; shape: Vec3; ops: ValueOp[][]; seed: number; scale?: Vec3 }): PassWork {
-  if (options.ops.every((o) => o.length === 0)) return NOTHING;
-  if (target.kind === "cpu") {
-    applyValueOpsReference(target.data, options);
-    return NOTHING;
-  }
-  return encodeValueOps(target.ctx, target.encoder, { ...options, buffer: target.buffer, byteOffset: target.byteOffset });
-}
 
-/** Options of {@link applyClassRelationships}. */
-export interface RelationshipOptions {
-  batch: number;
-  classes: number;
-  voxels: number;
-  /** `exclusive[c][d]`: classes c and d never overlap. */
-  exclusive: boolean[][];
-  emptyValue: number;
-}
 
-/**
- * Turn unknown (`emptyValue`) voxels of a class into true negatives (0) where a mutually
- * exclusive class is present (== 1), on `[batch, classes, voxels]` f32 values.
- */
-export function applyClassRelationships(target: PassTarget, options: RelationshipOptions): PassWork {
-  if (target.kind === "cpu") {
-    applyClassRelationshipsReference(target.data, options);
-    return NOTHING;
-  }
-  return encodeClassRelationships(target.ctx, target.encoder, { ...options, buffer: target.buffer, byteOffset: target.byteOffset });
-}

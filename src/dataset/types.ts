@@ -4,15 +4,12 @@
  */
 
 import type { Vec3 } from "../geometry/types.ts";
+import type { ArrayData, ArraySpec } from "../batch/types.ts";
+
+export type { ArrayData, ArraySpec, GpuArrayData } from "../batch/types.ts";
 import type { CellposeMode } from "../kernels/cellpose/contract.ts";
 import type { ClassCounts } from "./class-counts.ts";
 import type { CellMapDataset } from "./dataset.ts";
-
-/** One output array: its shape and voxel size, z, y, x, world units. */
-export interface ArraySpec {
-  shape: Vec3;
-  scale: Vec3;
-}
 
 /**
  * One output array as the options ask for it: `shape` 3D `[z, y, x]`, or 2D `[h, w]` for a
@@ -54,20 +51,6 @@ export interface CellposeTargetOptions {
 export interface TargetArrayRequest extends ArrayRequest {
   /** Make this array the cellpose flows `[3, z, y, x]` of one class (`[2, h, w]` on 2D slice datasets). */
   cellpose?: CellposeTargetOptions;
-}
-
-/** An array on the CPU: C-order `data` of `shape`. */
-export interface ArrayData {
-  data: Float32Array;
-  shape: number[];
-}
-
-/** An array left on the GPU: f32, C-order, `shape`, starting at byte 0 of `buffer`. */
-export interface GpuArrayData {
-  buffer: GPUBuffer;
-  shape: number[];
-  /** `4 * prod(shape)`. */
-  byteLength: number;
 }
 
 /**

@@ -6,7 +6,7 @@
 // workers (shared memory where the runtime has it) and on the calling thread.
 
 import { CellMapDataLoader } from "../../src/dataset/dataloader.ts";
-import { BatchArrayPool } from "../../src/dataset/batch-arrays.ts";
+import { BatchArrayPool } from "../../src/batch/arrays.ts";
 import { CellMapDataset, type CellMapDatasetOptions } from "../../src/dataset/dataset.ts";
 import { sharedMemory } from "../../src/engine/shared-memory.ts";
 import { isCellMapError } from "../../src/errors.ts";

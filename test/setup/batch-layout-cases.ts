@@ -4,8 +4,8 @@
 // against the CPU dataset, whose batches come from the CPU twins and host-side copies only.
 
 import { CellMapDataLoader, type Batch } from "../../src/dataset/dataloader.ts";
-import { BatchBufferPool } from "../../src/dataset/batch-buffers.ts";
-import { BatchStaging } from "../../src/dataset/batch-readback.ts";
+import { BatchBufferPool } from "../../src/batch/buffers.ts";
+import { BatchStaging } from "../../src/batch/readback.ts";
 import { CellMapDataset, type CellMapDatasetOptions } from "../../src/dataset/dataset.ts";
 import { maxSampleBytes } from "../../src/gpu/batch-dispatch.ts";
 import { GpuContext } from "../../src/gpu/context.ts";

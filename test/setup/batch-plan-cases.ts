@@ -1,4 +1,4 @@
-// The batch plan (src/dataset/batch-plan.ts), shared by Node, Deno and Chromium: planning is pure
+// The batch plan (src/batch/plan.ts, made by src/dataset/batch-plan.ts), shared by Node, Deno and Chromium: planning is pure
 // (no request, no cache traffic, no device) and says which array each output reads for which
 // samples, where a class is filled instead, the shapes, the value passes and the true negatives;
 // the plan's centers and specs are the dataset's own draws. The executors that run a plan are

@@ -20,7 +20,7 @@
 
 import { abortable, throwIfAborted } from "../errors.ts";
 import type { GpuContext } from "../gpu/context.ts";
-import type { BatchBufferPool } from "./batch-buffers.ts";
+import type { BatchBufferPool } from "./buffers.ts";
 import { MAP_MODE, USAGE } from "../gpu/usage.ts";
 
 /** GPUBufferUsage.MAP_READ | COPY_DST and GPUMapMode.READ (spec constants). */

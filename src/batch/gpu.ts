@@ -20,13 +20,13 @@ import type { GpuContext } from "../gpu/context.ts";
 import { maxSampleBytes } from "../gpu/batch-dispatch.ts";
 import { BatchRecorder } from "../gpu/batch-recorder.ts";
 import { USAGE } from "../gpu/usage.ts";
-import type { BatchArrayPool } from "./batch-arrays.ts";
-import type { BatchBufferPool } from "./batch-buffers.ts";
-import { constantBuffer } from "./batch-constants.ts";
-import type { BatchPlan, PlannedRead, ReadBatchResult } from "./batch-plan.ts";
-import { BatchStaging } from "./batch-readback.ts";
-import { encodeCellposeTarget } from "./derived-targets.ts";
-import { applyClassRelationships, applyValueOps, type PassTarget, type PassWork } from "./transforms-adapter.ts";
+import type { BatchArrayPool } from "./arrays.ts";
+import type { BatchBufferPool } from "./buffers.ts";
+import { constantBuffer } from "./constants.ts";
+import type { BatchPlan, PlannedRead, ReadBatchResult } from "./plan.ts";
+import { BatchStaging } from "./readback.ts";
+import { encodeCellposeTarget } from "./flows.ts";
+import { applyClassRelationships, applyValueOps, type PassTarget, type PassWork } from "./passes.ts";
 import type { ArrayData, GpuArrayData } from "./types.ts";
 
 const BATCH_USAGE = USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST;
@@ -42,7 +42,7 @@ export async function runBatchGpu(
   plan: BatchPlan,
   options: { output: "cpu" | "gpu"; buffers?: BatchBufferPool; arrays?: BatchArrayPool; signal?: AbortSignal },
 ): Promise<ReadBatchResult<ArrayData | GpuArrayData>> {
-  const ctx = plan.first.gpu as GpuContext | undefined;
+  const ctx: GpuContext | undefined = plan.gpu;
   if (!ctx) throw new ArgumentError("gpu", "is required to read batches of GPU datasets");
   const device = ctx.device;
   const B = plan.batch;

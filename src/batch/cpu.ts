@@ -9,10 +9,10 @@
  */
 
 import type { ArrayData } from "./types.ts";
-import type { BatchPlan, PlannedRead, ReadBatchResult } from "./batch-plan.ts";
-import { batchArray, type BatchArrayPool } from "./batch-arrays.ts";
-import { cellposeTargetCpu } from "./derived-targets.ts";
-import { applyClassRelationships, applyValueOps } from "./transforms-adapter.ts";
+import type { BatchPlan, PlannedRead, ReadBatchResult } from "./plan.ts";
+import { batchArray, type BatchArrayPool } from "./arrays.ts";
+import { cellposeTargetCpu } from "./flows.ts";
+import { applyClassRelationships, applyValueOps } from "./passes.ts";
 
 /**
  * Run `plan` on the CPU.
@@ -24,7 +24,7 @@ export async function runBatchCpu(plan: BatchPlan, options: { arrays?: BatchArra
   const C = plan.classes.length;
   const signal = options.signal ? { signal: options.signal } : {};
   // Shared memory when the executor's workers resample: they write into these arrays directly.
-  const shared = plan.first.input.stats.executor.kind === "workers";
+  const shared = plan.sharedArrays;
   const pool = options.arrays;
   const take = (n: number): Float32Array => (pool ? pool.acquire(n, shared) : batchArray(n, shared));
   const work: Promise<void>[] = [];
