@@ -1,10 +1,13 @@
 /**
  * The CPU executor of a {@link BatchPlan}: every read writes into its batch array directly (in
  * shared memory when the CPU executor's workers resample, from a loader's `BatchArrayPool` when
- * one is given), then the value passes, true negatives and flows run on the CPU twins. Targets
- * without value passes go straight into `[B, C, z, y, x]`, each class's samples `C` rows apart,
- * and get their true negatives there; with value passes they are read class by class into a
- * `[C, B, z, y, x]` scratch (each class's samples contiguous for its pass) and copied into place.
+ * one is given), then the value passes and true negatives run on the CPU twins: in the sample
+ * workers, a task per sample, when they resample (the arrays are then shared), else here. Value
+ * ops with a custom op, the true negatives of targets with value passes and cellpose flows run
+ * here. Targets without value passes go straight into `[B, C, z, y, x]`, each class's samples `C`
+ * rows apart, and get their true negatives there; with value passes they are read class by class
+ * into a `[C, B, z, y, x]` scratch (each class's samples contiguous for its pass) and copied into
+ * place. Bits are the same wherever a pass runs: a sample's noise is keyed by its batch index.
  * @module
  */
 
@@ -13,6 +16,10 @@ import type { BatchPlan, PlannedRead, ReadBatchResult } from "./plan.ts";
 import { batchArray, type BatchArrayPool } from "./arrays.ts";
 import { cellposeTargetCpu } from "./flows.ts";
 import { applyClassRelationships, applyValueOps } from "./passes.ts";
+import { CpuExecutor } from "../engine/cpu-executor.ts";
+import { type PassTask, runSampleTask, type ValuesTask } from "../engine/sample-task.ts";
+import type { PlannedOps } from "./plan.ts";
+import type { ValueOp } from "../kernels/value-transforms/contract.ts";
 
 /**
  * Run `plan` on the CPU.
@@ -66,24 +73,49 @@ export async function runBatchCpu(plan: BatchPlan, options: { arrays?: BatchArra
   }
   await Promise.all(work);
 
-  for (const input of plan.inputs) {
-    applyValueOps({ kind: "cpu", data: arrays[input.name]!.data }, { batch: B, ...input.ops, seed: plan.seed });
+  // The passes: in the sample workers (a task per sample) when they resample, so the batch's
+  // arrays are shared; value ops with a custom op run here (its CPU function cannot travel).
+  const exec = plan.cpuWorkers > 0 && shared ? await CpuExecutor.acquire(plan.cpuWorkers) : undefined;
+  try {
+    const passes = (tasks: PassTask[], what: string) => (exec ? exec.passes(tasks, { what, ...signal }) : Promise.resolve(tasks.forEach(runSampleTask)));
+    const first: PassTask[] = [];
+    for (const input of plan.inputs) {
+      const data = arrays[input.name]!.data;
+      if (exec && !hasCustom(input.ops.ops)) first.push(...valueTasks(data, input.ops, plan.seed, (b) => b * input.voxels));
+      else applyValueOps({ kind: "cpu", data }, { batch: B, ...input.ops, seed: plan.seed });
+    }
+    const rel = plan.relationships;
+    for (const target of plan.targets) {
+      // [B, C, V] is `B` samples of `C` classes of `V` voxels: the same rule per voxel as any layout.
+      if (!target.hasOps && rel) {
+        const s = scratch[target.name]!, CV = C * target.voxels;
+        for (let b = 0; b < B; b++) first.push({ kind: "relationships", data: s, at: b * CV, batch: 1, classes: C, voxels: target.voxels, ...rel });
+      }
+    }
+    await passes(first, "the value passes and true negatives of a batch");
+    const second: PassTask[] = [];
+    for (const target of plan.targets) {
+      const V = target.voxels;
+      const s = scratch[target.name]!;
+      if (!target.hasOps) continue;
+      // True negatives first, on labels: the class-major scratch [C, B, V] is one sample of B * V voxels.
+      if (rel) applyClassRelationships({ kind: "cpu", data: s }, { batch: 1, classes: C, voxels: B * V, ...rel });
+      target.ops.forEach((ops, c) => {
+        if (exec && !hasCustom(ops.ops)) second.push(...valueTasks(s, ops, plan.seed, (b) => (c * B + b) * V));
+        else applyValueOps({ kind: "cpu", data: s.subarray(c * B * V, (c + 1) * B * V) }, { batch: B, ...ops, seed: plan.seed });
+      });
+    }
+    await passes(second, "the target value passes of a batch");
+  } finally {
+    exec?.release();
   }
-  const rel = plan.relationships;
   for (const target of plan.targets) {
     const V = target.voxels;
     const s = scratch[target.name]!;
     if (!target.hasOps) {
-      // The same rule per voxel whichever layout: [B, C, V] is `B` samples of `V` voxels.
-      if (rel) applyClassRelationships({ kind: "cpu", data: s }, { batch: B, classes: C, voxels: V, ...rel });
       arrays[target.name] = { data: s, shape: target.shape };
       continue;
     }
-    // True negatives first, on labels: the class-major scratch [C, B, V] is one sample of B * V voxels.
-    if (rel) applyClassRelationships({ kind: "cpu", data: s }, { batch: 1, classes: C, voxels: B * V, ...rel });
-    target.ops.forEach((ops, c) => {
-      applyValueOps({ kind: "cpu", data: s.subarray(c * B * V, (c + 1) * B * V) }, { batch: B, ...ops, seed: plan.seed });
-    });
     const out = take(B * C * V);
     for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) out.set(s.subarray((c * B + b) * V, (c * B + b + 1) * V), (b * C + c) * V);
     pool?.release(s);
@@ -95,4 +127,18 @@ export async function runBatchCpu(plan: BatchPlan, options: { arrays?: BatchArra
     pool?.release(labels);
   }
   return { arrays, centers: plan.centers };
+}
+
+/** Whether any sample's ops hold a custom op (which runs on the calling thread). */
+function hasCustom(ops: readonly (readonly ValueOp[])[]): boolean {
+  return ops.some((l) => l.some((o) => o.kind === "custom"));
+}
+
+/** One values task per sample that has ops: sample `b` at element `at(b)`. */
+function valueTasks(data: Float32Array, ops: PlannedOps, seed: number, at: (b: number) => number): ValuesTask[] {
+  const tasks: ValuesTask[] = [];
+  ops.ops.forEach((list, b) => {
+    if (list.length > 0) tasks.push({ kind: "values", data, shape: ops.shape, scale: ops.scale, seed: seed >>> 0, samples: [{ b, at: at(b), ops: list }] });
+  });
+  return tasks;
 }

@@ -105,6 +105,8 @@ export interface BatchPlan {
   centers: Vec3[];
   /** Whether the CPU executor's workers resample (the batch's arrays then go in shared memory). */
   sharedArrays: boolean;
+  /** The CPU executor's worker count (0: the calling thread), for the passes of a CPU batch. */
+  cpuWorkers: number;
   /** The GPU the batch's datasets sample on (GPU datasets). */
   gpu: GpuContext | undefined;
 }

@@ -98,6 +98,8 @@ export function planBatch(items: readonly BatchItem[], options: { seed: number }
     };
   });
 
+  const executor = first.device === "cpu" ? first.input.stats.executor : undefined;
+  const workers = executor?.kind === "workers" ? executor.workers : 0;
   return {
     batch: B,
     device: first.device,
@@ -110,7 +112,8 @@ export function planBatch(items: readonly BatchItem[], options: { seed: number }
     relationships: targets.length > 0 ? relationshipsOf(leaves, first.emptyValue) : undefined,
     centers: plans.map((p) => p.center),
     // Shared memory when the executor's workers resample: they write into the batch's arrays directly.
-    sharedArrays: first.device === "cpu" && first.input.stats.executor.kind === "workers",
+    sharedArrays: workers > 0,
+    cpuWorkers: workers,
     gpu: first.device === "gpu" ? first.gpu : undefined,
   };
 }

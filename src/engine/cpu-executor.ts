@@ -3,7 +3,9 @@
  * memory, so that the per-voxel work of a CPU array runs on every core while the calling thread
  * only plans. A dispatch (one resample call of one array) is cut into slabs of output z planes
  * (`sample-task.ts`), so one sample scales too; slabs queue on this thread and go to whichever
- * worker is free, one at a time each. The bits are those of the CPU twin on the calling thread.
+ * worker is free, one at a time each. The passes of a CPU batch (value ops and true negatives of
+ * its samples, over batch arrays in shared memory) run in the same workers ({@link
+ * CpuExecutor.passes}). The bits are those of the CPU twins on the calling thread.
  *
  * Arrays share one executor per worker count ({@link CpuExecutor.acquire}); the last array to
  * let go of it ({@link CpuExecutor.release}) stops its workers. Workers start on the first
@@ -25,7 +27,7 @@ import type { ResampleParams, ResampleSample } from "../kernels/resample/contrac
 import { resampleReference } from "../kernels/resample/twin.ts";
 import { fromWire } from "../worker/errors-wire.ts";
 import type { SampleWorkerAnswer } from "./sample-protocol.ts";
-import { slabs, type ResampleTask } from "./sample-task.ts";
+import { type PassTask, runSampleTask, type SampleTask, slabs } from "./sample-task.ts";
 import { hardwareThreads, sharedMemory } from "./shared-memory.ts";
 import { spawnSampleWorker, type SampleWorkerHandle } from "./spawn-sample-worker.ts";
 
@@ -45,8 +47,10 @@ export interface CpuExecutorStats {
   dispatches: number;
   /** Of those, dispatches too small to be worth a worker, run on the calling thread. */
   inline: number;
-  /** Slabs sent to the workers. */
+  /** Tasks sent to the workers (resample slabs and passes). */
   tasks: number;
+  /** Of those, pass tasks (value ops and true negatives of batch arrays). */
+  passTasks: number;
   /** Workers started to replace stopped ones. */
   respawns: number;
 }
@@ -74,7 +78,7 @@ interface Dispatch {
 
 interface Queued {
   id: number;
-  task: ResampleTask;
+  task: SampleTask;
   dispatch: Dispatch;
 }
 
@@ -108,7 +112,7 @@ export class CpuExecutor {
   readonly size: number;
   readonly #slots: Slot[] = [];
   readonly #queue: Queued[] = [];
-  readonly #stats: CpuExecutorStats = { dispatches: 0, inline: 0, tasks: 0, respawns: 0 };
+  readonly #stats: CpuExecutorStats = { dispatches: 0, inline: 0, tasks: 0, passTasks: 0, respawns: 0 };
   readonly #scratch: SharedArrayBuffer[] = [];
   /** Workers being started now. */
   #spawning = 0;
@@ -196,26 +200,7 @@ export class CpuExecutor {
     const at = scratch ? 0 : outOffset;
     const taskStride = scratch ? per : stride;
     try {
-      await new Promise<void>((resolve, reject) => {
-        let off: (() => void) | undefined;
-        const dispatch: Dispatch = {
-          pending: parts.length,
-          error: undefined,
-          what,
-          signal: options.signal,
-          done: () => {
-            off?.();
-            if (dispatch.error !== undefined) reject(dispatch.error);
-            else if (options.signal?.aborted) reject(new AbortedError(what, { cause: options.signal.reason }));
-            else resolve();
-          },
-        };
-        for (const [from, to] of parts) {
-          this.#queue.push({ id: this.#nextId++, dispatch, task: { params, samples, table, cache, out: target, outOffset: at, outStride: taskStride, from, to } });
-        }
-        if (options.signal) off = onAbort(options.signal, () => this.#abort(dispatch));
-        this.#pump();
-      });
+      await this.#dispatch(parts.map(([from, to]) => ({ params, samples, table, cache, out: target, outOffset: at, outStride: taskStride, from, to })), what, options.signal);
       if (scratch) {
         const done = new Float32Array(scratch, 0, n);
         if (stride === per) out.set(done, outOffset);
@@ -224,6 +209,52 @@ export class CpuExecutor {
     } finally {
       if (scratch) this.#giveScratch(scratch);
     }
+  }
+
+  /**
+   * Run passes over batch arrays in shared memory (value ops of samples, true negatives of
+   * samples) in the workers, each task on one worker; resolves when all are done. The tasks'
+   * arrays must be shared memory and their value ops free of custom ops (their CPU functions
+   * cannot travel). With `inline`, or when there is one task, they run on the calling thread.
+   *
+   * @throws {WorkerError} naming the worker and `what` when a task failed or its worker stopped
+   */
+  async passes(tasks: readonly PassTask[], options: { signal?: AbortSignal; what?: string; inline?: boolean } = {}): Promise<void> {
+    if (this.#destroyed) throw new AbortedError("running passes (the CPU executor was destroyed)");
+    const what = options.what ?? "the passes of a batch";
+    throwIfAborted(options.signal, what);
+    if (tasks.length === 0) return;
+    this.#stats.dispatches++;
+    if (options.inline || tasks.length === 1) {
+      this.#stats.inline++;
+      for (const t of tasks) runSampleTask(t);
+      return;
+    }
+    this.#grow(tasks.length);
+    this.#stats.passTasks += tasks.length;
+    await this.#dispatch(tasks, what, options.signal);
+  }
+
+  /** Queue `tasks` as one dispatch; resolves once every task settled (see {@link resample}). */
+  #dispatch(tasks: readonly SampleTask[], what: string, signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let off: (() => void) | undefined;
+      const dispatch: Dispatch = {
+        pending: tasks.length,
+        error: undefined,
+        what,
+        signal,
+        done: () => {
+          off?.();
+          if (dispatch.error !== undefined) reject(dispatch.error);
+          else if (signal?.aborted) reject(new AbortedError(what, { cause: signal.reason }));
+          else resolve();
+        },
+      };
+      for (const task of tasks) this.#queue.push({ id: this.#nextId++, dispatch, task });
+      if (signal) off = onAbort(signal, () => this.#abort(dispatch));
+      this.#pump();
+    });
   }
 
   /** Stop the workers; dispatches still running reject with an {@link AbortedError}. */

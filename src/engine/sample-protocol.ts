@@ -1,10 +1,10 @@
 import type { WireError } from "../worker/errors-wire.ts";
-import type { ResampleTask } from "./sample-task.ts";
+import type { SampleTask } from "./sample-task.ts";
 
 /** A task sent to a sample worker. */
 export interface SampleWorkerOrder {
   readonly id: number;
-  readonly task: ResampleTask;
+  readonly task: SampleTask;
 }
 
 /** A sample worker's answer to one task. */

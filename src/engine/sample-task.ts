@@ -14,6 +14,9 @@
 
 import type { ResampleParams, ResampleSample } from "../kernels/resample/contract.ts";
 import { resampleReference } from "../kernels/resample/twin.ts";
+import { applyClassRelationshipsReference } from "../kernels/labels/twin.ts";
+import type { ValueOp } from "../kernels/value-transforms/contract.ts";
+import { applySampleOps } from "../kernels/value-transforms/twin.ts";
 
 /** What a sample worker is asked to do, as it travels (typed arrays over shared memory). */
 export interface ResampleTask {
@@ -60,4 +63,48 @@ export function slabs(planes: number, parts: number): Array<[number, number]> {
     if (to > from) out.push([from, to]);
   }
   return out;
+}
+
+/**
+ * Value ops of some samples of a batch array in shared memory, in place: sample `b` (its index in
+ * the batch, which keys its noise) at element `at`, `prod(shape)` values. No custom op: its CPU
+ * function cannot travel to a worker.
+ */
+export interface ValuesTask {
+  readonly kind: "values";
+  readonly data: Float32Array;
+  readonly shape: readonly [number, number, number];
+  readonly scale: readonly [number, number, number];
+  readonly seed: number;
+  readonly samples: ReadonlyArray<{ readonly b: number; readonly at: number; readonly ops: readonly ValueOp[] }>;
+}
+
+/** True negatives of `batch` samples `[batch, classes, voxels]` from element `at` of a batch array in shared memory. */
+export interface RelationshipsTask {
+  readonly kind: "relationships";
+  readonly data: Float32Array;
+  readonly at: number;
+  readonly batch: number;
+  readonly classes: number;
+  readonly voxels: number;
+  readonly exclusive: boolean[][];
+  readonly emptyValue: number;
+}
+
+/** A pass over a batch's arrays, run by a sample worker (or here). */
+export type PassTask = ValuesTask | RelationshipsTask;
+
+/** Anything a sample worker runs: a resample slab, or a pass. */
+export type SampleTask = ResampleTask | PassTask;
+
+/** Run a task of any kind. */
+export function runSampleTask(t: SampleTask): void {
+  if (!("kind" in t)) return runResampleTask(t);
+  if (t.kind === "values") {
+    const n = t.shape[0] * t.shape[1] * t.shape[2];
+    for (const s of t.samples) applySampleOps(t.data.subarray(s.at, s.at + n), s.ops, t.shape, t.seed, s.b, t.scale);
+    return;
+  }
+  const n = t.batch * t.classes * t.voxels;
+  applyClassRelationshipsReference(t.data.subarray(t.at, t.at + n), { batch: t.batch, classes: t.classes, voxels: t.voxels, exclusive: t.exclusive, emptyValue: t.emptyValue });
 }

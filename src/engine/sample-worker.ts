@@ -1,12 +1,12 @@
 /**
- * Entry point of a sample worker of the CPU executor: runs resample slabs ({@link ResampleTask})
- * over the shared chunk cache into the shared output, one message per task and one answer per
+ * Entry point of a sample worker of the CPU executor: runs resample slabs over the shared chunk
+ * cache into the shared output, and passes over shared batch arrays ({@link SampleTask}), one message per task and one answer per
  * task. Runs as a Web Worker (browser, Deno) or a worker_threads worker (Node, from the bundled
  * dist/sample-worker.js). A task that throws answers with its error in wire form; the worker
  * goes on with the next one.
  */
 import { toWire } from "../worker/errors-wire.ts";
-import { runResampleTask } from "./sample-task.ts";
+import { runSampleTask } from "./sample-task.ts";
 import type { SampleWorkerAnswer, SampleWorkerOrder } from "./sample-protocol.ts";
 
 const isNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === "string" &&
@@ -14,7 +14,7 @@ const isNode = typeof (globalThis as { process?: { versions?: { node?: string } 
 
 function answer(order: SampleWorkerOrder): SampleWorkerAnswer {
   try {
-    runResampleTask(order.task);
+    runSampleTask(order.task);
     return { id: order.id, ok: true };
   } catch (e) {
     return { id: order.id, ok: false, error: toWire(e) };

@@ -18,7 +18,7 @@ import { ABSENT_SLOT, type ResampleParams, type ResampleSample, type Vec3 } from
 import { resampleReference } from "../../src/kernels/resample/twin.ts";
 import { check } from "./assert.ts";
 import { CellMapDataLoader } from "../../src/dataset/dataloader.ts";
-import { CellMapDataset } from "../../src/dataset/dataset.ts";
+import { CellMapDataset, type CellMapDatasetOptions } from "../../src/dataset/dataset.ts";
 import { buildFixture, SCALE } from "./dataset-fixture.ts";
 
 const KINDS = Object.keys(STORAGE_KINDS) as StorageKind[];
@@ -168,9 +168,10 @@ async function runStrided(exec: CpuExecutor, c: Case, sharedOut: boolean, offset
 }
 
 /** Loader batches of a CPU dataset (rotations, mirrors, deformation, both interpolations) with `cpuWorkers`. */
-async function datasetBatches(cpuWorkers: number | undefined): Promise<{ arrays: Float32Array[]; executor: string }> {
+async function datasetBatches(cpuWorkers: number | undefined, extra: Partial<CellMapDatasetOptions<"raw", "gt">> = {}): Promise<{ arrays: Float32Array[]; executor: string }> {
   const fx = await buildFixture(2);
   const ds = await CellMapDataset.open<"raw", "gt">({
+    ...extra,
     inputPath: fx.rawUrl,
     targetPath: `${fx.cropUrl}/[mito,er]`,
     classes: ["mito", "er"],
@@ -186,7 +187,16 @@ async function datasetBatches(cpuWorkers: number | undefined): Promise<{ arrays:
   });
   try {
     const arrays: Float32Array[] = [];
-    for await (const b of new CellMapDataLoader(ds, { batchSize: 4, iterationsPerEpoch: 3, seed: 9 })) arrays.push(b.raw.data, b.gt.data);
+    const workers = ds.input.stats.executor.kind === "workers";
+    const exec = workers ? await CpuExecutor.acquire(ds.input.stats.executor.workers) : undefined;
+    try {
+      const before = exec?.stats.passTasks ?? 0;
+      for await (const b of new CellMapDataLoader(ds, { batchSize: 4, iterationsPerEpoch: 3, seed: 9 })) arrays.push(b.raw.data, b.gt.data);
+      // The value passes and true negatives ran in the workers when they resample: a task per sample.
+      if (exec && (extra.valueTransforms || extra.classRelationships)) check(exec.stats.passTasks - before >= 3 * 4, `pass tasks in the workers: ${exec.stats.passTasks - before}`);
+    } finally {
+      exec?.release();
+    }
     const e = ds.input.stats.executor;
     return { arrays, executor: `${e.kind} (${e.workers})` };
   } finally {
@@ -207,14 +217,23 @@ async function runIn2(exec: CpuExecutor, c: Case): Promise<Float32Array> {
 export const cpuExecutorCases = {
   /** A CPU dataset's loader batches in the executor's workers are those of the calling thread, bit for bit. */
   async "a CPU dataset's loader batches in the workers are the calling thread's, bit for bit"(): Promise<string> {
-    const here = await datasetBatches(0);
-    check(here.executor === "main-thread (0)", `cpuWorkers 0 runs on the calling thread: ${here.executor}`);
     const lines: string[] = [];
-    for (const workers of sharedMemory().ok ? [1, 2, undefined] : [undefined]) {
-      const got = await datasetBatches(workers);
-      lines.push(got.executor);
-      check(got.arrays.length === here.arrays.length, "as many arrays");
-      got.arrays.forEach((a, i) => sameBits(a, here.arrays[i]!, `batch array ${i} with cpuWorkers ${workers ?? "default"} (${got.executor})`));
+    // Resampling alone; then with value passes (noise keyed by sample), true negatives and target
+    // passes, which the workers run too.
+    const passes: Partial<CellMapDatasetOptions<"raw", "gt">> = {
+      valueTransforms: { raw: [{ normalize: { range: [0, 200] } }, { gaussianNoise: { std: 0.1 } }] },
+      targetValueTransforms: { er: [{ nanToNum: { nan: 2 } }] },
+      classRelationships: { er: ["mito"] },
+    };
+    for (const [name, extra] of [["resampling", {}], ["with passes", passes]] as const) {
+      const here = await datasetBatches(0, extra);
+      check(here.executor === "main-thread (0)", `cpuWorkers 0 runs on the calling thread: ${here.executor}`);
+      for (const workers of sharedMemory().ok ? [1, 2, undefined] : [undefined]) {
+        const got = await datasetBatches(workers, extra);
+        lines.push(`${name} ${got.executor}`);
+        check(got.arrays.length === here.arrays.length, "as many arrays");
+        got.arrays.forEach((a, i) => sameBits(a, here.arrays[i]!, `${name}: batch array ${i} with cpuWorkers ${workers ?? "default"} (${got.executor})`));
+      }
     }
     return `loader batches identical: ${lines.join(", ")} vs main-thread`;
   },

@@ -112,11 +112,25 @@ export function applyValueOpsReference(data: Float32Array, options: ValueOpsOpti
       }
     }),
   );
-  for (let b = 0; b < batch; b++) {
-    const x = data.subarray(b * voxels, (b + 1) * voxels);
-    for (const op of ops[b]!) applyOp(x, op, shape, seed, b, scale);
-  }
+  for (let b = 0; b < batch; b++) applySampleOps(data.subarray(b * voxels, (b + 1) * voxels), ops[b]!, shape, seed, b, scale);
   return data;
+}
+
+/**
+ * One sample's ops, in place: what {@link applyValueOpsReference} does for sample `b` of its
+ * batch (the noise of sample `b` is drawn from `seed` and `b`), so samples done apart, in any
+ * order or thread, give the batch's bits.
+ */
+export function applySampleOps(
+  x: Float32Array,
+  ops: readonly ValueOp[],
+  shape: readonly [number, number, number],
+  seed: number,
+  b: number,
+  scale: readonly [number, number, number] = [1, 1, 1],
+): Float32Array {
+  for (const op of ops) applyOp(x, op, shape, seed >>> 0, b, scale);
+  return x;
 }
 
 function applyOp(
