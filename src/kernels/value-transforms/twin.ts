@@ -36,15 +36,23 @@ export function noiseKey(seed: number, sample: number, key: number): number {
   return hashU32((hashU32((hashU32(seed >>> 0) ^ sample) >>> 0) ^ key) >>> 0);
 }
 
+/** A scratch float32 word and its bits, for {@link lnF32}. */
+const WORD = new ArrayBuffer(4);
+const F32_WORD = new Float32Array(WORD);
+const U32_WORD = new Uint32Array(WORD);
+
 /**
  * `ln(u)` for `u > 0` in float32 steps, from the exponent and the series
  * `2 (s + s^3/3 + s^5/5 + s^7/7 + s^9/9)`, `s = (m - 1) / (m + 1)`, `m` in [0.707, 1.414): the
  * shader's `lnPoly`, which avoids the driver's `log` (accurate to only 2^-21 absolute).
  */
 export function lnF32(u: number): number {
-  const bits = new Uint32Array(Float32Array.of(u).buffer)[0]!;
+  // One float32 seen as its bits and back, through a scratch word of this thread (no allocation).
+  F32_WORD[0] = u;
+  const bits = U32_WORD[0]!;
   let e = ((bits >>> 23) & 0xff) - 127;
-  let m = new Float32Array(Uint32Array.of((bits & 0x7fffff) | 0x3f800000).buffer)[0]!;
+  U32_WORD[0] = (bits & 0x7fffff) | 0x3f800000;
+  let m = F32_WORD[0]!;
   if (m > f32(Math.SQRT2)) {
     m *= 0.5;
     e += 1;
