@@ -3,11 +3,9 @@
  * shared memory when the CPU executor's workers resample, from a loader's `BatchArrayPool` when
  * one is given), then the value passes and true negatives run on the CPU twins: in the sample
  * workers, a task per sample, when they resample (the arrays are then shared), else here. Value
- * ops with a custom op, the true negatives of targets with value passes and cellpose flows run
- * here. Targets without value passes go straight into `[B, C, z, y, x]`, each class's samples `C`
- * rows apart, and get their true negatives there; with value passes they are read class by class
- * into a `[C, B, z, y, x]` scratch (each class's samples contiguous for its pass) and copied into
- * place. Bits are the same wherever a pass runs: a sample's noise is keyed by its batch index.
+ * ops with a custom op and cellpose flows run here. Targets go straight into `[B, C, z, y, x]`, each class's samples `C` rows apart, and get
+ * their true negatives and value passes there: a class of a sample is a contiguous block. Bits
+ * are the same wherever a pass runs: a sample's noise is keyed by its batch index.
  * @module
  */
 
@@ -15,7 +13,6 @@ import type { ArrayData } from "./types.ts";
 import type { BatchPlan, PlannedRead, ReadBatchResult } from "./plan.ts";
 import { batchArray, type BatchArrayPool } from "./arrays.ts";
 import { cellposeTargetCpu } from "./flows.ts";
-import { applyClassRelationships, applyValueOps } from "./passes.ts";
 import { CpuExecutor } from "../engine/cpu-executor.ts";
 import { type PassTask, runSampleTask, type ValuesTask } from "../engine/sample-task.ts";
 import type { PlannedOps } from "./plan.ts";
@@ -52,16 +49,13 @@ export async function runBatchCpu(plan: BatchPlan, options: { arrays?: BatchArra
     for (const r of input.reads) run(r, data, (b) => b * V, V, V);
     arrays[input.name] = { data, shape: input.shape };
   }
-  const scratch: Record<string, Float32Array> = {};
   for (const target of plan.targets) {
     const V = target.voxels;
-    const s = (scratch[target.name] = take(C * B * V));
+    const data = take(B * C * V);
     target.reads.forEach((reads, c) => {
-      for (const r of reads) {
-        if (target.hasOps) run(r, s, (b) => (c * B + b) * V, V, V);
-        else run(r, s, (b) => (b * C + c) * V, C * V, V);
-      }
+      for (const r of reads) run(r, data, (b) => (b * C + c) * V, C * V, V);
     });
+    arrays[target.name] = { data, shape: target.shape };
   }
   const flowLabels: Record<string, Float32Array> = {};
   for (const flows of plan.flows) {
@@ -73,53 +67,36 @@ export async function runBatchCpu(plan: BatchPlan, options: { arrays?: BatchArra
   }
   await Promise.all(work);
 
-  // The passes: in the sample workers (a task per sample) when they resample, so the batch's
-  // arrays are shared; value ops with a custom op run here (its CPU function cannot travel).
+  // The passes, a task per sample: in the sample workers when they resample (the batch's arrays
+  // are then shared), else here; a sample with a custom op runs here either way (its CPU function
+  // cannot travel). True negatives come first, on labels; then the target value passes, each on
+  // one class of one sample, a contiguous block of [B, C, V] (its noise keyed by the sample).
   const exec = plan.cpuWorkers > 0 && shared ? await CpuExecutor.acquire(plan.cpuWorkers) : undefined;
   try {
-    const passes = (tasks: PassTask[], what: string) => (exec ? exec.passes(tasks, { what, ...signal }) : Promise.resolve(tasks.forEach(runSampleTask)));
+    const passes = async (tasks: PassTask[], what: string): Promise<void> => {
+      const here = exec ? tasks.filter(hasCustomTask) : tasks;
+      const there = exec ? tasks.filter((t) => !hasCustomTask(t)) : [];
+      for (const t of here) runSampleTask(t);
+      if (exec) await exec.passes(there, { what, ...signal });
+    };
     const first: PassTask[] = [];
-    for (const input of plan.inputs) {
-      const data = arrays[input.name]!.data;
-      if (exec && !hasCustom(input.ops.ops)) first.push(...valueTasks(data, input.ops, plan.seed, (b) => b * input.voxels));
-      else applyValueOps({ kind: "cpu", data }, { batch: B, ...input.ops, seed: plan.seed });
-    }
+    for (const input of plan.inputs) first.push(...valueTasks(arrays[input.name]!.data, input.ops, plan.seed, (b) => b * input.voxels));
     const rel = plan.relationships;
-    for (const target of plan.targets) {
-      // [B, C, V] is `B` samples of `C` classes of `V` voxels: the same rule per voxel as any layout.
-      if (!target.hasOps && rel) {
-        const s = scratch[target.name]!, CV = C * target.voxels;
-        for (let b = 0; b < B; b++) first.push({ kind: "relationships", data: s, at: b * CV, batch: 1, classes: C, voxels: target.voxels, ...rel });
+    if (rel) {
+      for (const target of plan.targets) {
+        const data = arrays[target.name]!.data, V = target.voxels;
+        for (let b = 0; b < B; b++) first.push({ kind: "relationships", data, at: b * C * V, batch: 1, classes: C, voxels: V, ...rel });
       }
     }
     await passes(first, "the value passes and true negatives of a batch");
     const second: PassTask[] = [];
     for (const target of plan.targets) {
-      const V = target.voxels;
-      const s = scratch[target.name]!;
-      if (!target.hasOps) continue;
-      // True negatives first, on labels: the class-major scratch [C, B, V] is one sample of B * V voxels.
-      if (rel) applyClassRelationships({ kind: "cpu", data: s }, { batch: 1, classes: C, voxels: B * V, ...rel });
-      target.ops.forEach((ops, c) => {
-        if (exec && !hasCustom(ops.ops)) second.push(...valueTasks(s, ops, plan.seed, (b) => (c * B + b) * V));
-        else applyValueOps({ kind: "cpu", data: s.subarray(c * B * V, (c + 1) * B * V) }, { batch: B, ...ops, seed: plan.seed });
-      });
+      const data = arrays[target.name]!.data, V = target.voxels;
+      if (target.hasOps) target.ops.forEach((ops, c) => second.push(...valueTasks(data, ops, plan.seed, (b) => (b * C + c) * V)));
     }
     await passes(second, "the target value passes of a batch");
   } finally {
     exec?.release();
-  }
-  for (const target of plan.targets) {
-    const V = target.voxels;
-    const s = scratch[target.name]!;
-    if (!target.hasOps) {
-      arrays[target.name] = { data: s, shape: target.shape };
-      continue;
-    }
-    const out = take(B * C * V);
-    for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) out.set(s.subarray((c * B + b) * V, (c * B + b + 1) * V), (b * C + c) * V);
-    pool?.release(s);
-    arrays[target.name] = { data: out, shape: target.shape };
   }
   for (const flows of plan.flows) {
     const labels = flowLabels[flows.name]!;
@@ -129,9 +106,9 @@ export async function runBatchCpu(plan: BatchPlan, options: { arrays?: BatchArra
   return { arrays, centers: plan.centers };
 }
 
-/** Whether any sample's ops hold a custom op (which runs on the calling thread). */
-function hasCustom(ops: readonly (readonly ValueOp[])[]): boolean {
-  return ops.some((l) => l.some((o) => o.kind === "custom"));
+/** Whether a task holds a custom op (which runs on the calling thread). */
+function hasCustomTask(t: PassTask): boolean {
+  return t.kind === "values" && t.samples.some((s) => s.ops.some((o: ValueOp) => o.kind === "custom"));
 }
 
 /** One values task per sample that has ops: sample `b` at element `at(b)`. */
