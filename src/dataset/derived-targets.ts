@@ -10,19 +10,16 @@
  * unknown), then the class-relationship pass makes true negatives, then the flows are computed;
  * target value transforms do not apply. Only the flow class and the classes exclusive with it are
  * read: a flow array costs one resample call per such class per batch, plus the flow passes, all
- * in the batch's one command buffer on the GPU.
+ * in the batch's one command buffer on the GPU. This file parses the option and picks the labels
+ * (planning); the batch's executors compute the flows (`src/batch/flows.ts`).
  * @module
  */
 
 import { ArgumentError, isCellMapError } from "../errors.ts";
-import { encodeCellposeFlows } from "../kernels/cellpose/gpu.ts";
-import type { GpuContext } from "../gpu/context.ts";
 import { type CellposeMode, planCellpose } from "../kernels/cellpose/contract.ts";
-import { cellposeFlowsReference } from "../kernels/cellpose/twin.ts";
 import type { Axis } from "../augment/spatial.ts";
 import type { CellMapDataset } from "./dataset.ts";
 import { outputShape } from "./slicing.ts";
-import { applyClassRelationships, type PassWork } from "./transforms-adapter.ts";
 import type { ArraySpec } from "./types.ts";
 import type { CellposeLabels, CellposeTargetSpec } from "../batch/types.ts";
 

@@ -9,7 +9,6 @@ import { drawValueOps } from "../augment/value-draw.ts";
 import { parseValueTransforms, type ValueTransformSpec } from "../augment/value-schema.ts";
 import type { ValueOp } from "../kernels/value-transforms/contract.ts";
 import type { Rng } from "../augment/rng.ts";
-import type { Vec3 } from "../geometry/types.ts";
 import type { GpuContext } from "../gpu/context.ts";
 import { prepareValueTransforms } from "../kernels/value-transforms/gpu.ts";
 import { ArgumentError } from "../errors.ts";

@@ -4,7 +4,7 @@
  */
 
 import type { Vec3 } from "../geometry/types.ts";
-import type { ArrayData, ArraySpec } from "../batch/types.ts";
+import type { ArrayData } from "../batch/types.ts";
 
 export type { ArrayData, ArraySpec, GpuArrayData } from "../batch/types.ts";
 import type { CellposeMode } from "../kernels/cellpose/contract.ts";
