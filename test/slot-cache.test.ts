@@ -259,4 +259,130 @@ describe("SlotCache aborts", () => {
       expect(budget.stats.bytesResident).toBe(8);
     });
   });
+  describe("allocated by its share of a budget (GPU caches)", () => {
+    // Storage as a GPU cache buffer has it: `resize` makes a new array of slots, copying the kept
+    // slots and each move, as GpuBackend.resize does on the GPU.
+    function allocating(budget: SharedCacheBudget, name: string, slotCount: number, slotBytes = 4) {
+      let storage: number[] = [];
+      const resizes: Array<{ slots: number; moves: Array<readonly [number, number]> }> = [];
+      const cache = new SlotCache({
+        slotCount,
+        slotBytes,
+        budget,
+        load: (key: string) => Promise.resolve({ words: Uint32Array.of(Number(key.replace(/\D/g, ""))), bytes: slotBytes }),
+        upload: (slot, words) => {
+          if (slot >= storage.length) throw new Error(`${name}: upload to slot ${slot} of ${storage.length}`);
+          storage[slot] = words[0]!;
+        },
+        resize: (slots, moves) => {
+          const next = storage.slice(0, slots);
+          while (next.length < slots) next.push(-1);
+          for (const [from, to] of moves) next[to] = storage[from]!;
+          storage = next;
+          resizes.push({ slots, moves: [...moves] });
+        },
+      });
+      /** The value each held chunk's slot has: the chunk's number, wherever it was moved. */
+      const read = async (keys: string[]) => {
+        const r = await cache.acquire(keys);
+        const values = keys.map((k) => storage[r.slots.get(k)!]);
+        return { values, release: r.release };
+      };
+      return { cache, resizes, read, get allocated() {
+        return storage.length * slotBytes;
+      } };
+    }
+
+    test("the first cache takes what the budget has room for, up to its chunks; a later one grows as the first gives back", async () => {
+      const budget = new SharedCacheBudget(10 * 4);
+      const a = allocating(budget, "a", 8);
+      expect(a.allocated).toBe(32); // at most its 8 chunks
+      expect(a.cache.stats.budgetBytes).toBe(32);
+      const b = allocating(budget, "b", 8);
+      expect(b.allocated).toBe(8); // what was left
+      for (let i = 1; i <= 8; i++) {
+        const r = await a.read([`a${i}`]);
+        expect(r.values).toEqual([i]);
+        r.release();
+      }
+      // a's chunks were all used before b's: reading 6 more in b evicts a's oldest, and a gives its top slots back.
+      for (let i = 1; i <= 6; i++) {
+        const r = await b.read([`b${i}`]);
+        expect(r.values).toEqual([i]);
+        r.release();
+        expect(a.allocated + b.allocated).toBeLessThanOrEqual(40);
+        expect(budget.stats.bytesResident).toBe(a.allocated + b.allocated);
+      }
+      expect(b.allocated).toBeGreaterThan(8);
+      expect(a.allocated).toBeLessThan(32);
+      // Every chunk a still holds reads its own value, wherever it moved to.
+      const kept = Array.from({ length: 8 }, (_, i) => `a${i + 1}`).filter((k) => a.cache.has(k));
+      expect(kept.length).toBeGreaterThan(0);
+      expect(a.resizes.some((r) => r.moves.length > 0)).toBe(true);
+      const again = await a.read(kept);
+      expect(again.values).toEqual(kept.map((k) => Number(k.slice(1))));
+      again.release();
+      expect(a.cache.stats.misses).toBe(8); // the kept ones were hits
+    });
+
+    test("a slot a read holds never moves: the buffer keeps it, and another cache waits for room until it is let go", async () => {
+      const budget = new SharedCacheBudget(8 * 4);
+      const a = allocating(budget, "a", 8);
+      const b = allocating(budget, "b", 8);
+      expect([a.allocated, b.allocated]).toEqual([32, 0]);
+      for (let i = 1; i <= 8; i++) (await a.read([`a${i}`])).release();
+      const held = await a.cache.acquire(["a8"]); // the top slot
+      expect(held.slots.get("a8")).toBe(7);
+      let got = false;
+      const waiting = b.read(["b1"]).then((r) => ((got = true), r));
+      await new Promise((r) => setTimeout(r, 20));
+      // a gave up its other chunks, but cannot shorten its buffer below the held top slot.
+      expect(got).toBe(false);
+      expect(a.resizes).toEqual([{ slots: 8, moves: [] }]);
+      expect(a.cache.has("a8")).toBe(true);
+      held.release();
+      const r = await waiting;
+      expect(r.values).toEqual([1]);
+      r.release();
+      // Let go, a8 moved down to slot 0 and a shrank to it.
+      expect(a.resizes.at(-1)).toEqual({ slots: 1, moves: [[7, 0]] });
+      expect(a.allocated + b.allocated).toBeLessThanOrEqual(32);
+      const again = await a.read(["a8"]);
+      expect(again.values).toEqual([8]);
+      again.release();
+    });
+
+    test("free slots another cache no longer needs are given back to a cache that waits for room", async () => {
+      const budget = new SharedCacheBudget(4 * 4);
+      const a = allocating(budget, "a", 4);
+      const b = allocating(budget, "b", 4);
+      const held = await a.cache.acquire(["a1", "a2", "a3", "a4"]);
+      let got = false;
+      const waiting = b.read(["b1", "b2"]).then((r) => ((got = true), r));
+      await new Promise((r) => setTimeout(r, 20));
+      expect(got).toBe(false); // all of a's chunks are held
+      held.release();
+      const r = await waiting;
+      expect(r.values).toEqual([1, 2]);
+      expect(a.allocated + b.allocated).toBeLessThanOrEqual(16);
+      r.release();
+    });
+
+    test("caches of different slot sizes share the budget in bytes; one that leaves gives its buffer back", async () => {
+      const budget = new SharedCacheBudget(64);
+      const big = allocating(budget, "big", 4, 16); // 4 slots of 16 bytes: the whole budget
+      const small = allocating(budget, "small", 8, 4);
+      expect([big.allocated, small.allocated]).toEqual([64, 0]);
+      for (let i = 1; i <= 4; i++) (await big.read([`g${i}`])).release();
+      for (let i = 1; i <= 8; i++) {
+        const r = await small.read([`s${i}`]);
+        expect(r.values).toEqual([i]);
+        r.release();
+        expect(big.allocated + small.allocated).toBeLessThanOrEqual(64);
+      }
+      big.cache.detach();
+      expect(budget.stats.bytesResident).toBe(small.allocated);
+      expect(budget.stats.arrays).toBe(1);
+    });
+  });
 });

@@ -1,4 +1,4 @@
-import { ArgumentError } from "../errors.ts";
+import { ArgumentError, GpuError } from "../errors.ts";
 import type { BatchRecorder } from "../gpu/batch-recorder.ts";
 import type { GpuContext } from "../gpu/context.ts";
 import { getResamplePipeline } from "../kernels/resample/gpu-pipeline.ts";
@@ -64,26 +64,71 @@ export class CpuBackend implements ResampleBackend {
   }
 }
 
-/** The GPU backend: cache in one storage buffer, resampling by src/kernels/resample/resample.wgsl. */
+/**
+ * The GPU backend: cache in one storage buffer, resampling by src/kernels/resample/resample.wgsl.
+ * The buffer is replaced when the cache grows or shrinks with its share of the device's budget
+ * ({@link GpuBackend.resize}); work already recorded keeps reading the old one, which is
+ * destroyed once that work is submitted.
+ */
 export class GpuBackend implements ResampleBackend {
   readonly kind = "gpu";
   readonly context: GpuContext;
-  readonly cache: GPUBuffer;
   readonly #slotBytes: number;
+  readonly #label: string;
+  #cache: GPUBuffer;
+  #slots: number;
+  /** Batches recorded with the current buffer and not yet submitted. */
+  #recorders = new Set<BatchRecorder>();
 
   constructor(ctx: GpuContext, slotCount: number, slotWords: number, label: string) {
     this.context = ctx;
     this.#slotBytes = slotWords * 4;
-    this.cache = ctx.device.createBuffer({
-      label: `${label} chunk cache`,
-      size: Math.max(4, slotCount * slotWords * 4),
-      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
-    });
+    this.#label = `${label} chunk cache`;
+    this.#slots = slotCount;
+    this.#cache = this.#create(slotCount);
+  }
+
+  /** The chunk-cache buffer now (a new one after each {@link resize}). */
+  get cache(): GPUBuffer {
+    return this.#cache;
   }
 
   upload(slot: number, words: Uint32Array): void {
     this.context.assertAlive();
-    this.context.device.queue.writeBuffer(this.cache, slot * this.#slotBytes, words.buffer, words.byteOffset, Math.min(words.byteLength, this.#slotBytes));
+    this.context.device.queue.writeBuffer(this.#cache, slot * this.#slotBytes, words.buffer, words.byteOffset, Math.min(words.byteLength, this.#slotBytes));
+  }
+
+  /**
+   * Make the cache `slots` slots long (see `SlotCacheOptions.resize`): a new buffer, into which
+   * the kept slots and each move `[from, to]` are copied on the GPU, in queue order after every
+   * upload so far. The old buffer goes once the batches recorded with it are submitted.
+   */
+  resize(slots: number, moves: ReadonlyArray<readonly [number, number]>): void {
+    this.context.assertAlive();
+    const old = this.#cache;
+    const next = this.#create(slots);
+    const bytes = this.#slotBytes;
+    const keep = Math.min(this.#slots, slots) * bytes;
+    const encoder = this.context.device.createCommandEncoder({ label: `${this.#label} resize` });
+    if (keep > 0) encoder.copyBufferToBuffer(old, 0, next, 0, keep);
+    for (const [from, to] of moves) encoder.copyBufferToBuffer(old, from * bytes, next, to * bytes, bytes);
+    this.context.device.queue.submit([encoder.finish()]);
+    this.#cache = next;
+    this.#slots = slots;
+    const waiting = [...this.#recorders];
+    this.#recorders = new Set();
+    let left = waiting.length;
+    if (left === 0) old.destroy();
+    for (const r of waiting) r.afterSubmit(() => --left === 0 && old.destroy());
+  }
+
+  #create(slots: number): GPUBuffer {
+    const size = Math.max(4, slots * this.#slotBytes);
+    try {
+      return this.context.device.createBuffer({ label: this.#label, size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC });
+    } catch (e) {
+      throw new GpuError(`could not allocate a ${size}-byte ${this.#label}`, { cause: e });
+    }
   }
 
   async run(params: ResampleParams, samples: ResampleSample[], table: Uint32Array, out: BackendOutput, outElementOffset: number): Promise<void> {
@@ -105,8 +150,13 @@ export class GpuBackend implements ResampleBackend {
     }
     const uploads = this.context.uploads;
     const target = aligned ? out.buffer : uploads.acquire("cellmap resample staging", GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, bytes);
+    if (recorder && !this.#recorders.has(recorder)) {
+      const recorders = this.#recorders;
+      recorders.add(recorder);
+      recorder.afterSubmit(() => recorders.delete(recorder));
+    }
     const d = recordResample(this.context, pipeline, encoder, {
-      cache: this.cache,
+      cache: this.#cache,
       params,
       samples,
       table: table.length ? table : new Uint32Array(1),
@@ -124,6 +174,6 @@ export class GpuBackend implements ResampleBackend {
   }
 
   destroy(): void {
-    this.cache.destroy();
+    this.#cache.destroy();
   }
 }

@@ -6,8 +6,8 @@ import { slotWords } from "../kernels/chunks/contract.ts";
 import { MIN_DEFAULT_CACHE_BYTES } from "./cache-budget.ts";
 
 /**
- * The floor of the default chunk-cache budget (64 MiB), and the default where system memory is
- * unknown; the default itself is a share of system memory (`defaultCacheBytes`, cache-budget.ts).
+ * The budget `sizeCache` applies when given none (64 MiB). Arrays opened without `cacheBytes`
+ * share their device's budget instead (`shared-budget.ts`: 1/8 of system memory, at least 256 MiB).
  */
 export const DEFAULT_CACHE_BYTES = MIN_DEFAULT_CACHE_BYTES;
 

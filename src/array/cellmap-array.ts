@@ -30,8 +30,9 @@ export type { ReadOptions, SampleSpec } from "./read-options.ts";
 export interface ArrayStats extends CacheStats {
   readonly executor: ExecutorInfo | { readonly kind: "gpu"; readonly workers: 0; readonly reason: string };
   /**
-   * The budget this array's cache shares with the device's other arrays (CPU arrays opened
-   * without `cacheBytes`): its bytes, what every member holds now, and how many arrays share it.
+   * The budget this array's cache shares with the device's other arrays (arrays opened without
+   * `cacheBytes`): its bytes, what every member holds now (CPU: chunks; GPU: cache buffers), and
+   * how many arrays share it.
    */
   readonly shared?: SharedBudgetStats;
 }
@@ -103,6 +104,8 @@ export class CellMapArray {
       describe: (id) => a.ids.describe(id),
       upload: (slot, words) => backend.upload(slot, words),
       ...(a.budget ? { budget: a.budget } : {}),
+      ...(a.budget && backend instanceof GpuBackend ? { resize: (slots: number, moves: ReadonlyArray<readonly [number, number]>) => backend.resize(slots, moves) } : {}),
+      flush: () => this.#flushHolders(),
     });
     this.#budget = a.budget;
   }
@@ -123,12 +126,18 @@ export class CellMapArray {
     return { ...this.#cache.stats, executor, ...(this.#budget ? { shared: this.#budget.stats } : {}) };
   }
 
-  /** The cache's slot count (chunks it can hold at once). */
+  /**
+   * The cache's slot count: the chunks it can hold at once (sharing a GPU device's budget, at
+   * most: `stats.budgetBytes` says what it holds now).
+   */
   get cacheSlots(): number {
     return this.#cache.slotCount;
   }
 
-  /** The GPU chunk-cache buffer (GPU device only), for consumers that read it directly. */
+  /**
+   * The GPU chunk-cache buffer (GPU device only), for consumers that read it directly. Sharing
+   * its device's budget, the cache gets a new buffer when it grows or shrinks: read this anew.
+   */
   get gpuCache(): GPUBuffer | undefined {
     return this.#backend instanceof GpuBackend ? this.#backend.cache : undefined;
   }

@@ -1,12 +1,11 @@
 import { ARRAY_OPEN_KEYS, checkArrayOpenOptions, checkOptions } from "../arguments.ts";
-import { ArgumentError, GpuError } from "../errors.ts";
+import { ArgumentError } from "../errors.ts";
 import type { GpuContext } from "../gpu/context.ts";
 import type { HttpStoreOptions } from "../store/http.ts";
 import { WorkerPool } from "../worker/pool.ts";
 import { openCpuExecutor } from "../engine/cpu-executor.ts";
 import { CpuBackend, GpuBackend, type ResampleBackend } from "./backend.ts";
-import { defaultCacheBytes } from "./cache-budget.ts";
-import { cpuCacheBudget, type SharedCacheBudget } from "./shared-budget.ts";
+import { cpuCacheBudget, gpuCacheBudget, type SharedCacheBudget } from "./shared-budget.ts";
 import { sizeCache } from "./cache-size.ts";
 import { ChunkIds } from "./chunk-id.ts";
 import { type DeviceChoice, resolveDevice } from "./device.ts";
@@ -23,13 +22,14 @@ export interface CellMapArrayOptions {
    */
   device?: DeviceChoice;
   /**
-   * Chunk-cache budget in bytes, the array's own. Without it, a CPU array shares the thread's
-   * budget with every other CPU array opened without one (1/8 of system memory, at least 256 MiB:
-   * `src/array/shared-budget.ts`; `stats.shared` says how much of it is held), and a GPU array
-   * gets 1/16 of system memory, at least 64 MiB (`src/array/cache-budget.ts`: a GPU cache is one
-   * buffer allocated whole, so sharing what is occupied would save nothing there). Capped one slot
-   * below the GPU's storage binding limit, and at the array's chunk count (over all levels), so a
-   * small array allocates only what it can use. `stats.budgetBytes` is the allocation.
+   * Chunk-cache budget in bytes, the array's own. Without it, the array shares its device's
+   * budget with every other array of that device opened without one (`src/array/shared-budget.ts`;
+   * `stats.shared` says how much of it is held): a CPU array the thread's (1/8 of system memory,
+   * at least 256 MiB), a GPU array its `GpuContext`'s (`GpuContext.create({ cacheBytes })`, the
+   * same default). Capped one slot below the GPU's storage binding limit, and at the array's
+   * chunk count (over all levels), so a small array allocates only what it can use.
+   * `stats.budgetBytes` is the allocation (for a GPU array sharing its device's budget, what it
+   * holds now: it grows and shrinks by use).
    */
   cacheBytes?: number;
   /** Worker pool for fetching and decoding; one is created (and owned) if omitted. */
@@ -61,7 +61,7 @@ export interface OpenedArray {
   slotCount: number;
   slotWords: number;
   storeOptions: HttpStoreOptions | undefined;
-  /** The budget the cache shares with the device's other arrays (CPU arrays without `cacheBytes`). */
+  /** The budget the cache shares with the device's other arrays (arrays without `cacheBytes`). */
   budget: SharedCacheBudget | undefined;
 }
 
@@ -84,25 +84,22 @@ export async function openArray(location: string, options: CellMapArrayOptions):
   if (options.signal) openOpts.signal = options.signal;
   const opened = await openMultiscale(location, openOpts);
   const ids = new ChunkIds(opened.levels, opened.url);
-  // On the CPU without a budget of its own, the array shares the thread's (shared-budget.ts): its
-  // cache may hold as much as the whole budget, reserved but not written until used.
-  const budget = device === "cpu" && options.cacheBytes === undefined ? await cpuCacheBudget() : undefined;
-  const bytes = options.cacheBytes ?? budget?.budgetBytes ?? (await defaultCacheBytes());
+  // Without a budget of its own, the array shares its device's (shared-budget.ts): on the CPU its
+  // cache may hold as much as the whole budget, reserved but not written until used; on the GPU
+  // its buffer is what the budget has room for, allocated by the cache (SlotCache's resize).
+  const budget = options.cacheBytes !== undefined ? undefined : device === "cpu" ? await cpuCacheBudget() : await gpuCacheBudget(options.gpu!);
+  const bytes = options.cacheBytes ?? budget!.budgetBytes;
   const { slotCount, slotWords } = sizeCache(opened.levels, bytes, device === "gpu" ? options.gpu : undefined, opened.url);
   const backend =
     device === "cpu"
       ? new CpuBackend(slotCount, slotWords, await openCpuExecutor(options.cpuWorkers))
-      : createGpuBackend(options.gpu!, slotCount, slotWords, opened.url);
+      : createGpuBackend(options.gpu!, budget ? 0 : slotCount, slotWords, opened.url);
   const ownsPool = !options.pool;
   const pool = options.pool ?? (await WorkerPool.create(options.workers === undefined ? {} : { size: options.workers }));
   return { opened, ids, device, pool, ownsPool, backend, slotCount, slotWords, storeOptions: options.storeOptions, budget };
 }
 
-/** The GPU resample backend: a cache buffer and the resample pipelines. */
+/** The GPU resample backend: a cache buffer (`slotCount` slots) and the resample pipelines. */
 function createGpuBackend(gpu: GpuContext, slotCount: number, words: number, url: string): ResampleBackend {
-  try {
-    return new GpuBackend(gpu, slotCount, words, url);
-  } catch (e) {
-    throw new GpuError(`could not allocate a ${slotCount * words * 4}-byte chunk cache for ${url}`, { cause: e });
-  }
+  return new GpuBackend(gpu, slotCount, words, url);
 }

@@ -21,7 +21,10 @@ export interface CacheStats {
   bytesFetched: number;
   /** Bytes of occupied slots. */
   bytesResident: number;
-  /** The fixed budget: slot count times slot size. */
+  /**
+   * The cache's allocation: slot count times slot size (for a cache that grows and shrinks with
+   * its share of a device budget, the slots it has now).
+   */
   budgetBytes: number;
   /** Slots taken back from least-recently-used chunks. */
   evictions: number;
@@ -45,6 +48,22 @@ export interface SlotCacheOptions<K = string> {
    * member first. Without one, the cache's own slots are its budget.
    */
   budget?: SharedCacheBudget;
+  /**
+   * With a `budget`: the cache's storage is allocated by its share of the budget (a GPU buffer)
+   * rather than reserved whole. The budget then counts the slots allocated, not the chunks held;
+   * the cache starts with what the budget has room for (at most `slotCount` slots), grows when
+   * it needs a slot and the budget has room, and gives slots back when chunks evicted for other
+   * members leave a quarter of its slots free. `resize(slots, moves)` makes the storage `slots`
+   * slots long: slot `from` of each move goes to slot `to`, every other slot below `slots` stays
+   * where it is. Slots pinned by a read never move.
+   */
+  resize?(slots: number, moves: ReadonlyArray<readonly [from: number, to: number]>): void;
+  /**
+   * Submit the work recorded but not yet submitted that holds this cache's slots (a GPU batch
+   * being recorded). A read of any cache sharing the budget that waits for room calls it first,
+   * so no wait is on work that only a later submit would end.
+   */
+  flush?(): void;
 }
 
 /** A pinned set of chunks: their slots, to be released once the work that reads them is submitted. */
@@ -82,6 +101,12 @@ export class SlotCache<K = string> {
   #used = 0;
   #fillEntries = 0;
   readonly #budget: SharedCacheBudget | undefined;
+  /** Slots allocated now (`slotCount` unless the cache is allocated by its share of a budget). */
+  #capacity: number;
+  /** Allocated by its share of the budget (`SlotCacheOptions.resize`). */
+  readonly #allocates: boolean;
+  /** True while this cache looks for a slot: it then never gives slots back itself. */
+  #placing = false;
   #ticks = 0;
   /** This cache as a member of its shared budget. */
   readonly #member: BudgetMember = {
@@ -93,9 +118,13 @@ export class SlotCache<K = string> {
       const slot = this.#evictOne();
       if (slot === undefined) return false;
       this.#free.push(slot);
-      this.#budget!.give(this.slotBytes);
+      if (this.#allocates) this.#trim();
+      else this.#budget!.give(this.slotBytes);
       return true;
     },
+    trim: () => this.#allocates && this.#trim(),
+    flush: () => this.#opts.flush?.(),
+    waiting: () => this.#released.length > 0,
     wake: () => this.#wake(),
   };
 
@@ -104,14 +133,18 @@ export class SlotCache<K = string> {
     this.slotCount = options.slotCount;
     this.slotBytes = options.slotBytes;
     this.#opts = options;
-    for (let i = options.slotCount - 1; i >= 0; i--) this.#free.push(i);
     this.#budget = options.budget;
+    this.#allocates = options.budget !== undefined && options.resize !== undefined;
+    this.#capacity = this.#allocates ? 0 : options.slotCount;
+    for (let i = this.#capacity - 1; i >= 0; i--) this.#free.push(i);
     this.#budget?.join(this.#member);
+    // Allocated by its share: as much as the budget has room for now, at most its chunks.
+    if (this.#allocates) this.#grow(options.slotCount);
   }
 
-  /** Leave the shared budget (if any), giving back the room this cache's chunks took. */
+  /** Leave the shared budget (if any), giving back the room this cache took. */
   detach(): void {
-    this.#budget?.leave(this.#member, this.#used * this.slotBytes);
+    this.#budget?.leave(this.#member, (this.#allocates ? this.#capacity : this.#used) * this.slotBytes);
   }
 
   /** Current counters. */
@@ -119,7 +152,7 @@ export class SlotCache<K = string> {
     return {
       ...this.#stats,
       bytesResident: this.#used * this.slotBytes,
-      budgetBytes: this.slotCount * this.slotBytes,
+      budgetBytes: this.#capacity * this.slotBytes,
       requestsInFlight: this.#loading.size,
     };
   }
@@ -129,9 +162,12 @@ export class SlotCache<K = string> {
     return this.#resident.has(key);
   }
 
-  /** True while an {@link SlotCache.acquire} waits for a free slot. */
+  /**
+   * True while an {@link SlotCache.acquire} waits for a free slot: of this cache, or of any cache
+   * sharing its budget (work that holds chunks here may be what it waits for).
+   */
   get waiting(): boolean {
-    return this.#released.length > 0;
+    return this.#budget ? this.#budget.waiting : this.#released.length > 0;
   }
 
   /**
@@ -236,8 +272,9 @@ export class SlotCache<K = string> {
     }
     let slot = this.#slot();
     while (slot === undefined) {
-      if (onWait) {
-        onWait();
+      if (onWait || this.#budget) {
+        onWait?.();
+        this.#budget?.flushAll();
         slot = this.#slot();
         if (slot !== undefined) break;
       }
@@ -259,6 +296,14 @@ export class SlotCache<K = string> {
    */
   #slot(): number | undefined {
     const budget = this.#budget;
+    if (budget && this.#allocates) {
+      this.#placing = true;
+      try {
+        return this.#allocatedSlot(budget);
+      } finally {
+        this.#placing = false;
+      }
+    }
     if (!budget) {
       const free = this.#free.pop();
       if (free !== undefined) {
@@ -275,6 +320,75 @@ export class SlotCache<K = string> {
       if (!budget.evictOldest()) break;
     }
     return this.#evictOne(true);
+  }
+
+  /**
+   * A slot of a cache allocated by its share of the budget: a free one; else more slots while the
+   * budget has room; else room made by evicting the budget's least recently used free chunk (a
+   * slot here, or slots another member gives back); else this cache's own least recently used
+   * chunk's slot.
+   */
+  #allocatedSlot(budget: SharedCacheBudget): number | undefined {
+    for (;;) {
+      const free = this.#free.pop();
+      if (free !== undefined) {
+        this.#used++;
+        return free;
+      }
+      if (this.#grow(Math.max(this.#capacity, 16))) continue;
+      if (budget.trim() || budget.evictOldest()) continue;
+      return this.#evictOne(true);
+    }
+  }
+
+  /** Give back free slots when a quarter of the slots are free (never while looking for one); returns whether any went. */
+  #trim(): boolean {
+    if (this.#placing || this.#free.length < Math.max(1, this.#capacity / 4)) return false;
+    return this.#shrink();
+  }
+
+  /** Allocate up to `want` more slots, as many as the budget has room for; returns whether any were. */
+  #grow(want: number): boolean {
+    const budget = this.#budget!;
+    const n = Math.min(want, this.slotCount - this.#capacity, Math.floor(budget.room / this.slotBytes));
+    if (!(n >= 1) || !budget.take(n * this.slotBytes)) return false;
+    try {
+      this.#opts.resize!(this.#capacity + n, []);
+    } catch (e) {
+      budget.give(n * this.slotBytes);
+      throw e;
+    }
+    for (let s = this.#capacity + n - 1; s >= this.#capacity; s--) this.#free.push(s);
+    this.#capacity += n;
+    return true;
+  }
+
+  /**
+   * Give back the free slots above the chunks held: move the chunks no read pins from the top
+   * slots into free ones below, and shrink the storage to the occupied count (or just above the
+   * highest pinned slot).
+   */
+  #shrink(): boolean {
+    let top = this.#used;
+    for (const e of this.#resident.values()) if (e.slot !== FILL_SLOT && e.pins > 0) top = Math.max(top, e.slot + 1);
+    if (top >= this.#capacity) return false;
+    const below = this.#free.filter((s) => s < top).sort((a, b) => b - a);
+    const moves: Array<[number, number]> = [];
+    const moved: Array<[Entry, number]> = [];
+    for (const e of this.#resident.values()) {
+      if (e.slot === FILL_SLOT || e.slot < top) continue;
+      const to = below.pop()!;
+      moves.push([e.slot, to]);
+      moved.push([e, to]);
+    }
+    this.#opts.resize!(top, moves);
+    for (const [e, to] of moved) e.slot = to;
+    this.#free.length = 0;
+    this.#free.push(...below);
+    const freed = (this.#capacity - top) * this.slotBytes;
+    this.#capacity = top;
+    this.#budget!.give(freed);
+    return true;
   }
 
   #nextTick(): number {

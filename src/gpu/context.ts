@@ -33,6 +33,12 @@ export interface GpuContextOptions {
   label?: string;
   /** The `GPU` object to use instead of `navigator.gpu` (or Dawn in Node). */
   gpu?: GPU;
+  /**
+   * The chunk-cache budget, in bytes, that every array opened on this device without a
+   * `cacheBytes` of its own shares (`src/array/shared-budget.ts`); default 1/8 of system memory,
+   * at least 256 MiB.
+   */
+  cacheBytes?: number;
 }
 
 /** The adapter's identity, copied into a plain object so it can be logged and serialised. */
@@ -91,6 +97,8 @@ export class GpuContext {
   readonly label: string;
   /** Resolves, with the error that work in flight is rejected with, when the device is lost. */
   readonly lost: Promise<DeviceLostError>;
+  /** The chunk-cache budget this device's arrays share, when set at creation ({@link GpuContextOptions.cacheBytes}). */
+  readonly cacheBytes: number | undefined;
 
   #lostError: DeviceLostError | undefined;
   #counter: GpuCallCounter | undefined;
@@ -98,7 +106,11 @@ export class GpuContext {
   #released: GpuError | undefined;
   readonly #lostRejection: Promise<never>;
 
-  private constructor(device: GPUDevice, owns: boolean, info: GPUAdapterInfo | undefined, label: string) {
+  private constructor(device: GPUDevice, owns: boolean, info: GPUAdapterInfo | undefined, label: string, cacheBytes: unknown) {
+    if (cacheBytes !== undefined && !(typeof cacheBytes === "number" && cacheBytes > 0 && Number.isFinite(cacheBytes))) {
+      throw new ArgumentError("cacheBytes", "must be a positive number of bytes", cacheBytes);
+    }
+    this.cacheBytes = cacheBytes;
     this.device = device;
     this.ownsDevice = owns;
     this.label = label;
@@ -138,6 +150,9 @@ export class GpuContext {
     const label = options.label ?? "cellmap-data";
     const { signal } = options;
     throwIfAborted(signal, "GpuContext.create");
+    if (options.cacheBytes !== undefined && !(options.cacheBytes > 0 && Number.isFinite(options.cacheBytes))) {
+      throw new ArgumentError("cacheBytes", "must be a positive number of bytes", options.cacheBytes);
+    }
     const adapter = await requestAdapter(options);
     throwIfAborted(signal, "GpuContext.create");
     const device = await requestDevice(adapter, label, options.requiredLimits ?? {});
@@ -145,7 +160,7 @@ export class GpuContext {
       device.destroy();
       throwIfAborted(signal, "GpuContext.create");
     }
-    return new GpuContext(device, true, adapter.info, label);
+    return new GpuContext(device, true, adapter.info, label, options.cacheBytes);
   }
 
   /**
@@ -153,7 +168,8 @@ export class GpuContext {
    * device alive. Limits are whatever the device was created with.
    *
    * @param device An existing device.
-   * @param options `label`: prefix for the labels of objects the context creates.
+   * @param options `label`: prefix for the labels of objects the context creates; `cacheBytes`:
+   *   the chunk-cache budget its arrays share ({@link GpuContextOptions.cacheBytes}).
    * @returns A context that never destroys `device`.
    * @example
    * ```ts
@@ -161,9 +177,9 @@ export class GpuContext {
    * const ctx = GpuContext.fromDevice(device);
    * ```
    */
-  static fromDevice(device: GPUDevice, options: { label?: string } = {}): GpuContext {
+  static fromDevice(device: GPUDevice, options: { label?: string; cacheBytes?: number } = {}): GpuContext {
     const info = (device as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
-    return new GpuContext(device, false, info, options.label ?? (device.label || "cellmap-data"));
+    return new GpuContext(device, false, info, options.label ?? (device.label || "cellmap-data"), options.cacheBytes);
   }
 
   /**

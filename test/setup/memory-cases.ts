@@ -5,6 +5,7 @@
 // store. Expected slot counts come from the fixture's shapes and chunk shapes, worked out here.
 
 import { CellMapDataSplit } from "../../src/dataset/datasplit.ts";
+import { CellMapDataLoader } from "../../src/dataset/dataloader.ts";
 import { ArrayRegistry } from "../../src/dataset/array-registry.ts";
 import { CellMapDataset, type CellMapDatasetOptions } from "../../src/dataset/dataset.ts";
 import { openSlicedDatasets } from "../../src/dataset/sliced-datasets.ts";
@@ -249,9 +250,97 @@ async function cacheIsCappedAtChunkCount(device: "cpu" | "gpu"): Promise<void> {
   }
 }
 
+/**
+ * GPU arrays opened without `cacheBytes` share their device's budget: the first takes what the
+ * budget has room for, and the arrays rebalance by use, never allocating more than the budget
+ * together, while every read equals the CPU twin's (arrays) and a roomy device's (batches).
+ */
+async function gpuArraysShareTheDeviceBudget(): Promise<void> {
+  const fx = await getFixture();
+  const rawSlot = slotBytes(RAW_CHUNKS);
+  const budgetBytes = 10 * rawSlot; // 10 of raw's 27 chunks; each class crop has 8 chunks of 864 bytes
+  await expectArgumentError(() => GpuContext.create({ cacheBytes: -1 }), "cacheBytes");
+  await expectArgumentError(() => GpuContext.create({ cacheBytes: Number.NaN }), "cacheBytes");
+  const gpu = await GpuContext.create({ cacheBytes: budgetBytes });
+  const store = { workers: 0, storeOptions: { fetch: fx.fetch } };
+  const cpuOpts = { ...store, device: "cpu" as const, cacheBytes: 1 << 20 };
+  const raw = await CellMapArray.open(fx.rawUrl, { ...store, gpu });
+  const mito = await CellMapArray.open(`${fx.cropUrl}/mito`, { ...store, gpu });
+  const cpuRaw = await CellMapArray.open(fx.rawUrl, cpuOpts);
+  const cpuMito = await CellMapArray.open(`${fx.cropUrl}/mito`, cpuOpts);
+  try {
+    check(raw.stats.shared !== undefined && raw.stats.shared.arrays === 2 && raw.stats.shared.budgetBytes === budgetBytes, `raw shares ${JSON.stringify(raw.stats.shared)}`);
+    check(raw.stats.budgetBytes === budgetBytes && raw.gpuCache!.size === budgetBytes, `raw took ${raw.stats.budgetBytes} bytes at open, the budget's room`);
+    check(mito.stats.budgetBytes === 0, `mito took ${mito.stats.budgetBytes} bytes at open, with no room left`);
+    const allocated = () => raw.stats.budgetBytes + mito.stats.budgetBytes;
+    let mitoPeak = 0;
+    let rawLow = raw.stats.budgetBytes;
+    const round = async (z: number, y: number, x: number): Promise<void> => {
+      const specs = [{ center: [z, y, x] as Vec3 }, { center: [z + 20, y + 40, x + 40] as Vec3 }];
+      const shape: Vec3 = [6, 12, 12];
+      sameArray(await raw.sample(specs, { shape, scale: S }), await cpuRaw.sample(specs, { shape, scale: S }), `raw at ${z},${y},${x}`);
+      sameArray(await mito.sample(specs, { shape, scale: S, interp: "nearest" }), await cpuMito.sample(specs, { shape, scale: S, interp: "nearest" }), `mito at ${z},${y},${x}`);
+      check(allocated() <= budgetBytes && raw.stats.shared!.bytesResident === allocated(), `allocated ${allocated()} bytes (budget ${budgetBytes}); the budget counts ${raw.stats.shared!.bytesResident}`);
+      check(raw.gpuCache!.size === Math.max(4, raw.stats.budgetBytes) && mito.gpuCache!.size === Math.max(4, mito.stats.budgetBytes), "each cache buffer is its allocation");
+      mitoPeak = Math.max(mitoPeak, mito.stats.budgetBytes);
+      rawLow = Math.min(rawLow, raw.stats.budgetBytes);
+    };
+    for (const [z, y, x] of [[20, 40, 40], [60, 100, 100], [30, 110, 30], [70, 30, 120], [20, 40, 40], [45, 75, 70]] as const) await round(z, y, x);
+    check(mitoPeak > 0 && rawLow < budgetBytes, `the arrays rebalanced: mito grew to ${mitoPeak} bytes, raw shrank to ${rawLow}`);
+    check(raw.stats.evictions > 0, "raw evicted chunks for the room it gave");
+    const mitoBytes = mito.stats.budgetBytes;
+    mito.destroy();
+    check((raw.stats.shared!.arrays as number) === 1 && raw.stats.shared!.bytesResident === raw.stats.budgetBytes, `a destroyed array gives its ${mitoBytes} bytes back`);
+    // Alone now, raw grows back into the room mito left and still reads right.
+    const specs = [{ center: [60, 100, 100] as Vec3 }, { center: [20, 30, 120] as Vec3 }, { center: [70, 20, 20] as Vec3 }];
+    sameArray(await raw.sample(specs, { shape: [8, 16, 16], scale: S }), await cpuRaw.sample(specs, { shape: [8, 16, 16], scale: S }), "raw alone");
+    check(raw.stats.budgetBytes <= budgetBytes && raw.stats.budgetBytes > rawLow, `raw grew back to ${raw.stats.budgetBytes} bytes from ${rawLow}`);
+  } finally {
+    for (const a of [raw, mito, cpuRaw, cpuMito]) a.destroy();
+    gpu.destroy();
+  }
+}
+
+/** Batches of a GPU dataset under a device budget that cannot hold its arrays at once equal those of a roomy device, bit for bit. */
+async function gpuBatchesUnderATightDeviceBudget(): Promise<void> {
+  const tight = await GpuContext.create({ cacheBytes: 12 * slotBytes(RAW_CHUNKS) });
+  const roomy = await GpuContext.create();
+  const common = {
+    isTrain: true,
+    spatialTransforms: { rotate: { axes: { z: [-180, 180] as [number, number] } }, mirror: { axes: { x: 0.5 } } },
+    inputArrays: { raw: { shape: [4, 8, 8] as Vec3, scale: S } },
+    targetArrays: { gt: { shape: [3, 6, 6] as Vec3, scale: S } },
+    device: "gpu" as const,
+  };
+  const a = await CellMapDataset.open<"raw", "gt">(await options({ ...common, gpu: tight }));
+  const b = await CellMapDataset.open<"raw", "gt">(await options({ ...common, gpu: roomy }));
+  try {
+    const opts = { batchSize: 4, iterationsPerEpoch: 4, seed: 11 };
+    const want: Array<{ raw: Float32Array; gt: Float32Array }> = [];
+    for await (const batch of new CellMapDataLoader(b, opts)) want.push({ raw: batch.raw.data.slice(), gt: batch.gt.data.slice() });
+    let k = 0;
+    for await (const batch of new CellMapDataLoader(a, opts)) {
+      sameArray(batch.raw.data, want[k]!.raw, `raw of batch ${k}`);
+      sameArray(batch.gt.data, want[k]!.gt, `gt of batch ${k}`);
+      k++;
+    }
+    check(k === 4, `${k} batches`);
+    const held = a.input.stats.budgetBytes + CLASSES.reduce((n, c) => n + a.classArray(c)!.stats.budgetBytes, 0);
+    check(held <= 12 * slotBytes(RAW_CHUNKS) && a.input.stats.shared!.arrays === 3, `the tight device's three arrays hold ${held} bytes`);
+    check(a.input.stats.evictions > 0, "the tight device evicted");
+  } finally {
+    a.destroy();
+    b.destroy();
+    tight.destroy();
+    roomy.destroy();
+  }
+}
+
 export const memoryCases = {
   "a small crop's label cache holds its chunks, not the default budget (CPU)": () => cacheIsCappedAtChunkCount("cpu"),
   "a small crop's label cache holds its chunks, not the default budget (GPU)": () => cacheIsCappedAtChunkCount("gpu"),
+  "GPU arrays without cacheBytes share their device's budget by use, reading what the CPU twin reads": gpuArraysShareTheDeviceBudget,
+  "GPU batches under a device budget smaller than their arrays equal a roomy device's": gpuBatchesUnderATightDeviceBudget,
 
   /** With a binding limit below the array's chunks, a huge budget is capped one slot below the limit. */
   async "a budget above the binding limit is still capped one slot below it"(): Promise<void> {
