@@ -19,7 +19,7 @@ export { applyClassRelationshipsReference } from "../kernels/labels/twin.ts";
 export type { ClassRelationshipsLayout } from "../kernels/labels/contract.ts";
 export { distanceTransformReference } from "../kernels/distance/twin.ts";
 export type { DistanceTransformOptions } from "../kernels/distance/contract.ts";
-export { cellposeFlowsReference } from "../kernels/cellpose/twin.ts";
+export { cellposeFlowsReference, type CellposeReferenceOptions } from "../kernels/cellpose/twin.ts";
 export {
   MAX_CELLPOSE_ITERATIONS,
   planCellpose,

@@ -498,6 +498,44 @@ export const cellposeCases = {
     });
   },
 
+  /**
+   * The twin one sample at a time, each written in place into a shared output at its offset (as
+   * the CPU executor's flows tasks do), gives the bits of the whole batch at once: a sample's
+   * flows, its default iterations included, depend on its own labels only. Nothing outside the
+   * samples' spans is written. 3D and 2D, both modes, a channel of a 2-channel batch.
+   */
+  "the twin per sample, written in place at an offset, gives the batch's bits"(): string {
+    let values = 0;
+    for (const shape of [[7, 9, 8], [13, 11]] as const) {
+      const V = shape.reduce((a: number, d) => a * d, 1);
+      const F = shape.length;
+      const batch = 3;
+      const labels = new Float32Array(batch * 2 * V);
+      for (let b = 0; b < batch; b++) {
+        const grid: Shape = shape.length === 3 ? [...shape] : [1, ...shape];
+        labels.set(randomLabels(50 + b, grid, 3), (b * 2 + 1) * V);
+        labels.set(randomLabels(90 + b, grid, 3), b * 2 * V);
+      }
+      for (const mode of ["binary", "instances"] as const) {
+        const whole = cellposeFlowsReference(labels, { batch, channels: 2, channel: 1, shape }, { mode });
+        const at = 5;
+        const out = new Float32Array(at + batch * F * V + 4).fill(SENTINEL);
+        for (const b of [2, 0, 1]) {
+          const one = labels.subarray(b * 2 * V, (b + 1) * 2 * V);
+          const got = cellposeFlowsReference(one, { batch: 1, channels: 2, channel: 1, shape }, { mode, out, outOffset: at + b * F * V });
+          check(got.buffer === out.buffer && got.byteOffset === (at + b * F * V) * 4 && got.length === F * V, `sample ${b}: the twin returns the span of out it wrote`);
+        }
+        out.forEach((v, i) => check(i >= at && i < at + batch * F * V ? true : v === SENTINEL, `value ${i} outside the flows was overwritten (${v})`));
+        for (let i = 0; i < whole.length; i++) {
+          if (!Object.is(out[at + i], whole[i])) throw new Error(`${shape.length}D ${mode}: value ${i} per sample is ${out[at + i]}, the whole batch gave ${whole[i]}`);
+        }
+        check(whole.some((v) => v !== 0 && !Number.isNaN(v)), `${shape.length}D ${mode}: some flows should be nonzero`);
+        values += whole.length;
+      }
+    }
+    return `${values} flow values per sample equal the batch's`;
+  },
+
   /** Bad layouts, options and buffers raise ArgumentError naming the field. */
   async "bad inputs raise ArgumentError naming the field"(): Promise<void> {
     const shape: Shape = [4, 4, 4];
@@ -518,6 +556,10 @@ export const cellposeCases = {
     expectArgumentError(cpu({}, { iterations: 2.5 }), "iterations");
     expectArgumentError(cpu({}, { iterations: 1e9 }), "iterations");
     expectArgumentError(cpu({}, {}, new Float32Array(63)), "labels");
+    expectArgumentError(cpu({}, { out: new Float32Array(3 * 64 + 5), outOffset: 6 }), "outOffset");
+    expectArgumentError(cpu({}, { out: new Float32Array(3 * 64), outOffset: -1 }), "outOffset");
+    expectArgumentError(cpu({}, { outOffset: 2 }), "outOffset"); // an offset needs out
+    expectArgumentError(cpu({}, { out: new Float64Array(3 * 64) }), "out");
     let rejected = false;
     await cellposeFlows(labels, [4, 4, 3]).catch((e: unknown) => {
       rejected = e instanceof ArgumentError && e.field === "labels";

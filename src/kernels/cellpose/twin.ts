@@ -59,25 +59,36 @@ export function fixedPointMean(sum: number, n: number, bits: number): number {
   return q * 2 ** bits + Math.floor((r * 2 ** bits) / n);
 }
 
+/** Options of {@link cellposeFlowsReference}: the flow options, and where the flows go. */
+export interface CellposeReferenceOptions extends CellposeFlowOptions {
+  /** Write the flows into this array (from `outOffset`) instead of a new one; every value of the flows' span is written. */
+  readonly out?: Float32Array;
+  /** Where the flows start in `out` (elements). Default 0. */
+  readonly outOffset?: number;
+}
+
 /**
  * Cellpose flows of channel `layout.channel` of `labels` (`[batch, channels, z, y, x]`, or
- * `[batch, channels, y, x]` for a 2D `shape`).
+ * `[batch, channels, y, x]` for a 2D `shape`). Each sample's flows depend on its own labels
+ * only: a batch gives the bits of its samples computed one at a time.
  *
  * @param labels f32 labels, `batch * channels * z * y * x` values
  * @param layout batch, channels, the channel to read, and the shape (3D, or 2D `[h, w]`)
- * @param options object mode and iteration count
+ * @param options object mode and iteration count; `out` and `outOffset` to write in place
  * @returns f32 flows `[batch, 3, z, y, x]`, channels (z, y, x); for a 2D shape
- *   `[batch, 2, y, x]`, channels (y, x)
+ *   `[batch, 2, y, x]`, channels (y, x): a new array, or the span of `out` written
  * @throws {ArgumentError} naming the bad field
  * @example
  * ```ts
  * const flows = cellposeFlowsReference(labels, { batch: 2, channels: 1, channel: 0, shape: [16, 16, 16] });
+ * // the second sample alone, written in place:
+ * cellposeFlowsReference(labels.subarray(V, 2 * V), { batch: 1, shape: [16, 16, 16] }, { out: flows, outOffset: 3 * V });
  * ```
  */
 export function cellposeFlowsReference(
   labels: Float32Array,
   layout: CellposeLayout,
-  options: CellposeFlowOptions = {},
+  options: CellposeReferenceOptions = {},
 ): Float32Array {
   const plan = planCellpose(layout, options);
   const V = plan.voxels;
@@ -86,7 +97,13 @@ export function cellposeFlowsReference(
     throw new ArgumentError("labels", `must be a Float32Array of ${batch * channels * V} values`, labels?.length);
   }
   const C = plan.ndim;
-  const out = new Float32Array(batch * C * V);
+  const n = batch * C * V;
+  const at = options.outOffset ?? 0;
+  if (options.out !== undefined && !(options.out instanceof Float32Array)) throw new ArgumentError("out", "must be a Float32Array", options.out);
+  if (!Number.isInteger(at) || at < 0 || (options.out === undefined ? at !== 0 : at + n > options.out.length)) {
+    throw new ArgumentError("outOffset", `must place ${n} flow values inside out (${options.out?.length ?? "none given"} values)`, at);
+  }
+  const out = options.out === undefined ? new Float32Array(n) : options.out.subarray(at, at + n);
   for (let b = 0; b < batch; b++) {
     const start = (b * channels + channel) * V;
     volumeFlows(labels.subarray(start, start + V), plan, out.subarray(b * C * V, (b + 1) * C * V));
