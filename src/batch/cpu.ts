@@ -1,18 +1,22 @@
 /**
  * The CPU executor of a {@link BatchPlan}: every read writes into its batch array directly (in
  * shared memory when the CPU executor's workers resample, from a loader's `BatchArrayPool` when
- * one is given), then the value passes and true negatives run on the CPU twins: in the sample
- * workers, a task per sample, when they resample (the arrays are then shared), else here. Value
- * ops with a custom op and cellpose flows run here. Targets go straight into `[B, C, z, y, x]`, each class's samples `C` rows apart, and get
- * their true negatives and value passes there: a class of a sample is a contiguous block. Bits
- * are the same wherever a pass runs: a sample's noise is keyed by its batch index.
+ * one is given), then the value passes, true negatives and cellpose flows run on the CPU twins:
+ * in the sample workers, a task per sample, when they resample (the arrays are then shared), else
+ * here. Only value ops with a custom op run here either way. Targets go straight into
+ * `[B, C, z, y, x]`, each class's samples `C` rows apart, and get their true negatives and value
+ * passes there: a class of a sample is a contiguous block. A flow target's labels go into
+ * `[B, S, z, y, x]` (the flow class first, then the classes exclusive with it), and each sample's
+ * flows task gives them their true negatives and writes the sample's flows into the batch's flows
+ * array `[B, F, z, y, x]`. Bits are the same wherever a pass runs: a sample's noise is keyed by
+ * its batch index, and true negatives and flows depend on the sample alone.
  * @module
  */
 
 import type { ArrayData } from "./types.ts";
 import type { BatchPlan, PlannedRead, ReadBatchResult } from "./plan.ts";
 import { batchArray, type BatchArrayPool } from "./arrays.ts";
-import { cellposeTargetCpu } from "./flows.ts";
+import { flowsTasks } from "./flows.ts";
 import { CpuExecutor } from "../engine/cpu-executor.ts";
 import { type PassTask, runSampleTask, type ValuesTask } from "../engine/sample-task.ts";
 import type { PlannedOps } from "./plan.ts";
@@ -57,20 +61,25 @@ export async function runBatchCpu(plan: BatchPlan, options: { arrays?: BatchArra
     });
     arrays[target.name] = { data, shape: target.shape };
   }
-  const flowLabels: Record<string, Float32Array> = {};
+  // A flow target's labels per sample, `[B, S, V]` (the flow class first): a sample's labels are
+  // one contiguous block, which its flows task reads.
+  const flowLabels: Float32Array[] = [];
   for (const flows of plan.flows) {
-    const V = flows.voxels;
-    const s = (flowLabels[flows.name] = take(flows.labels.classes.length * B * V));
+    const V = flows.voxels, S = flows.labels.classes.length;
+    const labels = take(B * S * V);
+    flowLabels.push(labels);
     flows.reads.forEach((reads, c) => {
-      for (const r of reads) run(r, s, (b) => (c * B + b) * V, V, V);
+      for (const r of reads) run(r, labels, (b) => (b * S + c) * V, S * V, V);
     });
+    arrays[flows.name] = { data: take(B * flows.spec.flowShape.length * V), shape: flows.shape };
   }
   await Promise.all(work);
 
   // The passes, a task per sample: in the sample workers when they resample (the batch's arrays
   // are then shared), else here; a sample with a custom op runs here either way (its CPU function
-  // cannot travel). True negatives come first, on labels; then the target value passes, each on
-  // one class of one sample, a contiguous block of [B, C, V] (its noise keyed by the sample).
+  // cannot travel). Flows, input value passes and true negatives come first; then the target
+  // value passes, each on one class of one sample, a contiguous block of [B, C, V] (its noise
+  // keyed by the sample).
   const exec = plan.cpuWorkers > 0 && shared ? await CpuExecutor.acquire(plan.cpuWorkers) : undefined;
   try {
     const passes = async (tasks: PassTask[], what: string): Promise<void> => {
@@ -79,7 +88,10 @@ export async function runBatchCpu(plan: BatchPlan, options: { arrays?: BatchArra
       for (const t of here) runSampleTask(t);
       if (exec) await exec.passes(there, { what, ...signal });
     };
-    const first: PassTask[] = [];
+    // Flows first: a sample's flows take longest, so they start before the short passes.
+    const first: PassTask[] = plan.flows.flatMap((flows, k) =>
+      flowsTasks(flowLabels[k]!, arrays[flows.name]!.data, { batch: B, spec: flows.spec, labels: flows.labels, emptyValue: plan.emptyValue })
+    );
     for (const input of plan.inputs) first.push(...valueTasks(arrays[input.name]!.data, input.ops, plan.seed, (b) => b * input.voxels));
     const rel = plan.relationships;
     if (rel) {
@@ -88,7 +100,7 @@ export async function runBatchCpu(plan: BatchPlan, options: { arrays?: BatchArra
         for (let b = 0; b < B; b++) first.push({ kind: "relationships", data, at: b * C * V, batch: 1, classes: C, voxels: V, ...rel });
       }
     }
-    await passes(first, "the value passes and true negatives of a batch");
+    await passes(first, "the value passes, true negatives and cellpose flows of a batch");
     const second: PassTask[] = [];
     for (const target of plan.targets) {
       const data = arrays[target.name]!.data, V = target.voxels;
@@ -98,11 +110,7 @@ export async function runBatchCpu(plan: BatchPlan, options: { arrays?: BatchArra
   } finally {
     exec?.release();
   }
-  for (const flows of plan.flows) {
-    const labels = flowLabels[flows.name]!;
-    arrays[flows.name] = { data: cellposeTargetCpu(labels, { batch: B, spec: flows.spec, labels: flows.labels, emptyValue: plan.emptyValue }), shape: flows.shape };
-    pool?.release(labels);
-  }
+  for (const labels of flowLabels) pool?.release(labels);
   return { arrays, centers: plan.centers };
 }
 

@@ -1,34 +1,59 @@
 /**
- * Cellpose flow targets of a batch: from class-major labels `[S, batch, V]` (the flow class
- * first, then the classes exclusive with it), true negatives, then the flows, on the CPU twin or
- * recorded for the GPU.
+ * Cellpose flow targets of a batch, on the CPU twin or recorded for the GPU. On the CPU the labels
+ * are laid out per sample, `[batch, S, V]` (the flow class first, then the classes exclusive with
+ * it), and each sample is one task ({@link flowsTasks}): true negatives, then the flows, written
+ * into the batch's flows array; the CPU executor runs the tasks in its sample workers, or the
+ * calling thread runs them, with the same bits. On the GPU the labels come class-major,
+ * `[S, batch, V]`.
+ *
+ * @example
+ * ```ts
+ * const tasks = flowsTasks(labels, flows, { batch: 2, spec, labels: { classes: ["mito"], exclusive: [[false]] }, emptyValue: NaN });
+ * for (const t of tasks) runSampleTask(t); // or: await executor.passes(tasks)
+ * ```
  * @module
  */
 
 import type { GpuContext } from "../gpu/context.ts";
 import { encodeCellposeFlows } from "../kernels/cellpose/gpu.ts";
 import type { CellposeMode } from "../kernels/cellpose/contract.ts";
-import { cellposeFlowsReference } from "../kernels/cellpose/twin.ts";
+import type { FlowsTask } from "../engine/sample-task.ts";
 import { applyClassRelationships, type PassWork } from "./passes.ts";
 import type { CellposeLabels, CellposeTargetSpec } from "./types.ts";
 
 /**
- * Flows on the CPU from class-major labels `[S, batch, V]` (S = `labels.classes.length`, the
- * flow class first): true negatives in place, then the CPU twin.
+ * The CPU tasks of a flow target, one per sample: sample `b`'s labels `[S, V]` at element
+ * `b * S * V` of `labels` (`[batch, S, V]`, S = `labels.classes.length`, the flow class first)
+ * get their true negatives in place, and its flows go to `flows` (`[batch, 3, z, y, x]`, or
+ * `[batch, 2, h, w]` on a 2D slice dataset) from element `b * F * V`.
  *
- * @returns f32 flows `[batch, 3, z, y, x]` (`[batch, 2, h, w]` on a 2D slice dataset)
+ * @returns the tasks, for `CpuExecutor.passes` or `runSampleTask`
  */
-export function cellposeTargetCpu(
-  scratch: Float32Array,
+export function flowsTasks(
+  labels: Float32Array,
+  flows: Float32Array,
   options: { batch: number; spec: CellposeTargetSpec; labels: CellposeLabels; emptyValue: number },
-): Float32Array {
-  const { batch, spec, labels } = options;
+): FlowsTask[] {
+  const { batch, spec } = options;
   const V = spec.shape[0] * spec.shape[1] * spec.shape[2];
-  const S = labels.classes.length;
-  if (S > 1) {
-    applyClassRelationships({ kind: "cpu", data: scratch }, { batch: 1, classes: S, voxels: batch * V, exclusive: labels.exclusive, emptyValue: options.emptyValue });
+  const S = options.labels.classes.length;
+  const F = spec.flowShape.length;
+  const tasks: FlowsTask[] = [];
+  for (let b = 0; b < batch; b++) {
+    tasks.push({
+      kind: "flows",
+      labels,
+      labelsAt: b * S * V,
+      classes: S,
+      exclusive: options.labels.exclusive,
+      emptyValue: options.emptyValue,
+      flows,
+      flowsAt: b * F * V,
+      shape: spec.flowShape,
+      ...flowOptions(spec),
+    });
   }
-  return cellposeFlowsReference(scratch.subarray(0, batch * V), { batch, shape: spec.flowShape }, flowOptions(spec));
+  return tasks;
 }
 
 /**

@@ -3,9 +3,9 @@
  * memory, so that the per-voxel work of a CPU array runs on every core while the calling thread
  * only plans. A dispatch (one resample call of one array) is cut into slabs of output z planes
  * (`sample-task.ts`), so one sample scales too; slabs queue on this thread and go to whichever
- * worker is free, one at a time each. The passes of a CPU batch (value ops and true negatives of
- * its samples, over batch arrays in shared memory) run in the same workers ({@link
- * CpuExecutor.passes}). The bits are those of the CPU twins on the calling thread.
+ * worker is free, one at a time each. The passes of a CPU batch (value ops, true negatives and
+ * cellpose flows of its samples, over batch arrays in shared memory) run in the same workers
+ * ({@link CpuExecutor.passes}). The bits are those of the CPU twins on the calling thread.
  *
  * Arrays share one executor per worker count ({@link CpuExecutor.acquire}); the last array to
  * let go of it ({@link CpuExecutor.release}) stops its workers. Workers start on the first
@@ -27,7 +27,7 @@ import type { ResampleParams, ResampleSample } from "../kernels/resample/contrac
 import { resampleReference } from "../kernels/resample/twin.ts";
 import { fromWire } from "../worker/errors-wire.ts";
 import type { SampleWorkerAnswer } from "./sample-protocol.ts";
-import { type PassTask, runSampleTask, type SampleTask, slabs } from "./sample-task.ts";
+import { type FlowsTask, type PassTask, runSampleTask, type SampleTask, slabs } from "./sample-task.ts";
 import { hardwareThreads, sharedMemory } from "./shared-memory.ts";
 import { spawnSampleWorker, type SampleWorkerHandle } from "./spawn-sample-worker.ts";
 
@@ -49,8 +49,10 @@ export interface CpuExecutorStats {
   inline: number;
   /** Tasks sent to the workers (resample slabs and passes). */
   tasks: number;
-  /** Of those, pass tasks (value ops and true negatives of batch arrays). */
+  /** Of those, pass tasks (value ops, true negatives and cellpose flows of batch arrays). */
   passTasks: number;
+  /** Of the pass tasks, cellpose flows of a sample ({@link FlowsTask}). */
+  flowTasks: number;
   /** Workers started to replace stopped ones. */
   respawns: number;
 }
@@ -112,7 +114,7 @@ export class CpuExecutor {
   readonly size: number;
   readonly #slots: Slot[] = [];
   readonly #queue: Queued[] = [];
-  readonly #stats: CpuExecutorStats = { dispatches: 0, inline: 0, tasks: 0, passTasks: 0, respawns: 0 };
+  readonly #stats: CpuExecutorStats = { dispatches: 0, inline: 0, tasks: 0, passTasks: 0, flowTasks: 0, respawns: 0 };
   readonly #scratch: SharedArrayBuffer[] = [];
   /** Workers being started now. */
   #spawning = 0;
@@ -212,8 +214,8 @@ export class CpuExecutor {
   }
 
   /**
-   * Run passes over batch arrays in shared memory (value ops of samples, true negatives of
-   * samples) in the workers, each task on one worker; resolves when all are done. The tasks'
+   * Run passes over batch arrays in shared memory (value ops, true negatives and cellpose flows
+   * of samples) in the workers, each task on one worker; resolves when all are done. The tasks'
    * arrays must be shared memory and their value ops free of custom ops (their CPU functions
    * cannot travel). With `inline`, or when there is one task, they run on the calling thread.
    *
@@ -232,6 +234,7 @@ export class CpuExecutor {
     }
     this.#grow(tasks.length);
     this.#stats.passTasks += tasks.length;
+    for (const t of tasks) if (t.kind === "flows") this.#stats.flowTasks++;
     await this.#dispatch(tasks, what, options.signal);
   }
 

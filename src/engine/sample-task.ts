@@ -1,9 +1,12 @@
 /**
  * One task of the CPU executor: a slab of a resample dispatch, `[from, to)` over the dispatch's
  * output z planes counted across its samples (`b * nz + z`), read from the shared chunk cache and
- * written into the shared output. A sample worker runs it; so does a test on the calling thread.
- * The planes of a slab do not depend on which others are computed, so the slabs of a dispatch
- * together give the bits of the whole dispatch run at once (`resampleReference`).
+ * written into the shared output; or a pass over a CPU batch's arrays in shared memory, in place:
+ * the value ops of a sample ({@link ValuesTask}), true negatives ({@link RelationshipsTask}), the
+ * cellpose flows of a sample ({@link FlowsTask}). A sample worker runs it; so does the calling
+ * thread without workers. The planes of a slab do not depend on which others are computed, nor a
+ * sample's passes on the other samples, so the tasks of a dispatch together give the bits of the
+ * whole dispatch run at once (`resampleReference`, the value, label and cellpose twins).
  *
  * @example
  * ```ts
@@ -14,6 +17,8 @@
 
 import type { ResampleParams, ResampleSample } from "../kernels/resample/contract.ts";
 import { resampleReference } from "../kernels/resample/twin.ts";
+import type { CellposeMode } from "../kernels/cellpose/contract.ts";
+import { cellposeFlowsReference } from "../kernels/cellpose/twin.ts";
 import { applyClassRelationshipsReference } from "../kernels/labels/twin.ts";
 import type { ValueOp } from "../kernels/value-transforms/contract.ts";
 import { applySampleOps } from "../kernels/value-transforms/twin.ts";
@@ -91,8 +96,33 @@ export interface RelationshipsTask {
   readonly emptyValue: number;
 }
 
+/**
+ * The cellpose flows of one sample of a batch, from and into batch arrays in shared memory: its
+ * labels `[classes, voxels]` at element `labelsAt` of `labels` (the flow class first, then the
+ * classes exclusive with it) get their true negatives in place when there are several classes,
+ * then the flows of the first class go to `flows` from element `flowsAt` (`[3, z, y, x]`, or
+ * `[2, h, w]` for a 2D `shape`). True negatives are per voxel and flows per sample, so the
+ * samples of a batch run as separate tasks with the bits of the whole batch at once.
+ */
+export interface FlowsTask {
+  readonly kind: "flows";
+  readonly labels: Float32Array;
+  readonly labelsAt: number;
+  readonly classes: number;
+  /** `exclusive[c][d]`: class `d` present makes an unknown class `c` a true negative. */
+  readonly exclusive: boolean[][];
+  readonly emptyValue: number;
+  readonly flows: Float32Array;
+  readonly flowsAt: number;
+  /** The grid of the flows: (z, y, x), or (y, x) for cellpose's 2D flows. */
+  readonly shape: readonly [number, number, number] | readonly [number, number];
+  readonly mode: CellposeMode;
+  /** Fixed diffusion steps; absent: the sample's default. */
+  readonly iterations?: number;
+}
+
 /** A pass over a batch's arrays, run by a sample worker (or here). */
-export type PassTask = ValuesTask | RelationshipsTask;
+export type PassTask = ValuesTask | RelationshipsTask | FlowsTask;
 
 /** Anything a sample worker runs: a resample slab, or a pass. */
 export type SampleTask = ResampleTask | PassTask;
@@ -105,6 +135,16 @@ export function runSampleTask(t: SampleTask): void {
     for (const s of t.samples) applySampleOps(t.data.subarray(s.at, s.at + n), s.ops, t.shape, t.seed, s.b, t.scale);
     return;
   }
+  if (t.kind === "flows") return runFlowsTask(t);
   const n = t.batch * t.classes * t.voxels;
   applyClassRelationshipsReference(t.data.subarray(t.at, t.at + n), { batch: t.batch, classes: t.classes, voxels: t.voxels, exclusive: t.exclusive, emptyValue: t.emptyValue });
+}
+
+/** Run a {@link FlowsTask}: true negatives of the sample's labels, then its flows, in place. */
+export function runFlowsTask(t: FlowsTask): void {
+  const V = t.shape.reduce((a, d) => a * d, 1);
+  const labels = t.labels.subarray(t.labelsAt, t.labelsAt + t.classes * V);
+  if (t.classes > 1) applyClassRelationshipsReference(labels, { batch: 1, classes: t.classes, voxels: V, exclusive: t.exclusive, emptyValue: t.emptyValue });
+  const options = { mode: t.mode, out: t.flows, outOffset: t.flowsAt, ...(t.iterations === undefined ? {} : { iterations: t.iterations }) };
+  cellposeFlowsReference(labels, { batch: 1, channels: t.classes, channel: 0, shape: t.shape }, options);
 }

@@ -11,6 +11,8 @@
 
 import { hashKey, rngFor } from "../../src/augment/rng.ts";
 import { readBatch } from "../../src/dataset/batch.ts";
+import { CpuExecutor } from "../../src/engine/cpu-executor.ts";
+import { sharedMemory } from "../../src/engine/shared-memory.ts";
 import { CellMapDataLoader } from "../../src/dataset/dataloader.ts";
 import { CellMapDataset, type CellMapDatasetOptions } from "../../src/dataset/dataset.ts";
 import { ArgumentError } from "../../src/errors.ts";
@@ -99,6 +101,38 @@ async function expectArgumentError(field: string, options: Extra): Promise<void>
   }
   check(caught instanceof ArgumentError, `expected an ArgumentError naming ${field}, got ${String(caught)}`);
   check(caught.field === field, `ArgumentError names ${caught.field}, expected ${field} (${caught.message})`);
+}
+
+/** Value for value (Object.is: NaN and the sign of zero included). */
+function sameBits(got: Float32Array, want: Float32Array, what: string): void {
+  check(got.length === want.length, `${what}: ${got.length} values, expected ${want.length}`);
+  for (let i = 0; i < want.length; i++) if (!Object.is(got[i], want[i])) throw new Error(`${what}: value ${i} is ${got[i]}, expected ${want[i]}`);
+}
+
+/**
+ * Three CPU loader batches of 4 with `cpuWorkers` (copies of their arrays, each batch released
+ * as it comes), where they ran, and how many flows tasks the sample workers ran meanwhile.
+ */
+async function flowBatches(cpuWorkers: number | undefined, extra: Extra): Promise<{ batches: Array<Record<string, Float32Array>>; executor: string; flowTasks: number }> {
+  const ds = await open({ ...extra, ...(cpuWorkers === undefined ? {} : { cpuWorkers }) });
+  try {
+    const e = ds.input.stats.executor;
+    const exec = e.kind === "workers" ? await CpuExecutor.acquire(e.workers) : undefined;
+    try {
+      const before = exec?.stats.flowTasks ?? 0;
+      const batches: Array<Record<string, Float32Array>> = [];
+      for await (const b of new CellMapDataLoader(ds, { batchSize: 4, iterationsPerEpoch: 3, seed: 13, sampler: "weighted" })) {
+        const all = b as unknown as Record<string, { data?: Float32Array }>;
+        batches.push(Object.fromEntries(["raw", "gt", "flows", "nflows"].map((k) => [k, all[k]!.data!.slice()])));
+        b.release();
+      }
+      return { batches, executor: e.kind === "workers" ? `workers (${e.workers})` : e.kind, flowTasks: (exec?.stats.flowTasks ?? 0) - before };
+    } finally {
+      exec?.release();
+    }
+  } finally {
+    ds.destroy();
+  }
 }
 
 export const cellposeDatasetCases = {
@@ -407,6 +441,59 @@ export const cellposeDatasetCases = {
         onGpu.destroy();
       }
     });
+  },
+
+  /**
+   * CPU loader batches with flow targets, 3D and 2D, with exclusive classes (true negatives on the
+   * flow labels before the flows): in 1, 2 and the default number of sample workers they are the
+   * calling thread's (`cpuWorkers: 0`) bit for bit, one flows task per sample ran in the workers,
+   * and on every thread each batch's flows are the twin's of its own class target (read on the
+   * same grid, with the same true negatives), value for value. Batches are released as they come,
+   * so later ones are written into reused (stale) arrays.
+   */
+  async "CPU loader batches with flow targets: flows in the sample workers are the calling thread's and the twin's, bit for bit"(): Promise<string> {
+    const lines: string[] = [];
+    for (const [name, grid, extra] of [
+      ["3D", [6, 10, 10], { spatialTransforms: { mirror: { axes: { x: 0.5, z: 0.5 } }, transpose: { axes: ["y", "x"] }, rotate: { axes: { z: [-180, 180] } } } }],
+      ["2D", [10, 12], { inputArrays: { raw: { shape: [4, 4], scale: S } }, slicingAxis: "z", spatialTransforms: { mirror: { axes: { y: 0.5 } } } }],
+    ] as const) {
+      const options: Extra = {
+        ...(extra as Extra),
+        targetArrays: {
+          gt: { shape: [...grid], scale: S },
+          flows: { shape: [...grid], scale: S, cellpose: { class: "mito" } },
+          nflows: { shape: [...grid], scale: S, cellpose: { class: "nucleus", mode: "instances", iterations: 9 } },
+        },
+        // mito's flows read [mito, er]; nucleus's read [nucleus, mito, er], unknown in this crop:
+        // 0 (a true negative) inside the mito and er balls, NaN elsewhere.
+        classRelationships: { nucleus: ["mito", "er"], mito: ["er"] },
+        isTrain: true,
+      };
+      const here = await flowBatches(0, options);
+      check(here.executor === "main-thread", `cpuWorkers 0 runs on the calling thread: ${here.executor}`);
+      const V = grid.reduce((a: number, d) => a * d, 1);
+      const F = grid.length;
+      let negatives = 0, flowing = 0;
+      for (const b of here.batches) {
+        // The oracle: the twin on the batch's class target [B, 3, V] (mito 0, nucleus 2).
+        sameBits(b["flows"]!, cellposeFlowsReference(b["gt"]!, { batch: 4, channels: 3, channel: 0, shape: grid }), `${name} mito flows against the twin of the batch's gt`);
+        sameBits(b["nflows"]!, cellposeFlowsReference(b["gt"]!, { batch: 4, channels: 3, channel: 2, shape: grid }, { mode: "instances", iterations: 9 }), `${name} nucleus flows against the twin of the batch's gt`);
+        check(b["flows"]!.length === 4 * F * V, `${name} flows hold ${b["flows"]!.length} values`);
+        negatives += b["nflows"]!.filter((v) => v === 0).length;
+        flowing += b["flows"]!.filter((v) => v !== 0 && !Number.isNaN(v)).length;
+      }
+      check(negatives > 0 && flowing > 0, `${name}: ${negatives} true-negative nucleus flows, ${flowing} nonzero mito flows`);
+      for (const workers of sharedMemory().ok ? [1, 2, undefined] : [undefined]) {
+        const got = await flowBatches(workers, options);
+        check(got.batches.length === here.batches.length, "as many batches");
+        got.batches.forEach((b, k) => {
+          for (const [key, data] of Object.entries(b)) sameBits(data, here.batches[k]![key]!, `${name} ${key} of batch ${k} with cpuWorkers ${workers ?? "default"} (${got.executor})`);
+        });
+        if (got.executor !== "main-thread") check(got.flowTasks === 3 * 4 * 2, `${name}: ${got.flowTasks} flows tasks ran in the workers, expected one per sample and flow target (24)`);
+        lines.push(`${name} ${got.executor} (${got.flowTasks} flows tasks)`);
+      }
+    }
+    return `flows identical to the calling thread's and the twin's: ${lines.join(", ")}`;
   },
 
   /** Bad cellpose options are ArgumentErrors naming the field; datasets that differ in them share no batch. */
