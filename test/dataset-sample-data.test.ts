@@ -1,7 +1,7 @@
 // End to end on the synthetic CellMap sample dataset (src/sample-data): a datasplit CSV over its
 // two crops (zarr v3 sharded, NGFF 0.5), class counts from complement_counts against the
 // generator's manifest, and a training loader whose targets are the crops' label voxels.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { CellMapDatasetWriter, type DatasetWriterOptions } from "../src/dataset/writer.ts";
+import { CellMapDatasetWriter } from "../src/dataset/writer.ts";
 import { createFsTarget } from "../src/zarr-write/fs-target.ts";
 import { PYTHON } from "./helpers/python.ts";
 import { options, predict, runModel } from "./setup/writer-cases.ts";

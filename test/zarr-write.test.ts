@@ -18,12 +18,9 @@ import {
   createMemoryTarget,
   DATA_TYPES,
   type DataType,
-  multiscalesAttributes,
   type NumericArray,
-  pyramidLevels,
   writeArray,
   writeChunk,
-  writeGroup,
 } from "../src/zarr-write/index.ts";
 import { createFsTarget } from "../src/zarr-write/fs-target.ts";
 import { ngffGroups } from "./setup/zarr-write-cases.ts";

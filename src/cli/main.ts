@@ -2,7 +2,6 @@ import { CellMapArray } from "../array/cellmap-array.ts";
 import { openMultiscale, type OpenedMultiscale } from "../array/open-multiscale.ts";
 import { ArgumentError, CellMapError } from "../errors.ts";
 import type { Vec3 } from "../geometry/types.ts";
-import { GpuContext } from "../gpu/context.ts";
 import { isHttpUrl } from "../store/open.ts";
 import { encodeNpy } from "../io/npy.ts";
 import { numberList, padValue, parseArgs, rejectUnknown, stringOption, type ParsedArgs } from "./args.ts";
