@@ -11,6 +11,7 @@ import { CellMapDataset, type CellMapDatasetOptions } from "../../src/dataset/da
 import { openSlicedDatasets } from "../../src/dataset/sliced-datasets.ts";
 import { CellMapArray } from "../../src/array/cellmap-array.ts";
 import { isCellMapError } from "../../src/errors.ts";
+import { BatchRecorder } from "../../src/gpu/batch-recorder.ts";
 import { GpuContext } from "../../src/gpu/context.ts";
 import type { Vec3 } from "../../src/geometry/types.ts";
 import { WorkerPool } from "../../src/worker/pool.ts";
@@ -301,6 +302,49 @@ async function gpuArraysShareTheDeviceBudget(): Promise<void> {
   }
 }
 
+/**
+ * A GPU cache that gives slots back while a batch recorded with its buffer is not yet submitted:
+ * the recorded work still reads the old buffer (destroyed only after the submit), and the chunks
+ * it moved read right from the new one.
+ */
+async function aCacheShrinksUnderARecordedBatch(): Promise<void> {
+  const fx = await getFixture();
+  const rawSlot = slotBytes(RAW_CHUNKS);
+  const gpu = await GpuContext.create({ cacheBytes: 4 * rawSlot });
+  const store = { workers: 0, storeOptions: { fetch: fx.fetch } };
+  const raw = await CellMapArray.open(fx.rawUrl, { ...store, gpu });
+  const mito = await CellMapArray.open(`${fx.cropUrl}/mito`, { ...store, gpu });
+  const cpuRaw = await CellMapArray.open(fx.rawUrl, { ...store, device: "cpu", cacheBytes: 1 << 20 });
+  const cpuMito = await CellMapArray.open(`${fx.cropUrl}/mito`, { ...store, device: "cpu", cacheBytes: 1 << 20 });
+  const output = gpu.device.createBuffer({ size: 8 * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+  // The middle voxel of raw chunk (cz, cy, cx), in nm: a 2³ nearest read there touches that chunk alone.
+  const inChunk = ([cz, cy, cx]: readonly [number, number, number]): { center: Vec3 } => ({ center: [(cz * 8 + 4) * SCALE, (cy * 16 + 8) * SCALE, (cx * 16 + 8) * SCALE] });
+  const read = { shape: [2, 2, 2] as Vec3, scale: S, interp: "nearest" as const };
+  try {
+    check(raw.stats.budgetBytes === 4 * rawSlot && mito.stats.budgetBytes === 0, "raw took the whole budget at open");
+    // Chunks a, b, c, d in slots 0 to 3; then a batch records a read of a (pinning slot 0).
+    for (const c of [[0, 0, 0], [0, 0, 1], [0, 1, 0], [0, 1, 1]] as const) await raw.sample([inChunk(c)], read);
+    check(raw.stats.misses === 4 && raw.stats.bytesResident === 4 * rawSlot, `raw holds ${raw.stats.bytesResident} bytes after 4 misses`);
+    const before = raw.gpuCache!;
+    const recorder = new BatchRecorder(gpu, "shrink under a recorded batch");
+    await raw.sampleInto([inChunk([0, 0, 0])], { ...read, buffer: output, recorder });
+    // mito needs room: raw's least recently used chunk goes, and raw moves chunk d down and shrinks.
+    const m = [{ center: [50, 94, 94] as Vec3 }]; // inside one mito chunk, which holds part of the ball
+    sameArray(await mito.sample(m, read), await cpuMito.sample(m, read), "mito read while raw's batch is recorded");
+    check(raw.gpuCache !== before && raw.stats.budgetBytes < 4 * rawSlot && mito.stats.budgetBytes > 0, `raw shrank to ${raw.stats.budgetBytes} bytes for mito's ${mito.stats.budgetBytes}`);
+    recorder.submit();
+    const got = new Float32Array(await gpu.readBuffer(output, 0, output.size));
+    sameArray(got, await cpuRaw.sample([inChunk([0, 0, 0])], read), "the recorded read of the old buffer, submitted after the shrink");
+    const missesBefore = raw.stats.misses;
+    for (const c of [[0, 0, 0], [0, 1, 1]] as const) sameArray(await raw.sample([inChunk(c)], read), await cpuRaw.sample([inChunk(c)], read), `raw chunk ${c} after the move`);
+    check(raw.stats.misses === missesBefore, `the kept chunks were read from the new buffer without a fetch (${raw.stats.misses - missesBefore} misses)`);
+  } finally {
+    output.destroy();
+    for (const a of [raw, mito, cpuRaw, cpuMito]) a.destroy();
+    gpu.destroy();
+  }
+}
+
 /** Batches of a GPU dataset under a device budget that cannot hold its arrays at once equal those of a roomy device, bit for bit. */
 async function gpuBatchesUnderATightDeviceBudget(): Promise<void> {
   const tight = await GpuContext.create({ cacheBytes: 12 * slotBytes(RAW_CHUNKS) });
@@ -341,6 +385,7 @@ export const memoryCases = {
   "a small crop's label cache holds its chunks, not the default budget (GPU)": () => cacheIsCappedAtChunkCount("gpu"),
   "GPU arrays without cacheBytes share their device's budget by use, reading what the CPU twin reads": gpuArraysShareTheDeviceBudget,
   "GPU batches under a device budget smaller than their arrays equal a roomy device's": gpuBatchesUnderATightDeviceBudget,
+  "a GPU cache that shrinks under a recorded batch keeps its old buffer until the submit; moved chunks read right": aCacheShrinksUnderARecordedBatch,
 
   /** With a binding limit below the array's chunks, a huge budget is capped one slot below the limit. */
   async "a budget above the binding limit is still capped one slot below it"(): Promise<void> {
