@@ -2,16 +2,12 @@ import * as Comlink from "comlink";
 import { countedEndpoint, type MessageTally } from "./counted-endpoint.ts";
 import { nodeEndpoint } from "./node-endpoint.ts";
 import type { AnswerSink, FetchWorkerApi } from "./protocol.ts";
+import { nodeLifetime, webLifetime, type WorkerLifetime } from "./lifetime.ts";
 
 /** A started fetch worker: its comlink proxy (the pool's answer sink exposed to it), and its lifetime. */
-export interface SpawnedWorker {
+export interface SpawnedWorker extends WorkerLifetime {
   /** The worker's exposed API (`Comlink.wrap` of its endpoint). */
   api: Comlink.Remote<FetchWorkerApi>;
-  /** Hear that the worker failed (an uncaught error, a message that could not be read, an exit). */
-  onFailure(listener: (reason: string) => void): void;
-  /** Let the process exit while this worker is idle (Node); no-op elsewhere. */
-  setIdle(idle: boolean): void;
-  terminate(): void;
 }
 
 /** Which JavaScript runtime we are in. */
@@ -36,11 +32,8 @@ export async function spawnFetchWorker(name: string, sink: AnswerSink, tally: Me
   return { ...spawned, api: Comlink.wrap<FetchWorkerApi>(endpoint) };
 }
 
-interface Started {
+interface Started extends WorkerLifetime {
   endpoint: Comlink.Endpoint;
-  onFailure(listener: (reason: string) => void): void;
-  setIdle(idle: boolean): void;
-  terminate(): void;
 }
 
 function spawnWeb(name: string): Started {
@@ -49,18 +42,7 @@ function spawnWeb(name: string): Started {
   // bundlers (Vite, webpack, esbuild) see the `new Worker(new URL("./fetch-worker.js",
   // import.meta.url), { type: "module" })` form they bundle as a worker.
   const worker = new Worker(new URL("./fetch-worker.ts", import.meta.url), { type: "module", name });
-  return {
-    endpoint: worker,
-    onFailure: (listener) => {
-      worker.addEventListener("error", (e: ErrorEvent) => {
-        e.preventDefault();
-        listener(e.message || "uncaught error");
-      });
-      worker.addEventListener("messageerror", () => listener("a message could not be deserialized"));
-    },
-    setIdle: () => {},
-    terminate: () => worker.terminate(),
-  };
+  return { endpoint: worker, ...webLifetime(worker) };
 }
 
 async function spawnNode(name: string): Promise<Started> {
@@ -70,20 +52,5 @@ async function spawnNode(name: string): Promise<Started> {
   const here = import.meta.url;
   const url = here.endsWith(".ts") ? new URL("../../dist/fetch-worker.js", here) : new URL("./fetch-worker.js", here);
   const worker = new NodeWorker(url, { name });
-  let terminated = false;
-  return {
-    endpoint: nodeEndpoint(worker),
-    onFailure: (listener) => {
-      worker.on("error", (e: Error) => listener(e.message));
-      worker.on("messageerror", () => listener("a message could not be deserialized"));
-      worker.on("exit", (code: number) => {
-        if (!terminated) listener(`exited with code ${code}`);
-      });
-    },
-    setIdle: (idle) => (idle ? worker.unref() : worker.ref()),
-    terminate: () => {
-      terminated = true;
-      void worker.terminate();
-    },
-  };
+  return { endpoint: nodeEndpoint(worker), ...nodeLifetime(worker) };
 }
