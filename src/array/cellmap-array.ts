@@ -240,7 +240,9 @@ export class CellMapArray {
     const level = this.levels[t.level]!;
     const per = options.shape[0] * options.shape[1] * options.shape[2];
     const plans = planSamples(t, level, this.#chunks.ids, specs);
-    const groups = groupSamples(plans, this.#cache.slotCount, this.#slotWords, this.url);
+    // A GPU array sharing its device's budget is capped by that budget: say which knob to turn.
+    const raise = this.#budget && this.device === "gpu" ? "the GPU's shared budget (GpuContext.create({ cacheBytes })) or the array's own cacheBytes" : "cacheBytes";
+    const groups = groupSamples(plans, this.#cache.slotCount, this.#slotWords, this.url, raise);
     for (const group of groups) {
       throwIfAborted(options.signal, `sampling ${this.url}`);
       const recorder = out.kind === "gpu" ? out.recorder : undefined;

@@ -37,16 +37,17 @@ export function planSamples(t: CoordinateTransformer, level: LevelInfo, ids: Chu
  * Split planned samples, in order, into groups whose distinct chunks fit in a cache of
  * `slotCount` slots at once.
  *
+ * @param raise what the error tells the user to raise (default the array's `cacheBytes`)
  * @throws {BudgetError} when one sample alone reads more chunks than the cache holds
  */
-export function groupSamples(plans: readonly PlannedSample[], slotCount: number, slotWords: number, url: string): number[][] {
+export function groupSamples(plans: readonly PlannedSample[], slotCount: number, slotWords: number, url: string, raise = "cacheBytes"): number[][] {
   const groups: number[][] = [];
   let current: number[] = [];
   let distinct = new Set<ChunkId>();
   plans.forEach((p, i) => {
     if (p.keys.length > slotCount) {
       throw new BudgetError(
-        `one sample of ${url} reads ${p.keys.length} chunks but the cache holds ${slotCount}; raise cacheBytes to at least ${p.keys.length * slotWords * 4} bytes`,
+        `one sample of ${url} reads ${p.keys.length} chunks but the cache holds ${slotCount}; raise ${raise} to at least ${p.keys.length * slotWords * 4} bytes`,
         p.keys.length * slotWords * 4,
         slotCount * slotWords * 4,
       );

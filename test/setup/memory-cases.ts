@@ -289,6 +289,10 @@ async function gpuArraysShareTheDeviceBudget(): Promise<void> {
     for (const [z, y, x] of [[20, 40, 40], [60, 100, 100], [30, 110, 30], [70, 30, 120], [20, 40, 40], [45, 75, 70]] as const) await round(z, y, x);
     check(mitoPeak > 0 && rawLow < budgetBytes, `the arrays rebalanced: mito grew to ${mitoPeak} bytes, raw shrank to ${rawLow}`);
     check(raw.stats.evictions > 0, "raw evicted chunks for the room it gave");
+    // One sample over more chunks than the device's budget holds: the error names that budget.
+    let err: unknown;
+    await raw.sample([{ center: [40, 72, 72] }], { shape: [20, 36, 36], scale: S }).catch((e: unknown) => (err = e));
+    check(isCellMapError(err, "budget") && (err as Error).message.includes("GpuContext.create({ cacheBytes })"), `a sample over all 27 chunks gave ${String(err)}`);
     const mitoBytes = mito.stats.budgetBytes;
     mito.destroy();
     check((raw.stats.shared!.arrays as number) === 1 && raw.stats.shared!.bytesResident === raw.stats.budgetBytes, `a destroyed array gives its ${mitoBytes} bytes back`);
