@@ -26,7 +26,7 @@ import { constantBuffer } from "./constants.ts";
 import type { BatchPlan, PlannedRead, ReadBatchResult } from "./plan.ts";
 import { BatchStaging } from "./readback.ts";
 import { encodeCellposeTarget } from "./flows.ts";
-import { applyClassRelationships, applyValueOps, type PassTarget, type PassWork } from "./passes.ts";
+import { applyClassRelationships, applyValueOps, type PassWork } from "./passes.ts";
 import type { ArrayData, GpuArrayData } from "./types.ts";
 
 const BATCH_USAGE = USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST;
@@ -125,7 +125,7 @@ export async function runBatchGpu(
       if (src === undefined) encoder.clearBuffer(f.buffer, f.at, f.bytes);
       else encoder.copyBufferToBuffer(src, 0, f.buffer, f.at, f.bytes);
     }
-    const gpuTarget = (buffer: GPUBuffer, byteOffset: number): PassTarget => ({ kind: "gpu", ctx, encoder, buffer, byteOffset });
+    const gpuTarget = (buffer: GPUBuffer, byteOffset: number) => ({ kind: "gpu" as const, ctx, encoder, buffer, byteOffset });
     for (const input of plan.inputs) {
       works.push(applyValueOps(gpuTarget(finals[input.name]!.buffer, 0), { batch: B, ...input.ops, seed: plan.seed }));
     }

@@ -1,14 +1,13 @@
 /**
- * The passes of a batch after its reads, where they run: value transforms and true negatives on a
- * CPU array (the twins) or recorded into a GPU command encoder (the shaders). The dataset reaches
- * them through `dataset/transforms-adapter.ts`.
+ * The passes of a batch after its reads, recorded into a GPU command encoder (the shaders): value
+ * transforms, also on a CPU array (the twin, for the writer's inputs), and true negatives. CPU
+ * batches run theirs per sample in the sample workers (`src/engine/sample-task.ts`).
  * @module
  */
 
 import type { Vec3 } from "../geometry/types.ts";
 import type { GpuContext } from "../gpu/context.ts";
 import { encodeClassRelationships } from "../kernels/labels/gpu.ts";
-import { applyClassRelationshipsReference } from "../kernels/labels/twin.ts";
 import type { ValueOp } from "../kernels/value-transforms/contract.ts";
 import { encodeValueOps } from "../kernels/value-transforms/gpu.ts";
 import { applyValueOpsReference } from "../kernels/value-transforms/twin.ts";
@@ -49,13 +48,11 @@ export interface RelationshipOptions {
 }
 
 /**
- * Turn unknown (`emptyValue`) voxels of a class into true negatives (0) where a mutually
- * exclusive class is present (== 1), on `[batch, classes, voxels]` f32 values.
+ * Record the pass that turns unknown (`emptyValue`) voxels of a class into true negatives (0)
+ * where a mutually exclusive class is present (== 1), on `[batch, classes, voxels]` f32 values of
+ * a GPU buffer. On the CPU, batches run it per sample in the sample workers
+ * (`RelationshipsTask`, `src/engine/sample-task.ts`).
  */
-export function applyClassRelationships(target: PassTarget, options: RelationshipOptions): PassWork {
-  if (target.kind === "cpu") {
-    applyClassRelationshipsReference(target.data, options);
-    return NOTHING;
-  }
+export function applyClassRelationships(target: Extract<PassTarget, { kind: "gpu" }>, options: RelationshipOptions): PassWork {
   return encodeClassRelationships(target.ctx, target.encoder, { ...options, buffer: target.buffer, byteOffset: target.byteOffset });
 }

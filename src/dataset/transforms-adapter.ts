@@ -1,7 +1,7 @@
 /**
- * The one place where the dataset calls the value-transform and label passes (GPU shaders and
- * their CPU twins). Everything else in `src/dataset/` goes through these functions, so swapping
- * an implementation is a change here only.
+ * The one place where `src/dataset/` reaches the value transforms (their schema, per-sample draw
+ * and passes): everything else in it goes through these functions, so swapping an implementation
+ * is a change here only. A batch's passes run in `src/batch/`.
  * @module
  */
 
@@ -14,7 +14,7 @@ import { prepareValueTransforms } from "../kernels/value-transforms/gpu.ts";
 import { ArgumentError } from "../errors.ts";
 
 export type { ValueOp, ValueTransformSpec };
-export { applyClassRelationships, applyValueOps, type PassTarget, type PassWork, type RelationshipOptions } from "../batch/passes.ts";
+export { applyValueOps } from "../batch/passes.ts";
 
 /** Validate a value-transform spec from configuration. */
 export function parseValueSpec(spec: unknown, field: string): ValueTransformSpec {

@@ -13,7 +13,7 @@ import { isCellMapError } from "../../src/errors.ts";
 import { GpuContext } from "../../src/gpu/context.ts";
 import type { Vec3 } from "../../src/geometry/types.ts";
 import { check, same } from "./assert.ts";
-import { buildFixture, type MemoryFixture, SCALE } from "./dataset-fixture.ts";
+import { buildFixture, fixtureDatasetOptions, type MemoryFixture, SCALE } from "./dataset-fixture.ts";
 
 let fixture: Promise<MemoryFixture> | undefined;
 const getFixture = () => (fixture ??= buildFixture(2));
@@ -24,16 +24,9 @@ const GT: Vec3 = [5, 7, 6];
 async function open(extra: Partial<CellMapDatasetOptions<"raw", "gt">>): Promise<CellMapDataset<"raw" | "gt">> {
   const fx = await getFixture();
   return CellMapDataset.open<"raw", "gt">({
-    inputPath: fx.rawUrl,
-    targetPath: `${fx.cropUrl}/[mito,er]`,
-    classes: ["mito", "er", "nucleus"],
-    inputArrays: { raw: { shape: RAW, scale: [SCALE, SCALE, SCALE] } },
-    targetArrays: { gt: { shape: GT, scale: [SCALE, SCALE, SCALE] } },
+    ...fixtureDatasetOptions(fx, RAW, GT),
     spatialTransforms: { mirror: { axes: { z: 0.5, x: 0.5 } }, transpose: { axes: ["y", "x"] }, rotate: { axes: { z: [-180, 180] } } },
     isTrain: true,
-    workers: 0,
-    device: "cpu",
-    storeOptions: { fetch: fx.fetch },
     ...extra,
   });
 }

@@ -11,7 +11,7 @@ import type { BatchItem } from "../../src/dataset/batch.ts";
 import { isCellMapError } from "../../src/errors.ts";
 import type { Vec3 } from "../../src/geometry/types.ts";
 import { check, same } from "./assert.ts";
-import { buildFixture, type MemoryFixture, SCALE } from "./dataset-fixture.ts";
+import { buildFixture, fixtureDatasetOptions, type MemoryFixture } from "./dataset-fixture.ts";
 
 let fixture: Promise<MemoryFixture> | undefined;
 const getFixture = () => (fixture ??= buildFixture(2));
@@ -22,17 +22,10 @@ const GT: Vec3 = [3, 5, 4];
 async function open(extra: Partial<CellMapDatasetOptions<"raw", "gt">> = {}): Promise<CellMapDataset<"raw" | "gt">> {
   const fx = await getFixture();
   return CellMapDataset.open<"raw", "gt">({
-    inputPath: fx.rawUrl,
-    targetPath: `${fx.cropUrl}/[mito,er]`,
-    classes: ["mito", "er", "nucleus"],
-    inputArrays: { raw: { shape: RAW, scale: [SCALE, SCALE, SCALE] } },
-    targetArrays: { gt: { shape: GT, scale: [SCALE, SCALE, SCALE] } },
+    ...fixtureDatasetOptions(fx, RAW, GT),
     spatialTransforms: { mirror: { axes: { x: 0.5 } }, rotate: { axes: { z: [-30, 30] } } },
     isTrain: true,
-    workers: 0,
-    device: "cpu",
     cpuWorkers: 0,
-    storeOptions: { fetch: fx.fetch },
     ...extra,
   });
 }

@@ -7,7 +7,7 @@ import { rngFor } from "../../src/augment/rng.ts";
 import { CellMapDataset, type CellMapDatasetOptions, type SamplePlan } from "../../src/dataset/dataset.ts";
 import { CellMapMultiDataset } from "../../src/dataset/multidataset.ts";
 import { caught, check, close, equal, isTagged, same, sameValues } from "./assert.ts";
-import { buildFixture, CROP_SHAPE, type MemoryFixture, RAW_SHAPE, rawAt, SCALE } from "./dataset-fixture.ts";
+import { buildFixture, fixtureDatasetOptions, CROP_SHAPE, type MemoryFixture, RAW_SHAPE, rawAt, SCALE } from "./dataset-fixture.ts";
 import type { Cases } from "./cases.ts";
 
 let fixture: Promise<MemoryFixture> | undefined;
@@ -15,17 +15,7 @@ const getFixture = (): Promise<MemoryFixture> => (fixture ??= buildFixture(2));
 
 async function open(extra: Partial<CellMapDatasetOptions<"raw", "gt">> = {}): Promise<CellMapDataset<"raw" | "gt">> {
   const fx = await getFixture();
-  return CellMapDataset.open<"raw", "gt">({
-    inputPath: fx.rawUrl,
-    targetPath: `${fx.cropUrl}/[mito,er]`,
-    classes: ["mito", "er", "nucleus"],
-    inputArrays: { raw: { shape: [2, 4, 4], scale: [SCALE, SCALE, SCALE] } },
-    targetArrays: { gt: { shape: [2, 2, 2], scale: [SCALE, SCALE, SCALE] } },
-    workers: 0,
-    storeOptions: { fetch: fx.fetch },
-    device: "cpu",
-    ...extra,
-  });
+  return CellMapDataset.open<"raw", "gt">({ ...fixtureDatasetOptions(fx, [2, 4, 4], [2, 2, 2]), ...extra });
 }
 
 /** A plan as plain JSON (the matrix is a Float64Array). */

@@ -12,6 +12,7 @@
 // inMito: the ball of radius 26 about (40, 70, 66); inEr: the ball of radius 14 about (56, 40, 100).
 // The two balls do not overlap, so mito and er are mutually exclusive.
 
+import type { CellMapDatasetOptions } from "../../src/dataset/dataset.ts";
 import { createMemoryTarget, multiscalesAttributes, writeArray, writeGroup } from "../../src/zarr-write/index.ts";
 
 export const BASE_URL = "http://fixture.invalid/sample.zarr";
@@ -107,4 +108,22 @@ export async function buildFixture(zarrFormat: 2 | 3 = 2): Promise<MemoryFixture
     return Promise.resolve(bytes ? new Response(bytes.slice().buffer as ArrayBuffer, { status: 200 }) : new Response(null, { status: 404 }));
   };
   return { fetch: serve as typeof fetch, rawUrl: `${BASE_URL}/${RAW_PATH}`, cropUrl: `${BASE_URL}/${CROP_PATH}`, absent, requests, files: target.map };
+}
+
+/**
+ * A CPU dataset over the fixture, read through its `fetch` on the calling thread: raw as `raw`
+ * of `rawShape` voxels and crop1's mito, er and the unannotated nucleus as `gt` of `gtShape`,
+ * both at the fixture's 4 nm.
+ */
+export function fixtureDatasetOptions(fx: MemoryFixture, rawShape: readonly [number, number, number], gtShape: readonly [number, number, number]): CellMapDatasetOptions<"raw", "gt"> {
+  return {
+    inputPath: fx.rawUrl,
+    targetPath: `${fx.cropUrl}/[mito,er]`,
+    classes: ["mito", "er", "nucleus"],
+    inputArrays: { raw: { shape: [...rawShape], scale: [SCALE, SCALE, SCALE] } },
+    targetArrays: { gt: { shape: [...gtShape], scale: [SCALE, SCALE, SCALE] } },
+    workers: 0,
+    device: "cpu",
+    storeOptions: { fetch: fx.fetch },
+  };
 }
